@@ -1,0 +1,290 @@
+/* nn.h — the one public header of libnn, the library behind the nn tools.
+ *
+ * Conventions: every function that can fail takes an `nn_error *` last and
+ * returns 0 on success or -1 on failure with a one-line message in the error
+ * (no trailing newline, no program name).  Nothing in the library prints or
+ * exits; tools decide.  Matrices are row-major plain arrays with their shapes
+ * in comments: (m,n) is m rows of n columns.
+ */
+#ifndef NN_H
+#define NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define NN_VERSION "0.1"
+
+/* ------------------------------------------------------------------ errors */
+
+typedef struct nn_error {
+    char msg[512];
+} nn_error;
+
+/* Formats a message into e (if e is non-NULL) and returns -1, so that
+ * `return nn_fail(e, "...")` reads naturally.  A message already in e is
+ * replaced. */
+int nn_fail(nn_error *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Prefixes the message in e with "prefix: ", for adding context on the way up. */
+int nn_error_wrap(nn_error *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------ dtypes */
+
+typedef enum nn_dtype {
+    NN_U8 = 1, NN_I8 = 2, NN_U16 = 3, NN_I16 = 4, NN_U32 = 5,
+    NN_I32 = 6, NN_U64 = 7, NN_I64 = 8, NN_F32 = 9, NN_F64 = 10
+} nn_dtype;
+
+#define NN_DTYPE_MAX 10
+
+/* Size in bytes of one element, 0 for an invalid code. */
+size_t nn_dtype_size(int dtype);
+/* "u8", "f32", ...; "?" for an invalid code. */
+const char *nn_dtype_name(int dtype);
+/* Parses a dtype name; returns the code or 0 if unknown. */
+int nn_dtype_parse(const char *name);
+int nn_dtype_is_float(int dtype);
+
+/* Converts n elements from src (dtype sd, host order) to dst (dtype dd).
+ * Float to integer rounds to nearest and saturates; NaN becomes 0. */
+void nn_convert(void *dst, int dd, const void *src, int sd, size_t n);
+
+/* ----------------------------------------------------------- stream format */
+
+#define NN_MAX_RANK 8
+#define NN_NAME_MAX 255
+#define NN_ATTRS_MAX 65536
+#define NN_HEADER_MAX (1u << 20)
+#define NN_FIXED_HEADER 48
+/* Largest raw payload this implementation accepts in one record. */
+#define NN_RECORD_MAX ((uint64_t)1 << 34)
+/* Raw bytes per chunk that the project's writers aim for. */
+#define NN_CHUNK_BYTES ((size_t)1 << 20)
+
+#define NN_FLAG_ZSTD 0x1u
+#define NN_FLAG_CONT 0x2u
+#define NN_FLAGS_CRITICAL 0xffffu
+
+/* One record as read.  All pointers are owned by the reader (or by
+ * nn_record_clone's caller) and stay valid until the next nn_reader_next. */
+typedef struct nn_record {
+    char name[NN_NAME_MAX + 1];
+    int dtype;
+    int rank;
+    uint64_t dims[NN_MAX_RANK];
+    uint32_t flags;                 /* as stored, including ancillary bits */
+    const char *attrs;              /* "k=v\n" lines, NUL-terminated */
+    size_t attrs_len;
+    uint64_t nelem;                 /* product of dims (1 for rank 0) */
+    size_t nbytes;                  /* nelem * dtype size */
+    void *data;                     /* elements, host byte order, verified */
+    /* where it came from, for messages */
+    uint64_t index;                 /* 0-based record number in its stream */
+    uint64_t offset;                /* byte offset of the record */
+    /* the record exactly as stored, for verbatim copies */
+    const unsigned char *raw_header;
+    size_t raw_header_len;
+    const unsigned char *raw_payload;
+    size_t raw_payload_len;
+} nn_record;
+
+/* Rows of a record: dims[0] (1 for rank 0), and bytes per row. */
+uint64_t nn_record_rows(const nn_record *r);
+size_t nn_record_row_bytes(const nn_record *r);
+
+/* Looks up attribute key in an attrs text; copies its value (NUL-terminated,
+ * truncated to cap) into out and returns 1, or returns 0 if absent. */
+int nn_attrs_get(const char *attrs, const char *key, char *out, size_t cap);
+/* Returns a newly allocated attrs text with key set to value (replacing an
+ * earlier value), or NULL on allocation failure or an invalid key/value. */
+char *nn_attrs_set(const char *attrs, const char *key, const char *value);
+
+/* Formats "x: f32 (60000,784)" style shape text into buf. */
+const char *nn_shape_str(char *buf, size_t cap, int rank, const uint64_t *dims);
+
+typedef struct nn_reader nn_reader;
+
+/* Opens path for reading ("-" or NULL: stdin).  The name is used in messages. */
+nn_reader *nn_reader_open(const char *path, nn_error *e);
+/* Wraps an open FILE (not closed by nn_reader_close). */
+nn_reader *nn_reader_from_file(FILE *f, const char *name, nn_error *e);
+/* Reads, validates and verifies the next record.  Returns 1 with *rec set,
+ * 0 at a clean end of stream, -1 on error (truncation, bad magic, hash...). */
+int nn_reader_next(nn_reader *r, const nn_record **rec, nn_error *e);
+/* Like nn_reader_next but leaves the record's payload undecoded: rec->data is
+ * NULL, the stored payload is still read and its hash verified.  For tools
+ * that only copy or list records. */
+int nn_reader_next_raw(nn_reader *r, const nn_record **rec, nn_error *e);
+/* Undoes the last nn_reader_next: the same record is returned again. */
+void nn_reader_unread(nn_reader *r);
+const char *nn_reader_name(const nn_reader *r);
+/* Bytes consumed so far. */
+uint64_t nn_reader_offset(const nn_reader *r);
+void nn_reader_close(nn_reader *r);
+
+/* A heap copy of a record (header fields, attrs and data; no raw bytes). */
+nn_record *nn_record_clone(const nn_record *r, nn_error *e);
+void nn_record_free(nn_record *r);
+
+/* Tracks the tensors (first record + CONT chunks) of a stream, so that a
+ * reader can check CONT records and learn where tensors start.  Feed every
+ * record in order. */
+typedef struct nn_tensor_tracker nn_tensor_tracker;
+nn_tensor_tracker *nn_tensor_tracker_new(void);
+/* Returns 0 and sets *is_first (1 if the record starts a tensor), or -1 if a
+ * CONT record matches no open tensor or disagrees with it in dtype/shape. */
+int nn_tensor_track(nn_tensor_tracker *t, const nn_record *r, int *is_first,
+                    nn_error *e);
+void nn_tensor_tracker_free(nn_tensor_tracker *t);
+
+/* What a writer needs to know about a record it is about to write. */
+typedef struct nn_header {
+    const char *name;
+    int dtype;
+    int rank;
+    uint64_t dims[NN_MAX_RANK];
+    uint32_t flags;                 /* NN_FLAG_CONT, ancillary bits */
+    const char *attrs;              /* may be NULL */
+} nn_header;
+
+typedef struct nn_writer nn_writer;
+
+/* Opens path for writing ("-" or NULL: stdout).  A file is written under a
+ * temporary name in the same directory and renamed by nn_writer_close(w, 1).
+ * Refuses to write to a terminal unless force is set. */
+nn_writer *nn_writer_open(const char *path, int force, nn_error *e);
+/* zstd level for later records: 0 = store uncompressed (the default). */
+void nn_writer_set_compression(nn_writer *w, int level);
+/* Writes one record; data holds nelem elements of h->dtype in host order. */
+int nn_writer_put(nn_writer *w, const nn_header *h, const void *data,
+                  nn_error *e);
+/* Writes a record read from a stream exactly as stored. */
+int nn_writer_copy(nn_writer *w, const nn_record *r, nn_error *e);
+/* Writes a record with a new header (name, attrs, CONT flag, first dim) but
+ * its stored payload unchanged; dims must describe the same bytes. */
+int nn_writer_copy_as(nn_writer *w, const nn_record *r, const nn_header *h,
+                      nn_error *e);
+/* Writes a block of rows of tensor `name`: the first block of a name in this
+ * writer starts a tensor, later ones are CONT chunks, until
+ * nn_writer_end_tensor(name).  h->flags' CONT bit is ignored. */
+int nn_writer_rows(nn_writer *w, const nn_header *h, const void *data,
+                   nn_error *e);
+void nn_writer_end_tensor(nn_writer *w, const char *name);
+/* Bytes written so far. */
+uint64_t nn_writer_offset(const nn_writer *w);
+/* ok=1: flush, check for write errors, rename a temporary file into place.
+ * ok=0: discard (a temporary file is removed).  Frees w.  Returns -1 if
+ * ok was 1 and anything failed. */
+int nn_writer_close(nn_writer *w, int ok, nn_error *e);
+
+/* Rows per chunk for rows of row_bytes bytes, near NN_CHUNK_BYTES. */
+size_t nn_chunk_rows(size_t row_bytes);
+
+/* Checks stdout for write errors and closes it; for tools that print text. */
+int nn_stdout_close(nn_error *e);
+
+/* ------------------------------------------------------------------ memory */
+
+/* malloc of n*size with overflow and limit checks; message names `what`. */
+void *nn_alloc(size_t n, size_t size, const char *what, nn_error *e);
+
+/* ------------------------------------------------------------ random draws */
+
+/* xoshiro256** seeded through splitmix64.  Every draw is computed with
+ * integer arithmetic and correctly rounded IEEE operations only, so the same
+ * seed gives the same numbers on every machine. */
+typedef struct nn_rng {
+    uint64_t s[4];
+    double spare;      /* the polar method makes normals in pairs */
+    int has_spare;
+} nn_rng;
+
+void nn_rng_seed(nn_rng *r, uint64_t seed);
+uint64_t nn_rng_u64(nn_rng *r);
+/* Uniform in [0, n), without modulo bias.  n > 0. */
+uint64_t nn_rng_below(nn_rng *r, uint64_t n);
+/* Uniform double in [0, 1) with 53 random bits. */
+double nn_rng_uniform(nn_rng *r);
+/* Standard normal (Marsaglia's polar method). */
+double nn_rng_normal(nn_rng *r);
+/* Natural logarithm of x > 0 by a fixed series: bit-reproducible, within
+ * 2 ulp of the libm value. */
+double nn_log(double x);
+
+/* ------------------------------------------------------- linear algebra */
+
+/* C (m,n) = alpha * op(A) op(B) + beta * C, row-major, single precision.
+ * op(A) is (m,k): A is (m,k), or (k,m) when ta.  op(B) is (k,n). */
+void nn_gemm_f32(int ta, int tb, size_t m, size_t n, size_t k, float alpha,
+                 const float *a, const float *b, float beta, float *c);
+void nn_gemm_f64(int ta, int tb, size_t m, size_t n, size_t k, double alpha,
+                 const double *a, const double *b, double beta, double *c);
+/* Reference loops for the same, for tests. */
+void nn_gemm_f64_ref(int ta, int tb, size_t m, size_t n, size_t k,
+                     double alpha, const double *a, const double *b,
+                     double beta, double *c);
+/* G (n,n) += A^T A for A (m,n); only the upper triangle of G is updated
+ * (nn_sym_fill copies it down). */
+void nn_syrk_f64(size_t m, size_t n, const double *a, double *g);
+void nn_sym_fill(size_t n, double *g);
+/* Solves A X = B for symmetric positive definite A (n,n), B (n,nrhs), by
+ * Cholesky (LAPACK dpotrf/dpotrs).  A and B are overwritten (B by X).
+ * Fails with a message if A is not positive definite. */
+int nn_chol_solve(size_t n, size_t nrhs, double *a, double *b, nn_error *e);
+/* Singular values s (min(m,n)) and, if u/vt non-NULL, the thin factors
+ * U (m,k) and Vt (k,n), k = min(m,n), of A (m,n) (LAPACK dgesdd).
+ * A is destroyed. */
+int nn_svd(size_t m, size_t n, double *a, double *s, double *u, double *vt,
+           nn_error *e);
+/* Eigenvalues w (ascending) and, if v non-NULL, eigenvectors as the rows of
+ * v (n,n) of symmetric A (n,n) (LAPACK dsyevd).  A is destroyed. */
+int nn_eigh(size_t n, double *a, double *w, double *v, nn_error *e);
+/* Q (m,n) with orthonormal columns from A (m,n), m >= n, by Householder QR,
+ * with each column multiplied by the sign of R's diagonal, so that Q of a
+ * Gaussian A is Haar-distributed.  A is overwritten by Q. */
+int nn_qr_q(size_t m, size_t n, double *a, nn_error *e);
+
+/* ---------------------------------------------------------------- progress */
+
+/* A one-line progress report on stderr, redrawn at most 4 times a second,
+ * shown only when stderr is a terminal or when forced (--progress). */
+typedef struct nn_progress {
+    const char *prog;
+    int enabled;
+    double last;
+    double start;
+    int drawn;
+} nn_progress;
+
+void nn_progress_init(nn_progress *p, const char *prog, int force);
+/* done/total in the unit named; total 0 if unknown. */
+void nn_progress_update(nn_progress *p, uint64_t done, uint64_t total,
+                        const char *unit);
+void nn_progress_end(nn_progress *p);
+
+/* ------------------------------------------------------------- tool helpers */
+
+/* Shared behaviour of every tool's main(): program name for messages. */
+extern const char *nn_prog;
+/* Prints "prog: message" to stderr. */
+void nn_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "prog: message" and exits 1 (data/runtime error). */
+void nn_die(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+/* Prints "prog: message" then "Try 'prog --help'." and exits 2. */
+void nn_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+/* Prints "prog (nn tools) VERSION" and exits 0. */
+void nn_print_version(void) __attribute__((noreturn));
+
+/* Parses numbers from option text, whole string or fail: "1e-3", "1/255". */
+int nn_parse_double(const char *s, double *out);
+int nn_parse_u64(const char *s, uint64_t *out);
+
+/* Returns seconds from a monotonic clock. */
+double nn_now(void);
+
+#endif

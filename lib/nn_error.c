@@ -1,0 +1,153 @@
+/* nn_error.c — errors as values, and the messages and exits of tools. */
+#include "nn.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *nn_prog = "nn";
+
+int nn_fail(nn_error *e, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+int nn_error_wrap(nn_error *e, const char *fmt, ...)
+{
+    if (!e)
+        return -1;
+    char prefix[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    /* shift the old message right, truncating its end if need be */
+    size_t p = strlen(prefix) + 2, cap = sizeof e->msg;
+    size_t old = strnlen(e->msg, cap - 1);
+    if (old > cap - 1 - p)
+        old = cap - 1 - p;
+    memmove(e->msg + p, e->msg, old);
+    e->msg[p + old] = 0;
+    memcpy(e->msg, prefix, p - 2);
+    memcpy(e->msg + p - 2, ": ", 2);
+    return -1;
+}
+
+static void vwarn(const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", nn_prog);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void nn_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vwarn(fmt, ap);
+    va_end(ap);
+}
+
+void nn_die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vwarn(fmt, ap);
+    va_end(ap);
+    exit(1);
+}
+
+void nn_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vwarn(fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try '%s --help' for more information.\n", nn_prog);
+    exit(2);
+}
+
+void nn_print_version(void)
+{
+    printf("%s (nn tools) %s\n", nn_prog, NN_VERSION);
+    nn_error e;
+    if (nn_stdout_close(&e) < 0)
+        nn_die("%s", e.msg);
+    exit(0);
+}
+
+int nn_stdout_close(nn_error *e)
+{
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return nn_fail(e, "write error on standard output: %s",
+                       strerror(errno));
+    if (fclose(stdout) != 0)
+        return nn_fail(e, "write error on standard output: %s",
+                       strerror(errno));
+    return 0;
+}
+
+void *nn_alloc(size_t n, size_t size, const char *what, nn_error *e)
+{
+    if (size && n > SIZE_MAX / size) {
+        nn_fail(e, "%s: %zu x %zu bytes overflows the address space", what,
+                n, size);
+        return NULL;
+    }
+    size_t bytes = n * size;
+    void *p = malloc(bytes ? bytes : 1);
+    if (!p)
+        nn_fail(e, "%s: out of memory allocating %zu bytes", what, bytes);
+    return p;
+}
+
+/* Accepts a decimal/float literal, or a fraction "a/b" such as 1/255. */
+int nn_parse_double(const char *s, double *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno == ERANGE)
+        return -1;
+    if (*end == '/') {
+        const char *d = end + 1;
+        double den = strtod(d, &end);
+        if (end == d || den == 0 || errno == ERANGE)
+            return -1;
+        v /= den;
+    }
+    if (*end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int nn_parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || errno == ERANGE)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+double nn_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}

@@ -1,0 +1,61 @@
+/* nn_internal.h — private to libnn: little-endian access and byte order. */
+#ifndef NN_INTERNAL_H
+#define NN_INTERNAL_H
+
+#include <stdint.h>
+#include <string.h>
+
+static const unsigned char nn_magic[4] = {0x89, 'N', 'N', 'S'};
+#define NN_MAJOR 1
+#define NN_MINOR 0
+
+static inline uint16_t le16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+static inline uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+static inline uint64_t le64(const unsigned char *p)
+{
+    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+static inline void put16(unsigned char *p, uint16_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+}
+static inline void put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> 8 * i);
+}
+static inline void put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> 8 * i);
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define NN_HOST_LE 0
+#else
+#define NN_HOST_LE 1
+#endif
+
+/* Reverses the bytes of each of n elements of size sz in place. */
+static inline void nn_bswap(void *p, size_t n, size_t sz)
+{
+    unsigned char *b = p;
+    for (size_t i = 0; i < n; i++, b += sz)
+        for (size_t j = 0; j < sz / 2; j++) {
+            unsigned char t = b[j];
+            b[j] = b[sz - 1 - j];
+            b[sz - 1 - j] = t;
+        }
+}
+
+static inline size_t nn_round8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+#endif

@@ -1,0 +1,374 @@
+/* nn_reader.c — reads and verifies NNS records (formats/nns.md).
+ *
+ * The reader holds one record at a time: its header, its stored payload and,
+ * for compressed records, the decoded elements.  Every length is checked
+ * before it is used, and the payload buffer grows only as bytes actually
+ * arrive, so a header that lies about its size costs nothing. */
+#include "nn.h"
+#include "nn_internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+struct nn_reader {
+    FILE *f;
+    int own;
+    char *name;
+    uint64_t offset;   /* bytes consumed */
+    uint64_t index;    /* index of the next record */
+    uint64_t cur;      /* index of the record being read, for messages */
+    unsigned char *hdr;
+    size_t hdr_cap;
+    unsigned char *payload;
+    size_t payload_cap;
+    unsigned char *raw; /* decoded payload of compressed records */
+    size_t raw_cap;
+    char *attrs;
+    size_t attrs_cap;
+    ZSTD_DCtx *dctx;
+    XXH64_state_t *xxh;
+    nn_record rec;
+    int have;          /* rec holds a record */
+    int unread;
+};
+
+#define READ_STEP ((size_t)1 << 20)
+
+nn_reader *nn_reader_from_file(FILE *f, const char *name, nn_error *e)
+{
+    nn_reader *r = calloc(1, sizeof *r);
+    if (!r || !(r->name = strdup(name ? name : "stdin")) ||
+        !(r->xxh = XXH64_createState())) {
+        if (r)
+            free(r->name);
+        free(r);
+        nn_fail(e, "out of memory opening a reader");
+        return NULL;
+    }
+    r->f = f;
+    return r;
+}
+
+nn_reader *nn_reader_open(const char *path, nn_error *e)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return nn_reader_from_file(stdin, "stdin", e);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        nn_fail(e, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    nn_reader *r = nn_reader_from_file(f, path, e);
+    if (!r) {
+        fclose(f);
+        return NULL;
+    }
+    r->own = 1;
+    return r;
+}
+
+void nn_reader_close(nn_reader *r)
+{
+    if (!r)
+        return;
+    if (r->own)
+        fclose(r->f);
+    free(r->name);
+    free(r->hdr);
+    free(r->payload);
+    free(r->raw);
+    free(r->attrs);
+    ZSTD_freeDCtx(r->dctx);
+    XXH64_freeState(r->xxh);
+    free(r);
+}
+
+const char *nn_reader_name(const nn_reader *r) { return r->name; }
+uint64_t nn_reader_offset(const nn_reader *r) { return r->offset; }
+
+void nn_reader_unread(nn_reader *r)
+{
+    if (r->have)
+        r->unread = 1;
+}
+
+/* Message prefix naming the stream, record and byte offset. */
+static int bad(nn_reader *r, uint64_t at, nn_error *e, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int bad(nn_reader *r, uint64_t at, nn_error *e, const char *fmt, ...)
+{
+    char what[384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return nn_fail(e, "%s: record %llu at byte %llu: %s", r->name,
+                   (unsigned long long)r->cur, (unsigned long long)at, what);
+}
+
+static int grow(unsigned char **buf, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t cap2 = *cap ? *cap : 4096;
+    while (cap2 < need)
+        cap2 = cap2 > SIZE_MAX / 2 ? need : 2 * cap2;
+    unsigned char *b = realloc(*buf, cap2);
+    if (!b)
+        return -1;
+    *buf = b;
+    *cap = cap2;
+    return 0;
+}
+
+/* Reads up to n bytes; returns how many arrived (short only at EOF or error). */
+static size_t read_some(nn_reader *r, void *buf, size_t n)
+{
+    size_t got = fread(buf, 1, n, r->f);
+    r->offset += got;
+    return got;
+}
+
+static int io_or_trunc(nn_reader *r, uint64_t at, nn_error *e,
+                       const char *what, size_t got, size_t want)
+{
+    if (ferror(r->f))
+        return bad(r, at, e, "read error: %s", strerror(errno));
+    return bad(r, at, e, "truncated %s (got %zu of %zu bytes)", what, got,
+               want);
+}
+
+/* Reads the stored payload, hashing it as it arrives. */
+static int read_payload(nn_reader *r, size_t len, uint64_t want_hash,
+                        uint64_t at, nn_error *e)
+{
+    XXH64_reset(r->xxh, 0);
+    size_t got = 0;
+    while (got < len) {
+        size_t step = len - got < READ_STEP ? len - got : READ_STEP;
+        if (grow(&r->payload, &r->payload_cap, got + step) < 0)
+            return bad(r, at, e, "out of memory reading a payload of %zu "
+                       "bytes", len);
+        size_t n = read_some(r, r->payload + got, step);
+        XXH64_update(r->xxh, r->payload + got, n);
+        got += n;
+        if (n < step)
+            return io_or_trunc(r, at, e, "payload", got, len);
+    }
+    if (XXH64_digest(r->xxh) != want_hash)
+        return bad(r, at, e, "payload checksum mismatch (corrupt data)");
+    return 0;
+}
+
+static int check_name(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == 0 || s[i] == '\n' || s[i] == '=')
+            return -1;
+    return 0;
+}
+
+/* Reads and validates a header and the stored payload into r->rec. */
+static int read_record(nn_reader *r, nn_error *e)
+{
+    nn_record *rec = &r->rec;
+    uint64_t at = r->offset;
+    r->have = 0;
+    r->cur = r->index;
+    if (grow(&r->hdr, &r->hdr_cap, NN_FIXED_HEADER) < 0)
+        return nn_fail(e, "out of memory");
+    unsigned char *h = r->hdr;
+    size_t got = read_some(r, h, NN_FIXED_HEADER);
+    if (got == 0 && !ferror(r->f))
+        return 0;
+    if (got < NN_FIXED_HEADER)
+        return io_or_trunc(r, at, e, "record header", got, NN_FIXED_HEADER);
+
+    /* 1. fixed fields */
+    if (memcmp(h, nn_magic, 4) != 0)
+        return bad(r, at, e, "bad magic: not an NNS stream%s",
+                   h[0] == 0x1f && h[1] == 0x8b ? " (gzip data?)" :
+                   h[0] == 0x28 && h[1] == 0xb5 ? " (zstd data?)" : "");
+    if (h[4] != NN_MAJOR)
+        return bad(r, at, e, "unknown format version %d.%d (this reader "
+                   "knows %d.x)", h[4], h[5], NN_MAJOR);
+    int dtype = h[6], rank = h[7];
+    size_t hlen = le32(h + 8);
+    uint32_t flags = le32(h + 12);
+    uint64_t plen = le64(h + 16);
+    if (!nn_dtype_size(dtype))
+        return bad(r, at, e, "unknown dtype code %d", dtype);
+    if (rank > NN_MAX_RANK)
+        return bad(r, at, e, "rank %d exceeds the maximum of %d", rank,
+                   NN_MAX_RANK);
+    if (flags & NN_FLAGS_CRITICAL & ~(NN_FLAG_ZSTD | NN_FLAG_CONT))
+        return bad(r, at, e, "unknown critical flags 0x%x",
+                   flags & NN_FLAGS_CRITICAL);
+    if ((flags & NN_FLAG_CONT) && rank == 0)
+        return bad(r, at, e, "a chunk (CONT) must have rank 1 or more");
+    if (hlen % 8 || hlen < NN_FIXED_HEADER + 8u * rank + 1 ||
+        hlen > NN_HEADER_MAX)
+        return bad(r, at, e, "invalid header length %zu", hlen);
+
+    /* 2. the rest of the header, then its hash */
+    if (grow(&r->hdr, &r->hdr_cap, hlen) < 0)
+        return nn_fail(e, "out of memory");
+    h = r->hdr;
+    got = read_some(r, h + NN_FIXED_HEADER, hlen - NN_FIXED_HEADER);
+    if (got < hlen - NN_FIXED_HEADER)
+        return io_or_trunc(r, at, e, "record header", NN_FIXED_HEADER + got,
+                           hlen);
+    uint64_t want_hh = le64(h + 32);
+    memset(h + 32, 0, 8);
+    uint64_t hh = XXH64(h, hlen, 0);
+    put64(h + 32, want_hh);
+    if (hh != want_hh)
+        return bad(r, at, e, "header checksum mismatch (corrupt header)");
+
+    size_t name_len = le16(h + 40), attr_len = le32(h + 44);
+    size_t name_at = NN_FIXED_HEADER + 8u * rank;
+    if (name_len == 0 || name_len > NN_NAME_MAX)
+        return bad(r, at, e, "invalid name length %zu", name_len);
+    if (attr_len > NN_ATTRS_MAX || name_at + name_len + attr_len > hlen)
+        return bad(r, at, e, "name and attributes overrun the header");
+    if (check_name((const char *)h + name_at, name_len) < 0)
+        return bad(r, at, e, "invalid character in the record name");
+    const char *attrs = (const char *)h + name_at + name_len;
+    if (memchr(attrs, 0, attr_len))
+        return bad(r, at, e, "attributes contain a NUL byte");
+
+    /* 3. sizes, with overflow checks, before any allocation */
+    uint64_t nelem = 1;
+    for (int i = 0; i < rank; i++) {
+        uint64_t d = le64(h + NN_FIXED_HEADER + 8 * i);
+        rec->dims[i] = d;
+        if (d && nelem > UINT64_MAX / d) {
+            char s[200];
+            return bad(r, at, e, "shape %s has more elements than 2^64",
+                       nn_shape_str(s, sizeof s, rank, rec->dims));
+        }
+        nelem *= d;
+    }
+    size_t esize = nn_dtype_size(dtype);
+    if (nelem > NN_RECORD_MAX / esize) {
+        char s[200];
+        return bad(r, at, e, "shape %s of %s is %llu elements, over the "
+                   "limit of %llu bytes per record",
+                   nn_shape_str(s, sizeof s, rank, rec->dims),
+                   nn_dtype_name(dtype), (unsigned long long)nelem,
+                   (unsigned long long)NN_RECORD_MAX);
+    }
+    size_t nbytes = nelem * esize;
+    if (flags & NN_FLAG_ZSTD) {
+        if (plen == 0 || plen > ZSTD_compressBound(nbytes))
+            return bad(r, at, e, "compressed payload length %llu is "
+                       "impossible for %zu raw bytes",
+                       (unsigned long long)plen, nbytes);
+    } else if (plen != nbytes) {
+        return bad(r, at, e, "payload length %llu does not match the shape "
+                   "(%zu bytes)", (unsigned long long)plen, nbytes);
+    }
+
+    /* 4. the stored payload */
+    if (read_payload(r, plen, le64(h + 24), at, e) < 0)
+        return -1;
+
+    if (grow((unsigned char **)&r->attrs, &r->attrs_cap, attr_len + 1) < 0)
+        return nn_fail(e, "out of memory");
+    memcpy(r->attrs, attrs, attr_len);
+    r->attrs[attr_len] = 0;
+    memcpy(rec->name, h + name_at, name_len);
+    rec->name[name_len] = 0;
+    rec->dtype = dtype;
+    rec->rank = rank;
+    for (int i = rank; i < NN_MAX_RANK; i++)
+        rec->dims[i] = 0;
+    rec->flags = flags;
+    rec->attrs = r->attrs;
+    rec->attrs_len = attr_len;
+    rec->nelem = nelem;
+    rec->nbytes = nbytes;
+    rec->data = NULL;
+    rec->index = r->index++;
+    rec->offset = at;
+    rec->raw_header = r->hdr;
+    rec->raw_header_len = hlen;
+    rec->raw_payload = r->payload;
+    rec->raw_payload_len = plen;
+    r->have = 1;
+    return 1;
+}
+
+/* Makes rec->data: the payload itself, or its decompression; host order. */
+static int decode(nn_reader *r, nn_error *e)
+{
+    nn_record *rec = &r->rec;
+    if (rec->data)
+        return 0;
+    if (!(rec->flags & NN_FLAG_ZSTD) && NN_HOST_LE) {
+        rec->data = r->payload;
+        return 0;
+    }
+    if (grow(&r->raw, &r->raw_cap, rec->nbytes ? rec->nbytes : 1) < 0)
+        return bad(r, rec->offset, e, "out of memory decoding %zu bytes",
+                   rec->nbytes);
+    if (rec->flags & NN_FLAG_ZSTD) {
+        if (!r->dctx && !(r->dctx = ZSTD_createDCtx()))
+            return nn_fail(e, "out of memory");
+        size_t plen = rec->raw_payload_len;
+        size_t fsz = ZSTD_findFrameCompressedSize(r->payload, plen);
+        if (ZSTD_isError(fsz) || fsz != plen)
+            return bad(r, rec->offset, e, "compressed payload is not exactly "
+                       "one zstd frame");
+        unsigned long long csz = ZSTD_getFrameContentSize(r->payload, plen);
+        if (csz != ZSTD_CONTENTSIZE_UNKNOWN && csz != rec->nbytes)
+            return bad(r, rec->offset, e, "zstd frame holds %llu bytes, the "
+                       "shape needs %zu", csz, rec->nbytes);
+        size_t n = ZSTD_decompressDCtx(r->dctx, r->raw, rec->nbytes,
+                                       r->payload, plen);
+        if (ZSTD_isError(n))
+            return bad(r, rec->offset, e, "zstd: %s", ZSTD_getErrorName(n));
+        if (n != rec->nbytes)
+            return bad(r, rec->offset, e, "zstd frame holds %zu bytes, the "
+                       "shape needs %zu", n, rec->nbytes);
+    } else {
+        memcpy(r->raw, r->payload, rec->nbytes);
+    }
+    if (!NN_HOST_LE)
+        nn_bswap(r->raw, rec->nelem, nn_dtype_size(rec->dtype));
+    rec->data = r->raw;
+    return 0;
+}
+
+static int next(nn_reader *r, const nn_record **out, int want_data,
+                nn_error *e)
+{
+    int rc;
+    if (r->unread) {
+        r->unread = 0;
+        rc = 1;
+    } else {
+        rc = read_record(r, e);
+    }
+    if (rc == 1 && want_data && decode(r, e) < 0) {
+        r->have = 0;
+        return -1;
+    }
+    if (rc == 1)
+        *out = &r->rec;
+    return rc;
+}
+
+int nn_reader_next(nn_reader *r, const nn_record **rec, nn_error *e)
+{
+    return next(r, rec, 1, e);
+}
+
+int nn_reader_next_raw(nn_reader *r, const nn_record **rec, nn_error *e)
+{
+    return next(r, rec, 0, e);
+}

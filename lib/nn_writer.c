@@ -1,0 +1,355 @@
+/* nn_writer.c — writes NNS records (formats/nns.md).
+ *
+ * Output to a file goes to a temporary name beside it and is renamed only
+ * when the tool closes the writer successfully, so a failing tool never
+ * leaves a half-written file under the name the user asked for. */
+#include "nn.h"
+#include "nn_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+struct open_name {
+    char name[NN_NAME_MAX + 1];
+    int dtype, rank;
+    uint64_t dims[NN_MAX_RANK];
+};
+
+struct nn_writer {
+    FILE *f;
+    char *path;        /* final name, NULL for stdout */
+    char *tmp;         /* temporary name */
+    uint64_t offset;
+    int level;
+    int failed;
+    ZSTD_CCtx *cctx;
+    unsigned char *hdr;
+    size_t hdr_cap;
+    unsigned char *buf; /* compressed or byte-swapped payload */
+    size_t buf_cap;
+    struct open_name *open; /* tensors being written by nn_writer_rows */
+    size_t nopen, open_cap;
+};
+
+nn_writer *nn_writer_open(const char *path, int force, nn_error *e)
+{
+    nn_writer *w = calloc(1, sizeof *w);
+    if (!w) {
+        nn_fail(e, "out of memory");
+        return NULL;
+    }
+    if (!path || strcmp(path, "-") == 0) {
+        if (!force && isatty(fileno(stdout))) {
+            free(w);
+            nn_fail(e, "refusing to write binary data to a terminal "
+                    "(redirect stdout or use -o FILE)");
+            return NULL;
+        }
+        w->f = stdout;
+        return w;
+    }
+    size_t n = strlen(path);
+    w->path = strdup(path);
+    w->tmp = malloc(n + 16);
+    if (!w->path || !w->tmp) {
+        free(w->path);
+        free(w->tmp);
+        free(w);
+        nn_fail(e, "out of memory");
+        return NULL;
+    }
+    snprintf(w->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(w->tmp);
+    if (fd >= 0) { /* mkstemp makes 0600; give the file the usual mode */
+        mode_t mask = umask(0);
+        umask(mask);
+        fchmod(fd, 0666 & ~mask);
+    }
+    if (fd < 0 || !(w->f = fdopen(fd, "wb"))) {
+        nn_fail(e, "%s: cannot create: %s", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(w->tmp);
+        }
+        free(w->path);
+        free(w->tmp);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void nn_writer_set_compression(nn_writer *w, int level) { w->level = level; }
+uint64_t nn_writer_offset(const nn_writer *w) { return w->offset; }
+
+static int grow(unsigned char **buf, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 4096;
+    while (c < need)
+        c = c > SIZE_MAX / 2 ? need : 2 * c;
+    unsigned char *b = realloc(*buf, c);
+    if (!b)
+        return -1;
+    *buf = b;
+    *cap = c;
+    return 0;
+}
+
+static int out(nn_writer *w, const void *p, size_t n, nn_error *e)
+{
+    if (n && fwrite(p, 1, n, w->f) != n) {
+        w->failed = 1;
+        return nn_fail(e, "write error on %s: %s",
+                       w->path ? w->path : "standard output", strerror(errno));
+    }
+    w->offset += n;
+    return 0;
+}
+
+static int valid_attrs(const char *a)
+{
+    if (!a)
+        return 1;
+    size_t n = strlen(a);
+    if (n > NN_ATTRS_MAX || (n && a[n - 1] != '\n'))
+        return 0;
+    for (const char *p = a; *p;) {
+        const char *eq = strchr(p, '='), *nl = strchr(p, '\n');
+        if (!eq || eq > nl || eq == p || eq - p > 64)
+            return 0;
+        p = nl + 1;
+    }
+    return 1;
+}
+
+/* Builds the header for h with the given stored payload length and hash. */
+static int build_header(nn_writer *w, const nn_header *h, uint32_t flags,
+                        uint64_t plen, uint64_t phash, size_t *hlen_out,
+                        nn_error *e)
+{
+    size_t name_len = h->name ? strlen(h->name) : 0;
+    size_t attr_len = h->attrs ? strlen(h->attrs) : 0;
+    if (name_len == 0 || name_len > NN_NAME_MAX ||
+        strpbrk(h->name, "\n="))
+        return nn_fail(e, "invalid record name '%s'", h->name ? h->name : "");
+    if (!valid_attrs(h->attrs))
+        return nn_fail(e, "invalid attributes for record '%s'", h->name);
+    if (!nn_dtype_size(h->dtype) || h->rank < 0 || h->rank > NN_MAX_RANK)
+        return nn_fail(e, "invalid dtype or rank for record '%s'", h->name);
+    size_t at = NN_FIXED_HEADER + 8u * h->rank;
+    size_t hlen = nn_round8(at + name_len + attr_len);
+    if (grow(&w->hdr, &w->hdr_cap, hlen) < 0)
+        return nn_fail(e, "out of memory");
+    unsigned char *p = w->hdr;
+    memset(p, 0, hlen);
+    memcpy(p, nn_magic, 4);
+    p[4] = NN_MAJOR;
+    p[5] = NN_MINOR;
+    p[6] = (unsigned char)h->dtype;
+    p[7] = (unsigned char)h->rank;
+    put32(p + 8, (uint32_t)hlen);
+    put32(p + 12, flags);
+    put64(p + 16, plen);
+    put64(p + 24, phash);
+    put16(p + 40, (uint16_t)name_len);
+    put32(p + 44, (uint32_t)attr_len);
+    for (int i = 0; i < h->rank; i++)
+        put64(p + NN_FIXED_HEADER + 8 * i, h->dims[i]);
+    memcpy(p + at, h->name, name_len);
+    if (attr_len)
+        memcpy(p + at + name_len, h->attrs, attr_len);
+    put64(p + 32, XXH64(p, hlen, 0));
+    *hlen_out = hlen;
+    return 0;
+}
+
+static uint64_t count(const nn_header *h)
+{
+    uint64_t n = 1;
+    for (int i = 0; i < h->rank; i++)
+        n *= h->dims[i];
+    return n;
+}
+
+int nn_writer_put(nn_writer *w, const nn_header *h, const void *data,
+                  nn_error *e)
+{
+    if (h->rank < 0 || h->rank > NN_MAX_RANK || !nn_dtype_size(h->dtype))
+        return nn_fail(e, "invalid dtype or rank for record '%s'", h->name);
+    size_t esize = nn_dtype_size(h->dtype);
+    uint64_t nelem = count(h);
+    if (nelem > NN_RECORD_MAX / esize)
+        return nn_fail(e, "record '%s' is larger than the per-record limit",
+                       h->name);
+    size_t nbytes = nelem * esize;
+    const unsigned char *payload = data;
+    if (!NN_HOST_LE && esize > 1) {
+        if (grow(&w->buf, &w->buf_cap, nbytes) < 0)
+            return nn_fail(e, "out of memory");
+        memcpy(w->buf, data, nbytes);
+        nn_bswap(w->buf, nelem, esize);
+        payload = w->buf;
+    }
+    uint32_t flags = h->flags & ~NN_FLAG_ZSTD;
+    size_t plen = nbytes;
+    if (w->level > 0 && nbytes > 0) {
+        size_t bound = ZSTD_compressBound(nbytes);
+        unsigned char *src = (unsigned char *)payload;
+        size_t off = 0;
+        if (payload == w->buf) { /* keep the swapped copy, compress after it */
+            off = nn_round8(nbytes);
+        }
+        if (grow(&w->buf, &w->buf_cap, off + bound) < 0)
+            return nn_fail(e, "out of memory");
+        if (payload != data)
+            src = w->buf;
+        if (!w->cctx && !(w->cctx = ZSTD_createCCtx()))
+            return nn_fail(e, "out of memory");
+        size_t c = ZSTD_compressCCtx(w->cctx, w->buf + off, bound, src,
+                                     nbytes, w->level);
+        if (ZSTD_isError(c))
+            return nn_fail(e, "zstd: %s", ZSTD_getErrorName(c));
+        if (c < nbytes) {
+            payload = w->buf + off;
+            plen = c;
+            flags |= NN_FLAG_ZSTD;
+        }
+    }
+    size_t hlen;
+    if (build_header(w, h, flags, plen, XXH64(payload, plen, 0), &hlen, e) < 0)
+        return -1;
+    if (out(w, w->hdr, hlen, e) < 0 || out(w, payload, plen, e) < 0)
+        return -1;
+    return 0;
+}
+
+int nn_writer_copy(nn_writer *w, const nn_record *r, nn_error *e)
+{
+    if (!r->raw_header)
+        return nn_fail(e, "record '%s' has no stored bytes to copy", r->name);
+    if (out(w, r->raw_header, r->raw_header_len, e) < 0 ||
+        out(w, r->raw_payload, r->raw_payload_len, e) < 0)
+        return -1;
+    return 0;
+}
+
+int nn_writer_copy_as(nn_writer *w, const nn_record *r, const nn_header *h,
+                      nn_error *e)
+{
+    if (!r->raw_header)
+        return nn_fail(e, "record '%s' has no stored bytes to copy", r->name);
+    if (h->dtype != r->dtype || count(h) != r->nelem)
+        return nn_fail(e, "record '%s': a new header must describe the same "
+                       "elements", r->name);
+    uint32_t flags = (h->flags & ~NN_FLAG_ZSTD) | (r->flags & NN_FLAG_ZSTD);
+    size_t hlen;
+    if (build_header(w, h, flags, r->raw_payload_len, le64(r->raw_header + 24),
+                     &hlen, e) < 0)
+        return -1;
+    if (out(w, w->hdr, hlen, e) < 0 ||
+        out(w, r->raw_payload, r->raw_payload_len, e) < 0)
+        return -1;
+    return 0;
+}
+
+static struct open_name *find_open(nn_writer *w, const char *name)
+{
+    for (size_t i = 0; i < w->nopen; i++)
+        if (strcmp(w->open[i].name, name) == 0)
+            return &w->open[i];
+    return NULL;
+}
+
+int nn_writer_rows(nn_writer *w, const nn_header *h, const void *data,
+                   nn_error *e)
+{
+    if (h->rank < 1)
+        return nn_fail(e, "record '%s': rows need rank 1 or more", h->name);
+    if (!h->name || strlen(h->name) > NN_NAME_MAX)
+        return nn_fail(e, "invalid record name");
+    struct open_name *o = find_open(w, h->name);
+    int cont = o && o->dtype == h->dtype && o->rank == h->rank;
+    for (int i = 1; cont && i < h->rank; i++)
+        cont = o->dims[i] == h->dims[i];
+    nn_header hh = *h;
+    if (cont) {
+        hh.flags |= NN_FLAG_CONT;
+        hh.attrs = NULL;
+    } else {
+        hh.flags &= ~NN_FLAG_CONT;
+        if (!o) {
+            if (w->nopen == w->open_cap) {
+                size_t c = w->open_cap ? 2 * w->open_cap : 4;
+                struct open_name *n = realloc(w->open, c * sizeof *n);
+                if (!n)
+                    return nn_fail(e, "out of memory");
+                w->open = n;
+                w->open_cap = c;
+            }
+            o = &w->open[w->nopen++];
+            strcpy(o->name, h->name);
+        }
+        o->dtype = h->dtype;
+        o->rank = h->rank;
+        memcpy(o->dims, h->dims, sizeof o->dims);
+    }
+    return nn_writer_put(w, &hh, data, e);
+}
+
+void nn_writer_end_tensor(nn_writer *w, const char *name)
+{
+    struct open_name *o = find_open(w, name);
+    if (o)
+        *o = w->open[--w->nopen];
+}
+
+size_t nn_chunk_rows(size_t row_bytes)
+{
+    if (row_bytes == 0)
+        return 4096;
+    size_t n = NN_CHUNK_BYTES / row_bytes;
+    return n ? n : 1;
+}
+
+int nn_writer_close(nn_writer *w, int ok, nn_error *e)
+{
+    if (!w)
+        return 0;
+    int rc = 0;
+    if (ok && !w->failed) {
+        if (fflush(w->f) != 0 || ferror(w->f))
+            rc = nn_fail(e, "write error on %s: %s",
+                         w->path ? w->path : "standard output",
+                         strerror(errno));
+    } else if (ok) {
+        rc = -1; /* the message was set when the write failed */
+    }
+    if (w->path) {
+        if (fclose(w->f) != 0 && ok && rc == 0)
+            rc = nn_fail(e, "write error on %s: %s", w->path, strerror(errno));
+        if (ok && rc == 0 && rename(w->tmp, w->path) != 0)
+            rc = nn_fail(e, "%s: cannot rename into place: %s", w->path,
+                         strerror(errno));
+        if (!ok || rc != 0)
+            unlink(w->tmp);
+    } else if (ok && rc == 0) {
+        if (fclose(stdout) != 0)
+            rc = nn_fail(e, "write error on standard output: %s",
+                         strerror(errno));
+    }
+    free(w->path);
+    free(w->tmp);
+    free(w->hdr);
+    free(w->buf);
+    free(w->open);
+    ZSTD_freeCCtx(w->cctx);
+    free(w);
+    return rc;
+}

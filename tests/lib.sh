@@ -1,0 +1,44 @@
+# lib.sh — helpers for the command-line tests (sourced).  Each check prints
+# "ok - what" or "not ok - what: detail"; tests/run.sh counts the lines.
+# NN_BIN is the directory of the tools under test.
+set -u
+: "${NN_BIN:?NN_BIN must name the directory of the tools}"
+PATH="$NN_BIN:$PATH"
+PY=${PY:-/usr/bin/python3}
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+T=$(mktemp -d "${TMPDIR:-/tmp}/nn-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1: $2"; }
+
+# check WHAT CMD...: passes when CMD exits 0.
+check() {
+    what=$1; shift
+    if "$@" >"$T/.out" 2>"$T/.err"; then ok "$what"
+    else not_ok "$what" "exit $? — $(head -c 300 "$T/.err" | tr '\n' ' ')"; fi
+}
+
+# same WHAT FILE1 FILE2: passes when the files are byte-identical.
+same() {
+    if cmp -s "$2" "$3"; then ok "$1"
+    else not_ok "$1" "$2 and $3 differ ($(cmp "$2" "$3" 2>&1 | head -1))"; fi
+}
+
+# fails_clean WHAT PATTERN CMD...: CMD must exit non-zero with an empty
+# stdout and exactly one line on stderr, "tool: ...", matching PATTERN
+# (extended regex).  CMD's stdin is whatever the caller redirects.
+fails_clean() {
+    what=$1; pat=$2; shift 2
+    "$@" >"$T/.out" 2>"$T/.err"
+    rc=$?
+    lines=$(wc -l <"$T/.err")
+    msg=$(head -c 400 "$T/.err" | tr '\n' ' ')
+    if [ $rc -eq 0 ]; then not_ok "$what" "exit 0"
+    elif [ $rc -gt 2 ]; then not_ok "$what" "exit $rc (crash?) — $msg"
+    elif [ -s "$T/.out" ]; then not_ok "$what" "stdout not empty"
+    elif [ "$lines" -ne 1 ]; then not_ok "$what" "$lines lines on stderr — $msg"
+    elif ! grep -Eq "^nn-[a-z-]+: .*($pat)" "$T/.err"; then
+        not_ok "$what" "message does not match /$pat/ — $msg"
+    else ok "$what"; fi
+}
