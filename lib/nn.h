@@ -191,6 +191,24 @@ int nn_stdout_close(nn_error *e);
 /* malloc of n*size with overflow and limit checks; message names `what`. */
 void *nn_alloc(size_t n, size_t size, const char *what, nn_error *e);
 
+/* -------------------------------------------------------------- statistics */
+
+/* Summary of a set of numbers: count, finite min/max, mean and variance
+ * (Welford/Chan merging of blocks, so it is accurate for any mean), and the
+ * NaN and infinity counts.  Non-finite values are left out of the moments. */
+typedef struct nn_summary {
+    uint64_t n;        /* finite values */
+    uint64_t nan, inf;
+    double min, max, mean, m2;
+} nn_summary;
+
+void nn_summary_init(nn_summary *s);
+/* Adds n elements of dtype dt (host order). */
+void nn_summary_add(nn_summary *s, const void *data, int dt, size_t n);
+void nn_summary_merge(nn_summary *s, const nn_summary *t);
+/* Population standard deviation. */
+double nn_summary_std(const nn_summary *s);
+
 /* ------------------------------------------------------------ random draws */
 
 /* xoshiro256** seeded through splitmix64.  Every draw is computed with

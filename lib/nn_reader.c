@@ -243,9 +243,10 @@ static int read_record(nn_reader *r, nn_error *e)
 
     /* 3. sizes, with overflow checks, before any allocation */
     uint64_t nelem = 1;
+    for (int i = 0; i < rank; i++)
+        rec->dims[i] = le64(h + NN_FIXED_HEADER + 8 * i);
     for (int i = 0; i < rank; i++) {
-        uint64_t d = le64(h + NN_FIXED_HEADER + 8 * i);
-        rec->dims[i] = d;
+        uint64_t d = rec->dims[i];
         if (d && nelem > UINT64_MAX / d) {
             char s[200];
             return bad(r, at, e, "shape %s has more elements than 2^64",

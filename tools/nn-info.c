@@ -1,0 +1,307 @@
+/* nn-info — what a stream holds: every tensor (or record) with its dtype,
+ * shape, attributes and statistics, after verifying every checksum. */
+#include "nn.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "Usage: nn-info [OPTION]... [FILE]...\n"
+    "List the tensors of NNS streams (stdin if no FILE) with dtype, shape,\n"
+    "attributes and min/max/mean/std and NaN/Inf counts; verify checksums.\n"
+    "\n"
+    "  -r, --records    one line per record instead of per tensor\n"
+    "  -H, --headers    no statistics: headers and checksums only (faster)\n"
+    "  -j, --json       JSON Lines: one object per tensor (or record)\n"
+    "  -q, --quiet      print nothing; the exit status tells if the stream is valid\n"
+    "      --progress   report progress on stderr even when it is not a terminal\n"
+    "  -h, --help       show this help and exit\n"
+    "      --version    show the version and exit\n"
+    "\n"
+    "Exit status: 0 valid, 1 invalid or unreadable input, 2 usage error.\n"
+    "See nn-info(1) and nns(5).\n";
+
+enum { OPT_PROGRESS = 256, OPT_VERSION };
+
+static int opt_records, opt_headers, opt_json, opt_quiet, opt_progress;
+static int nfiles, nprinted;
+
+/* One line of output: a tensor, or a record with -r. */
+typedef struct entry {
+    char name[NN_NAME_MAX + 1];
+    int dtype, rank;
+    uint64_t dims[NN_MAX_RANK];
+    uint64_t records, stored, index, offset;
+    uint32_t flags;
+    char *attrs;
+    nn_summary sum;
+} entry;
+
+static entry *entries;
+static size_t nentries, cap;
+
+static entry *add_entry(const nn_record *r)
+{
+    if (nentries == cap) {
+        cap = cap ? 2 * cap : 16;
+        entries = realloc(entries, cap * sizeof *entries);
+        if (!entries)
+            nn_die("out of memory");
+    }
+    entry *t = &entries[nentries++];
+    memset(t, 0, sizeof *t);
+    strcpy(t->name, r->name);
+    t->dtype = r->dtype;
+    t->rank = r->rank;
+    memcpy(t->dims, r->dims, sizeof t->dims);
+    t->index = r->index;
+    t->offset = r->offset;
+    t->flags = r->flags;
+    t->attrs = strdup(r->attrs);
+    if (!t->attrs)
+        nn_die("out of memory");
+    nn_summary_init(&t->sum);
+    return t;
+}
+
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c == '\n')
+            printf("\\n");
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+static void json_number(const char *key, double v)
+{
+    printf(",\"%s\":", key);
+    if (isfinite(v))
+        printf("%.17g", v);
+    else
+        printf("null");
+}
+
+static void print_json(const char *file, const entry *t)
+{
+    printf("{\"file\":");
+    json_string(file);
+    printf(",\"name\":");
+    json_string(t->name);
+    printf(",\"dtype\":\"%s\",\"shape\":[", nn_dtype_name(t->dtype));
+    for (int i = 0; i < t->rank; i++)
+        printf("%s%llu", i ? "," : "", (unsigned long long)t->dims[i]);
+    printf("],\"records\":%llu,\"stored_bytes\":%llu",
+           (unsigned long long)t->records, (unsigned long long)t->stored);
+    if (opt_records)
+        printf(",\"index\":%llu,\"offset\":%llu,\"zstd\":%s,\"cont\":%s",
+               (unsigned long long)t->index, (unsigned long long)t->offset,
+               t->flags & NN_FLAG_ZSTD ? "true" : "false",
+               t->flags & NN_FLAG_CONT ? "true" : "false");
+    printf(",\"attrs\":{");
+    int first = 1;
+    for (char *p = t->attrs; *p;) {
+        char *nl = strchr(p, '\n'), *eq = strchr(p, '=');
+        if (!nl || !eq || eq > nl)
+            break;
+        *eq = *nl = 0;
+        printf("%s", first ? "" : ",");
+        json_string(p);
+        putchar(':');
+        json_string(eq + 1);
+        *eq = '=';
+        *nl = '\n';
+        first = 0;
+        p = nl + 1;
+    }
+    putchar('}');
+    if (!opt_headers) {
+        printf(",\"count\":%llu,\"nan\":%llu,\"inf\":%llu",
+               (unsigned long long)t->sum.n, (unsigned long long)t->sum.nan,
+               (unsigned long long)t->sum.inf);
+        json_number("min", t->sum.n ? t->sum.min : NAN);
+        json_number("max", t->sum.n ? t->sum.max : NAN);
+        json_number("mean", t->sum.n ? t->sum.mean : NAN);
+        json_number("std", nn_summary_std(&t->sum));
+    }
+    printf("}\n");
+}
+
+static void print_text(const entry *t, int name_w)
+{
+    char shape[200];
+    nn_shape_str(shape, sizeof shape, t->rank, t->dims);
+    if (opt_records)
+        printf("%6llu %10llu  ", (unsigned long long)t->index,
+               (unsigned long long)t->offset);
+    printf("%-*s %-4s %-16s", name_w, t->name, nn_dtype_name(t->dtype), shape);
+    if (opt_records)
+        printf(" %-9s", (t->flags & NN_FLAG_CONT) && (t->flags & NN_FLAG_ZSTD)
+                            ? "cont,zstd"
+                        : t->flags & NN_FLAG_CONT ? "cont"
+                        : t->flags & NN_FLAG_ZSTD ? "zstd"
+                                                  : "-");
+    else
+        printf(" %7llu", (unsigned long long)t->records);
+    printf(" %11llu", (unsigned long long)t->stored);
+    if (!opt_headers) {
+        const nn_summary *s = &t->sum;
+        if (s->n)
+            printf("  %11.6g %11.6g %11.6g %11.6g", s->min, s->max, s->mean,
+                   nn_summary_std(s));
+        else
+            printf("  %11s %11s %11s %11s", "-", "-", "-", "-");
+        printf(" %5llu %5llu", (unsigned long long)s->nan,
+               (unsigned long long)s->inf);
+    }
+    putchar('\n');
+    if (*t->attrs) {
+        printf("%*s", opt_records ? 19 : 0, "");
+        printf("  ");
+        for (const char *p = t->attrs; *p; p++)
+            putchar(*p == '\n' ? (p[1] ? ' ' : '\n') : *p);
+    }
+}
+
+static void print_all(const char *file, uint64_t records, uint64_t bytes)
+{
+    if (opt_quiet)
+        return;
+    if (!opt_json && nfiles > 1)
+        printf("%s==> %s <==\n", nprinted++ ? "\n" : "", file);
+    if (opt_json) {
+        for (size_t i = 0; i < nentries; i++)
+            print_json(file, &entries[i]);
+        return;
+    }
+    int w = 4;
+    for (size_t i = 0; i < nentries; i++)
+        if ((int)strlen(entries[i].name) > w)
+            w = (int)strlen(entries[i].name);
+    if (opt_records)
+        printf("%6s %10s  ", "record", "offset");
+    printf("%-*s %-4s %-16s %s %11s", w, "name", "type", "shape",
+           opt_records ? "flags    " : "records", "stored");
+    if (!opt_headers)
+        printf("  %11s %11s %11s %11s %5s %5s", "min", "max", "mean", "std",
+               "nan", "inf");
+    putchar('\n');
+    for (size_t i = 0; i < nentries; i++)
+        print_text(&entries[i], w);
+    printf("# %s: %llu record%s, %llu bytes, checksums verified\n", file,
+           (unsigned long long)records, records == 1 ? "" : "s",
+           (unsigned long long)bytes);
+}
+
+/* Reads one stream; returns 0 or -1 with the message in e. */
+static int info(const char *path, nn_error *e)
+{
+    nn_reader *r = nn_reader_open(path, e);
+    if (!r)
+        return -1;
+    nn_tensor_tracker *trk = nn_tensor_tracker_new();
+    size_t *open = NULL; /* entry index of each open tensor */
+    size_t nopen = 0;
+    nn_progress prog;
+    nn_progress_init(&prog, nn_prog, opt_progress);
+    const nn_record *rec;
+    uint64_t records = 0;
+    int rc;
+    while ((rc = opt_headers ? nn_reader_next_raw(r, &rec, e)
+                             : nn_reader_next(r, &rec, e)) == 1) {
+        int first;
+        if (nn_tensor_track(trk, rec, &first, e) < 0) {
+            nn_error_wrap(e, "%s", nn_reader_name(r));
+            rc = -1;
+            break;
+        }
+        entry *t;
+        if (opt_records) {
+            t = add_entry(rec);
+        } else {
+            size_t j = 0;
+            while (j < nopen && strcmp(entries[open[j]].name, rec->name))
+                j++;
+            if (first) {
+                if (j == nopen && !(open = realloc(open, ++nopen * sizeof *open)))
+                    nn_die("out of memory");
+                open[j] = nentries;
+                t = add_entry(rec);
+            } else { /* the tracker guarantees an open tensor of this name */
+                t = &entries[open[j]];
+                t->dims[0] += rec->dims[0];
+            }
+        }
+        t->records++;
+        t->stored += rec->raw_header_len + rec->raw_payload_len;
+        if (!opt_headers)
+            nn_summary_add(&t->sum, rec->data, rec->dtype, rec->nelem);
+        records++;
+        nn_progress_update(&prog, nn_reader_offset(r) >> 20, 0, "MiB");
+    }
+    nn_progress_end(&prog);
+    uint64_t bytes = nn_reader_offset(r);
+    nn_reader_close(r);
+    nn_tensor_tracker_free(trk);
+    free(open);
+    if (rc == 0)
+        print_all(path && strcmp(path, "-") ? path : "stdin", records, bytes);
+    for (size_t i = 0; i < nentries; i++)
+        free(entries[i].attrs);
+    nentries = 0;
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    nn_prog = "nn-info";
+    static const struct option longopts[] = {
+        {"records", no_argument, 0, 'r'},
+        {"headers", no_argument, 0, 'H'},
+        {"json", no_argument, 0, 'j'},
+        {"quiet", no_argument, 0, 'q'},
+        {"progress", no_argument, 0, OPT_PROGRESS},
+        {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, OPT_VERSION},
+        {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "rHjqh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r': opt_records = 1; break;
+        case 'H': opt_headers = 1; break;
+        case 'j': opt_json = 1; break;
+        case 'q': opt_quiet = 1; break;
+        case OPT_PROGRESS: opt_progress = 1; break;
+        case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
+        case OPT_VERSION: nn_print_version();
+        default: nn_usage_error("invalid option");
+        }
+    }
+    /* Text goes out only after a whole stream verified, so a corrupt
+     * stream leaves stdout empty. */
+    nn_error e;
+    int status = 0;
+    nfiles = argc - optind;
+    for (int i = optind; i < argc || i == optind; i++) {
+        const char *path = i < argc ? argv[i] : "-";
+        if (info(path, &e) < 0) {
+            nn_warn("%s", e.msg);
+            status = 1;
+        }
+        if (i + 1 >= argc)
+            break;
+    }
+    if (nn_stdout_close(&e) < 0)
+        nn_die("%s", e.msg);
+    return status;
+}
