@@ -97,10 +97,11 @@ FUZZ_SECONDS ?= 600
 fuzz: | $(DEPS_OK)
 	@mkdir -p build/fuzz/corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(NN_CFLAGS) \
+	    -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
 	    -o build/fuzz/fuzz_reader tests/fuzz/fuzz_reader.c $(LIB_SRC) $(LDLIBS)
 	sh tests/fuzz/seed-corpus.sh build/fuzz/corpus
-	build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) \
-	    -max_len=65536 build/fuzz/corpus tests/fuzz/corpus
+	cd build/fuzz && ./fuzz_reader -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 corpus ../../tests/fuzz/corpus
 
 bench: all
 	@$(MAKE) --no-print-directory -f bench/bench.mk

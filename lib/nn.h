@@ -229,7 +229,7 @@ double nn_rng_uniform(nn_rng *r);
 /* Standard normal (Marsaglia's polar method). */
 double nn_rng_normal(nn_rng *r);
 /* Natural logarithm of x > 0 by a fixed series: bit-reproducible, within
- * 2 ulp of the libm value. */
+ * 4 ulp of the libm value (3 measured). */
 double nn_log(double x);
 
 /* ------------------------------------------------------- linear algebra */

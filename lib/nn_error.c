@@ -1,11 +1,13 @@
 /* nn_error.c — errors as values, and the messages and exits of tools. */
 #include "nn.h"
+#include "nn_internal.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 const char *nn_prog = "nn";
 
@@ -62,7 +64,12 @@ void nn_die(const char *fmt, ...)
     va_start(ap, fmt);
     vwarn(fmt, ap);
     va_end(ap);
-    exit(1);
+    /* exit handlers remove temporary output files; buffered stdout is
+     * dropped rather than flushed, so a tool that fails before its output
+     * buffer fills leaves stdout empty */
+    fflush(stderr);
+    nn_exit_cleanup();
+    _exit(1);
 }
 
 void nn_usage_error(const char *fmt, ...)

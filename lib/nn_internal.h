@@ -56,6 +56,10 @@ static inline void nn_bswap(void *p, size_t n, size_t sz)
         }
 }
 
+/* Removes the temporary files of writers not closed (nn_writer.c); called
+ * at exit, on fatal signals, and by nn_die. */
+void nn_exit_cleanup(void);
+
 static inline size_t nn_round8(size_t n) { return (n + 7) & ~(size_t)7; }
 
 #endif

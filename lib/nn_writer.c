@@ -7,6 +7,7 @@
 #include "nn_internal.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,6 +37,50 @@ struct nn_writer {
     size_t nopen, open_cap;
 };
 
+/* Temporary files of writers not yet closed, removed if the process exits
+ * or is killed first: a failing tool leaves no partial output file. */
+static char *pending[16];
+
+void nn_exit_cleanup(void)
+{
+    for (int i = 0; i < 16; i++)
+        if (pending[i])
+            unlink(pending[i]);
+}
+
+static void on_signal(int sig)
+{
+    nn_exit_cleanup();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static int add_pending(char *tmp)
+{
+    static int hooked;
+    if (!hooked) {
+        hooked = 1;
+        atexit(nn_exit_cleanup);
+        int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+        for (int i = 0; i < 4; i++)
+            if (signal(sigs[i], SIG_IGN) != SIG_IGN)
+                signal(sigs[i], on_signal);
+    }
+    for (int i = 0; i < 16; i++)
+        if (!pending[i]) {
+            pending[i] = tmp;
+            return 0;
+        }
+    return -1;
+}
+
+static void drop_pending(const char *tmp)
+{
+    for (int i = 0; i < 16; i++)
+        if (pending[i] == tmp)
+            pending[i] = NULL;
+}
+
 nn_writer *nn_writer_open(const char *path, int force, nn_error *e)
 {
     nn_writer *w = calloc(1, sizeof *w);
@@ -51,6 +96,9 @@ nn_writer *nn_writer_open(const char *path, int force, nn_error *e)
             return NULL;
         }
         w->f = stdout;
+        /* a large buffer: fewer system calls, and an error found early
+         * (nn_die does not flush stdio) leaves stdout empty */
+        setvbuf(stdout, NULL, _IOFBF, 1 << 20);
         return w;
     }
     size_t n = strlen(path);
@@ -79,6 +127,11 @@ nn_writer *nn_writer_open(const char *path, int force, nn_error *e)
         free(w->path);
         free(w->tmp);
         free(w);
+        return NULL;
+    }
+    if (add_pending(w->tmp) < 0) {
+        nn_writer_close(w, 0, NULL);
+        nn_fail(e, "too many output files open at once");
         return NULL;
     }
     return w;
@@ -339,6 +392,7 @@ int nn_writer_close(nn_writer *w, int ok, nn_error *e)
                          strerror(errno));
         if (!ok || rc != 0)
             unlink(w->tmp);
+        drop_pending(w->tmp);
     } else if (ok && rc == 0) {
         if (fclose(stdout) != 0)
             rc = nn_fail(e, "write error on standard output: %s",

@@ -42,3 +42,17 @@ fails_clean() {
         not_ok "$what" "message does not match /$pat/ — $msg"
     else ok "$what"; fi
 }
+
+# fails_usage WHAT PATTERN CMD...: a usage error: exit status 2, empty
+# stdout, a first stderr line "tool: ..." matching PATTERN.
+fails_usage() {
+    what=$1; pat=$2; shift 2
+    "$@" >"$T/.out" 2>"$T/.err"
+    rc=$?
+    msg=$(head -c 400 "$T/.err" | tr '\n' ' ')
+    if [ $rc -ne 2 ]; then not_ok "$what" "exit $rc, want 2 — $msg"
+    elif [ -s "$T/.out" ]; then not_ok "$what" "stdout not empty"
+    elif ! head -1 "$T/.err" | grep -Eq "^nn-[a-z-]+: .*($pat)"; then
+        not_ok "$what" "message does not match /$pat/ — $msg"
+    else ok "$what"; fi
+}

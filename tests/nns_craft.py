@@ -70,4 +70,5 @@ def main():
     else:
         sys.exit("unknown kind " + kind)
 
-main()
+if __name__ == "__main__":
+    main()

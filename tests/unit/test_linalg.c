@@ -1,0 +1,199 @@
+/* test_linalg.c — the BLAS/LAPACK wrappers against reference loops and
+ * their defining identities. */
+#include "nn.h"
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static double *randn(nn_rng *r, size_t n)
+{
+    double *a = malloc(n * sizeof *a);
+    for (size_t i = 0; i < n; i++)
+        a[i] = nn_rng_normal(r);
+    return a;
+}
+
+static void test_gemm(nn_rng *r)
+{
+    size_t m = 37, n = 23, k = 51;
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            double *a = randn(r, m * k), *b = randn(r, k * n);
+            double *c = randn(r, m * n), *c2 = malloc(m * n * sizeof *c2);
+            memcpy(c2, c, m * n * sizeof *c);
+            nn_gemm_f64(ta, tb, m, n, k, 0.5, a, b, 2.0, c);
+            nn_gemm_f64_ref(ta, tb, m, n, k, 0.5, a, b, 2.0, c2);
+            double d = max_abs_diff(c, c2, m * n);
+            CHECK(d < 1e-12, "dgemm ta=%d tb=%d equals the loops (max diff %.2g)",
+                  ta, tb, d);
+            float *af = malloc(m * k * 4), *bf = malloc(k * n * 4),
+                  *cf = calloc(m * n, 4);
+            nn_convert(af, NN_F32, a, NN_F64, m * k);
+            nn_convert(bf, NN_F32, b, NN_F64, k * n);
+            nn_gemm_f32(ta, tb, m, n, k, 1.0f, af, bf, 0.0f, cf);
+            nn_gemm_f64_ref(ta, tb, m, n, k, 1.0, a, b, 0.0, c2);
+            double *cd = malloc(m * n * sizeof *cd);
+            nn_convert(cd, NN_F64, cf, NN_F32, m * n);
+            d = max_abs_diff(cd, c2, m * n);
+            CHECK(d < 1e-4, "sgemm ta=%d tb=%d equals the loops (max diff %.2g)",
+                  ta, tb, d);
+            free(a); free(b); free(c); free(c2); free(af); free(bf); free(cf);
+            free(cd);
+        }
+}
+
+static void test_syrk_chol(nn_rng *r)
+{
+    size_t m = 200, n = 30, nrhs = 4;
+    double *a = randn(r, m * n), *g = calloc(n * n, sizeof *g);
+    nn_syrk_f64(m / 2, n, a, g); /* in two blocks, as the fits accumulate */
+    nn_syrk_f64(m - m / 2, n, a + (m / 2) * n, g);
+    nn_sym_fill(n, g);
+    double *g2 = malloc(n * n * sizeof *g2);
+    nn_gemm_f64_ref(1, 0, n, n, m, 1.0, a, a, 0.0, g2);
+    double d = max_abs_diff(g, g2, n * n);
+    CHECK(d < 1e-11, "blocked syrk equals A^T A (max diff %.2g)", d);
+
+    double *x = randn(r, n * nrhs), *b = malloc(n * nrhs * sizeof *b);
+    nn_gemm_f64_ref(0, 0, n, nrhs, n, 1.0, g2, x, 0.0, b);
+    nn_error e;
+    CHECK(nn_chol_solve(n, nrhs, g, b, &e) == 0, "Cholesky solve succeeds");
+    d = max_abs_diff(b, x, n * nrhs);
+    CHECK(d < 1e-9, "Cholesky recovers X from (A^T A) X (max diff %.2g)", d);
+
+    double sing[4] = {1, 1, 1, 1}, rhs[2] = {1, 1};
+    CHECK(nn_chol_solve(2, 1, sing, rhs, &e) < 0 && strstr(e.msg, "ridge"),
+          "singular matrix: message suggests a remedy (%s)", e.msg);
+    free(a); free(g); free(g2); free(x); free(b);
+}
+
+static void test_svd_eig_qr(nn_rng *r)
+{
+    size_t m = 40, n = 25, k = 25;
+    double *a = randn(r, m * n), *a0 = malloc(m * n * sizeof *a0);
+    memcpy(a0, a, m * n * sizeof *a);
+    double *s = malloc(k * sizeof *s), *u = malloc(m * k * sizeof *u),
+           *vt = malloc(k * n * sizeof *vt);
+    nn_error e;
+    CHECK(nn_svd(m, n, a, s, u, vt, &e) == 0, "SVD succeeds");
+    double *us = malloc(m * k * sizeof *us), *rec = malloc(m * n * sizeof *rec);
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < k; j++)
+            us[i * k + j] = u[i * k + j] * s[j];
+    nn_gemm_f64_ref(0, 0, m, n, k, 1.0, us, vt, 0.0, rec);
+    double d = max_abs_diff(rec, a0, m * n);
+    CHECK(d < 1e-12, "U S Vt reconstructs A (max diff %.2g)", d);
+    int sorted = 1;
+    for (size_t j = 1; j < k; j++)
+        sorted &= s[j] <= s[j - 1] && s[j] >= 0;
+    CHECK(sorted, "singular values are non-negative and descending");
+
+    /* eigenvalues of A^T A are the squared singular values */
+    double *g = malloc(n * n * sizeof *g), *w = malloc(n * sizeof *w),
+           *v = malloc(n * n * sizeof *v);
+    nn_gemm_f64_ref(1, 0, n, n, m, 1.0, a0, a0, 0.0, g);
+    double *g0 = malloc(n * n * sizeof *g0);
+    memcpy(g0, g, n * n * sizeof *g);
+    CHECK(nn_eigh(n, g, w, v, &e) == 0, "symmetric eigensolver succeeds");
+    double worst = 0;
+    for (size_t j = 0; j < n; j++) {
+        double dd = fabs(w[j] - s[n - 1 - j] * s[n - 1 - j]);
+        worst = dd > worst ? dd : worst;
+        /* G v_j = w_j v_j, with v_j a row of v */
+        for (size_t i = 0; i < n; i++) {
+            double gv = 0;
+            for (size_t p = 0; p < n; p++)
+                gv += g0[i * n + p] * v[j * n + p];
+            dd = fabs(gv - w[j] * v[j * n + i]);
+            worst = dd > worst ? dd : worst;
+        }
+    }
+    CHECK(worst < 1e-9, "eigenpairs of A^T A agree with the SVD (max %.2g)",
+          worst);
+
+    /* QR: orthonormal columns, and Q R = A with R's diagonal positive */
+    memcpy(a, a0, m * n * sizeof *a);
+    CHECK(nn_qr_q(m, n, a, &e) == 0, "QR succeeds");
+    double *qtq = malloc(n * n * sizeof *qtq);
+    nn_gemm_f64_ref(1, 0, n, n, m, 1.0, a, a, 0.0, qtq);
+    for (size_t i = 0; i < n; i++)
+        qtq[i * n + i] -= 1;
+    double zero[25 * 25] = {0};
+    d = max_abs_diff(qtq, zero, n * n);
+    CHECK(d < 1e-13, "Q^T Q = I (max diff %.2g)", d);
+    double *r_ = malloc(n * n * sizeof *r_); /* R = Q^T A */
+    nn_gemm_f64_ref(1, 0, n, n, m, 1.0, a, a0, 0.0, r_);
+    int upper = 1;
+    for (size_t i = 0; i < n; i++) {
+        upper &= r_[i * n + i] > 0;
+        for (size_t j = 0; j < i; j++)
+            upper &= fabs(r_[i * n + j]) < 1e-12;
+    }
+    CHECK(upper, "Q^T A is upper triangular with a positive diagonal");
+    free(a); free(a0); free(s); free(u); free(vt); free(us); free(rec);
+    free(g); free(g0); free(w); free(v); free(qtq); free(r_);
+}
+
+static void test_stats_convert(nn_rng *r)
+{
+    /* summary against a direct two-pass computation, with a large offset */
+    size_t n = 100003;
+    double *x = malloc(n * sizeof *x);
+    float *xf = malloc(n * sizeof *xf);
+    for (size_t i = 0; i < n; i++)
+        x[i] = 1e6 + nn_rng_normal(r);
+    nn_convert(xf, NN_F32, x, NN_F64, n);
+    nn_convert(x, NN_F64, xf, NN_F32, n);
+    double mean = 0, var = 0;
+    for (size_t i = 0; i < n; i++)
+        mean += x[i];
+    mean /= n;
+    for (size_t i = 0; i < n; i++)
+        var += (x[i] - mean) * (x[i] - mean);
+    var /= n;
+    nn_summary s;
+    nn_summary_init(&s);
+    nn_summary_add(&s, xf, NN_F32, n / 3);
+    nn_summary_add(&s, xf + n / 3, NN_F32, n - n / 3);
+    CHECK(fabs(s.mean - mean) < 1e-9 * mean && fabs(nn_summary_std(&s) - sqrt(var)) < 1e-6,
+          "summary mean/std at offset 1e6 (diff %.2g, %.2g)", s.mean - mean,
+          nn_summary_std(&s) - sqrt(var));
+    float odd[5] = {1, NAN, INFINITY, -INFINITY, 3};
+    nn_summary_init(&s);
+    nn_summary_add(&s, odd, NN_F32, 5);
+    CHECK(s.n == 2 && s.nan == 1 && s.inf == 2 && s.min == 1 && s.max == 3 &&
+              s.mean == 2,
+          "summary counts NaN and Inf apart");
+
+    /* conversions: rounding, saturation, NaN, exact 64-bit integers */
+    double src[6] = {2.5, -3.5, 300, -1, NAN, 1e30};
+    uint8_t u8[6];
+    nn_convert(u8, NN_U8, src, NN_F64, 6);
+    CHECK(u8[0] == 2 && u8[1] == 0 && u8[2] == 255 && u8[3] == 0 && u8[4] == 0 &&
+              u8[5] == 255,
+          "f64->u8 rounds to even and saturates (%d %d %d %d %d %d)", u8[0],
+          u8[1], u8[2], u8[3], u8[4], u8[5]);
+    int64_t big = INT64_MAX - 1, back;
+    uint64_t ub;
+    nn_convert(&ub, NN_U64, &big, NN_I64, 1);
+    nn_convert(&back, NN_I64, &ub, NN_U64, 1);
+    CHECK(back == big, "i64 -> u64 -> i64 is exact near 2^63");
+    int8_t neg = -5;
+    uint16_t u16;
+    nn_convert(&u16, NN_U16, &neg, NN_I8, 1);
+    CHECK(u16 == 0, "negative to unsigned saturates at 0");
+    free(x);
+    free(xf);
+}
+
+int main(void)
+{
+    nn_rng r;
+    nn_rng_seed(&r, 3);
+    test_gemm(&r);
+    test_syrk_chol(&r);
+    test_svd_eig_qr(&r);
+    test_stats_convert(&r);
+    return check_status();
+}

@@ -1,0 +1,309 @@
+/* nn-standardize — per-feature centering and scaling with statistics fitted
+ * on one stream (the training set) and applied to any other (the test set).
+ *
+ *   nn-standardize --fit < train.nns > stats.nns
+ *   nn-standardize -s stats.nns < test.nns > test.std.nns
+ */
+#include "nn.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "Usage: nn-standardize --fit [OPTION]... [FILE]\n"
+    "  or:  nn-standardize -s STATS [OPTION]... [FILE]\n"
+    "Fit per-feature mean and standard deviation of a tensor (--fit), or\n"
+    "apply fitted statistics: x <- (x - mean) / std.  Other records pass\n"
+    "through unchanged.\n"
+    "\n"
+    "  -F, --fit          write the statistics (records 'mean' and 'std')\n"
+    "  -s, --stats FILE   apply the statistics in FILE\n"
+    "  -n, --name NAME    the tensor to fit or transform (default x)\n"
+    "  -c, --center       subtract the mean only, do not divide\n"
+    "  -e, --eps E        features whose std is below E are only centered\n"
+    "                     (default 1e-6)\n"
+    "  -t, --dtype TYPE   output type, f32 or f64 (default f32, f64 for f64 input)\n"
+    "  -o, --output FILE  write to FILE instead of stdout\n"
+    "  -z, --zstd[=LEVEL] compress records with zstd (default level 3)\n"
+    "  -h, --help         show this help and exit\n"
+    "      --version      show the version and exit\n"
+    "See nn-standardize(1).\n";
+
+enum { OPT_VERSION = 256 };
+
+static const char *opt_name = "x", *opt_out = "-", *opt_stats;
+static int opt_fit, opt_center, opt_dtype, opt_zstd;
+static double opt_eps = 1e-6;
+
+/* Per-column running statistics, merged block by block (Chan et al.). */
+typedef struct colstats {
+    size_t n;          /* columns */
+    uint64_t rows;
+    double *mean, *m2, *bmean, *bm2, *buf;
+} colstats;
+
+static void colstats_add(colstats *s, const nn_record *r)
+{
+    size_t n = s->n, rows = nn_record_rows(r);
+    for (size_t i0 = 0; i0 < rows; i0 += 256) {
+        size_t k = rows - i0 < 256 ? rows - i0 : 256;
+        /* (k,n) block in double */
+        nn_convert(s->buf, NN_F64, (const char *)r->data + i0 * n *
+                   nn_dtype_size(r->dtype), r->dtype, k * n);
+        for (size_t j = 0; j < n; j++)
+            s->bmean[j] = s->bm2[j] = 0;
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = 0; j < n; j++)
+                s->bmean[j] += s->buf[i * n + j];
+        for (size_t j = 0; j < n; j++)
+            s->bmean[j] /= (double)k;
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = 0; j < n; j++) {
+                double d = s->buf[i * n + j] - s->bmean[j];
+                s->bm2[j] += d * d;
+            }
+        double na = (double)s->rows, nb = (double)k, nt = na + nb;
+        for (size_t j = 0; j < n; j++) {
+            double d = s->bmean[j] - s->mean[j];
+            s->mean[j] += d * (nb / nt);
+            s->m2[j] += s->bm2[j] + d * d * (na * nb / nt);
+        }
+        s->rows += k;
+    }
+}
+
+static void check_rows(nn_reader *in, const nn_record *r)
+{
+    if (r->rank < 1)
+        nn_die("%s: record %llu: '%s' has rank 0; need rows of features",
+               nn_reader_name(in), (unsigned long long)r->index, r->name);
+}
+
+static void fit(nn_reader *in, nn_writer *w)
+{
+    nn_error e;
+    const nn_record *r;
+    colstats s = {0};
+    uint64_t dims[NN_MAX_RANK];
+    int rank = 0, rc;
+    while ((rc = nn_reader_next(in, &r, &e)) == 1) {
+        if (strcmp(r->name, opt_name) != 0)
+            continue;
+        check_rows(in, r);
+        size_t n = nn_record_row_bytes(r) / nn_dtype_size(r->dtype);
+        if (!s.mean) {
+            s.n = n;
+            rank = r->rank - 1;
+            memcpy(dims, r->dims + 1, sizeof(uint64_t) * rank);
+            if (!(s.mean = calloc(n ? n : 1, sizeof(double))) ||
+                !(s.m2 = calloc(n ? n : 1, sizeof(double))) ||
+                !(s.bmean = calloc(n ? n : 1, sizeof(double))) ||
+                !(s.bm2 = calloc(n ? n : 1, sizeof(double))) ||
+                !(s.buf = nn_alloc(256 * n, sizeof(double), "row block", &e)))
+                nn_die("out of memory for %zu features", n);
+        } else if (n != s.n) {
+            nn_die("%s: record %llu: '%s' has %zu features per row, earlier "
+                   "records %zu", nn_reader_name(in),
+                   (unsigned long long)r->index, r->name, n, s.n);
+        }
+        colstats_add(&s, r);
+    }
+    if (rc < 0)
+        nn_die("%s", e.msg);
+    if (!s.mean)
+        nn_die("%s: no tensor named '%s'", nn_reader_name(in), opt_name);
+    if (s.rows == 0)
+        nn_die("%s: tensor '%s' has no rows", nn_reader_name(in), opt_name);
+    for (size_t j = 0; j < s.n; j++)
+        s.m2[j] = sqrt(s.m2[j] / (double)s.rows);
+    char attrs[512];
+    snprintf(attrs, sizeof attrs, "producer=nn-standardize %s\nof=%s\nrows=%llu\n",
+             NN_VERSION, opt_name, (unsigned long long)s.rows);
+    nn_header h = {.name = "mean", .dtype = NN_F64, .rank = rank, .attrs = attrs};
+    memcpy(h.dims, dims, sizeof(uint64_t) * rank);
+    if (nn_writer_put(w, &h, s.mean, &e) < 0)
+        nn_die("%s", e.msg);
+    h.name = "std";
+    if (nn_writer_put(w, &h, s.m2, &e) < 0)
+        nn_die("%s", e.msg);
+    free(s.mean);
+    free(s.m2);
+    free(s.bmean);
+    free(s.bm2);
+    free(s.buf);
+}
+
+/* Reads the 'mean' and 'std' records of a statistics file. */
+static void load_stats(double **mean, double **scale, size_t *n, int *rank,
+                       uint64_t *dims)
+{
+    nn_error e;
+    nn_reader *r = nn_reader_open(opt_stats, &e);
+    if (!r)
+        nn_die("%s", e.msg);
+    const nn_record *rec;
+    int rc;
+    *mean = *scale = NULL;
+    while ((rc = nn_reader_next(r, &rec, &e)) == 1) {
+        double **dst = strcmp(rec->name, "mean") == 0  ? mean
+                       : strcmp(rec->name, "std") == 0 ? scale
+                                                       : NULL;
+        if (!dst)
+            continue;
+        if (*mean && *n != rec->nelem)
+            nn_die("%s: 'mean' and 'std' differ in size", opt_stats);
+        *n = rec->nelem;
+        *rank = rec->rank;
+        memcpy(dims, rec->dims, sizeof(uint64_t) * NN_MAX_RANK);
+        free(*dst);
+        if (!(*dst = nn_alloc(*n, sizeof(double), "statistics", &e)))
+            nn_die("%s", e.msg);
+        nn_convert(*dst, NN_F64, rec->data, rec->dtype, *n);
+    }
+    if (rc < 0)
+        nn_die("%s", e.msg);
+    nn_reader_close(r);
+    if (!*mean || !*scale)
+        nn_die("%s: not a statistics file (need records 'mean' and 'std'; "
+               "make one with nn-standardize --fit)", opt_stats);
+    /* from std to the multiplier applied */
+    for (size_t j = 0; j < *n; j++)
+        (*scale)[j] = opt_center || !((*scale)[j] >= opt_eps) ? 1.0
+                                                              : 1.0 / (*scale)[j];
+}
+
+static void apply(nn_reader *in, nn_writer *w)
+{
+    nn_error e;
+    double *mean, *scale;
+    size_t n = 0;
+    int srank = 0;
+    uint64_t sdims[NN_MAX_RANK];
+    load_stats(&mean, &scale, &n, &srank, sdims);
+    nn_tensor_tracker *trk = nn_tensor_tracker_new();
+    const nn_record *r;
+    double *buf = NULL;
+    size_t buf_rows = 0;
+    int rc;
+    while ((rc = nn_reader_next(in, &r, &e)) == 1) {
+        int first;
+        if (nn_tensor_track(trk, r, &first, &e) < 0)
+            nn_die("%s: %s", nn_reader_name(in), e.msg);
+        if (strcmp(r->name, opt_name) != 0) {
+            if (nn_writer_copy(w, r, &e) < 0)
+                nn_die("%s", e.msg);
+            continue;
+        }
+        check_rows(in, r);
+        int same = r->rank - 1 == srank;
+        for (int i = 0; same && i < srank; i++)
+            same = r->dims[i + 1] == sdims[i];
+        if (!same) {
+            char a[160], b[160];
+            nn_die("%s: record %llu: rows of '%s' are %s, the statistics %s",
+                   nn_reader_name(in), (unsigned long long)r->index, r->name,
+                   nn_shape_str(a, sizeof a, r->rank - 1, r->dims + 1),
+                   nn_shape_str(b, sizeof b, srank, sdims));
+        }
+        size_t rows = nn_record_rows(r);
+        if (rows > buf_rows) {
+            free(buf);
+            if (!(buf = nn_alloc(rows * (n ? n : 1), sizeof *buf, "rows", &e)))
+                nn_die("%s", e.msg);
+            buf_rows = rows;
+        }
+        nn_convert(buf, NN_F64, r->data, r->dtype, rows * n);
+        for (size_t i = 0; i < rows; i++)
+            for (size_t j = 0; j < n; j++)
+                buf[i * n + j] = (buf[i * n + j] - mean[j]) * scale[j];
+        int dt = opt_dtype ? opt_dtype : r->dtype == NN_F64 ? NN_F64 : NN_F32;
+        if (dt == NN_F32) /* in place, front to back: f32 fits where f64 was */
+            for (size_t i = 0; i < rows * n; i++)
+                ((float *)buf)[i] = (float)buf[i];
+        char *attrs = NULL;
+        if (first && !(attrs = nn_attrs_set(r->attrs, "standardized",
+                                             opt_center ? "center" : "z")))
+            nn_die("out of memory");
+        nn_header h = {.name = r->name, .dtype = dt, .rank = r->rank,
+                       .flags = r->flags & NN_FLAG_CONT, .attrs = attrs};
+        memcpy(h.dims, r->dims, sizeof h.dims);
+        if (nn_writer_put(w, &h, buf, &e) < 0)
+            nn_die("%s", e.msg);
+        free(attrs);
+    }
+    if (rc < 0)
+        nn_die("%s", e.msg);
+    nn_tensor_tracker_free(trk);
+    free(buf);
+    free(mean);
+    free(scale);
+}
+
+int main(int argc, char **argv)
+{
+    nn_prog = "nn-standardize";
+    static const struct option longopts[] = {
+        {"fit", no_argument, 0, 'F'},
+        {"stats", required_argument, 0, 's'},
+        {"name", required_argument, 0, 'n'},
+        {"center", no_argument, 0, 'c'},
+        {"eps", required_argument, 0, 'e'},
+        {"dtype", required_argument, 0, 't'},
+        {"output", required_argument, 0, 'o'},
+        {"zstd", optional_argument, 0, 'z'},
+        {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, OPT_VERSION},
+        {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "Fs:n:ce:t:o:z::h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'F': opt_fit = 1; break;
+        case 's': opt_stats = optarg; break;
+        case 'n': opt_name = optarg; break;
+        case 'c': opt_center = 1; break;
+        case 'e':
+            if (nn_parse_double(optarg, &opt_eps) < 0 || opt_eps < 0)
+                nn_usage_error("invalid --eps '%s'", optarg);
+            break;
+        case 't':
+            opt_dtype = nn_dtype_parse(optarg);
+            if (opt_dtype != NN_F32 && opt_dtype != NN_F64)
+                nn_usage_error("--dtype must be f32 or f64, not '%s'", optarg);
+            break;
+        case 'o': opt_out = optarg; break;
+        case 'z': {
+            uint64_t lv = 3;
+            if (optarg && (nn_parse_u64(optarg, &lv) < 0 || lv < 1 || lv > 22))
+                nn_usage_error("invalid zstd level '%s' (1..22)", optarg);
+            opt_zstd = (int)lv;
+            break;
+        }
+        case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
+        case OPT_VERSION: nn_print_version();
+        default: nn_usage_error("invalid option");
+        }
+    }
+    if (opt_fit == !!opt_stats)
+        nn_usage_error("give exactly one of --fit and --stats FILE");
+    if (argc - optind > 1)
+        nn_usage_error("at most one input FILE");
+    nn_error e;
+    nn_reader *in = nn_reader_open(optind < argc ? argv[optind] : "-", &e);
+    if (!in)
+        nn_die("%s", e.msg);
+    nn_writer *w = nn_writer_open(opt_out, 0, &e);
+    if (!w)
+        nn_die("%s", e.msg);
+    nn_writer_set_compression(w, opt_zstd);
+    /* nn_die exits without committing: an -o file is never left behind */
+    if (opt_fit)
+        fit(in, w);
+    else
+        apply(in, w);
+    nn_reader_close(in);
+    if (nn_writer_close(w, 1, &e) < 0)
+        nn_die("%s", e.msg);
+    return 0;
+}
