@@ -305,4 +305,88 @@ int nn_parse_u64(const char *s, uint64_t *out);
 /* Returns seconds from a monotonic clock. */
 double nn_now(void);
 
+/* -------------------------------------------------------------------- rows
+ * For the tools that pick, slice, join and split rows (lib/nn_rows.c). */
+
+/* The rows start, start+step, ... below stop (exclusive) of a tensor. */
+typedef struct nn_range {
+    uint64_t start, stop, step;     /* step >= 1; stop UINT64_MAX: the end */
+} nn_range;
+
+/* Parses "START:STOP[:STEP]" as Python does (START defaults to 0, STOP to
+ * the end, STEP to 1); a lone "I" is I:I+1.  Negative numbers are refused. */
+int nn_range_parse(const char *s, nn_range *rg, nn_error *e);
+/* How many rows of rg lie in [row, row+n); *first is the offset from row
+ * of the first of them (0 if none). */
+uint64_t nn_range_within(const nn_range *rg, uint64_t row, uint64_t n,
+                         uint64_t *first);
+
+/* Where a record sits in its tensor. */
+typedef struct nn_row_pos {
+    int first;          /* the record starts a tensor */
+    uint64_t tensor;    /* the tensor's number in the stream, from 0 (every
+                         * record without CONT starts one) */
+    uint64_t row;       /* rows of the tensor before this record */
+} nn_row_pos;
+
+/* Follows the rows of every tensor across its chunks; a record without
+ * CONT restarts its name at row 0.  Checks chunks as nn_tensor_track. */
+typedef struct nn_row_tracker nn_row_tracker;
+nn_row_tracker *nn_row_tracker_new(void);
+int nn_row_track(nn_row_tracker *t, const nn_record *r, nn_row_pos *pos,
+                 nn_error *e);
+void nn_row_tracker_free(nn_row_tracker *t);
+
+/* h describes r: name, dtype, dims, attrs, flags without ZSTD.  h points
+ * into r. */
+void nn_header_from_record(nn_header *h, const nn_record *r);
+/* Decodes r, the record last returned by rd (perhaps undecoded, by
+ * nn_reader_next_raw), so that r->data holds its elements. */
+int nn_reader_decode(nn_reader *rd, const nn_record *r, nn_error *e);
+
+/* How a row tool stores what it writes. */
+#define NN_STORE_KEEP 0     /* records copied whole keep their stored form;
+                             * records written anew are compressed (level 3)
+                             * when their source was */
+#define NN_STORE_RAW (-1)   /* everything uncompressed */
+                            /* 1..22: everything compressed at that level */
+
+/* A writer with a storage policy and scratch space.  Set w and store; the
+ * rest starts zeroed and is freed by nn_row_sink_free. */
+typedef struct nn_row_sink {
+    nn_writer *w;
+    int store;
+    unsigned char *scratch;
+    size_t scratch_cap;
+} nn_row_sink;
+
+/* Writes rows first, first+step, ... (count of them) of record r, read
+ * from rd, as one record with header h (whose dims[0] is replaced by
+ * count).  A record kept whole is copied byte for byte when h describes it
+ * unchanged, or with h and its stored payload (nn_writer_copy_as), unless
+ * the policy needs it recompressed; otherwise r is decoded (through rd)
+ * and its rows written anew.  Rank 0: first 0, count 1.  Sets the writer's
+ * compression level. */
+int nn_row_sink_record(nn_row_sink *s, nn_reader *rd, const nn_record *r,
+                       const nn_header *h, uint64_t first, uint64_t count,
+                       uint64_t step, nn_error *e);
+/* nn_writer_put under the policy; from_zstd: the rows came from a
+ * compressed record.  data may be NULL for no elements. */
+int nn_row_sink_put(nn_row_sink *s, const nn_header *h, const void *data,
+                    int from_zstd, nn_error *e);
+void nn_row_sink_free(nn_row_sink *s);
+
+/* Whether f is a regular file (so it can be scanned, or read twice). */
+int nn_file_is_regular(FILE *f);
+/* Reads the headers of the records of the regular file f from its current
+ * position, seeking past the payloads, and calls fn for each: r has no
+ * data or raw bytes, r->attrs is valid during the call.  Checks every
+ * header as nn_reader_next does, and that the file holds every payload,
+ * but not the payload checksums: a quick look for errors before any output
+ * is written.  Leaves f where it was.  Stops at the first error, or when
+ * fn returns -1 (fn sets the message). */
+typedef int (*nn_scan_fn)(const nn_record *r, void *arg, nn_error *e);
+int nn_stream_scan(FILE *f, const char *name, nn_scan_fn fn, void *arg,
+                   nn_error *e);
+
 #endif

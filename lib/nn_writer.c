@@ -2,7 +2,14 @@
  *
  * Output to a file goes to a temporary name beside it and is renamed only
  * when the tool closes the writer successfully, so a failing tool never
- * leaves a half-written file under the name the user asked for. */
+ * leaves a half-written file under the name the user asked for.
+ *
+ * Output to stdout goes through the writer's own 1 MiB buffer.  If the
+ * process dies (nn_die, exit, a fatal signal) before the writer is closed:
+ * when nothing has reached the descriptor yet, nothing ever does, so stdout
+ * stays empty; when some records have, a lone record magic is written after
+ * them, so the next tool in the pipe sees a truncated stream rather than a
+ * shorter valid one. */
 #include "nn.h"
 #include "nn_internal.h"
 
@@ -21,8 +28,13 @@ struct open_name {
     uint64_t dims[NN_MAX_RANK];
 };
 
+#define OBUF ((size_t)1 << 20)
+
 struct nn_writer {
-    FILE *f;
+    int fd;
+    unsigned char *obuf; /* output not yet written to fd */
+    size_t olen;
+    uint64_t flushed;  /* bytes that reached fd */
     char *path;        /* final name, NULL for stdout */
     char *tmp;         /* temporary name */
     uint64_t offset;
@@ -38,14 +50,22 @@ struct nn_writer {
 };
 
 /* Temporary files of writers not yet closed, removed if the process exits
- * or is killed first: a failing tool leaves no partial output file. */
+ * or is killed first: a failing tool leaves no partial output file.  The
+ * stdout writer, if open, gets its truncation mark.  Both run in signal
+ * handlers, so they only use async-signal-safe calls. */
 static char *pending[16];
+static nn_writer *stdout_writer;
 
 void nn_exit_cleanup(void)
 {
     for (int i = 0; i < 16; i++)
         if (pending[i])
             unlink(pending[i]);
+    if (stdout_writer && stdout_writer->flushed) {
+        ssize_t n = write(stdout_writer->fd, nn_magic, sizeof nn_magic);
+        (void)n;
+    }
+    stdout_writer = NULL;
 }
 
 static void on_signal(int sig)
@@ -55,7 +75,7 @@ static void on_signal(int sig)
     raise(sig);
 }
 
-static int add_pending(char *tmp)
+static void hook_exit(void)
 {
     static int hooked;
     if (!hooked) {
@@ -66,6 +86,11 @@ static int add_pending(char *tmp)
             if (signal(sigs[i], SIG_IGN) != SIG_IGN)
                 signal(sigs[i], on_signal);
     }
+}
+
+static int add_pending(char *tmp)
+{
+    hook_exit();
     for (int i = 0; i < 16; i++)
         if (!pending[i]) {
             pending[i] = tmp;
@@ -95,16 +120,23 @@ nn_writer *nn_writer_open(const char *path, int force, nn_error *e)
                     "(redirect stdout or use -o FILE)");
             return NULL;
         }
-        w->f = stdout;
-        /* a large buffer: fewer system calls, and an error found early
-         * (nn_die does not flush stdio) leaves stdout empty */
-        setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+        if (!(w->obuf = malloc(OBUF))) {
+            free(w);
+            nn_fail(e, "out of memory");
+            return NULL;
+        }
+        fflush(stdout);
+        w->fd = STDOUT_FILENO;
+        hook_exit();
+        stdout_writer = w;
         return w;
     }
     size_t n = strlen(path);
     w->path = strdup(path);
     w->tmp = malloc(n + 16);
-    if (!w->path || !w->tmp) {
+    w->obuf = malloc(OBUF);
+    if (!w->path || !w->tmp || !w->obuf) {
+        free(w->obuf);
         free(w->path);
         free(w->tmp);
         free(w);
@@ -118,17 +150,15 @@ nn_writer *nn_writer_open(const char *path, int force, nn_error *e)
         umask(mask);
         fchmod(fd, 0666 & ~mask);
     }
-    if (fd < 0 || !(w->f = fdopen(fd, "wb"))) {
+    if (fd < 0) {
         nn_fail(e, "%s: cannot create: %s", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(w->tmp);
-        }
+        free(w->obuf);
         free(w->path);
         free(w->tmp);
         free(w);
         return NULL;
     }
+    w->fd = fd;
     if (add_pending(w->tmp) < 0) {
         nn_writer_close(w, 0, NULL);
         nn_fail(e, "too many output files open at once");
@@ -155,12 +185,47 @@ static int grow(unsigned char **buf, size_t *cap, size_t need)
     return 0;
 }
 
+static int write_all(nn_writer *w, const unsigned char *p, size_t n,
+                     nn_error *e)
+{
+    while (n) {
+        ssize_t k = write(w->fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            w->failed = 1;
+            return nn_fail(e, "write error on %s: %s",
+                           w->path ? w->path : "standard output",
+                           k < 0 ? strerror(errno) : "no progress");
+        }
+        p += k;
+        n -= (size_t)k;
+        w->flushed += (uint64_t)k;
+    }
+    return 0;
+}
+
+static int flush_obuf(nn_writer *w, nn_error *e)
+{
+    size_t n = w->olen;
+    w->olen = 0;
+    return write_all(w, w->obuf, n, e);
+}
+
+/* Buffers small pieces; large payloads go straight to the descriptor. */
 static int out(nn_writer *w, const void *p, size_t n, nn_error *e)
 {
-    if (n && fwrite(p, 1, n, w->f) != n) {
-        w->failed = 1;
-        return nn_fail(e, "write error on %s: %s",
-                       w->path ? w->path : "standard output", strerror(errno));
+    if (w->failed)
+        return nn_fail(e, "write error on %s: an earlier write failed",
+                       w->path ? w->path : "standard output");
+    if (w->olen + n > OBUF && flush_obuf(w, e) < 0)
+        return -1;
+    if (n >= OBUF / 2) { /* what is buffered goes first */
+        if (flush_obuf(w, e) < 0 || write_all(w, p, n, e) < 0)
+            return -1;
+    } else {
+        memcpy(w->obuf + w->olen, p, n);
+        w->olen += n;
     }
     w->offset += n;
     return 0;
@@ -376,16 +441,10 @@ int nn_writer_close(nn_writer *w, int ok, nn_error *e)
     if (!w)
         return 0;
     int rc = 0;
-    if (ok && !w->failed) {
-        if (fflush(w->f) != 0 || ferror(w->f))
-            rc = nn_fail(e, "write error on %s: %s",
-                         w->path ? w->path : "standard output",
-                         strerror(errno));
-    } else if (ok) {
+    if (ok && (w->failed || flush_obuf(w, e) < 0))
         rc = -1; /* the message was set when the write failed */
-    }
     if (w->path) {
-        if (fclose(w->f) != 0 && ok && rc == 0)
+        if (close(w->fd) != 0 && ok && rc == 0)
             rc = nn_fail(e, "write error on %s: %s", w->path, strerror(errno));
         if (ok && rc == 0 && rename(w->tmp, w->path) != 0)
             rc = nn_fail(e, "%s: cannot rename into place: %s", w->path,
@@ -393,13 +452,15 @@ int nn_writer_close(nn_writer *w, int ok, nn_error *e)
         if (!ok || rc != 0)
             unlink(w->tmp);
         drop_pending(w->tmp);
-    } else if (ok && rc == 0) {
-        if (fclose(stdout) != 0)
-            rc = nn_fail(e, "write error on standard output: %s",
-                         strerror(errno));
+    } else {
+        /* a stdout writer closed as failed marks the stream as truncated */
+        if (!ok || rc != 0)
+            nn_exit_cleanup();
+        stdout_writer = NULL;
     }
     free(w->path);
     free(w->tmp);
+    free(w->obuf);
     free(w->hdr);
     free(w->buf);
     free(w->open);

@@ -12,10 +12,10 @@ CODES = {"u1": 1, "i1": 2, "u2": 3, "i2": 4, "u4": 5, "i4": 6, "u8": 7,
          "i8": 8, "f4": 9, "f8": 10}
 
 def record(name, a=None, attrs="", flags=0, zstd=False, dims=None, dtype=None,
-           major=1, payload=None, hhash=None, phash=None):
+           major=1, payload=None, hhash=None, phash=None, plen=None):
     """One record; keyword arguments override what a correct writer would put."""
     if a is not None:
-        a = np.ascontiguousarray(a)
+        a = np.ascontiguousarray(a).reshape(np.shape(a))  # keeps rank 0
         dtype = dtype or CODES[a.dtype.str[1:]]
         dims = a.shape if dims is None else dims
         if payload is None:
@@ -27,7 +27,7 @@ def record(name, a=None, attrs="", flags=0, zstd=False, dims=None, dtype=None,
     rank = len(dims)
     hlen = (48 + 8 * rank + len(nb) + len(ab) + 7) // 8 * 8
     head = struct.pack("<4sBBBBIIQQQHHI", b"\x89NNS", major, 0, dtype, rank,
-                       hlen, flags, len(payload),
+                       hlen, flags, len(payload) if plen is None else plen,
                        xxhash.xxh64_intdigest(payload) if phash is None else phash,
                        0, len(nb), 0, len(ab))
     head += struct.pack(f"<{rank}Q", *dims) + nb + ab
@@ -59,8 +59,9 @@ def main():
         out.write(record("x", dtype=9, dims=(1 << 30, 1 << 30), payload=b""))
     elif kind == "wrap":  # element count wraps around 2^64
         out.write(record("x", dtype=9, dims=(1 << 33, 1 << 33, 4), payload=b""))
-    elif kind == "liar":  # claims 1 GiB of payload, has 12 bytes
-        out.write(record("x", dtype=9, dims=(1 << 28,), payload=b"\0" * (1 << 30))[:200])
+    elif kind == "liar":  # claims 1 GiB of payload (zeros, hash given), has 136 bytes
+        out.write(record("x", dtype=9, dims=(1 << 28,), payload=bytes(136), plen=1 << 30,
+                         phash=0xcf9ad580b7ff077f))
     elif kind == "checksum":
         out.write(record("x", x, phash=12345))
     elif kind == "dtype":

@@ -1,0 +1,192 @@
+# nn-slice: row ranges of chunked tensors against NumPy slicing, pairing of
+# x and y, pass-through of rank-0 records and other tensors, verbatim
+# copies, compression, and bad input.
+. "$(dirname "$0")/../lib.sh"
+cd "$T"
+craft() { "$PY" "$TOP/tests/nns_craft.py" "$@"; }
+
+# A data set in uneven chunks (x f32 (103,5), y i32 (103)), a scalar before
+# and between them, and an unchunked w f64 (7,2); the same compressed.
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+g = np.random.default_rng(5)
+x = g.standard_normal((103, 5)).astype("<f4")
+y = g.integers(0, 10, 103).astype("<i4")
+w = g.standard_normal((7, 2))
+for name, z, sizes in (("ds.nns", False, (10, 0, 25, 30, 38)), ("dsz.nns", True, (10, 0, 25, 30, 38)),
+                       ("nz.nns", False, (10, 25, 30, 38)), ("nzz.nns", True, (10, 25, 30, 38))):
+    out = record("epoch", np.array(3, "<i8"), "note=scalar\n", zstd=z)
+    at, first = 0, True
+    for k, n in enumerate(sizes):
+        f = 0 if first else 2
+        out += record("x", x[at:at + n], "source=craft\nunknown=kept\n" if first else "", flags=f, zstd=z and k % 2 == 0)
+        out += record("y", y[at:at + n], "classes=10\n" if first else "", flags=f, zstd=z)
+        if at == 10 and n == 25:
+            out += record("w", w, "layer=1\n", zstd=z) + record("step", np.array(7.5, "<f8"))
+        at += n; first = False
+    open(name, "wb").write(out)
+np.savez("ref.npz", x=x, y=y, w=w)
+PY
+
+# Many ranges, each checked against NumPy slicing of every tensor.
+cat > ranges <<'EOF'
+: :: 0:103 0: :103 5:17 9:11 10:35 10:36 9:35 35:65 64:66 ::3 1::7 7:90:13
+2:100:11 ::25 ::102 ::103 100: 102: 103: 104: 200:300 50:40 0:0 17:17 0 9
+10 102 103 5 ::1000 3::1000 0:1 1:2:1 :50:2 34:66:31 30:70:4 1:103:2
+EOF
+"$PY" - "$TOP" "$NN_BIN" <<'PY' && ok "many ranges equal NumPy slicing (raw and zstd)" || not_ok "ranges" "see above"
+import sys, subprocess; sys.path.insert(0, sys.argv[1] + "/examples")
+import numpy as np
+from nns_read import read
+ref = np.load("ref.npz")
+bad = []
+for f in ("ds.nns", "dsz.nns"):
+    for rg in open("ranges").read().split():
+        p = subprocess.run([sys.argv[2] + "/nn-slice", rg, f], capture_output=True)
+        if p.returncode:
+            bad.append((f, rg, p.stderr)); continue
+        t = read(__import__("io").BytesIO(p.stdout))
+        names = [n for n, _, _ in t]
+        if names != ["epoch", "x", "y", "w", "step"]:
+            bad.append((f, rg, names)); continue
+        d = {n: (a, at) for n, a, at in t}
+        if ":" in rg:
+            parts = [int(v) if v else None for v in rg.split(":")]
+            s = slice(*parts)
+        else:
+            s = slice(int(rg), int(rg) + 1)
+        for n in "xyw":
+            want = ref[n][s]
+            if d[n][0].shape != want.shape or not np.array_equal(d[n][0], want):
+                bad.append((f, rg, n, d[n][0].shape, want.shape))
+        if d["epoch"][0].shape != () or d["epoch"][0] != 3 or d["step"][0] != 7.5 or d["epoch"][1] != {"note": "scalar"}:
+            bad.append((f, rg, "scalars"))
+        if d["x"][1] != {"source": "craft", "unknown": "kept"} or d["y"][1] != {"classes": "10"}:
+            bad.append((f, rg, "attrs", d["x"][1]))
+if bad:
+    print(bad[:5]); sys.exit(1)
+PY
+
+# Whole records are copied byte for byte: ":" gives the input back, less
+# its chunks of no rows.
+nn-slice : nz.nns > all.nns
+same "range : of a raw stream is the stream" nz.nns all.nns
+nn-slice 0: < nzz.nns > allz.nns
+same "range 0: of a compressed stream is the stream" nzz.nns allz.nns
+nn-slice : ds.nns > all0.nns
+same "chunks of no rows are left out" nz.nns all0.nns
+
+# The record structure: every tensor's first record, then only chunks with
+# rows; a chunk kept whole is the input's bytes; the CONT flags are right.
+nn-slice 10:35 ds.nns > mid.nns
+"$PY" - "$TOP" <<'PY' && ok "first records kept with 0 rows, whole chunks verbatim" || not_ok "record structure" "see above"
+import sys, struct
+def recs(b):
+    out, at = [], 0
+    while at < len(b):
+        hlen, flags, plen = struct.unpack_from("<IIQ", b, at + 8)
+        rank = b[at + 7]; nlen = struct.unpack_from("<H", b, at + 40)[0]
+        dims = struct.unpack_from(f"<{rank}Q", b, at + 48)
+        name = b[at + 48 + 8 * rank:at + 48 + 8 * rank + nlen].decode()
+        out.append((name, dims, flags, b[at:at + hlen + plen])); at += hlen + plen
+    return out
+a, b = recs(open("ds.nns", "rb").read()), recs(open("mid.nns", "rb").read())
+got = [(n, d[:1], f) for n, d, f, _ in b]
+want = [("epoch", (), 0), ("x", (0,), 0), ("y", (0,), 0), ("x", (25,), 2), ("y", (25,), 2),
+        ("w", (0,), 0), ("step", (), 0)]
+assert got == want, got
+assert b[3][3] == a[5][3] and b[4][3] == a[6][3], "chunk 10:35 not copied verbatim"
+assert b[0][3] == a[0][3] and b[6][3] == a[8][3], "scalars not verbatim"
+PY
+
+# --name slices only some tensors; -n is 0:N.
+nn-slice --name x --name 'e*' 0:4 ds.nns > named.nns
+nn-slice -n 4 ds.nns > head.nns
+nn-slice --head=4 ds.nns > head2.nns
+same "--head=4 equals -n 4" head.nns head2.nns
+"$PY" - "$TOP" <<'PY' && ok "--name restricts slicing; -n N keeps N rows" || not_ok "--name / -n" "see above"
+import sys; sys.path.insert(0, sys.argv[1] + "/examples")
+import numpy as np
+from nns_read import read
+r = np.load("ref.npz")
+d = {n: a for n, a, _ in read(open("named.nns", "rb"))}
+assert np.array_equal(d["x"], r["x"][:4]) and np.array_equal(d["y"], r["y"])
+assert np.array_equal(d["w"], r["w"])
+d = {n: a for n, a, _ in read(open("head.nns", "rb"))}
+assert all(np.array_equal(d[n], r[n][:4]) for n in "xyw")
+PY
+
+# cat of two streams: the second x starts its rows again at 0.
+cat ds.nns ds.nns | nn-slice 100:102 > twice.nns
+"$PY" - "$TOP" <<'PY' && ok "a new tensor of the same name restarts the row count" || not_ok "cat restart" "see above"
+import sys; sys.path.insert(0, sys.argv[1] + "/examples")
+import numpy as np
+from nns_read import read
+r = np.load("ref.npz")
+t = read(open("twice.nns", "rb"))
+xs = [a for n, a, _ in t if n == "x"]
+assert len(xs) == 2 and all(np.array_equal(a, r["x"][100:102]) for a in xs), [a.shape for a in xs]
+PY
+
+# Compression: -z compresses what it writes, -d stores everything raw.
+nn-slice -z 3:77:2 ds.nns > z.nns
+nn-slice -d 3:77:2 dsz.nns > d.nns
+nn-slice 3:77:2 ds.nns > plain.nns
+nn-slice -z9 : nz.nns | nn-slice -d : > rt.nns
+same "-z then -d round trip gives the raw stream" nz.nns rt.nns
+same "-d on a compressed stream gives the raw slice" plain.nns d.nns
+"$PY" - "$TOP" <<'PY' && ok "-z output is compressed and equal" || not_ok "-z" "see above"
+import sys, struct; sys.path.insert(0, sys.argv[1] + "/examples")
+import numpy as np
+from nns_read import read
+b = open("z.nns", "rb").read()
+a = {n: v for n, v, _ in read(open("z.nns", "rb"))}
+p = {n: v for n, v, _ in read(open("plain.nns", "rb"))}
+assert all(np.array_equal(a[n], p[n]) for n in p)
+assert len(b) < len(open("plain.nns", "rb").read())
+PY
+
+# Ancillary flags and unknown attributes survive, whole or sliced.
+craft ancillary > anc.nns
+nn-slice : anc.nns > anc.all
+same "a record with an ancillary flag is copied verbatim" anc.nns anc.all
+nn-slice 1:3 anc.nns > anc.part
+"$PY" - <<'PY' && ok "a sliced record keeps its ancillary flag" || not_ok "ancillary" "see above"
+import struct
+b = open("anc.part", "rb").read()
+assert struct.unpack_from("<I", b, 12)[0] == 1 << 20
+assert struct.unpack_from("<Q", b, 48)[0] == 2
+PY
+
+# -o writes a file; an empty stream gives an empty stream.
+check "-o FILE" nn-slice -o out.nns 5:9 ds.nns
+nn-slice 5:9 ds.nns > out2.nns
+same "-o FILE holds what stdout would" out.nns out2.nns
+: > empty.nns
+nn-slice 1:2 empty.nns > empty.out
+check "empty stream gives an empty stream" test ! -s empty.out
+
+# Bad input: one line, exit 1, empty stdout.
+for kind in checksum version overflow wrap liar orphan flag dtype; do
+    craft $kind > bad.nns
+    fails_clean "corrupt stream ($kind)" "record 0" nn-slice 0:2 bad.nns
+done
+head -c 150 ds.nns > trunc.nns
+fails_clean "truncated stream" "truncated" nn-slice 0:2 trunc.nns
+head -c 2000 /dev/urandom > garbage.nns
+fails_clean "garbage" "bad magic" nn-slice 0:2 garbage.nns
+fails_clean "missing file" "nope.nns" nn-slice 0:2 nope.nns
+craft checksum > bad.nns
+nn-slice -o never.nns 0:2 bad.nns 2>/dev/null
+check "no output file after a failure" test ! -e never.nns
+for r in 1:2:0 a:b 1:2:3:4 -3: 1:x ''; do
+    fails_usage "bad RANGE '$r'" "RANGE|option" nn-slice -- "$r" ds.nns
+done
+fails_usage "missing RANGE" "missing RANGE" nn-slice
+fails_usage "bad -n" "invalid row count" nn-slice -n x ds.nns
+fails_usage "bad zstd level" "zstd level" nn-slice -z30 : ds.nns
+fails_usage "extra operand" "extra operand" nn-slice : ds.nns ds.nns
+check "--help" nn-slice --help
+check "--version" nn-slice --version

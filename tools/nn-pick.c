@@ -1,0 +1,206 @@
+/* nn-pick — keep (or drop) whole tensors by name pattern, renaming on the
+ * way; records are copied, never decoded. */
+#include "nn.h"
+
+#include <fnmatch.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "Usage: nn-pick [OPTION]... PATTERN...\n"
+    "  or:  nn-pick [OPTION]... -r OLD=NEW [PATTERN]...\n"
+    "Keep the tensors of an NNS stream (stdin) whose name matches a shell\n"
+    "PATTERN; with no PATTERN (only with -r), every tensor.\n"
+    "\n"
+    "  -v, --invert         drop the matching tensors, keep the others\n"
+    "      --index=N        of the matching tensors take only the N-th (from 0)\n"
+    "  -r, --rename=OLD=NEW rename kept tensors named OLD (repeatable)\n"
+    "  -i, --input=FILE     read FILE instead of stdin\n"
+    "  -o, --output=FILE    write to FILE instead of stdout\n"
+    "  -z, --zstd[=LEVEL]   compress every record (default level 3)\n"
+    "  -d, --decompress     store every record uncompressed\n"
+    "  -h, --help           show this help and exit\n"
+    "      --version        show the version and exit\n"
+    "\n"
+    "Records are copied byte for byte (renamed ones get a new header).\n"
+    "Exit status: 0 success, 1 bad input or write error, 2 usage error.\n"
+    "See nn-pick(1) and nns(5).\n";
+
+enum { OPT_INDEX = 256, OPT_VERSION };
+
+struct rename { const char *old, *new; };
+
+/* The tensor each output name belongs to: a CONT record written under a
+ * name must continue the latest output tensor of that name. */
+struct latest { char *name; uint64_t tensor; };
+
+static char **patterns;
+static size_t npatterns;
+static struct rename *renames;
+static size_t nrenames;
+
+static int matches(const char *name)
+{
+    if (!npatterns)
+        return 1;
+    for (size_t i = 0; i < npatterns; i++)
+        if (fnmatch(patterns[i], name, 0) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *renamed(const char *name)
+{
+    const char *to = name;
+    for (size_t i = 0; i < nrenames; i++) /* the last rule wins */
+        if (strcmp(renames[i].old, name) == 0)
+            to = renames[i].new;
+    return to;
+}
+
+int main(int argc, char **argv)
+{
+    nn_prog = "nn-pick";
+    static const struct option longopts[] = {
+        {"invert", no_argument, 0, 'v'},
+        {"index", required_argument, 0, OPT_INDEX},
+        {"rename", required_argument, 0, 'r'},
+        {"input", required_argument, 0, 'i'},
+        {"output", required_argument, 0, 'o'},
+        {"zstd", optional_argument, 0, 'z'},
+        {"decompress", no_argument, 0, 'd'},
+        {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, OPT_VERSION},
+        {0, 0, 0, 0}};
+    const char *in = "-", *out = NULL;
+    int store = NN_STORE_KEEP, invert = 0, has_index = 0;
+    uint64_t index = 0;
+    nn_error e;
+    int c;
+    renames = calloc((size_t)argc, sizeof *renames);
+    if (!renames)
+        nn_die("out of memory");
+    while ((c = getopt_long(argc, argv, "vr:i:o:z::dh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'v': invert = 1; break;
+        case OPT_INDEX:
+            if (nn_parse_u64(optarg, &index) < 0)
+                nn_usage_error("invalid --index '%s'", optarg);
+            has_index = 1;
+            break;
+        case 'r': {
+            char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || !eq[1] || strchr(eq + 1, '=') ||
+                strchr(optarg, '\n') || strlen(eq + 1) > NN_NAME_MAX)
+                nn_usage_error("invalid --rename '%s' (OLD=NEW, NEW a valid "
+                               "name)", optarg);
+            *eq = 0;
+            renames[nrenames].old = optarg;
+            renames[nrenames++].new = eq + 1;
+            break;
+        }
+        case 'i': in = optarg; break;
+        case 'o': out = optarg; break;
+        case 'z': {
+            uint64_t lv = 3;
+            if (optarg && (nn_parse_u64(optarg, &lv) < 0 || lv < 1 || lv > 22))
+                nn_usage_error("invalid zstd level '%s' (1..22)", optarg);
+            store = (int)lv;
+            break;
+        }
+        case 'd': store = NN_STORE_RAW; break;
+        case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
+        case OPT_VERSION: nn_print_version();
+        default: nn_usage_error("invalid option");
+        }
+    }
+    patterns = argv + optind;
+    npatterns = (size_t)(argc - optind);
+    if (!npatterns && !nrenames)
+        nn_usage_error("missing PATTERN");
+
+    nn_reader *rd = nn_reader_open(in, &e);
+    const nn_record *r;
+    int rc;
+    if (!rd || (rc = nn_reader_next_raw(rd, &r, &e)) < 0)
+        nn_die("%s", e.msg);
+    nn_reader_unread(rd);
+    nn_row_sink sink = {nn_writer_open(out, 0, &e), store, NULL, 0};
+    nn_row_tracker *trk = nn_row_tracker_new();
+    if (!sink.w)
+        nn_die("%s", e.msg);
+    if (!trk)
+        nn_die("out of memory");
+    unsigned char *keep = NULL;   /* by tensor number */
+    size_t keep_cap = 0;
+    struct latest *lat = NULL;
+    size_t nlat = 0, lat_cap = 0;
+    uint64_t nmatch = 0;
+    while ((rc = nn_reader_next_raw(rd, &r, &e)) == 1) {
+        nn_row_pos pos;
+        if (nn_row_track(trk, r, &pos, &e) < 0) {
+            nn_error_wrap(&e, "%s", nn_reader_name(rd));
+            rc = -1;
+            break;
+        }
+        if (pos.first) {
+            if (pos.tensor >= keep_cap) {
+                keep_cap = keep_cap ? 2 * keep_cap : 64;
+                if (!(keep = realloc(keep, keep_cap)))
+                    nn_die("out of memory");
+            }
+            int m = matches(r->name);
+            if (m && has_index)
+                m = nmatch++ == index;
+            keep[pos.tensor] = (unsigned char)(m != invert);
+        }
+        if (!keep[pos.tensor])
+            continue;
+        nn_header h;
+        nn_header_from_record(&h, r);
+        h.name = renamed(r->name);
+        size_t j = 0;
+        while (j < nlat && strcmp(lat[j].name, h.name))
+            j++;
+        if (pos.first) {
+            if (j == nlat) {
+                if (nlat == lat_cap) {
+                    lat_cap = lat_cap ? 2 * lat_cap : 16;
+                    if (!(lat = realloc(lat, lat_cap * sizeof *lat)))
+                        nn_die("out of memory");
+                }
+                if (!(lat[nlat++].name = strdup(h.name)))
+                    nn_die("out of memory");
+            }
+            lat[j].tensor = pos.tensor;
+        } else if (j == nlat || lat[j].tensor != pos.tensor) {
+            rc = nn_fail(&e, "%s: record %llu at byte %llu: renaming '%s' "
+                         "to '%s' mixes its chunks with another tensor '%s'",
+                         nn_reader_name(rd), (unsigned long long)r->index,
+                         (unsigned long long)r->offset, r->name, h.name,
+                         h.name);
+            break;
+        }
+        if (nn_row_sink_record(&sink, rd, r, &h, 0, nn_record_rows(r), 1,
+                               &e) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    for (size_t j = 0; j < nlat; j++)
+        free(lat[j].name);
+    free(lat);
+    free(renames);
+    nn_row_tracker_free(trk);
+    nn_row_sink_free(&sink);
+    nn_reader_close(rd);
+    free(keep);
+    if (rc < 0) {
+        nn_writer_close(sink.w, 0, NULL);
+        nn_die("%s", e.msg);
+    }
+    if (nn_writer_close(sink.w, 1, &e) < 0)
+        nn_die("%s", e.msg);
+    return 0;
+}
