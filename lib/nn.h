@@ -118,6 +118,15 @@ int nn_reader_next(nn_reader *r, const nn_record **rec, nn_error *e);
  * NULL, the stored payload is still read and its hash verified.  For tools
  * that only copy or list records. */
 int nn_reader_next_raw(nn_reader *r, const nn_record **rec, nn_error *e);
+/* Reads and validates the next header and moves past the payload without
+ * keeping it: rec->data and rec->raw_payload are NULL.  In a regular file
+ * this is a seek (the payload hash is not checked, but a payload beyond the
+ * end of the file is); elsewhere the payload is read and its hash checked.
+ * For a quick look at a stream before any output is written. */
+int nn_reader_next_header(nn_reader *r, const nn_record **rec, nn_error *e);
+/* Decodes rec, the record last returned by r through nn_reader_next_raw,
+ * so that rec->data holds its elements. */
+int nn_reader_decode(nn_reader *r, const nn_record *rec, nn_error *e);
 /* Undoes the last nn_reader_next: the same record is returned again. */
 void nn_reader_unread(nn_reader *r);
 const char *nn_reader_name(const nn_reader *r);
@@ -129,14 +138,23 @@ void nn_reader_close(nn_reader *r);
 nn_record *nn_record_clone(const nn_record *r, nn_error *e);
 void nn_record_free(nn_record *r);
 
+/* Where a record sits in its tensor. */
+typedef struct nn_row_pos {
+    int first;          /* the record starts a tensor */
+    uint64_t tensor;    /* the tensor's number in the stream, from 0 (every
+                         * record without CONT starts one) */
+    uint64_t row;       /* rows of the tensor before this record */
+} nn_row_pos;
+
 /* Tracks the tensors (first record + CONT chunks) of a stream, so that a
- * reader can check CONT records and learn where tensors start.  Feed every
+ * reader can check CONT records and follow each tensor's rows.  Feed every
  * record in order. */
 typedef struct nn_tensor_tracker nn_tensor_tracker;
 nn_tensor_tracker *nn_tensor_tracker_new(void);
-/* Returns 0 and sets *is_first (1 if the record starts a tensor), or -1 if a
- * CONT record matches no open tensor or disagrees with it in dtype/shape. */
-int nn_tensor_track(nn_tensor_tracker *t, const nn_record *r, int *is_first,
+/* Returns 0 and fills *pos, or -1 if a CONT record matches no open tensor
+ * or disagrees with it in dtype or inner dimensions.  A record without CONT
+ * restarts its name at row 0. */
+int nn_tensor_track(nn_tensor_tracker *t, const nn_record *r, nn_row_pos *pos,
                     nn_error *e);
 void nn_tensor_tracker_free(nn_tensor_tracker *t);
 
@@ -321,28 +339,10 @@ int nn_range_parse(const char *s, nn_range *rg, nn_error *e);
 uint64_t nn_range_within(const nn_range *rg, uint64_t row, uint64_t n,
                          uint64_t *first);
 
-/* Where a record sits in its tensor. */
-typedef struct nn_row_pos {
-    int first;          /* the record starts a tensor */
-    uint64_t tensor;    /* the tensor's number in the stream, from 0 (every
-                         * record without CONT starts one) */
-    uint64_t row;       /* rows of the tensor before this record */
-} nn_row_pos;
-
-/* Follows the rows of every tensor across its chunks; a record without
- * CONT restarts its name at row 0.  Checks chunks as nn_tensor_track. */
-typedef struct nn_row_tracker nn_row_tracker;
-nn_row_tracker *nn_row_tracker_new(void);
-int nn_row_track(nn_row_tracker *t, const nn_record *r, nn_row_pos *pos,
-                 nn_error *e);
-void nn_row_tracker_free(nn_row_tracker *t);
 
 /* h describes r: name, dtype, dims, attrs, flags without ZSTD.  h points
  * into r. */
 void nn_header_from_record(nn_header *h, const nn_record *r);
-/* Decodes r, the record last returned by rd (perhaps undecoded, by
- * nn_reader_next_raw), so that r->data holds its elements. */
-int nn_reader_decode(nn_reader *rd, const nn_record *r, nn_error *e);
 
 /* How a row tool stores what it writes. */
 #define NN_STORE_KEEP 0     /* records copied whole keep their stored form;

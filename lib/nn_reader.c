@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <xxhash.h>
 #include <zstd.h>
 
@@ -180,8 +181,44 @@ static int check_name(const char *s, size_t n)
     return 0;
 }
 
-/* Reads and validates a header and the stored payload into r->rec. */
-static int read_record(nn_reader *r, nn_error *e)
+/* Reads past a payload without keeping it: a seek in a regular file (the
+ * hash is not checked), else a read that checks the hash. */
+static int skip_payload(nn_reader *r, uint64_t len, uint64_t want_hash,
+                        uint64_t at, nn_error *e)
+{
+    struct stat st;
+    off_t pos = ftello(r->f);
+    if (pos >= 0 && fstat(fileno(r->f), &st) == 0 && S_ISREG(st.st_mode)) {
+        uint64_t left = st.st_size > pos ? (uint64_t)(st.st_size - pos) : 0;
+        if (left < len)
+            return bad(r, at, e, "truncated payload (got %llu of %llu bytes)",
+                       (unsigned long long)left, (unsigned long long)len);
+        if (fseeko(r->f, (off_t)len, SEEK_CUR) != 0)
+            return bad(r, at, e, "seek error: %s", strerror(errno));
+        r->offset += len;
+        return 0;
+    }
+    if (grow(&r->payload, &r->payload_cap, READ_STEP) < 0)
+        return nn_fail(e, "out of memory");
+    XXH64_reset(r->xxh, 0);
+    for (uint64_t got = 0; got < len;) {
+        size_t step = len - got < READ_STEP ? (size_t)(len - got) : READ_STEP;
+        size_t n = read_some(r, r->payload, step);
+        XXH64_update(r->xxh, r->payload, n);
+        got += n;
+        if (n < step)
+            return io_or_trunc(r, at, e, "payload", (size_t)got, (size_t)len);
+    }
+    if (XXH64_digest(r->xxh) != want_hash && !NN_FUZZING)
+        return bad(r, at, e, "payload checksum mismatch (corrupt data)");
+    return 0;
+}
+
+enum { KEEP_PAYLOAD, SKIP_PAYLOAD };
+
+/* Reads and validates a header and the stored payload (or skips it) into
+ * r->rec. */
+static int read_record(nn_reader *r, int mode, nn_error *e)
 {
     nn_record *rec = &r->rec;
     uint64_t at = r->offset;
@@ -283,7 +320,8 @@ static int read_record(nn_reader *r, nn_error *e)
     }
 
     /* 4. the stored payload */
-    if (read_payload(r, plen, le64(h + 24), at, e) < 0)
+    if ((mode == SKIP_PAYLOAD ? skip_payload(r, plen, le64(h + 24), at, e)
+                              : read_payload(r, plen, le64(h + 24), at, e)) < 0)
         return -1;
 
     if (grow((unsigned char **)&r->attrs, &r->attrs_cap, attr_len + 1) < 0)
@@ -306,7 +344,7 @@ static int read_record(nn_reader *r, nn_error *e)
     rec->offset = at;
     rec->raw_header = r->hdr;
     rec->raw_header_len = hlen;
-    rec->raw_payload = r->payload;
+    rec->raw_payload = mode == SKIP_PAYLOAD ? NULL : r->payload;
     rec->raw_payload_len = plen;
     r->have = 1;
     return 1;
@@ -382,17 +420,22 @@ static int decode(nn_reader *r, nn_error *e)
     return 0;
 }
 
-static int next(nn_reader *r, const nn_record **out, int want_data,
-                nn_error *e)
+enum { WANT_HEADER, WANT_STORED, WANT_DATA };
+
+static int next(nn_reader *r, const nn_record **out, int want, nn_error *e)
 {
     int rc;
     if (r->unread) {
         r->unread = 0;
         rc = 1;
+        if (want != WANT_HEADER && !r->rec.raw_payload)
+            return nn_fail(e, "%s: record %llu: its payload was skipped",
+                           r->name, (unsigned long long)r->rec.index);
     } else {
-        rc = read_record(r, e);
+        rc = read_record(r, want == WANT_HEADER ? SKIP_PAYLOAD : KEEP_PAYLOAD,
+                         e);
     }
-    if (rc == 1 && want_data && decode(r, e) < 0) {
+    if (rc == 1 && want == WANT_DATA && decode(r, e) < 0) {
         r->have = 0;
         return -1;
     }
@@ -403,10 +446,27 @@ static int next(nn_reader *r, const nn_record **out, int want_data,
 
 int nn_reader_next(nn_reader *r, const nn_record **rec, nn_error *e)
 {
-    return next(r, rec, 1, e);
+    return next(r, rec, WANT_DATA, e);
 }
 
 int nn_reader_next_raw(nn_reader *r, const nn_record **rec, nn_error *e)
 {
-    return next(r, rec, 0, e);
+    return next(r, rec, WANT_STORED, e);
+}
+
+int nn_reader_next_header(nn_reader *r, const nn_record **rec, nn_error *e)
+{
+    return next(r, rec, WANT_HEADER, e);
+}
+
+int nn_reader_decode(nn_reader *r, const nn_record *rec, nn_error *e)
+{
+    if (rec->data)
+        return 0;
+    if (!r || rec != &r->rec || !r->have)
+        return nn_fail(e, "record '%s' is not the last one read", rec->name);
+    if (!rec->raw_payload)
+        return nn_fail(e, "%s: record %llu: its payload was skipped", r->name,
+                       (unsigned long long)rec->index);
+    return decode(r, e);
 }

@@ -136,12 +136,14 @@ void nn_record_free(nn_record *r)
 struct open_tensor {
     char name[NN_NAME_MAX + 1];
     int dtype, rank;
-    uint64_t dims[NN_MAX_RANK];
+    uint64_t dims[NN_MAX_RANK]; /* dims[0]: rows so far */
+    uint64_t tensor;
 };
 
 struct nn_tensor_tracker {
     struct open_tensor *t;
     size_t n, cap;
+    uint64_t tensors;
 };
 
 nn_tensor_tracker *nn_tensor_tracker_new(void)
@@ -156,7 +158,7 @@ void nn_tensor_tracker_free(nn_tensor_tracker *t)
     free(t);
 }
 
-int nn_tensor_track(nn_tensor_tracker *t, const nn_record *r, int *is_first,
+int nn_tensor_track(nn_tensor_tracker *t, const nn_record *r, nn_row_pos *pos,
                     nn_error *e)
 {
     struct open_tensor *o = NULL;
@@ -183,8 +185,8 @@ int nn_tensor_track(nn_tensor_tracker *t, const nn_record *r, int *is_first,
                            nn_dtype_name(o->dtype),
                            nn_shape_str(b, sizeof b, o->rank, o->dims));
         }
+        *pos = (nn_row_pos){.first = 0, .tensor = o->tensor, .row = o->dims[0]};
         o->dims[0] += r->dims[0];
-        *is_first = 0;
         return 0;
     }
     if (!o) {
@@ -202,6 +204,7 @@ int nn_tensor_track(nn_tensor_tracker *t, const nn_record *r, int *is_first,
     o->dtype = r->dtype;
     o->rank = r->rank;
     memcpy(o->dims, r->dims, sizeof o->dims);
-    *is_first = 1;
+    o->tensor = t->tensors++;
+    *pos = (nn_row_pos){.first = 1, .tensor = o->tensor, .row = 0};
     return 0;
 }

@@ -223,13 +223,15 @@ static int cat(plan *p, size_t file, nn_reader *rd, nn_error *e)
     const nn_record *r;
     int rc;
     while ((rc = nn_reader_next_raw(rd, &r, e)) == 1) {
-        int first, join = 0;
-        if (nn_tensor_track(trk, r, &first, e) < 0) {
+        int join = 0;
+        nn_row_pos pos;
+        if (nn_tensor_track(trk, r, &pos, e) < 0) {
             nn_error_wrap(e, "%s", nn_reader_name(rd));
             rc = -1;
             break;
         }
-        out_tensor *o = first ? place(p, r, file, &join, e) : find(p, r->name);
+        out_tensor *o = pos.first ? place(p, r, file, &join, e)
+                                  : find(p, r->name);
         if (!o) {
             rc = -1;
             break;
@@ -269,10 +271,11 @@ typedef struct scan_state {
 static int scan_one(const nn_record *r, void *arg, nn_error *e)
 {
     scan_state *s = arg;
-    int first, join;
-    if (nn_tensor_track(s->trk, r, &first, e) < 0)
+    int join;
+    nn_row_pos pos;
+    if (nn_tensor_track(s->trk, r, &pos, e) < 0)
         return nn_error_wrap(e, "%s", file_name(s->file));
-    if (first && !place(s->p, r, s->file, &join, e))
+    if (pos.first && !place(s->p, r, s->file, &join, e))
         return -1;
     return 0;
 }

@@ -835,15 +835,16 @@ static void export(const char *path)
      * tensor are read again, decoded. */
     while ((rc = nn_reader_next_raw(in, &r, &e)) == 1) {
         records++;
-        int first, mine = 0;
-        if (nn_tensor_track(trk, r, &first, &e) < 0)
+        int mine = 0;
+        nn_row_pos pos;
+        if (nn_tensor_track(trk, r, &pos, &e) < 0)
             die("%s: %s", t.file, e.msg);
-        if (state == SEARCHING && first &&
+        if (state == SEARCHING && pos.first &&
             (!opt_name || strcmp(r->name, opt_name) == 0)) {
             state = OPEN;
             mine = 1;
         } else if (state == OPEN && strcmp(r->name, t.name) == 0) {
-            if (first)
+            if (pos.first)
                 state = CLOSED; /* a later tensor of the same name */
             else
                 mine = 1;
@@ -852,7 +853,7 @@ static void export(const char *path)
             nn_reader_unread(in);
             if (nn_reader_next(in, &r, &e) != 1)
                 die("%s", e.msg);
-            if (first)
+            if (pos.first)
                 begin(r);
             feed(r);
         }

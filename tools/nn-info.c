@@ -219,8 +219,8 @@ static int info(const char *path, nn_error *e)
     int rc;
     while ((rc = opt_headers ? nn_reader_next_raw(r, &rec, e)
                              : nn_reader_next(r, &rec, e)) == 1) {
-        int first;
-        if (nn_tensor_track(trk, rec, &first, e) < 0) {
+        nn_row_pos pos;
+        if (nn_tensor_track(trk, rec, &pos, e) < 0) {
             nn_error_wrap(e, "%s", nn_reader_name(r));
             rc = -1;
             break;
@@ -232,7 +232,7 @@ static int info(const char *path, nn_error *e)
             size_t j = 0;
             while (j < nopen && strcmp(entries[open[j]].name, rec->name))
                 j++;
-            if (first) {
+            if (pos.first) {
                 if (j == nopen && !(open = realloc(open, ++nopen * sizeof *open)))
                     nn_die("out of memory");
                 open[j] = nentries;

@@ -127,7 +127,7 @@ int main(int argc, char **argv)
         nn_die("%s", e.msg);
     nn_reader_unread(rd);
     nn_row_sink sink = {nn_writer_open(out, 0, &e), store, NULL, 0};
-    nn_row_tracker *trk = nn_row_tracker_new();
+    nn_tensor_tracker *trk = nn_tensor_tracker_new();
     if (!sink.w)
         nn_die("%s", e.msg);
     if (!trk)
@@ -139,7 +139,7 @@ int main(int argc, char **argv)
     uint64_t nmatch = 0;
     while ((rc = nn_reader_next_raw(rd, &r, &e)) == 1) {
         nn_row_pos pos;
-        if (nn_row_track(trk, r, &pos, &e) < 0) {
+        if (nn_tensor_track(trk, r, &pos, &e) < 0) {
             nn_error_wrap(&e, "%s", nn_reader_name(rd));
             rc = -1;
             break;
@@ -192,7 +192,7 @@ int main(int argc, char **argv)
         free(lat[j].name);
     free(lat);
     free(renames);
-    nn_row_tracker_free(trk);
+    nn_tensor_tracker_free(trk);
     nn_row_sink_free(&sink);
     nn_reader_close(rd);
     free(keep);

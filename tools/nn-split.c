@@ -114,7 +114,7 @@ static FILE *spool(FILE *in)
 /* The first pass: checks every record and notes where it is. */
 static void survey(nn_reader *rd)
 {
-    nn_row_tracker *trk = nn_row_tracker_new();
+    nn_tensor_tracker *trk = nn_tensor_tracker_new();
     const nn_record *r;
     nn_error e;
     int rc;
@@ -122,7 +122,7 @@ static void survey(nn_reader *rd)
         nn_die("out of memory");
     while ((rc = nn_reader_next_raw(rd, &r, &e)) == 1) {
         nn_row_pos pos;
-        if (nn_row_track(trk, r, &pos, &e) < 0) {
+        if (nn_tensor_track(trk, r, &pos, &e) < 0) {
             nn_error_wrap(&e, "%s", nn_reader_name(rd));
             rc = -1;
             break;
@@ -158,7 +158,7 @@ static void survey(nn_reader *rd)
         }
         tensors[pos.tensor].total += m->rows;
     }
-    nn_row_tracker_free(trk);
+    nn_tensor_tracker_free(trk);
     if (rc < 0)
         nn_die("%s", e.msg);
 }

@@ -188,8 +188,8 @@ static void apply(nn_reader *in, nn_writer *w)
     size_t buf_rows = 0;
     int rc;
     while ((rc = nn_reader_next(in, &r, &e)) == 1) {
-        int first;
-        if (nn_tensor_track(trk, r, &first, &e) < 0)
+        nn_row_pos pos;
+        if (nn_tensor_track(trk, r, &pos, &e) < 0)
             nn_die("%s: %s", nn_reader_name(in), e.msg);
         if (strcmp(r->name, opt_name) != 0) {
             if (nn_writer_copy(w, r, &e) < 0)
@@ -223,7 +223,7 @@ static void apply(nn_reader *in, nn_writer *w)
             for (size_t i = 0; i < rows * n; i++)
                 ((float *)buf)[i] = (float)buf[i];
         char *attrs = NULL;
-        if (first && !(attrs = nn_attrs_set(r->attrs, "standardized",
+        if (pos.first && !(attrs = nn_attrs_set(r->attrs, "standardized",
                                              opt_center ? "center" : "z")))
             nn_die("out of memory");
         nn_header h = {.name = r->name, .dtype = dt, .rank = r->rank,

@@ -24,9 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t outlen = 0;
     FILE *o = open_memstream(&out, &outlen);
     const nn_record *rec;
-    int first;
+    nn_row_pos pos;
     while (nn_reader_next(r, &rec, &e) == 1) {
-        if (nn_tensor_track(t, rec, &first, &e) < 0)
+        if (nn_tensor_track(t, rec, &pos, &e) < 0)
             break;
         nn_summary s;
         nn_summary_init(&s);

@@ -247,12 +247,13 @@ static void test_chunks(void)
     nn_reader *r = nn_reader_open(path, &e);
     nn_tensor_tracker *t = nn_tensor_tracker_new();
     const nn_record *rec;
-    int firsts[4], k = 0, first;
+    int firsts[4], k = 0;
+    nn_row_pos pos;
     uint32_t flags[4];
     while (nn_reader_next(r, &rec, &e) == 1 && k < 4) {
-        nn_tensor_track(t, rec, &first, &e);
+        nn_tensor_track(t, rec, &pos, &e);
         flags[k] = rec->flags;
-        firsts[k++] = first;
+        firsts[k++] = pos.first;
     }
     CHECK(k == 4 && firsts[0] && firsts[1] && !firsts[2] && firsts[3],
           "tensor starts: x, y, x chunk, new x");
@@ -264,11 +265,11 @@ static void test_chunks(void)
     nn_record fake = {.dtype = NN_F32, .rank = 2, .dims = {1, 4},
                       .flags = NN_FLAG_CONT};
     strcpy(fake.name, "x");
-    CHECK(nn_tensor_track(t, &fake, &first, &e) < 0 &&
+    CHECK(nn_tensor_track(t, &fake, &pos, &e) < 0 &&
               strstr(e.msg, "tensor is f32 (2,3)"),
           "chunk of another shape rejected: %s", e.msg);
     strcpy(fake.name, "q");
-    CHECK(nn_tensor_track(t, &fake, &first, &e) < 0,
+    CHECK(nn_tensor_track(t, &fake, &pos, &e) < 0,
           "chunk of an unknown tensor rejected: %s", e.msg);
     nn_tensor_tracker_free(t);
 }
