@@ -198,6 +198,20 @@ uint64_t nn_writer_offset(const nn_writer *w);
  * ok was 1 and anything failed. */
 int nn_writer_close(nn_writer *w, int ok, nn_error *e);
 
+/* An output in another format (npy, CSV, PNG): write to f.  A file is
+ * written under a temporary name and renamed by nn_output_close(o, 1); if
+ * the tool fails first it is removed, and a regular file on stdout is cut
+ * back to where the tool began.  binary: refuse a terminal. */
+typedef struct nn_output {
+    FILE *f;
+    int seekable;       /* a regular file the tool may seek in */
+    int64_t start;      /* offset in it where this tool's output begins */
+} nn_output;
+nn_output *nn_output_open(const char *path, int binary, nn_error *e);
+const char *nn_output_name(const nn_output *o);
+/* ok=1: flush and commit; ok=0: discard.  Frees o. */
+int nn_output_close(nn_output *o, int ok, nn_error *e);
+
 /* Rows per chunk for rows of row_bytes bytes, near NN_CHUNK_BYTES. */
 size_t nn_chunk_rows(size_t row_bytes);
 
@@ -293,6 +307,8 @@ typedef struct nn_progress {
     double last;
     double start;
     int drawn;
+    uint64_t done, total;   /* the latest update, redrawn at the end */
+    const char *unit;
 } nn_progress;
 
 void nn_progress_init(nn_progress *p, const char *prog, int force);
@@ -319,6 +335,9 @@ void nn_print_version(void) __attribute__((noreturn));
 /* Parses numbers from option text, whole string or fail: "1e-3", "1/255". */
 int nn_parse_double(const char *s, double *out);
 int nn_parse_u64(const char *s, uint64_t *out);
+/* The argument of -z/--zstd[=LEVEL]: 3 when absent, else 1..22; anything
+ * else is a usage error (exits 2). */
+int nn_zstd_level_arg(const char *arg);
 
 /* Returns seconds from a monotonic clock. */
 double nn_now(void);

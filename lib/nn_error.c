@@ -152,6 +152,14 @@ int nn_parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+int nn_zstd_level_arg(const char *arg)
+{
+    uint64_t level = 3;
+    if (arg && (nn_parse_u64(arg, &level) < 0 || level < 1 || level > 22))
+        nn_usage_error("invalid zstd level '%s' (1..22)", arg);
+    return (int)level;
+}
+
 double nn_now(void)
 {
     struct timespec ts;

@@ -56,9 +56,19 @@ static inline void nn_bswap(void *p, size_t n, size_t sz)
         }
 }
 
-/* Removes the temporary files of writers not closed (nn_writer.c); called
- * at exit, on fatal signals, and by nn_die. */
+/* Output bookkeeping (nn_output.c).  nn_exit_cleanup removes temporary
+ * files not committed and repairs stdout; it runs at exit, on fatal
+ * signals, and from nn_die. */
 void nn_exit_cleanup(void);
+/* Creates a temporary file beside path, removed at exit unless committed;
+ * returns its descriptor and sets *tmp (freed by commit or discard). */
+int nn_tmp_create(const char *path, char **tmp, nn_error *e);
+int nn_tmp_commit(char *tmp, const char *path, nn_error *e);
+void nn_tmp_discard(char *tmp);
+/* If the process dies while NNS records are being written to fd, write a
+ * lone record magic after them when *flushed says bytes went out. */
+void nn_guard_stdout_mark(int fd, const uint64_t *flushed);
+void nn_guard_stdout_release(void);
 
 static inline size_t nn_round8(size_t n) { return (n + 7) & ~(size_t)7; }
 

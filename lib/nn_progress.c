@@ -11,16 +11,10 @@ void nn_progress_init(nn_progress *p, const char *prog, int force)
     p->drawn = 0;
 }
 
-void nn_progress_update(nn_progress *p, uint64_t done, uint64_t total,
-                        const char *unit)
+static void draw(nn_progress *p, double now)
 {
-    if (!p->enabled)
-        return;
-    double now = nn_now();
-    if (p->drawn && now - p->last < 0.25)
-        return;
-    p->last = now;
-    p->drawn = 1;
+    uint64_t done = p->done, total = p->total;
+    const char *unit = p->unit;
     double rate = now > p->start ? done / (now - p->start) : 0;
     if (total)
         fprintf(stderr, "\r%s: %llu/%llu %s (%.0f%%, %.0f/s)   ", p->prog,
@@ -31,9 +25,27 @@ void nn_progress_update(nn_progress *p, uint64_t done, uint64_t total,
                 (unsigned long long)done, unit, rate);
 }
 
+void nn_progress_update(nn_progress *p, uint64_t done, uint64_t total,
+                        const char *unit)
+{
+    if (!p->enabled)
+        return;
+    p->done = done;
+    p->total = total;
+    p->unit = unit;
+    double now = nn_now();
+    if (p->drawn && now - p->last < 0.25)
+        return;
+    p->last = now;
+    p->drawn = 1;
+    draw(p, now);
+}
+
 void nn_progress_end(nn_progress *p)
 {
-    if (p->enabled && p->drawn)
+    if (p->enabled && p->drawn) {
+        draw(p, nn_now()); /* the final count, not the last one drawn */
         fputc('\n', stderr);
+    }
     p->drawn = 0;
 }

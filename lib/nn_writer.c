@@ -4,20 +4,16 @@
  * when the tool closes the writer successfully, so a failing tool never
  * leaves a half-written file under the name the user asked for.
  *
- * Output to stdout goes through the writer's own 1 MiB buffer.  If the
- * process dies (nn_die, exit, a fatal signal) before the writer is closed:
- * when nothing has reached the descriptor yet, nothing ever does, so stdout
- * stays empty; when some records have, a lone record magic is written after
- * them, so the next tool in the pipe sees a truncated stream rather than a
- * shorter valid one. */
+ * Output goes through the writer's own 1 MiB buffer.  If the process dies
+ * before the writer is closed, what is buffered is dropped: a tool that
+ * fails early leaves stdout empty, and one that fails after records went
+ * out leaves a stream marked as truncated (nn_output.c). */
 #include "nn.h"
 #include "nn_internal.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 #include <zstd.h>
@@ -49,119 +45,33 @@ struct nn_writer {
     size_t nopen, open_cap;
 };
 
-/* Temporary files of writers not yet closed, removed if the process exits
- * or is killed first: a failing tool leaves no partial output file.  The
- * stdout writer, if open, gets its truncation mark.  Both run in signal
- * handlers, so they only use async-signal-safe calls. */
-static char *pending[16];
-static nn_writer *stdout_writer;
-
-void nn_exit_cleanup(void)
-{
-    for (int i = 0; i < 16; i++)
-        if (pending[i])
-            unlink(pending[i]);
-    if (stdout_writer && stdout_writer->flushed) {
-        ssize_t n = write(stdout_writer->fd, nn_magic, sizeof nn_magic);
-        (void)n;
-    }
-    stdout_writer = NULL;
-}
-
-static void on_signal(int sig)
-{
-    nn_exit_cleanup();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void hook_exit(void)
-{
-    static int hooked;
-    if (!hooked) {
-        hooked = 1;
-        atexit(nn_exit_cleanup);
-        int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
-        for (int i = 0; i < 4; i++)
-            if (signal(sigs[i], SIG_IGN) != SIG_IGN)
-                signal(sigs[i], on_signal);
-    }
-}
-
-static int add_pending(char *tmp)
-{
-    hook_exit();
-    for (int i = 0; i < 16; i++)
-        if (!pending[i]) {
-            pending[i] = tmp;
-            return 0;
-        }
-    return -1;
-}
-
-static void drop_pending(const char *tmp)
-{
-    for (int i = 0; i < 16; i++)
-        if (pending[i] == tmp)
-            pending[i] = NULL;
-}
-
 nn_writer *nn_writer_open(const char *path, int force, nn_error *e)
 {
     nn_writer *w = calloc(1, sizeof *w);
-    if (!w) {
+    if (!w || !(w->obuf = malloc(OBUF))) {
+        free(w);
         nn_fail(e, "out of memory");
         return NULL;
     }
     if (!path || strcmp(path, "-") == 0) {
-        if (!force && isatty(fileno(stdout))) {
-            free(w);
+        if (!force && isatty(STDOUT_FILENO)) {
             nn_fail(e, "refusing to write binary data to a terminal "
                     "(redirect stdout or use -o FILE)");
-            return NULL;
-        }
-        if (!(w->obuf = malloc(OBUF))) {
+            free(w->obuf);
             free(w);
-            nn_fail(e, "out of memory");
             return NULL;
         }
         fflush(stdout);
         w->fd = STDOUT_FILENO;
-        hook_exit();
-        stdout_writer = w;
+        nn_guard_stdout_mark(w->fd, &w->flushed);
         return w;
     }
-    size_t n = strlen(path);
-    w->path = strdup(path);
-    w->tmp = malloc(n + 16);
-    w->obuf = malloc(OBUF);
-    if (!w->path || !w->tmp || !w->obuf) {
-        free(w->obuf);
+    if (!(w->path = strdup(path)) || (w->fd = nn_tmp_create(path, &w->tmp, e)) < 0) {
+        if (!w->path)
+            nn_fail(e, "out of memory");
         free(w->path);
-        free(w->tmp);
-        free(w);
-        nn_fail(e, "out of memory");
-        return NULL;
-    }
-    snprintf(w->tmp, n + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(w->tmp);
-    if (fd >= 0) { /* mkstemp makes 0600; give the file the usual mode */
-        mode_t mask = umask(0);
-        umask(mask);
-        fchmod(fd, 0666 & ~mask);
-    }
-    if (fd < 0) {
-        nn_fail(e, "%s: cannot create: %s", path, strerror(errno));
         free(w->obuf);
-        free(w->path);
-        free(w->tmp);
         free(w);
-        return NULL;
-    }
-    w->fd = fd;
-    if (add_pending(w->tmp) < 0) {
-        nn_writer_close(w, 0, NULL);
-        nn_fail(e, "too many output files open at once");
         return NULL;
     }
     return w;
@@ -446,20 +356,16 @@ int nn_writer_close(nn_writer *w, int ok, nn_error *e)
     if (w->path) {
         if (close(w->fd) != 0 && ok && rc == 0)
             rc = nn_fail(e, "write error on %s: %s", w->path, strerror(errno));
-        if (ok && rc == 0 && rename(w->tmp, w->path) != 0)
-            rc = nn_fail(e, "%s: cannot rename into place: %s", w->path,
-                         strerror(errno));
-        if (!ok || rc != 0)
-            unlink(w->tmp);
-        drop_pending(w->tmp);
+        if (ok && rc == 0)
+            rc = nn_tmp_commit(w->tmp, w->path, e);
+        else
+            nn_tmp_discard(w->tmp);
+    } else if (ok && rc == 0) {
+        nn_guard_stdout_release();
     } else {
-        /* a stdout writer closed as failed marks the stream as truncated */
-        if (!ok || rc != 0)
-            nn_exit_cleanup();
-        stdout_writer = NULL;
+        nn_exit_cleanup(); /* marks the stream as truncated */
     }
     free(w->path);
-    free(w->tmp);
     free(w->obuf);
     free(w->hdr);
     free(w->buf);

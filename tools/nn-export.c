@@ -7,17 +7,12 @@
 #include "nn.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <png.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static const char usage[] =
     "Usage: nn-export [OPTION]... [-o OUTPUT] [FILE]\n"
@@ -71,133 +66,29 @@ static uint64_t opt_skip, opt_count = NO_LIMIT, opt_zoom = 1;
 static uint64_t opt_tile_h, opt_tile_w, opt_grid_c, opt_grid_r;
 static double opt_lo, opt_hi;
 
-/* ------------------------------------------------------------------ output
- * A file is written under a temporary name and renamed at the end; on any
- * failure it is removed (and a regular file on stdout truncated back). */
+/* ------------------------------------------------------------------ output */
 
-static struct {
-    FILE *f;
-    const char *path;           /* NULL: stdout */
-    char *tmp;
-    int seekable;               /* a regular file we may seek in */
-    off_t start;                /* where our bytes begin in it */
-} out;
-
-static char *volatile signal_tmp;
-
-static void on_signal(int sig)
-{
-    if (signal_tmp)
-        unlink(signal_tmp);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void output_discard(void)
-{
-    if (!out.f)
-        return;
-    if (out.path) {
-        signal_tmp = NULL;
-        fclose(out.f);
-        unlink(out.tmp);
-    } else if (out.seekable) {
-        fflush(stdout);
-        if (ftruncate(fileno(stdout), out.start) == 0)
-            lseek(fileno(stdout), out.start, SEEK_SET);
-    }
-    out.f = NULL;
-}
-
-/* Data error: no output left behind, one line on stderr, exit 1. */
-static void die(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    output_discard();
-    nn_die("%s", msg);
-}
+static nn_output *out;
 
 static void output_open(int binary)
 {
-    if (!opt_out || strcmp(opt_out, "-") == 0) {
-        int fd = fileno(stdout);
-        if (binary && isatty(fd))
-            die("refusing to write binary data to a terminal (redirect "
-                "stdout or use -o FILE)");
-        struct stat st;
-        int fl = fcntl(fd, F_GETFL);
-        out.start = lseek(fd, 0, SEEK_CUR);
-        out.seekable = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-                       fl >= 0 && !(fl & O_APPEND) && out.start >= 0;
-        setvbuf(stdout, NULL, _IOFBF, 1 << 20);
-        out.f = stdout;
-        return;
-    }
-    size_t n = strlen(opt_out);
-    if (!(out.tmp = malloc(n + 16)))
-        die("out of memory");
-    snprintf(out.tmp, n + 16, "%s.tmp.XXXXXX", opt_out);
-    int fd = mkstemp(out.tmp);
-    if (fd < 0)
-        die("%s: cannot create: %s", opt_out, strerror(errno));
-    mode_t mask = umask(0); /* mkstemp makes 0600; give the usual mode */
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    signal_tmp = out.tmp;
-    int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-    for (int i = 0; i < 3; i++)
-        if (signal(sigs[i], SIG_IGN) != SIG_IGN)
-            signal(sigs[i], on_signal);
-    if (!(out.f = fdopen(fd, "wb"))) {
-        close(fd);
-        unlink(out.tmp);
-        die("%s: %s", opt_out, strerror(errno));
-    }
-    out.path = opt_out;
-    out.seekable = 1;
-    out.start = 0;
-}
-
-static const char *output_name(void)
-{
-    return out.path ? out.path : "standard output";
+    nn_error e;
+    if (!(out = nn_output_open(opt_out, binary, &e)))
+        nn_die("%s", e.msg);
 }
 
 static void output_write(const void *p, size_t n)
 {
-    if (n && fwrite(p, 1, n, out.f) != n)
-        die("write error on %s: %s", output_name(), strerror(errno));
+    if (n && fwrite(p, 1, n, out->f) != n)
+        nn_die("write error on %s: %s", nn_output_name(out), strerror(errno));
 }
 
 static void output_close(void)
 {
     nn_error e;
-    if (!out.path) {
-        if (nn_stdout_close(&e) < 0)
-            die("%s", e.msg);
-        out.f = NULL;
-        return;
-    }
-    if (fflush(out.f) != 0 || ferror(out.f))
-        die("write error on %s: %s", out.path, strerror(errno));
-    FILE *f = out.f;
-    out.f = NULL;
-    if (fclose(f) != 0) {
-        unlink(out.tmp);
-        die("write error on %s: %s", out.path, strerror(errno));
-    }
-    if (rename(out.tmp, out.path) != 0) {
-        unlink(out.tmp);
-        die("%s: cannot rename into place: %s", out.path, strerror(errno));
-    }
-    signal_tmp = NULL;
-    free(out.tmp);
+    if (nn_output_close(out, 1, &e) < 0)
+        nn_die("%s", e.msg);
+    out = NULL;
 }
 
 /* ------------------------------------------------------------------ tensor */
@@ -319,7 +210,7 @@ static size_t npy_header(char *buf, uint64_t rows, size_t len)
 static void npy_begin(void)
 {
     npy.dtype = opt_dtype ? opt_dtype : t.dtype;
-    if (out.seekable) {
+    if (out->seekable) {
         char h[1024];
         npy.header_len = npy_header(h, NO_LIMIT, 0);
         output_write(h, npy.header_len);
@@ -332,11 +223,11 @@ static void npy_rows(const void *data, size_t n)
     for (size_t i = 0; i < n;) {
         size_t k = n - i < BLOCK ? n - i : BLOCK;
         const void *p = to_le((const char *)data + i * t.esize, npy.dtype, k);
-        if (out.seekable) {
+        if (out->seekable) {
             output_write(p, k * osize);
         } else {
             if (append(&npy.buf, &npy.len, &npy.cap, p, k * osize) < 0)
-                die("out of memory holding '%s' (%zu bytes) for a pipe; "
+                nn_die("out of memory holding '%s' (%zu bytes) for a pipe; "
                     "write to a file with -o", t.name, npy.len);
         }
         i += k;
@@ -346,7 +237,7 @@ static void npy_rows(const void *data, size_t n)
 static void npy_end(void)
 {
     char h[1024];
-    if (!out.seekable) {
+    if (!out->seekable) {
         output_write(h, npy_header(h, t.exported, 0));
         output_write(npy.buf, npy.len);
         free(npy.buf);
@@ -354,13 +245,13 @@ static void npy_end(void)
     }
     npy_header(h, t.exported, npy.header_len);
     off_t end;
-    if (fflush(out.f) != 0 || (end = ftello(out.f)) < 0 ||
-        fseeko(out.f, out.start, SEEK_SET) != 0)
-        die("%s: cannot complete the header: %s", output_name(),
+    if (fflush(out->f) != 0 || (end = ftello(out->f)) < 0 ||
+        fseeko(out->f, out->start, SEEK_SET) != 0)
+        nn_die("%s: cannot complete the header: %s", nn_output_name(out),
             strerror(errno));
     output_write(h, npy.header_len);
-    if (fflush(out.f) != 0 || fseeko(out.f, end, SEEK_SET) != 0)
-        die("%s: cannot complete the header: %s", output_name(),
+    if (fflush(out->f) != 0 || fseeko(out->f, end, SEEK_SET) != 0)
+        nn_die("%s: cannot complete the header: %s", nn_output_name(out),
             strerror(errno));
 }
 
@@ -371,7 +262,7 @@ static size_t csv_col;
 
 static void csv_value(const void *p, size_t i)
 {
-    FILE *f = out.f;
+    FILE *f = out->f;
     switch (csv_dtype) {
     case NN_U8: fprintf(f, "%u", ((const uint8_t *)p)[i]); break;
     case NN_I8: fprintf(f, "%d", ((const int8_t *)p)[i]); break;
@@ -410,7 +301,7 @@ static void csv_begin(void)
     csv_dtype = opt_dtype ? opt_dtype : t.dtype;
     if (opt_header)
         for (size_t j = 0; j < t.row_len; j++)
-            fprintf(out.f, "c%zu%c", j, j + 1 < t.row_len ? opt_delim : '\n');
+            fprintf(out->f, "c%zu%c", j, j + 1 < t.row_len ? opt_delim : '\n');
 }
 
 static void csv_rows(const void *data, size_t n)
@@ -424,12 +315,12 @@ static void csv_rows(const void *data, size_t n)
             csv_value(scratch, j);
             if (++csv_col == t.row_len)
                 csv_col = 0;
-            putc(csv_col ? opt_delim : '\n', out.f);
+            putc(csv_col ? opt_delim : '\n', out->f);
         }
         i += k;
     }
-    if (ferror(out.f))
-        die("write error on %s: %s", output_name(), strerror(errno));
+    if (ferror(out->f))
+        nn_die("write error on %s: %s", nn_output_name(out), strerror(errno));
 }
 
 /* --------------------------------------------------------------------- png
@@ -455,7 +346,7 @@ static struct {
 static void png_keep(const void *p, size_t n)
 {
     if (append(&png.buf, &png.len, &png.cap, p, n) < 0)
-        die("out of memory keeping %zu bytes of '%s' for the image",
+        nn_die("out of memory keeping %zu bytes of '%s' for the image",
             png.len, t.name);
 }
 
@@ -484,7 +375,7 @@ static void png_begin(void)
 {
     char attr[64];
     if (t.rank < 2)
-        die("%s: '%s' has rank %d: a PNG needs rank 2 or more", t.file,
+        nn_die("%s: '%s' has rank %d: a PNG needs rank 2 or more", t.file,
             t.name, t.rank);
     png.th = opt_tile_h;
     png.tw = opt_tile_w;
@@ -495,7 +386,7 @@ static void png_begin(void)
                                  : DEFAULT_TILES;
     if (opt_columns) {
         if (t.rank > 2)
-            die("%s: '%s' has rank %d, too high for --columns (rank 2 only)",
+            nn_die("%s: '%s' has rank %d, too high for --columns (rank 2 only)",
                 t.file, t.name, t.rank);
         png.mode = PNG_COLUMNS;
         png.ncols = want < t.row_len ? (size_t)want : t.row_len;
@@ -515,24 +406,24 @@ static void png_begin(void)
         png.tile_from = "the shape";
     }
     if (!png.th && !one_image)
-        die("%s: '%s' has rank %d, too high for one image: give --tile HxW",
+        nn_die("%s: '%s' has rank %d, too high for one image: give --tile HxW",
             t.file, t.name, t.rank);
     if (!png.th) {
         if (opt_grid_c)
-            die("%s: '%s' is one image, not tiles: --grid needs --tile",
+            nn_die("%s: '%s' is one image, not tiles: --grid needs --tile",
                 t.file, t.name);
         png.mode = PNG_IMAGE;
         png.channels = t.rank == 3 ? (int)t.dims[2] : 1;
         png.tw = t.dims[1];
         if (png.tw > IMAGE_MAX)
-            die("%s: '%s' is %llu columns wide, too wide for an image",
+            nn_die("%s: '%s' is %llu columns wide, too wide for an image",
                 t.file, t.name, (unsigned long long)png.tw);
         t.sel_end = opt_count == NO_LIMIT ? NO_LIMIT : opt_skip + opt_count;
         return;
     }
     uint64_t area = png.th * png.tw;
     if (t.row_len == 0 || t.row_len % area)
-        die("%s: tile %llux%llu (%s) does not divide the rows of '%s' "
+        nn_die("%s: tile %llux%llu (%s) does not divide the rows of '%s' "
             "(%zu values)", t.file, (unsigned long long)png.th,
             (unsigned long long)png.tw, png.tile_from, t.name, t.row_len);
     png.mode = PNG_ROWS;
@@ -551,7 +442,7 @@ static void png_rows(const void *data, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         if (png.th && png.kept == png.th * png.tw)
-            die("%s: columns of '%s' are longer than the tile %llux%llu",
+            nn_die("%s: columns of '%s' are longer than the tile %llux%llu",
                 t.file, t.name, (unsigned long long)png.th,
                 (unsigned long long)png.tw);
         png_keep((const char *)data + i * t.row_len * t.esize,
@@ -642,7 +533,7 @@ static int png_write(const layout *L, unsigned char *row, char *msg)
         png_destroy_write_struct(&p, &info);
         return -1;
     }
-    png_init_io(p, out.f);
+    png_init_io(p, out->f);
     png_set_IHDR(p, info, L->width, L->height, 8,
                  L->ch == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
@@ -672,7 +563,7 @@ static void png_end(void)
 {
     layout L = {.z = opt_zoom, .ch = png.channels, .th = png.th, .tw = png.tw};
     if (png.kept == 0)
-        die("%s: no rows of '%s' to show (%llu rows, %llu skipped)", t.file,
+        nn_die("%s: no rows of '%s' to show (%llu rows, %llu skipped)", t.file,
             t.name, (unsigned long long)t.rows, (unsigned long long)opt_skip);
     switch (png.mode) {
     case PNG_IMAGE:
@@ -689,11 +580,11 @@ static void png_end(void)
         break;
     default:
         if (!png.th && !(L.th = L.tw = exact_sqrt(png.kept)))
-            die("%s: columns of '%s' have %llu values, not a square number: "
+            nn_die("%s: columns of '%s' have %llu values, not a square number: "
                 "give --tile HxW", t.file, t.name,
                 (unsigned long long)png.kept);
         if (L.th * L.tw != png.kept)
-            die("%s: columns of '%s' have %llu values (after --skip-rows), "
+            nn_die("%s: columns of '%s' have %llu values (after --skip-rows), "
                 "the tile %llux%llu needs %llu", t.file, t.name,
                 (unsigned long long)png.kept, (unsigned long long)L.th,
                 (unsigned long long)L.tw, (unsigned long long)(L.th * L.tw));
@@ -703,7 +594,7 @@ static void png_end(void)
         break;
     }
     if (L.n == 0)
-        die("%s: '%s' has no columns to show", t.file, t.name);
+        nn_die("%s: '%s' has no columns to show", t.file, t.name);
     if (opt_grid_c) {
         L.gc = opt_grid_c;
         L.gr = opt_grid_r;
@@ -718,7 +609,7 @@ static void png_end(void)
     double w = (double)L.gc * ((double)L.tw * L.z + 1) - 1;
     double h = (double)L.gr * ((double)L.th * L.z + 1) - 1;
     if (w > IMAGE_MAX || h > IMAGE_MAX)
-        die("%s: the image of '%s' would be %.0fx%.0f pixels, more than %d "
+        nn_die("%s: the image of '%s' would be %.0fx%.0f pixels, more than %d "
             "on a side", t.file, t.name, w, h, IMAGE_MAX);
     L.width = (uint32_t)w;
     L.height = (uint32_t)h;
@@ -728,7 +619,7 @@ static void png_end(void)
     nn_error e;
     if (!(L.lo = nn_alloc(nr, sizeof(double), "tile ranges", &e)) ||
         !(L.scale = nn_alloc(nr, sizeof(double), "tile ranges", &e)))
-        die("%s", e.msg);
+        nn_die("%s", e.msg);
     for (size_t i = 0; i < nr; i++) {
         L.lo[i] = INFINITY;
         L.scale[i] = -INFINITY; /* the maximum, until made a scale */
@@ -757,10 +648,10 @@ static void png_end(void)
     }
     unsigned char *row = nn_alloc(L.width, L.ch, "image row", &e);
     if (!row)
-        die("%s", e.msg);
+        nn_die("%s", e.msg);
     char msg[256] = "";
     if (png_write(&L, row, msg) < 0)
-        die("%s: libpng: %s", output_name(), msg);
+        nn_die("%s: libpng: %s", nn_output_name(out), msg);
     free(row);
     free(L.lo);
     free(L.scale);
@@ -777,14 +668,14 @@ static void begin(const nn_record *r)
     t.rank = r->rank;
     memcpy(t.dims, r->dims, sizeof t.dims);
     if (!(t.attrs = strdup(r->attrs)))
-        die("out of memory");
+        nn_die("out of memory");
     t.esize = nn_dtype_size(r->dtype);
     t.row_len = nn_record_row_bytes(r) / t.esize;
     t.sel_end = opt_count == NO_LIMIT ? NO_LIMIT : opt_skip + opt_count;
     if (t.sel_end < opt_skip)
         t.sel_end = NO_LIMIT;
     if (t.rank == 0 && opt_skip)
-        die("%s: '%s' is a scalar (rank 0): it has no rows to select",
+        nn_die("%s: '%s' is a scalar (rank 0): it has no rows to select",
             t.file, t.name);
     if (opt_format == FMT_PNG)
         png_begin();
@@ -820,11 +711,11 @@ static void export(const char *path)
     nn_error e;
     nn_reader *in = nn_reader_open(path, &e);
     if (!in)
-        die("%s", e.msg);
+        nn_die("%s", e.msg);
     t.file = nn_reader_name(in);
     nn_tensor_tracker *trk = nn_tensor_tracker_new();
     if (!trk)
-        die("out of memory");
+        nn_die("out of memory");
     nn_progress prog;
     nn_progress_init(&prog, nn_prog, opt_progress);
     enum { SEARCHING, OPEN, CLOSED } state = SEARCHING;
@@ -838,7 +729,7 @@ static void export(const char *path)
         int mine = 0;
         nn_row_pos pos;
         if (nn_tensor_track(trk, r, &pos, &e) < 0)
-            die("%s: %s", t.file, e.msg);
+            nn_die("%s: %s", t.file, e.msg);
         if (state == SEARCHING && pos.first &&
             (!opt_name || strcmp(r->name, opt_name) == 0)) {
             state = OPEN;
@@ -852,7 +743,7 @@ static void export(const char *path)
         if (mine) {
             nn_reader_unread(in);
             if (nn_reader_next(in, &r, &e) != 1)
-                die("%s", e.msg);
+                nn_die("%s", e.msg);
             if (pos.first)
                 begin(r);
             feed(r);
@@ -861,11 +752,11 @@ static void export(const char *path)
     }
     nn_progress_end(&prog);
     if (rc < 0)
-        die("%s", e.msg);
+        nn_die("%s", e.msg);
     if (state == SEARCHING) {
         if (records == 0)
-            die("%s: empty stream, no tensor to export", t.file);
-        die("%s: no tensor named '%s'", t.file, opt_name);
+            nn_die("%s: empty stream, no tensor to export", t.file);
+        nn_die("%s: no tensor named '%s'", t.file, opt_name);
     }
     if (opt_format == FMT_NPY)
         npy_end();

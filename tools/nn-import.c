@@ -66,38 +66,13 @@ static uint64_t opt_classes;
 static double opt_scale = 1;
 static int opt_scaled;
 
-static nn_writer *writer;
-static int writing_stdout;
-
-/* Reports an error and exits 1.  If records already went to standard output
- * (a pipe), the start of a record follows them, so that the reader of the
- * stream finds it truncated instead of taking it for a shorter data set. */
-__attribute__((format(printf, 1, 2), noreturn))
-static void die(const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (writer) {
-        uint64_t written = nn_writer_offset(writer);
-        nn_writer_close(writer, 0, NULL);
-        writer = NULL;
-        if (writing_stdout && written > 0) {
-            fwrite("\x89NNS", 1, 4, stdout);
-            fflush(stdout);
-        }
-    }
-    nn_die("%s", msg);
-}
 
 static void *xalloc(size_t n, size_t size, const char *what)
 {
     nn_error e;
     void *p = nn_alloc(n, size, what, &e);
     if (!p)
-        die("%s", e.msg);
+        nn_die("%s", e.msg);
     return p;
 }
 
@@ -121,11 +96,11 @@ static void gz_check(src *s, int n)
     int err;
     const char *m = gzerror(s->gz, &err);
     if (n < 0 && err == Z_ERRNO)
-        die("%s: %s", s->name, strerror(errno));
+        nn_die("%s: %s", s->name, strerror(errno));
     if (n < 0)
-        die("%s: gzip: %s", s->name, m);
+        nn_die("%s: gzip: %s", s->name, m);
     if (err == Z_BUF_ERROR) /* the end of a gzip member is missing */
-        die("%s: truncated gzip data", s->name);
+        nn_die("%s: truncated gzip data", s->name);
 }
 
 /* Makes at least `want` bytes available at buf+pos, unless the file ends. */
@@ -143,7 +118,7 @@ static void src_fill(src *s, size_t want)
         size_t c = 2 * s->cap > want + 1 ? 2 * s->cap : want + 1;
         unsigned char *b = realloc(s->buf, c);
         if (!b)
-            die("%s: out of memory", s->name);
+            nn_die("%s: out of memory", s->name);
         s->buf = b;
         s->cap = c;
     }
@@ -206,14 +181,14 @@ static int src_line(src *s, char **line, uint64_t lineno)
         }
         scanned = src_avail(s);
         if (scanned > LINE_MAX_BYTES)
-            die("%s: line %llu is longer than %zu MiB", s->name,
+            nn_die("%s: line %llu is longer than %zu MiB", s->name,
                 (unsigned long long)lineno, LINE_MAX_BYTES >> 20);
         src_fill(s, scanned + 1);
     }
     char *l = (char *)s->buf + s->pos - n - (s->buf[s->pos - 1] == '\n');
     l[n] = 0;
     if (memchr(l, 0, n))
-        die("%s: line %llu contains a NUL byte (not a text file?)", s->name,
+        nn_die("%s: line %llu contains a NUL byte (not a text file?)", s->name,
             (unsigned long long)lineno);
     if (n && l[n - 1] == '\r')
         l[n - 1] = 0;
@@ -228,12 +203,12 @@ static void src_open(src *s, const char *path, const char *name)
     s->size = -1;
     int fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY);
     if (fd < 0)
-        die("%s: %s", name, strerror(errno));
+        nn_die("%s: %s", name, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
             close(fd);
-            die("%s: is a directory", name);
+            nn_die("%s: is a directory", name);
         }
         off_t at = lseek(fd, 0, SEEK_CUR);
         if (S_ISREG(st.st_mode) && at >= 0 && at <= st.st_size) {
@@ -243,11 +218,11 @@ static void src_open(src *s, const char *path, const char *name)
     }
     if (!(s->gz = gzdopen(fd, "rb"))) {
         close(fd);
-        die("%s: out of memory", name);
+        nn_die("%s: out of memory", name);
     }
     gzbuffer(s->gz, 1 << 17);
     if (!(s->buf = malloc(s->cap = 1 << 16)))
-        die("%s: out of memory", name);
+        nn_die("%s: out of memory", name);
     src_fill(s, 1);
     if (!gzdirect(s->gz))
         s->size = -1; /* compressed: the size says nothing */
@@ -323,17 +298,17 @@ static void check_shape(input *in)
     uint64_t elems = 1;
     for (int i = 1; i < in->rank; i++) {
         if (in->dims[i] && elems > UINT64_MAX / in->dims[i])
-            die("%s: shape %s is too large", in->name, shape);
+            nn_die("%s: shape %s is too large", in->name, shape);
         elems *= in->dims[i];
     }
     if (elems > ROW_MAX / esize)
-        die("%s: shape %s: rows of %llu elements are too large (limit %zu "
+        nn_die("%s: shape %s: rows of %llu elements are too large (limit %zu "
             "MiB per row)", in->name, shape, (unsigned long long)elems,
             ROW_MAX >> 20);
     in->row_elems = elems;
     in->row_bytes = elems * esize;
     if (in->row_bytes && in->dims[0] > UINT64_MAX / in->row_bytes)
-        die("%s: shape %s is too large", in->name, shape);
+        nn_die("%s: shape %s is too large", in->name, shape);
     uint64_t bytes = in->dims[0] * in->row_bytes;
     in->rows = in->dims[0];
     in->rows_known = 1;
@@ -341,12 +316,12 @@ static void check_shape(input *in)
         return;
     uint64_t left = in->s.size - (in->s.base + in->s.pos); /* after the header */
     if (left < bytes)
-        die("%s: truncated: the %s header announces %s %s, %llu bytes of data, "
+        nn_die("%s: truncated: the %s header announces %s %s, %llu bytes of data, "
             "but only %llu follow", in->name, fmt_names[in->fmt],
             nn_dtype_name(in->dtype), shape, (unsigned long long)bytes,
             (unsigned long long)left);
     if (left > bytes)
-        die("%s: %llu bytes after the %s data (the header announces %s %s)",
+        nn_die("%s: %llu bytes after the %s data (the header announces %s %s)",
             in->name, (unsigned long long)(left - bytes), fmt_names[in->fmt],
             nn_dtype_name(in->dtype), shape);
 }
@@ -357,9 +332,9 @@ static void idx_open(input *in)
     src_fill(s, 4);
     const unsigned char *p = s->buf + s->pos;
     if (src_avail(s) < 4)
-        die("%s: truncated IDX header", in->name);
+        nn_die("%s: truncated IDX header", in->name);
     if (p[0] || p[1])
-        die("%s: not an IDX file (bad magic %02x %02x)", in->name, p[0], p[1]);
+        nn_die("%s: not an IDX file (bad magic %02x %02x)", in->name, p[0], p[1]);
     switch (p[2]) {
     case 0x08: in->dtype = NN_U8; break;
     case 0x09: in->dtype = NN_I8; break;
@@ -367,17 +342,17 @@ static void idx_open(input *in)
     case 0x0C: in->dtype = NN_I32; break;
     case 0x0D: in->dtype = NN_F32; break;
     case 0x0E: in->dtype = NN_F64; break;
-    default: die("%s: unknown IDX type byte 0x%02x", in->name, p[2]);
+    default: nn_die("%s: unknown IDX type byte 0x%02x", in->name, p[2]);
     }
     in->rank = p[3];
     if (in->rank < 1 || in->rank > NN_MAX_RANK)
-        die("%s: IDX rank %d is not supported (1 to %d)", in->name, in->rank,
+        nn_die("%s: IDX rank %d is not supported (1 to %d)", in->name, in->rank,
             NN_MAX_RANK);
     size_t hlen = 4 + 4 * (size_t)in->rank;
     src_fill(s, hlen);
     p = s->buf + s->pos;
     if (src_avail(s) < hlen)
-        die("%s: truncated IDX header", in->name);
+        nn_die("%s: truncated IDX header", in->name);
     for (int i = 0; i < in->rank; i++)
         in->dims[i] = be32(p + 4 + 4 * i);
     s->pos += hlen;
@@ -438,9 +413,9 @@ static void npy_open(input *in)
     src_fill(s, 12);
     const unsigned char *p = s->buf + s->pos;
     if (src_avail(s) < 10)
-        die("%s: truncated npy header", in->name);
+        nn_die("%s: truncated npy header", in->name);
     if (memcmp(p, "\x93NUMPY", 6))
-        die("%s: not an npy file (bad magic)", in->name);
+        nn_die("%s: not an npy file (bad magic)", in->name);
     size_t pre, hlen;
     if (p[6] == 1) {
         pre = 10;
@@ -450,16 +425,16 @@ static void npy_open(input *in)
         hlen = p[8] | (size_t)p[9] << 8 | (size_t)p[10] << 16 |
                (size_t)p[11] << 24;
     } else if (p[6] == 2 || p[6] == 3) {
-        die("%s: truncated npy header", in->name);
+        nn_die("%s: truncated npy header", in->name);
     } else {
-        die("%s: npy format version %d.%d is not supported (1.0 to 3.0)",
+        nn_die("%s: npy format version %d.%d is not supported (1.0 to 3.0)",
             in->name, p[6], p[7]);
     }
     if (hlen > (1u << 20))
-        die("%s: npy header of %zu bytes is too long", in->name, hlen);
+        nn_die("%s: npy header of %zu bytes is too long", in->name, hlen);
     src_fill(s, pre + hlen);
     if (src_avail(s) < pre + hlen)
-        die("%s: truncated npy header", in->name);
+        nn_die("%s: truncated npy header", in->name);
     char *h = xalloc(hlen + 1, 1, "npy header");
     memcpy(h, s->buf + s->pos + pre, hlen);
     h[hlen] = 0;
@@ -469,72 +444,72 @@ static void npy_open(input *in)
     int fortran = -1, have_shape = 0;
     const char *q = py_space(h);
     if (*q++ != '{')
-        die("%s: malformed npy header: no '{'", in->name);
+        nn_die("%s: malformed npy header: no '{'", in->name);
     for (;;) {
         q = py_space(q);
         if (*q == '}')
             break;
         if (!(q = py_string(q, key, sizeof key)) || *(q = py_space(q)) != ':')
-            die("%s: malformed npy header", in->name);
+            nn_die("%s: malformed npy header", in->name);
         q = py_space(q + 1);
         if (strcmp(key, "descr") == 0) {
             if (*q == '[')
-                die("%s: npy structured arrays are not supported", in->name);
+                nn_die("%s: npy structured arrays are not supported", in->name);
             if (!(q = py_string(q, descr, sizeof descr)))
-                die("%s: malformed npy header (descr)", in->name);
+                nn_die("%s: malformed npy header (descr)", in->name);
         } else if (strcmp(key, "fortran_order") == 0) {
             if (strncmp(q, "True", 4) == 0)
                 fortran = 1, q += 4;
             else if (strncmp(q, "False", 5) == 0)
                 fortran = 0, q += 5;
             else
-                die("%s: malformed npy header (fortran_order)", in->name);
+                nn_die("%s: malformed npy header (fortran_order)", in->name);
         } else if (strcmp(key, "shape") == 0) {
             if (*q++ != '(')
-                die("%s: malformed npy header (shape)", in->name);
+                nn_die("%s: malformed npy header (shape)", in->name);
             in->rank = 0;
             for (;;) {
                 q = py_space(q);
                 if (*q == ')')
                     break;
                 if (*q < '0' || *q > '9')
-                    die("%s: malformed npy header (shape)", in->name);
+                    nn_die("%s: malformed npy header (shape)", in->name);
                 errno = 0;
                 char *end;
                 unsigned long long v = strtoull(q, &end, 10);
                 if (errno == ERANGE)
-                    die("%s: npy shape is too large", in->name);
+                    nn_die("%s: npy shape is too large", in->name);
                 if (in->rank == NN_MAX_RANK)
-                    die("%s: npy arrays of rank over %d are not supported",
+                    nn_die("%s: npy arrays of rank over %d are not supported",
                         in->name, NN_MAX_RANK);
                 in->dims[in->rank++] = v;
                 q = py_space(*end == 'L' ? end + 1 : end); /* Python 2 */
                 if (*q == ',')
                     q++;
                 else if (*q != ')')
-                    die("%s: malformed npy header (shape)", in->name);
+                    nn_die("%s: malformed npy header (shape)", in->name);
             }
             q++;
             have_shape = 1;
         } else {
-            die("%s: unknown key '%s' in the npy header", in->name, key);
+            nn_die("%s: unknown key '%s' in the npy header", in->name, key);
         }
         q = py_space(q);
         if (*q == ',')
             q++;
         else if (*q != '}')
-            die("%s: malformed npy header", in->name);
+            nn_die("%s: malformed npy header", in->name);
     }
     free(h);
     if (!*descr || fortran < 0 || !have_shape)
-        die("%s: npy header lacks descr, fortran_order or shape", in->name);
+        nn_die("%s: npy header lacks descr, fortran_order or shape", in->name);
     if (npy_descr(descr, &in->dtype, &in->swap) < 0)
-        die("%s: npy element type '%s' is not supported (integers of 1 to 8 "
+        nn_die("%s: npy element type '%s' is not supported (integers of 1 to 8 "
             "bytes, f4, f8)", in->name, descr);
     if (in->rank == 0)
-        die("%s: a 0-d npy array has no rows", in->name);
+        nn_die("%s: a 0-d npy array has no rows", in->name);
     if (fortran && in->rank > 2)
-        die("%s: Fortran-order npy arrays of rank %d are not supported "
+        nn_die("%s: Fortran-order npy arrays of rank %d are not supported "
             "(save with numpy.ascontiguousarray)", in->name, in->rank);
     in->fortran = fortran && in->rank == 2;
     check_shape(in);
@@ -628,12 +603,12 @@ static char *csv_next_line(input *in)
 static void csv_values(input *in, size_t n, double *feat, int32_t *label)
 {
     if (n != in->ncols)
-        die("%s: line %llu has %zu field%s, expected %zu", in->name,
+        nn_die("%s: line %llu has %zu field%s, expected %zu", in->name,
             (unsigned long long)in->line, n, n == 1 ? "" : "s", in->ncols);
     for (size_t j = 0; j < n; j++) {
         double v;
         if (parse_number(in->fields[j], &v) < 0)
-            die("%s: line %llu, field %zu: %s%.40s%s is not a number",
+            nn_die("%s: line %llu, field %zu: %s%.40s%s is not a number",
                 in->name, (unsigned long long)in->line, j + 1,
                 *in->fields[j] ? "'" : "", *in->fields[j] ? in->fields[j]
                                                             : "empty field",
@@ -643,7 +618,7 @@ static void csv_values(input *in, size_t n, double *feat, int32_t *label)
             continue;
         }
         if (!(v >= INT32_MIN && v <= INT32_MAX) || v != floor(v))
-            die("%s: line %llu: label '%.40s' is not an integer", in->name,
+            nn_die("%s: line %llu: label '%.40s' is not an integer", in->name,
                 (unsigned long long)in->line, in->fields[j]);
         *label = (int32_t)v;
     }
@@ -663,7 +638,7 @@ static void csv_open(input *in)
         s->pos += 3; /* a UTF-8 byte order mark */
     char *l = csv_next_line(in);
     if (!l)
-        die("%s: no data (empty CSV file)", in->name);
+        nn_die("%s: no data (empty CSV file)", in->name);
     in->delim = opt_delim ? opt_delim : csv_guess_delim(l);
     size_t cap = strlen(l) + 2, n;
     in->fields = xalloc(cap, sizeof *in->fields, "CSV fields");
@@ -709,25 +684,25 @@ static void csv_open(input *in)
         in->ncols = header_n;
     }
     if (header && in->ncols != header_n)
-        die("%s: line %llu has %zu field%s, but the header (line %llu) has %zu",
+        nn_die("%s: line %llu has %zu field%s, but the header (line %llu) has %zu",
             in->name, (unsigned long long)in->line, in->ncols,
             in->ncols == 1 ? "" : "s", (unsigned long long)header_line,
             header_n);
     if (opt_label_col >= 0 && (size_t)opt_label_col >= in->ncols)
-        die("%s: no column %ld for the labels: the file has %zu column%s",
+        nn_die("%s: no column %ld for the labels: the file has %zu column%s",
             in->name, opt_label_col, in->ncols, in->ncols == 1 ? "" : "s");
     if (opt_label_col >= 0 && in->ncols < 2)
-        die("%s: no feature columns besides the label column", in->name);
+        nn_die("%s: no feature columns besides the label column", in->name);
     in->dtype = NN_F64;
     in->rank = 2;
     in->dims[1] = in->ncols - (opt_label_col >= 0);
     in->row_elems = in->dims[1];
     in->row_bytes = in->row_elems * sizeof(double);
     if (in->row_bytes > ROW_MAX)
-        die("%s: %zu columns are too many", in->name, in->ncols);
+        nn_die("%s: %zu columns are too many", in->name, in->ncols);
     char **f = realloc(in->fields, (in->ncols + 1) * sizeof *in->fields);
     if (!f)
-        die("out of memory");
+        nn_die("out of memory");
     in->fields = f;
     if (l) { /* the fields of the first row are split: keep its values */
         in->first = xalloc(in->row_elems, sizeof(double), "CSV row");
@@ -768,9 +743,9 @@ static void input_open(input *in, const char *path)
         else if (n >= 2 && p[0] == 0 && p[1] == 0)
             in->fmt = FMT_IDX;
         else if (n == 0)
-            die("%s: empty file", in->name);
+            nn_die("%s: empty file", in->name);
         else if (memchr(p, 0, n))
-            die("%s: not an IDX, npy or CSV file (it starts with %02x %02x "
+            nn_die("%s: not an IDX, npy or CSV file (it starts with %02x %02x "
                 "%02x %02x)", in->name, p[0], n > 1 ? p[1] : 0,
                 n > 2 ? p[2] : 0, n > 3 ? p[3] : 0);
         else
@@ -783,7 +758,7 @@ static void input_open(input *in, const char *path)
     else
         csv_open(in);
     if (opt_label_col >= 0 && in->fmt != FMT_CSV)
-        die("%s: --label-column needs CSV input, this is %s", in->name,
+        nn_die("%s: --label-column needs CSV input, this is %s", in->name,
             fmt_names[in->fmt]);
 }
 
@@ -804,15 +779,15 @@ static void input_load(input *in)
 {
     uint64_t bytes = in->rows * in->row_bytes;
     if (bytes > SIZE_MAX)
-        die("%s: too large to read into memory", in->name);
+        nn_die("%s: too large to read into memory", in->name);
     in->whole = xalloc(bytes, 1, in->name);
     size_t got = src_read(&in->s, in->whole, bytes);
     if (got < bytes)
-        die("%s: truncated: %s data ends after %zu of %llu bytes", in->name,
+        nn_die("%s: truncated: %s data ends after %zu of %llu bytes", in->name,
             fmt_names[in->fmt], got, (unsigned long long)bytes);
     src_fill(&in->s, 1);
     if (src_avail(&in->s))
-        die("%s: more bytes after the %s data than the header announces",
+        nn_die("%s: more bytes after the %s data than the header announces",
             in->name, fmt_names[in->fmt]);
     if (in->swap)
         swap_bytes(in->whole, in->rows * in->row_elems,
@@ -859,7 +834,7 @@ static uint64_t input_read(input *in, uint64_t want)
         size_t bytes = n * in->row_bytes;
         size_t got = src_read(&in->s, in->block, bytes);
         if (got < bytes)
-            die("%s: truncated: the %s data ends in row %llu of %llu",
+            nn_die("%s: truncated: the %s data ends in row %llu of %llu",
                 in->name, fmt_names[in->fmt],
                 (unsigned long long)(in->done + got / in->row_bytes),
                 (unsigned long long)in->rows);
@@ -869,7 +844,7 @@ static uint64_t input_read(input *in, uint64_t want)
         if (in->done + n == in->rows) {
             src_fill(&in->s, 1);
             if (src_avail(&in->s))
-                die("%s: more bytes after the %s data than the header "
+                nn_die("%s: more bytes after the %s data than the header "
                     "announces", in->name, fmt_names[in->fmt]);
         }
         in->cur[0] = in->block;
@@ -900,7 +875,7 @@ static void attr(tensor *t, const char *key, const char *value)
 {
     char *a = nn_attrs_set(t->attrs, key, value);
     if (!a)
-        die("%s: cannot set attribute %s=%s", t->name, key, value);
+        nn_die("%s: cannot set attribute %s=%s", t->name, key, value);
     free(t->attrs);
     t->attrs = a;
 }
@@ -945,7 +920,7 @@ static void csv_label_range(tensor *t)
 
 static void die_label(const tensor *t, int64_t v, uint64_t row)
 {
-    die("%s: label %lld (row %llu) is outside [0,%llu) of --onehot",
+    nn_die("%s: label %lld (row %llu) is outside [0,%llu) of --onehot",
         t->in->name, (long long)v, (unsigned long long)row,
         (unsigned long long)t->classes);
 }
@@ -968,7 +943,7 @@ static void tensor_setup(tensor *t)
     int is_int = !nn_dtype_is_float(t->in_dtype);
     t->label = t->rank == 1 && is_int;
     if (opt_onehot && t->rank == 1 && !is_int)
-        die("%s: --onehot needs integer labels, but this rank-1 input is %s",
+        nn_die("%s: --onehot needs integer labels, but this rank-1 input is %s",
             in->name, nn_dtype_name(t->in_dtype));
     t->onehot = opt_onehot && t->label;
     if (t->label && in->fmt != FMT_CSV && in->rows * in->row_bytes <= LOAD_MAX) {
@@ -976,7 +951,7 @@ static void tensor_setup(tensor *t)
         label_range(t);
     } else if (t->onehot && !opt_classes && in->fmt == FMT_CSV) {
         if (!in->s.regular)
-            die("%s: --onehot needs K (--onehot=K) for labels of a CSV file "
+            nn_die("%s: --onehot needs K (--onehot=K) for labels of a CSV file "
                 "that cannot be read twice", in->name);
         csv_label_range(t);
     } else if (in->fortran) {
@@ -989,14 +964,14 @@ static void tensor_setup(tensor *t)
         if (opt_classes) {
             t->classes = opt_classes;
         } else if (!t->have_range) {
-            die("%s: --onehot needs K (--onehot=K): the labels are %s",
+            nn_die("%s: --onehot needs K (--onehot=K): the labels are %s",
                 in->name, in->rows_known && in->rows == 0 ? "empty"
                 : "too many to read first");
         } else if (t->lmin < 0) {
             t->classes = 1; /* so that the check below names the label */
         }
         if (t->classes > CLASSES_MAX)
-            die("%s: %llu classes are too many for --onehot (limit %llu)",
+            nn_die("%s: %llu classes are too many for --onehot (limit %llu)",
                 in->name, (unsigned long long)t->classes,
                 (unsigned long long)CLASSES_MAX);
         if (t->have_range &&
@@ -1014,7 +989,7 @@ static void tensor_setup(tensor *t)
                 }
                 die_label(t, bad, row);
             }
-            die("%s: label %lld is outside [0,%llu) of --onehot", in->name,
+            nn_die("%s: label %lld is outside [0,%llu) of --onehot", in->name,
                 (long long)bad, (unsigned long long)t->classes);
         }
         t->dtype = NN_F32;
@@ -1184,13 +1159,7 @@ int main(int argc, char **argv)
             break;
         case OPT_NO_FLATTEN: opt_flatten = 0; break;
         case 'o': out_path = optarg; break;
-        case 'z':
-            opt_level = 3;
-            if (optarg && (nn_parse_u64(optarg, &u) < 0 || u < 1 || u > 22))
-                nn_usage_error("--zstd level must be 1 to 22, not '%s'", optarg);
-            if (optarg)
-                opt_level = (int)u;
-            break;
+        case 'z': opt_level = nn_zstd_level_arg(optarg); break;
         case OPT_PROGRESS: opt_progress = 1; break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
@@ -1246,7 +1215,7 @@ int main(int argc, char **argv)
         if (!ins[i].rows_known)
             continue;
         if (known && ins[i].rows != known->rows)
-            die("%s has %llu rows but %s has %llu", known->name,
+            nn_die("%s has %llu rows but %s has %llu", known->name,
                 (unsigned long long)known->rows, ins[i].name,
                 (unsigned long long)ins[i].rows);
         known = known ? known : &ins[i];
@@ -1258,11 +1227,11 @@ int main(int argc, char **argv)
         any_label |= ts[i].label;
         size_t w = ts[i].out_elems * nn_dtype_size(ts[i].dtype);
         if (w > ROW_MAX)
-            die("%s: rows of %zu bytes are too large", ts[i].in->name, w);
+            nn_die("%s: rows of %zu bytes are too large", ts[i].in->name, w);
         widest = w > widest ? w : widest;
     }
     if (opt_onehot && !any_label)
-        die("--onehot: no input is a rank-1 integer (label) tensor");
+        nn_die("--onehot: no input is a rank-1 integer (label) tensor");
     size_t rows = nn_chunk_rows(widest);
     for (int i = 0; i < ninputs; i++) {
         input *in = &ins[i];
@@ -1278,9 +1247,9 @@ int main(int argc, char **argv)
         tensor_buffers(&ts[i], rows);
 
     nn_error e;
-    if (!(writer = nn_writer_open(out_path, 0, &e)))
+    nn_writer *writer = nn_writer_open(out_path, 0, &e);
+    if (!writer)
         nn_die("%s", e.msg);
-    writing_stdout = !out_path || strcmp(out_path, "-") == 0;
     nn_writer_set_compression(writer, opt_level);
     nn_progress prog;
     nn_progress_init(&prog, nn_prog, opt_progress);
@@ -1297,7 +1266,7 @@ int main(int argc, char **argv)
             else if (got != n) { /* only CSV inputs end unannounced */
                 input *a = got < n ? &ins[i] : &ins[0];
                 input *b = got < n ? &ins[0] : &ins[i];
-                die("%s ends after %llu rows, but %s has more", a->name,
+                nn_die("%s ends after %llu rows, but %s has more", a->name,
                     (unsigned long long)a->done, b->name);
             }
         }
@@ -1306,7 +1275,7 @@ int main(int argc, char **argv)
         int last = n < want || (known && done + n == known->rows);
         for (int i = 0; i < ninputs && known && last; i++)
             if (!ins[i].rows_known && input_read(&ins[i], 1))
-                die("%s has more rows than %s (%llu)", ins[i].name,
+                nn_die("%s has more rows than %s (%llu)", ins[i].name,
                     known->name, (unsigned long long)known->rows);
         for (int i = 0; i < nt; i++) {
             tensor *t = &ts[i];
@@ -1315,7 +1284,7 @@ int main(int argc, char **argv)
             memcpy(h.dims, t->dims, sizeof h.dims);
             h.dims[0] = n;
             if (nn_writer_rows(writer, &h, tensor_block(t, n), &e) < 0)
-                die("%s", e.msg);
+                nn_die("%s", e.msg);
         }
         done += n;
         nn_progress_update(&prog, done, known ? known->rows : 0, "rows");
@@ -1323,9 +1292,7 @@ int main(int argc, char **argv)
             break;
     }
     nn_progress_end(&prog);
-    nn_writer *w = writer;
-    writer = NULL;
-    if (nn_writer_close(w, 1, &e) < 0)
+    if (nn_writer_close(writer, 1, &e) < 0)
         nn_die("%s", e.msg);
     for (int i = 0; i < nt; i++) {
         free(ts[i].attrs);

@@ -296,13 +296,7 @@ int main(int argc, char **argv)
                 nn_usage_error("invalid --digits '%s' (1..9)", optarg);
             break;
         case 'v': verbose = 1; break;
-        case 'z': {
-            uint64_t lv = 3;
-            if (optarg && (nn_parse_u64(optarg, &lv) < 0 || lv < 1 || lv > 22))
-                nn_usage_error("invalid zstd level '%s' (1..22)", optarg);
-            store = (int)lv;
-            break;
-        }
+        case 'z': store = nn_zstd_level_arg(optarg); break;
         case 'd': store = NN_STORE_RAW; break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();

@@ -273,13 +273,7 @@ int main(int argc, char **argv)
                 nn_usage_error("--dtype must be f32 or f64, not '%s'", optarg);
             break;
         case 'o': opt_out = optarg; break;
-        case 'z': {
-            uint64_t lv = 3;
-            if (optarg && (nn_parse_u64(optarg, &lv) < 0 || lv < 1 || lv > 22))
-                nn_usage_error("invalid zstd level '%s' (1..22)", optarg);
-            opt_zstd = (int)lv;
-            break;
-        }
+        case 'z': opt_zstd = nn_zstd_level_arg(optarg); break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
         default: nn_usage_error("invalid option");
