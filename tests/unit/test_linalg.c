@@ -167,22 +167,22 @@ static void test_stats_convert(nn_rng *r)
           "summary counts NaN and Inf apart");
 
     /* a NaN and an infinity inside a long block take the careful path */
-    float *big = malloc(5000 * sizeof *big);
+    float *lng = malloc(5000 * sizeof *lng);
     double bm = 0;
     for (int i = 0; i < 5000; i++)
-        big[i] = (float)(i % 7);
-    big[1234] = NAN;
-    big[4321] = -INFINITY;
+        lng[i] = (float)(i % 7);
+    lng[1234] = NAN;
+    lng[4321] = -INFINITY;
     for (int i = 0; i < 5000; i++)
-        bm += i == 1234 || i == 4321 ? 0 : big[i];
+        bm += i == 1234 || i == 4321 ? 0 : lng[i];
     bm /= 4998;
     nn_summary_init(&s);
-    nn_summary_add(&s, big, NN_F32, 5000);
+    nn_summary_add(&s, lng, NN_F32, 5000);
     CHECK(s.n == 4998 && s.nan == 1 && s.inf == 1 && s.min == 0 &&
               s.max == 6 && fabs(s.mean - bm) < 1e-12,
           "summary of a long block with a NaN and an Inf (mean diff %.2g)",
           s.mean - bm);
-    free(big);
+    free(lng);
 
     /* conversions: rounding, saturation, NaN, exact 64-bit integers */
     double src[6] = {2.5, -3.5, 300, -1, NAN, 1e30};
