@@ -5,7 +5,7 @@
     from nns_read import read; tensors = read(open(f, "rb"))
 
 Returns a list of (name, array, attrs) with chunks (CONT records) joined.
-Checks magic, version, both XXH64 hashes and sizes; needs numpy, xxhash and
+Checks magic, version, both XXH3-64 hashes and sizes; needs numpy, xxhash and
 zstandard (Debian: python3-numpy python3-xxhash python3-zstandard)."""
 import struct, sys
 import numpy as np, xxhash, zstandard
@@ -33,13 +33,13 @@ def records(f):
         if dt not in DTYPES or rank > 8 or flags & 0xfffc or hlen > 1 << 20:
             raise ValueError("bad header")
         head = fixed + read_exact(f, hlen - 48, "record header")
-        if xxhash.xxh64_intdigest(head[:32] + bytes(8) + head[40:]) != hhash:
+        if xxhash.xxh3_64_intdigest(head[:32] + bytes(8) + head[40:]) != hhash:
             raise ValueError("header checksum mismatch")
         dims = struct.unpack(f"<{rank}Q", head[48:48 + 8 * rank])
         name = head[48 + 8 * rank:48 + 8 * rank + nlen].decode()
         attrs = head[48 + 8 * rank + nlen:48 + 8 * rank + nlen + alen].decode()
         payload = read_exact(f, plen, "payload")
-        if xxhash.xxh64_intdigest(payload) != phash:
+        if xxhash.xxh3_64_intdigest(payload) != phash:
             raise ValueError("payload checksum mismatch")
         raw = int(np.prod(dims, dtype=np.uint64)) * np.dtype(DTYPES[dt]).itemsize
         if flags & 1:

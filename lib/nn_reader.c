@@ -31,7 +31,7 @@ struct nn_reader {
     char *attrs;
     size_t attrs_cap;
     ZSTD_DCtx *dctx;
-    XXH64_state_t *xxh;
+    XXH3_state_t *xxh;
     nn_record rec;
     int have;          /* rec holds a record */
     int unread;
@@ -51,7 +51,7 @@ nn_reader *nn_reader_from_file(FILE *f, const char *name, nn_error *e)
 {
     nn_reader *r = calloc(1, sizeof *r);
     if (!r || !(r->name = strdup(name ? name : "stdin")) ||
-        !(r->xxh = XXH64_createState())) {
+        !(r->xxh = XXH3_createState())) {
         if (r)
             free(r->name);
         free(r);
@@ -92,7 +92,7 @@ void nn_reader_close(nn_reader *r)
     free(r->raw);
     free(r->attrs);
     ZSTD_freeDCtx(r->dctx);
-    XXH64_freeState(r->xxh);
+    XXH3_freeState(r->xxh);
     free(r);
 }
 
@@ -155,7 +155,7 @@ static int io_or_trunc(nn_reader *r, uint64_t at, nn_error *e,
 static int read_payload(nn_reader *r, size_t len, uint64_t want_hash,
                         uint64_t at, nn_error *e)
 {
-    XXH64_reset(r->xxh, 0);
+    XXH3_64bits_reset(r->xxh);
     size_t got = 0;
     while (got < len) {
         size_t step = len - got < READ_STEP ? len - got : READ_STEP;
@@ -163,12 +163,12 @@ static int read_payload(nn_reader *r, size_t len, uint64_t want_hash,
             return bad(r, at, e, "out of memory reading a payload of %zu "
                        "bytes", len);
         size_t n = read_some(r, r->payload + got, step);
-        XXH64_update(r->xxh, r->payload + got, n);
+        XXH3_64bits_update(r->xxh, r->payload + got, n);
         got += n;
         if (n < step)
             return io_or_trunc(r, at, e, "payload", got, len);
     }
-    if (XXH64_digest(r->xxh) != want_hash && !NN_FUZZING)
+    if (XXH3_64bits_digest(r->xxh) != want_hash && !NN_FUZZING)
         return bad(r, at, e, "payload checksum mismatch (corrupt data)");
     return 0;
 }
@@ -200,16 +200,16 @@ static int skip_payload(nn_reader *r, uint64_t len, uint64_t want_hash,
     }
     if (grow(&r->payload, &r->payload_cap, READ_STEP) < 0)
         return nn_fail(e, "out of memory");
-    XXH64_reset(r->xxh, 0);
+    XXH3_64bits_reset(r->xxh);
     for (uint64_t got = 0; got < len;) {
         size_t step = len - got < READ_STEP ? (size_t)(len - got) : READ_STEP;
         size_t n = read_some(r, r->payload, step);
-        XXH64_update(r->xxh, r->payload, n);
+        XXH3_64bits_update(r->xxh, r->payload, n);
         got += n;
         if (n < step)
             return io_or_trunc(r, at, e, "payload", (size_t)got, (size_t)len);
     }
-    if (XXH64_digest(r->xxh) != want_hash && !NN_FUZZING)
+    if (XXH3_64bits_digest(r->xxh) != want_hash && !NN_FUZZING)
         return bad(r, at, e, "payload checksum mismatch (corrupt data)");
     return 0;
 }
@@ -269,7 +269,7 @@ static int read_record(nn_reader *r, int mode, nn_error *e)
                            hlen);
     uint64_t want_hh = le64(h + 32);
     memset(h + 32, 0, 8);
-    uint64_t hh = XXH64(h, hlen, 0);
+    uint64_t hh = XXH3_64bits(h, hlen);
     put64(h + 32, want_hh);
     if (hh != want_hh && !NN_FUZZING)
         return bad(r, at, e, "header checksum mismatch (corrupt header)");

@@ -193,7 +193,7 @@ static int build_header(nn_writer *w, const nn_header *h, uint32_t flags,
     memcpy(p + at, h->name, name_len);
     if (attr_len)
         memcpy(p + at + name_len, h->attrs, attr_len);
-    put64(p + 32, XXH64(p, hlen, 0));
+    put64(p + 32, XXH3_64bits(p, hlen));
     *hlen_out = hlen;
     return 0;
 }
@@ -251,7 +251,7 @@ int nn_writer_put(nn_writer *w, const nn_header *h, const void *data,
         }
     }
     size_t hlen;
-    if (build_header(w, h, flags, plen, XXH64(payload, plen, 0), &hlen, e) < 0)
+    if (build_header(w, h, flags, plen, XXH3_64bits(payload, plen), &hlen, e) < 0)
         return -1;
     if (out(w, w->hdr, hlen, e) < 0 || out(w, payload, plen, e) < 0)
         return -1;

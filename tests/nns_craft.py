@@ -28,11 +28,11 @@ def record(name, a=None, attrs="", flags=0, zstd=False, dims=None, dtype=None,
     hlen = (48 + 8 * rank + len(nb) + len(ab) + 7) // 8 * 8
     head = struct.pack("<4sBBBBIIQQQHHI", b"\x89NNS", major, 0, dtype, rank,
                        hlen, flags, len(payload) if plen is None else plen,
-                       xxhash.xxh64_intdigest(payload) if phash is None else phash,
+                       xxhash.xxh3_64_intdigest(payload) if phash is None else phash,
                        0, len(nb), 0, len(ab))
     head += struct.pack(f"<{rank}Q", *dims) + nb + ab
     head += bytes(hlen - len(head))
-    h = xxhash.xxh64_intdigest(head) if hhash is None else hhash
+    h = xxhash.xxh3_64_intdigest(head) if hhash is None else hhash
     head = head[:32] + struct.pack("<Q", h) + head[40:]
     return head + payload
 
