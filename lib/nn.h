@@ -99,7 +99,8 @@ size_t nn_record_row_bytes(const nn_record *r);
  * truncated to cap) into out and returns 1, or returns 0 if absent. */
 int nn_attrs_get(const char *attrs, const char *key, char *out, size_t cap);
 /* Returns a newly allocated attrs text with key set to value (replacing an
- * earlier value), or NULL on allocation failure or an invalid key/value. */
+ * earlier value; value NULL removes the key), or NULL on allocation failure
+ * or an invalid key/value. */
 char *nn_attrs_set(const char *attrs, const char *key, const char *value);
 
 /* Formats "x: f32 (60000,784)" style shape text into buf. */
@@ -260,9 +261,14 @@ uint64_t nn_rng_below(nn_rng *r, uint64_t n);
 double nn_rng_uniform(nn_rng *r);
 /* Standard normal (Marsaglia's polar method). */
 double nn_rng_normal(nn_rng *r);
-/* Natural logarithm of x > 0 by a fixed series: bit-reproducible, within
- * 4 ulp of the libm value (3 measured). */
+/* Elementary functions that give the same bits on every machine (libm's
+ * need not), for random draws and generated data: within 4 ulp of libm
+ * (tests/unit/test_rng.c measures them).  nn_sin and nn_cos are meant for
+ * |x| < 1e9. */
 double nn_log(double x);
+double nn_exp(double x);
+double nn_sin(double x);
+double nn_cos(double x);
 
 /* ------------------------------------------------------- linear algebra */
 
@@ -407,5 +413,118 @@ int nn_file_is_regular(FILE *f);
 typedef int (*nn_scan_fn)(const nn_record *r, void *arg, nn_error *e);
 int nn_stream_scan(FILE *f, const char *name, nn_scan_fn fn, void *arg,
                    nn_error *e);
+
+
+/* ---------------------------------------------------------------- networks
+ * A network is a stream of layers (formats/nns.md, section "Networks"):
+ * each layer is a record "w" (1+n_in, n_out), f32 or f64, whose first row
+ * is the bias and whose attributes name the activation, optionally
+ * followed by a record "mask" (u8, the shape of w) and, for polynomial
+ * units, a record "coef" (n_out, degree+1).  `cat a.nns b.nns` of two
+ * networks whose widths match is the composed network. */
+
+typedef enum nn_act_kind {
+    NN_ACT_IDENTITY, NN_ACT_RELU, NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_CELU,
+    NN_ACT_SOFTMAX, NN_ACT_EXP, NN_ACT_POW3, NN_ACT_LEGENDRE,
+    NN_ACT_CHEBYSHEV, NN_ACT_LAGUERRE, NN_ACT_HERMITE
+} nn_act_kind;
+
+/* An activation and its parameters: celu alpha (1); the output heads
+ * exp, y = alpha e^x (alpha 0.1), and pow3, y = alpha x^3 + beta (alpha
+ * 0.001, beta 0.4); polynomial units of a degree, whose output is
+ * sum_i coef[i] phi_i(x) over the basis phi_0..phi_degree. */
+typedef struct nn_act {
+    int kind;
+    double alpha, beta;
+    int degree;
+} nn_act;
+
+/* Parses "relu", "celu:0.5", "legendre:4", "exp:0.1", "pow3:0.001:0.4";
+ * parameters left out take their defaults. */
+int nn_act_parse(const char *s, nn_act *a, nn_error *e);
+/* The activation of a weight record's attributes: activation=NAME, with
+ * alpha, beta or degree where the kind takes them (defaults otherwise);
+ * identity when there is no activation key. */
+int nn_act_from_attrs(const char *attrs, nn_act *a, nn_error *e);
+/* attrs with the activation keys set from a and stale ones removed, the
+ * others kept; newly allocated, NULL when out of memory. */
+char *nn_act_to_attrs(const nn_act *a, const char *attrs);
+/* The activation's name ("relu", ...). */
+const char *nn_act_name(int kind);
+int nn_act_is_poly(int kind);
+/* Applies a to z (m,n) in place; coef (n, degree+1) for polynomial units
+ * (NULL otherwise).  Softmax works on each row. */
+void nn_act_apply_f32(const nn_act *a, const double *coef, size_t m,
+                      size_t n, float *z);
+void nn_act_apply_f64(const nn_act *a, const double *coef, size_t m,
+                      size_t n, double *z);
+/* The basis phi_0..phi_degree of a polynomial kind at x, by the three-term
+ * recurrence, into phi (degree+1). */
+void nn_poly_basis(int kind, int degree, double x, double *phi);
+
+typedef struct nn_layer {
+    size_t n_in, n_out;
+    int dtype;              /* of the weights as stored, f32 or f64 */
+    double *w;              /* (1+n_in, n_out), row 0 the bias; masked */
+    unsigned char *mask;    /* (1+n_in, n_out) of 0/1, or NULL */
+    double *coef;           /* (n_out, degree+1) for polynomial units */
+    nn_act act;
+    char *attrs;            /* of the "w" record, with the activation keys */
+    float *wf;              /* w in single precision, made on demand */
+} nn_layer;
+
+typedef struct nn_net {
+    nn_layer *layers;
+    size_t n;
+} nn_net;
+
+/* Reads every record of r as layers (chunks joined); fails on a record
+ * that is not part of a layer, on shapes that do not chain, on a mask
+ * that is not 0/1 or coefficients of the wrong shape. */
+int nn_net_read(nn_reader *r, nn_net *net, nn_error *e);
+/* Opens path and reads it whole. */
+int nn_net_load(const char *path, nn_net *net, nn_error *e);
+/* Writes layer l: "w" in dtype (f32/f64) with l->attrs, then "mask" and
+ * "coef" if present. */
+int nn_layer_write(nn_writer *w, const nn_layer *l, int dtype, nn_error *e);
+/* Applies the mask to the weights (w <- w * mask). */
+void nn_layer_apply_mask(nn_layer *l);
+void nn_net_free(nn_net *net);
+
+/* Runs layer l on m rows: out (m,n_out) = act([1 in] W), in (m,n_in).
+ * Single precision through sgemm, double through dgemm. */
+int nn_layer_forward_f32(nn_layer *l, size_t m, const float *in, float *out,
+                         nn_error *e);
+void nn_layer_forward_f64(const nn_layer *l, size_t m, const double *in,
+                          double *out);
+
+/* ------------------------------------------------------ Gram accumulation */
+
+/* The augmented Gram matrix G = A^T A of A = [1 Z Y] over a stream of row
+ * blocks, in double precision (dsyrk), where Z (m,nz) is a representation
+ * and Y (m,ny) the targets: every least-squares quantity of a linear map
+ * from [1 Z] to Y or to any linear mixture of [Z Y] follows from it, and
+ * Gram matrices of disjoint row blocks add. */
+typedef struct nn_gram {
+    size_t nz, ny, n;       /* n = 1 + nz + ny */
+    uint64_t rows;
+    double *g;              /* (n,n), upper triangle accumulated */
+    double *block;          /* row block of A being assembled */
+    size_t block_rows, block_cap;
+} nn_gram;
+
+int nn_gram_init(nn_gram *g, size_t nz, size_t ny, nn_error *e);
+/* Adds m rows: z (m,nz) and y (m,ny), each of its dtype. */
+int nn_gram_add(nn_gram *g, size_t m, const void *z, int zdt, const void *y,
+                int ydt, nn_error *e);
+/* Folds the pending block into g and fills the lower triangle. */
+void nn_gram_finish(nn_gram *g);
+/* The least-squares distance of the representation to the targets,
+ * LSD = (1/m) ||Y - Z1 Z1^+ Y||_F^2 with Z1 = [1 Z]: the mean squared
+ * residual of the best linear map.  The pseudoinverse drops singular
+ * directions of Z1^T Z1 below rtol times the largest (0: machine
+ * precision times its size). */
+int nn_gram_lsd(const nn_gram *g, double rtol, double *lsd, nn_error *e);
+void nn_gram_free(nn_gram *g);
 
 #endif

@@ -64,10 +64,10 @@ static int key_ok(const char *k)
 
 char *nn_attrs_set(const char *attrs, const char *key, const char *value)
 {
-    if (!key_ok(key) || strchr(value, '\n'))
+    if (!key_ok(key) || (value && strchr(value, '\n')))
         return NULL;
     size_t klen = strlen(key), old = attrs ? strlen(attrs) : 0;
-    char *out = malloc(old + klen + strlen(value) + 3);
+    char *out = malloc(old + klen + (value ? strlen(value) : 0) + 3);
     if (!out)
         return NULL;
     char *q = out;
@@ -82,7 +82,10 @@ char *nn_attrs_set(const char *attrs, const char *key, const char *value)
         }
         p = nl ? nl + 1 : NULL;
     }
-    q += sprintf(q, "%s=%s\n", key, value);
+    if (value)
+        q += sprintf(q, "%s=%s\n", key, value);
+    else
+        *q = 0;
     return out;
 }
 

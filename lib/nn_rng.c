@@ -59,30 +59,6 @@ double nn_rng_uniform(nn_rng *r)
     return (double)(nn_rng_u64(r) >> 11) * 0x1.0p-53;
 }
 
-double nn_log(double x)
-{
-    /* fdlibm's split of ln 2: hi has trailing zero bits, so k*hi is exact */
-    static const double ln2_hi = 6.93147180369123816490e-01,
-                        ln2_lo = 1.90821492927058770002e-10;
-    if (!(x > 0))
-        return x == 0 ? -INFINITY : NAN;
-    if (isinf(x))
-        return x;
-    int k;
-    double m = frexp(x, &k); /* exact: x = m 2^k, m in [0.5, 1) */
-    if (m < 0.70710678118654752440) {
-        m *= 2;
-        k--;
-    }
-    /* log m = 2 atanh(s), s = (m-1)/(m+1), |s| < 0.1716 */
-    double s = (m - 1) / (m + 1), s2 = s * s, term = s, sum = 0;
-    for (int i = 1; i <= 27; i += 2) {
-        sum += term / i;
-        term *= s2;
-    }
-    return k * ln2_hi + (k * ln2_lo + 2 * sum);
-}
-
 double nn_rng_normal(nn_rng *r)
 {
     if (r->has_spare) {

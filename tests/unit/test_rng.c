@@ -52,6 +52,30 @@ int main(void)
     CHECK(nn_log(1) == 0 && isinf(nn_log(0)) && isnan(nn_log(-1)),
           "nn_log special values");
 
+    /* nn_exp, nn_sin, nn_cos against libm */
+    double ue = 0, us = 0, uc = 0;
+    nn_rng_seed(&r, 8);
+    for (int i = 0; i < 200000; i++) {
+        double x = (nn_rng_uniform(&r) - 0.5) * 1400; /* exp's whole range */
+        double a = nn_exp(x), b = exp(x);
+        double ulp = b > 0 && isfinite(b) && b > 1e-300
+                         ? fabs(a - b) / (nextafter(b, INFINITY) - b) : 0;
+        ue = ulp > ue ? ulp : ue;
+        double t = (nn_rng_uniform(&r) - 0.5) * 200;
+        double sa = nn_sin(t), sb = sin(t), ca = nn_cos(t), cb = cos(t);
+        /* relative to the value, or to 1 near a zero of the function */
+        double su = fabs(sa - sb) / (nextafter(fmax(fabs(sb), 0.25), INFINITY) - fmax(fabs(sb), 0.25));
+        double cu = fabs(ca - cb) / (nextafter(fmax(fabs(cb), 0.25), INFINITY) - fmax(fabs(cb), 0.25));
+        us = su > us ? su : us;
+        uc = cu > uc ? cu : uc;
+    }
+    CHECK(ue <= 4 && us <= 4 && uc <= 4,
+          "nn_exp, nn_sin, nn_cos within 4 ulp of libm (%.2f, %.2f, %.2f)",
+          ue, us, uc);
+    CHECK(nn_exp(0) == 1 && isinf(nn_exp(800)) && nn_exp(-800) == 0 &&
+              nn_sin(0) == 0 && nn_cos(0) == 1,
+          "nn_exp, nn_sin, nn_cos special values");
+
     /* moments */
     nn_rng_seed(&r, 1);
     double s1 = 0, s2 = 0, s3 = 0, s4 = 0;
