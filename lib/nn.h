@@ -345,6 +345,10 @@ int nn_parse_u64(const char *s, uint64_t *out);
  * else is a usage error (exits 2). */
 int nn_zstd_level_arg(const char *arg);
 
+/* Formats v in the fewest digits that read back as the same double
+ * ("0.2", not "0.20000000000000001"); returns buf. */
+const char *nn_fmt_double(char *buf, size_t cap, double v);
+
 /* Returns seconds from a monotonic clock. */
 double nn_now(void);
 
@@ -491,6 +495,28 @@ int nn_layer_write(nn_writer *w, const nn_layer *l, int dtype, nn_error *e);
 void nn_layer_apply_mask(nn_layer *l);
 void nn_net_free(nn_net *net);
 
+/* Initial weights (lib/nn_init.c).  Schemes: */
+enum {
+    NN_INIT_HE_NORMAL, NN_INIT_HE_UNIFORM, NN_INIT_GLOROT_NORMAL,
+    NN_INIT_GLOROT_UNIFORM, NN_INIT_NORMAL, NN_INIT_UNIFORM,
+    NN_INIT_ORTHOGONAL, NN_INIT_BANDLIMITED, NN_INIT_SPHERE, NN_INIT_ZEROS
+};
+/* The scheme of a name ("he-normal", ...), or -1. */
+int nn_init_scheme_parse(const char *name);
+const char *nn_init_scheme_name(int scheme);
+/* Fills l->w ((1+n_in, n_out), allocated here) by the scheme, scaled by
+ * gain; biases zero except for bandlimited, whose (bias, weights) of each
+ * unit are uniform in the box [-gain, gain] or, with ball, in the ball of
+ * radius gain.  Draws from g in a fixed order: the weights row by row,
+ * then the biases (ball: unit by unit, the direction then the radius). */
+int nn_init_weights(nn_layer *l, int scheme, double gain, int ball,
+                    nn_rng *g, nn_error *e);
+/* Draws l->mask: weight entries 0 with probability rho, the bias row all
+ * 1, redrawing any column that is all zero or repeats an earlier one, so
+ * the columns are non-zero and pairwise distinct.  Fails when n_out such
+ * columns cannot exist or cannot be found. */
+int nn_init_mask(nn_layer *l, double rho, nn_rng *g, nn_error *e);
+
 /* Runs layer l on m rows: out (m,n_out) = act([1 in] W), in (m,n_in).
  * Single precision through sgemm, double through dgemm. */
 int nn_layer_forward_f32(nn_layer *l, size_t m, const float *in, float *out,
@@ -526,5 +552,73 @@ void nn_gram_finish(nn_gram *g);
  * precision times its size). */
 int nn_gram_lsd(const nn_gram *g, double rtol, double *lsd, nn_error *e);
 void nn_gram_free(nn_gram *g);
+
+/* ----------------------------------------------------------------- row sets
+ * The same rows of several tensors of one stream, block by block
+ * (lib/nn_rowset.c): x and y of a data set, or z1..zL and y after
+ * nn-forward --all.  All tensors of one name form one sequence of rows, so
+ * `cat a b` of two data sets is one longer data set.  The chunks of the
+ * tensors may have any sizes and come in any order: rows of a tensor that
+ * is ahead are held (copied) until the others catch up, up to a limit; in a
+ * stream whose tensors alternate chunk by chunk that is about one chunk per
+ * tensor, and the rows of the record just read are handed out in place. */
+
+#define NN_ROWSET_MAX 64                        /* tensors in one set */
+#define NN_ROWSET_LIMIT ((size_t)1 << 30)       /* held bytes, default */
+
+typedef struct nn_rowset nn_rowset;
+
+/* Follows the tensors named names[0..n-1] (n >= 0; repeats count once) in
+ * r, which stays the caller's.  Each must appear. */
+nn_rowset *nn_rowset_open(nn_reader *r, int n, const char *const *names,
+                          nn_error *e);
+/* Also follows tensor `name` if it appears (glob 0), or every tensor of
+ * rank >= 1 whose name matches the fnmatch(3) pattern (glob 1), found in
+ * the stream's first round: once every tensor named at open has appeared
+ * and some followed name has had a second record, no tensor joins (later
+ * ones are "other" records).  Before the first nn_rowset_next only. */
+int nn_rowset_add(nn_rowset *s, const char *name, int glob, nn_error *e);
+/* Records of names not followed go to fn, in stream order, as read by
+ * nn_reader_next_raw (stored payload for nn_writer_copy; data NULL until
+ * nn_reader_decode), valid during the call; fn returns 0 or -1 with its
+ * message in e.  NULL (the default): skipped. */
+void nn_rowset_set_other(nn_rowset *s,
+                         int (*fn)(const nn_record *r, void *arg, nn_error *e),
+                         void *arg);
+/* Bytes of rows held at most (default NN_ROWSET_LIMIT). */
+void nn_rowset_set_limit(nn_rowset *s, size_t bytes);
+
+/* A block: the same rows of each followed tensor, in the order of
+ * nn_rowset_name. */
+typedef struct nn_rowblock {
+    size_t rows;
+    int n;                                  /* tensors */
+    const void *data[NN_ROWSET_MAX];        /* (rows, cols[i]) of dtype[i],
+                                             * host order */
+    int dtype[NN_ROWSET_MAX];
+    size_t cols[NN_ROWSET_MAX];             /* elements per row */
+    int rank[NN_ROWSET_MAX];
+    uint64_t dims[NN_ROWSET_MAX][NN_MAX_RANK]; /* dims[i][0] = rows */
+} nn_rowblock;
+
+/* The next block of 1..max_rows rows (0: as many as are at hand), valid
+ * until the next call.  Returns 1; 0 at the end, when every tensor ended
+ * with the same number of rows (b then describes the tensors with 0 rows);
+ * -1 on an error, and on every later call: a stream error, a tensor that
+ * ends before another, a tensor named at open that never appears, a record
+ * of rank 0 or a later tensor of a name with another dtype or row shape,
+ * more rows held than the limit. */
+int nn_rowset_next(nn_rowset *s, size_t max_rows, nn_rowblock *b,
+                   nn_error *e);
+/* Rows handed out so far. */
+uint64_t nn_rowset_row(const nn_rowset *s);
+/* The followed tensors: final once nn_rowset_next has returned 1 or 0. */
+int nn_rowset_count(const nn_rowset *s);
+const char *nn_rowset_name(const nn_rowset *s, int i);
+/* Attributes of the first record of tensor i (NULL before it is read). */
+const char *nn_rowset_attrs(const nn_rowset *s, int i);
+/* The index of a followed name, or -1. */
+int nn_rowset_find(const nn_rowset *s, const char *name);
+void nn_rowset_close(nn_rowset *s);
 
 #endif

@@ -125,8 +125,8 @@ char *nn_act_to_attrs(const nn_act *a, const char *attrs)
 {
     char v[3][64];
     int k = a->kind, np = acts[k].nparams, poly = nn_act_is_poly(k);
-    snprintf(v[0], sizeof v[0], "%.17g", a->alpha);
-    snprintf(v[1], sizeof v[1], "%.17g", a->beta);
+    nn_fmt_double(v[0], sizeof v[0], a->alpha);
+    nn_fmt_double(v[1], sizeof v[1], a->beta);
     snprintf(v[2], sizeof v[2], "%d", a->degree);
     const char *keys[4] = {"activation", "alpha", "beta", "degree"};
     const char *vals[4] = {acts[k].name, !poly && np >= 1 ? v[0] : NULL,

@@ -160,6 +160,16 @@ int nn_zstd_level_arg(const char *arg)
     return (int)level;
 }
 
+const char *nn_fmt_double(char *buf, size_t cap, double v)
+{
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(buf, cap, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v || v != v)
+            break;
+    }
+    return buf;
+}
+
 double nn_now(void)
 {
     struct timespec ts;

@@ -1,0 +1,156 @@
+# nn-forward: known answers for every activation and head (closed forms
+# evaluated by NumPy), masks, composition, --layer/--all, and bad input.
+. "$(dirname "$0")/../lib.sh"
+cd "$T"
+export TOP
+
+"$PY" - <<'PY'
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/tests")
+import numpy as np
+from nns_craft import record
+W = np.array([[0.5, -0.25], [1.0, 2.0], [-0.5, 0.75]])   # bias row, then 2 inputs
+X = np.array([[1.0, -2.0], [0.5, 0.25], [0.0, 0.0], [-1.0, 0.5]])
+A = W[0] + X @ W[1:]                                    # pre-activations (4,2)
+C = np.array([[0.5, 1.0, -0.5, 0.25], [0.0, -1.0, 0.5, 2.0]])  # coef, degree 3
+def poly(P):  # sum_i C[j,i] P_i(a) for unit j
+    return np.stack([sum(C[j, i] * P[i](A[:, j]) for i in range(4)) for j in range(2)], 1)
+sm = np.exp(A - A.max(1, keepdims=True)); sm /= sm.sum(1, keepdims=True)
+cases = {
+  "identity": ("", A),
+  "relu": ("", np.maximum(A, 0)),
+  "tanh": ("", np.tanh(A)),
+  "sigmoid": ("", 1 / (1 + np.exp(-A))),
+  "celu": ("alpha=0.5\n", np.where(A > 0, A, 0.5 * (np.exp(A / 0.5) - 1))),
+  "softmax": ("", sm),
+  "exp": ("", 0.1 * np.exp(A)),
+  "pow3": ("alpha=0.001\nbeta=0.4\n", 0.001 * A**3 + 0.4),
+  "legendre": ("degree=3\n", poly([lambda a: 1 + 0 * a, lambda a: a, lambda a: (3 * a**2 - 1) / 2, lambda a: (5 * a**3 - 3 * a) / 2])),
+  "chebyshev": ("degree=3\n", poly([lambda a: 1 + 0 * a, lambda a: a, lambda a: 2 * a**2 - 1, lambda a: 4 * a**3 - 3 * a])),
+  "laguerre": ("degree=3\n", poly([lambda a: 1 + 0 * a, lambda a: 1 - a, lambda a: (a**2 - 4 * a + 2) / 2, lambda a: (-a**3 + 9 * a**2 - 18 * a + 6) / 6])),
+  "hermite": ("degree=3\n", poly([lambda a: 1 + 0 * a, lambda a: 2 * a, lambda a: 4 * a**2 - 2, lambda a: 8 * a**3 - 12 * a])),
+}
+with open("x.nns", "wb") as f:
+    f.write(record("x", X.astype("<f4")) + record("y", np.arange(4, dtype="<i4")))
+for act, (extra, want) in cases.items():
+    with open(f"net-{act}.nns", "wb") as f:
+        f.write(record("w", W.astype("<f8"), f"activation={act}\n{extra}"))
+        if extra.startswith("degree"):
+            f.write(record("coef", C.astype("<f8")))
+    np.save(f"want-{act}.npy", want)
+PY
+
+for act in identity relu tanh sigmoid celu softmax exp pow3 legendre chebyshev laguerre hermite; do
+    nn-forward net-$act.nns x.nns > out-f32.nns
+    nn-forward -d net-$act.nns x.nns > out-f64.nns
+    "$PY" - "$act" <<'PY' && ok "$act: known answer in f32 and f64" || not_ok "$act: known answer" "see above"
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
+import numpy as np
+from nns_read import read
+want = np.load(f"want-{sys.argv[1]}.npy")
+for f, dt, tol in (("out-f32.nns", np.float32, 1e-5), ("out-f64.nns", np.float64, 1e-13)):
+    t = {n: a for n, a, _ in read(open(f, "rb"))}
+    assert t["x"].dtype == dt and t["x"].shape == want.shape, (t["x"].dtype, t["x"].shape)
+    err = np.abs(t["x"] - want).max() / max(1, np.abs(want).max())
+    assert err < tol, (f, err, t["x"], want)
+    assert (t["y"] == np.arange(4)).all()
+PY
+done
+
+# masks: pruned weights are zero in the file and stay out of the forward pass
+nn-init -p 0.5 --seed 3 -a tanh 30-40-5 > masked.nns
+"$PY" -c "
+import numpy as np; np.random.seed(0)
+import sys; sys.path.insert(0, '$TOP/tests'); from nns_craft import record
+sys.stdout.buffer.write(record('x', np.random.randn(50, 30).astype('<f4')))" > in30.nns
+nn-forward -d masked.nns in30.nns > masked.out.nns
+"$PY" - <<'PY' && ok "masks: distinct non-zero columns, zero weights, forward matches W*mask" || not_ok "masks" "see above"
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
+import numpy as np
+from nns_read import read
+recs = read(open("masked.nns", "rb"))
+assert [n for n, _, _ in recs] == ["w", "mask", "w", "mask"], [n for n, _, _ in recs]
+z = read(open("in30.nns", "rb"))[0][1].astype(np.float64)
+for (_, w, at), (_, m, _) in zip(recs[0::2], recs[1::2]):
+    assert m.shape == w.shape and set(np.unique(m)) <= {0, 1}
+    assert (m[0] == 1).all(), "bias row is never masked"
+    cols = m[1:].T
+    assert (cols.sum(1) > 0).all(), "a zero column"
+    assert len({c.tobytes() for c in cols}) == len(cols), "repeated columns"
+    assert (w[m == 0] == 0).all(), "a masked weight is not zero"
+    assert abs((m[1:] == 0).mean() - 0.5) < 0.1, (m[1:] == 0).mean()
+    a = w[0] + z @ (w[1:] * m[1:])
+    z = np.tanh(a) if at.get("activation") == "tanh" else a
+out = read(open("masked.out.nns", "rb"))[0][1]
+assert np.abs(out - z).max() < 1e-12, np.abs(out - z).max()
+PY
+"$PY" - <<'PY' && ok "a mask hides a weight the file does not zero" || not_ok "mask applied by nn-forward" "see above"
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/tests")
+import numpy as np
+from nns_craft import record
+w = np.array([[0.0], [1.0], [100.0]], "<f4")   # the second weight is masked
+m = np.array([[1], [1], [0]], "<u1")
+open("hand-masked.nns", "wb").write(record("w", w) + record("mask", m))
+open("x2.nns", "wb").write(record("x", np.array([[2.0, 3.0]], "<f4")))
+PY
+[ "$(nn-forward hand-masked.nns x2.nns | nn-export -f csv)" = "2" ] && ok "masked weight ignored: output 2, not 302" || not_ok "masked weight ignored" "$(nn-forward hand-masked.nns x2.nns | nn-export -f csv)"
+
+# composition: forward of cat a b equals forward b after forward a
+"$PY" -c "
+import numpy as np
+import sys; sys.path.insert(0, '$TOP/tests'); from nns_craft import record
+r = np.random.default_rng(1)
+sys.stdout.buffer.write(record('x', r.standard_normal((700, 20)).astype('<f4')) + record('y', np.arange(700, dtype='<i4')))" > in20.nns
+nn-cat --rows 300 in20.nns > in20c.nns
+nn-init --seed 1 -a tanh 20-64-32 > a.nns
+nn-init --seed 2 -a legendre:3 -O softmax 32-16-4 > b.nns
+cat a.nns b.nns > ab.nns
+nn-forward ab.nns in20c.nns > ab.out
+nn-forward a.nns in20c.nns | nn-forward b.nns > a_b.out
+"$PY" - <<'PY' && ok "forward of cat a b equals forward b after forward a" || not_ok "composition" "see above"
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
+import numpy as np
+from nns_read import read
+p = {n: a for n, a, _ in read(open("ab.out", "rb"))}
+q = {n: a for n, a, _ in read(open("a_b.out", "rb"))}
+assert p["x"].shape == (700, 4) and (p["y"] == q["y"]).all()
+d = np.abs(p["x"] - q["x"]).max()
+assert d == 0, d
+PY
+[ "$(nn-info -r -j ab.out | grep -c '"name":"x"')" -eq 3 ] && ok "output chunks follow the input's (3 chunks)" || not_ok "chunks follow input" "$(nn-info -r ab.out)"
+
+nn-forward -A ab.nns in20c.nns | nn-info -j > all.json
+"$PY" - <<'PY' && ok "--all writes z0..z4 paired with y" || not_ok "--all" "see above"
+import json
+t = {r["name"]: r for r in map(json.loads, open("all.json"))}
+assert sorted(t) == ["y", "z0", "z1", "z2", "z3", "z4"], sorted(t)
+assert [t[f"z{k}"]["shape"][1] for k in range(5)] == [20, 64, 32, 16, 4]
+assert all(t[k]["shape"][0] == 700 for k in t)
+PY
+nn-forward -l 2 ab.nns in20c.nns | nn-export -n x -f npy > l2.npy
+nn-forward a.nns in20c.nns | nn-export -n x -f npy > a.npy
+same "--layer 2 of a+b equals the output of a" l2.npy a.npy
+
+# determinism of the pipeline as a whole
+nn-forward ab.nns in20c.nns > ab.again
+same "the same run gives the same bytes" ab.out ab.again
+
+# bad input
+nn-init 30-5 > n30.nns
+fails_clean "rows of another width" "20 values; the network takes 30" nn-forward n30.nns in20.nns
+"$PY" -c "
+import sys; sys.path.insert(0, '$TOP/tests'); from nns_craft import record
+import numpy as np
+sys.stdout.buffer.write(record('w', np.ones((3, 2), '<f4'), 'activation=swish\n'))" > badact.nns
+fails_clean "unknown activation in a network" "unknown activation 'swish'" nn-forward badact.nns x.nns
+head -c 2000 a.nns > trunc.nns
+fails_clean "truncated network" "truncated" nn-forward trunc.nns in20.nns
+fails_clean "data given as the network" "not part of a network" nn-forward in20.nns in20.nns
+fails_clean "layers whose widths do not chain" "layer 2 takes 32 inputs but layer 1 gives 5" sh -c "cat n30.nns b.nns > bad.nns; nn-forward bad.nns in20.nns"
+"$PY" -c "
+import sys; sys.path.insert(0, '$TOP/tests'); from nns_craft import record
+import numpy as np
+sys.stdout.buffer.write(record('w', np.ones((3, 2), '<f4'), 'activation=legendre\ndegree=2\n'))" > nocoef.nns
+fails_clean "polynomial units without coefficients" "need coefficients" nn-forward nocoef.nns x.nns
+fails_clean "no input tensor" "no tensor named 'q'" nn-forward -n q a.nns in20.nns
+fails_clean "layer beyond the network" "has 2 layers" nn-forward -l 5 a.nns in20.nns
+fails_usage "missing NET" "missing NET" nn-forward
