@@ -3,9 +3,9 @@
 # BENCH_RUNS=N sets hyperfine's minimum number of runs (default 5);
 # BENCH_Z19=0 skips the slow zstd level 19 import.
 
-.PHONY: all stream deps data
+.PHONY: all stream forward deps data
 
-all: stream
+all: stream forward
 
 deps:
 	@sh pipelines/deps.sh bench
@@ -18,3 +18,6 @@ data: deps
 
 stream: deps data
 	@sh bench/stream.sh
+
+forward: deps data
+	@sh bench/forward.sh
