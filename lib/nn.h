@@ -540,7 +540,8 @@ typedef struct nn_gram {
 } nn_gram;
 
 int nn_gram_init(nn_gram *g, size_t nz, size_t ny, nn_error *e);
-/* Adds m rows: z (m,nz) and y (m,ny), each of its dtype. */
+/* Adds m rows: z (m,nz) and y (m,ny), each of its dtype (y may be NULL
+ * when ny is 0). */
 int nn_gram_add(nn_gram *g, size_t m, const void *z, int zdt, const void *y,
                 int ydt, nn_error *e);
 /* Folds the pending block into g and fills the lower triangle. */

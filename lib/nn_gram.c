@@ -50,8 +50,9 @@ int nn_gram_add(nn_gram *g, size_t m, const void *z, int zdt, const void *y,
         double *row = g->block + g->block_rows * g->n;
         row[0] = 1;
         nn_convert(row + 1, NN_F64, (const char *)z + i * g->nz * zs, zdt, g->nz);
-        nn_convert(row + 1 + g->nz, NN_F64, (const char *)y + i * g->ny * ys,
-                   ydt, g->ny);
+        if (g->ny)
+            nn_convert(row + 1 + g->nz, NN_F64,
+                       (const char *)y + i * g->ny * ys, ydt, g->ny);
         g->block_rows++;
     }
     g->rows += m;

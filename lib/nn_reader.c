@@ -34,6 +34,7 @@ struct nn_reader {
     XXH3_state_t *xxh;
     nn_record rec;
     int have;          /* rec holds a record */
+    int skipped;       /* its payload was skipped (nn_reader_next_header) */
     int unread;
 };
 
@@ -155,6 +156,9 @@ static int io_or_trunc(nn_reader *r, uint64_t at, nn_error *e,
 static int read_payload(nn_reader *r, size_t len, uint64_t want_hash,
                         uint64_t at, nn_error *e)
 {
+    /* never a NULL payload, even an empty one: it is handed out to copy */
+    if (grow(&r->payload, &r->payload_cap, 1) < 0)
+        return nn_fail(e, "out of memory");
     XXH3_64bits_reset(r->xxh);
     size_t got = 0;
     while (got < len) {
@@ -345,6 +349,7 @@ static int read_record(nn_reader *r, int mode, nn_error *e)
     rec->raw_header = r->hdr;
     rec->raw_header_len = hlen;
     rec->raw_payload = mode == SKIP_PAYLOAD ? NULL : r->payload;
+    r->skipped = mode == SKIP_PAYLOAD;
     rec->raw_payload_len = plen;
     r->have = 1;
     return 1;
@@ -428,7 +433,7 @@ static int next(nn_reader *r, const nn_record **out, int want, nn_error *e)
     if (r->unread) {
         r->unread = 0;
         rc = 1;
-        if (want != WANT_HEADER && !r->rec.raw_payload)
+        if (want != WANT_HEADER && r->skipped)
             return nn_fail(e, "%s: record %llu: its payload was skipped",
                            r->name, (unsigned long long)r->rec.index);
     } else {
@@ -465,7 +470,7 @@ int nn_reader_decode(nn_reader *r, const nn_record *rec, nn_error *e)
         return 0;
     if (!r || rec != &r->rec || !r->have)
         return nn_fail(e, "record '%s' is not the last one read", rec->name);
-    if (!rec->raw_payload)
+    if (r->skipped)
         return nn_fail(e, "%s: record %llu: its payload was skipped", r->name,
                        (unsigned long long)rec->index);
     return decode(r, e);

@@ -108,6 +108,8 @@ int nn_rowset_add(nn_rowset *s, const char *name, int glob, nn_error *e)
         return nn_fail(e, "nn_rowset_add after reading began");
     if (!*name)
         return nn_fail(e, "empty tensor name");
+    if (!glob && find(s, name) >= 0)
+        return 0;   /* followed already: the set need not stay open */
     struct pattern *p = realloc(s->pat, (size_t)(s->npat + 1) * sizeof *p);
     if (!p)
         return nn_fail(e, "out of memory");

@@ -74,7 +74,7 @@ assert oh.dtype == np.float32 and oh.shape == (2001, 2)
 assert np.array_equal(oh, np.eye(2, dtype=np.float32)[y])
 assert t1[1][2]["encoding"] == "onehot"
 PY
-"$PY" - "$TOP" <<'PY' && ok "checkerboard: labels recomputed by NumPy, in chunks, about balanced" || not_ok "checkerboard" "see above"
+"$PY" - "$TOP" <<'PY' && ok "checkerboard: labels recomputed by NumPy, every square, about balanced, noise" || not_ok "checkerboard" "see above"
 import sys; sys.path.insert(0, sys.argv[1] + "/examples")
 import numpy as np
 from nns_read import read

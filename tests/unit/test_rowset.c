@@ -370,6 +370,12 @@ static void test_errors(void)
     }
 }
 
+static int refuse(const nn_record *r, void *arg, nn_error *e)
+{
+    (void)arg;
+    return nn_fail(e, "no '%s' here", r->name);
+}
+
 static void test_others(void)
 {
     start(0);
@@ -393,6 +399,21 @@ static void test_others(void)
           "(\"%s\")", a.others);
     a = read_set(2, xy, NULL, 64, 0, 0);
     CHECK(a.rc == 0 && a.rows == 200 && a.bad == 0, "...or are skipped");
+
+    /* the callback's error stops the set, with its message */
+    nn_error e2;
+    nn_reader *r = nn_reader_open(path, &e2);
+    nn_rowset *s = nn_rowset_open(r, 2, xy, &e2);
+    nn_rowset_set_other(s, refuse, NULL);
+    nn_rowblock b;
+    int rc;
+    uint64_t rows = 0;
+    while ((rc = nn_rowset_next(s, 0, &b, &e2)) == 1)
+        rows += b.rows;
+    CHECK(rc == -1 && rows == 0 && strcmp(e2.msg, "no 'a' here") == 0,
+          "an error of the callback ends the set: %s", e2.msg);
+    nn_rowset_close(s);
+    nn_reader_close(r);
 }
 
 static void test_patterns(void)

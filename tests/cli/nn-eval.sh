@@ -1,0 +1,292 @@
+# nn-eval: a case worked by hand, random cases against NumPy (accuracy,
+# per-class counts, confusion, MSE, least-squares distances), chunked and
+# out-of-step tensors, and bad input.
+. "$(dirname "$0")/../lib.sh"
+cd "$T"
+
+check "--help" nn-eval --help
+check "--version" nn-eval --version
+
+# Streams crafted with an independent writer (tests/nns_craft.py).
+"$PY" - "$TOP" <<'PY' || not_ok "crafting the test streams" "see above"
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+
+def write(path, *recs):
+    with open(path, "wb") as f:
+        for r in recs:
+            f.write(r)
+
+def chunks(name, a, sizes, attrs=""):
+    """a as records of the given row counts, first one starting the tensor."""
+    out, i = [], 0
+    for n in sizes:
+        out.append(record(name, a[i:i + n], attrs if i == 0 else "", flags=2 if i else 0))
+        i += n
+    assert i == len(a)
+    return out
+
+def interleave(*lists):
+    out = []
+    for i in range(max(len(l) for l in lists)):
+        for l in lists:
+            if i < len(l):
+                out.append(l[i])
+    return out
+
+# 6 rows, 3 classes, worked by hand in the man page
+p = np.array([[0.9, 0.05, 0.05], [0.2, 0.5, 0.3], [0.1, 0.2, 0.7],
+              [0.6, 0.3, 0.1], [0.1, 0.4, 0.5], [0.5, 0.2, 0.3]], "<f8")
+y = np.array([0, 1, 2, 0, 1, 2], "<i4")
+write("small.nns", *interleave(chunks("x", p, [4, 2]), chunks("y", y, [3, 3], "classes=3\n")))
+# ties go to the lowest index
+write("ties.nns", record("x", np.array([[0.5, 0.5, 0], [0.2, 0.4, 0.4], [1, 1, 1]], "<f4")),
+      record("y", np.array([0, 1, 2], "u1")))
+# one column: a threshold
+write("binary.nns", record("x", np.array([[0.2], [0.5], [0.7], [0.49]], "<f4")),
+      record("y", np.array([0, 1, 1, 1], "<i8")))
+write("binaryf.nns", record("x", np.array([0.2, 0.5, 0.7, 0.49], "<f4")),
+      record("y", np.array([[0], [1], [1], [1]], "<f4")))
+# a NaN prediction
+write("nan.nns", record("x", np.array([[0.9, 0.1], [np.nan, 0.5], [0.3, 0.7]], "<f4")),
+      record("y", np.array([0, 1, 1], "<i4")))
+
+# random classification: x in chunks of 700, y in chunks of 1100
+g = np.random.default_rng(5)
+m, k = 5000, 7
+p = g.standard_normal((m, k)).astype("<f4")
+y = g.integers(0, k, m).astype("u1")
+write("rand.nns", *interleave(chunks("x", p, [700] * 7 + [100]),
+                              chunks("y", y, [1100] * 4 + [600])))
+oh = np.eye(k, dtype="<f4")[y]
+write("rand1h.nns", *interleave(chunks("y", oh, [1000] * 5), chunks("x", p, [2500] * 2)))
+# all of x, then all of y
+write("xfirst.nns", *chunks("x", p, [1000] * 5), *chunks("y", y, [1000] * 5))
+np.save("rand_p.npy", p); np.save("rand_y.npy", y)
+
+# regression targets
+t = g.standard_normal((3000, 3))
+q = (t + 0.1 * g.standard_normal((3000, 3))).astype("<f4")
+write("regr.nns", *interleave(chunks("x", q, [1000] * 3), chunks("y", t, [1500] * 2)))
+np.save("regr_q.npy", q); np.save("regr_t.npy", t)
+
+# representations z1 (f32), z2 (f64), z3 (u8) with index labels, 4 classes,
+# and float targets; in chunks as nn-forward --all writes them
+m = 4000
+z1 = g.standard_normal((m, 5)).astype("<f4")
+z2 = np.tanh(g.standard_normal((m, 12)))
+z3 = g.integers(0, 4, (m, 3)).astype("u1")
+lab = (np.argmax(z1[:, :4] + 0.8 * g.standard_normal((m, 4)), 1)).astype("<i4")
+tg = np.stack([z2[:, 0] ** 2, np.sin(z1[:, 1])], 1)
+zs = [chunks("z1", z1, [800] * 5), chunks("z2", z2, [800] * 5), chunks("z3", z3, [800] * 5)]
+write("reps.nns", *interleave(*zs, chunks("y", lab, [800] * 5, "classes=4\n")))
+write("repsnc.nns", *interleave(*zs, chunks("y", lab, [800] * 5)))
+write("repst.nns", *interleave(*zs, chunks("y", tg, [800] * 5)))
+# with predictions too
+pr = g.standard_normal((m, 4)).astype("<f4")
+write("repsx.nns", *interleave(chunks("x", pr, [1000] * 4), *zs, chunks("y", lab, [800] * 5)))
+# targets that are an exact affine function of z2
+M = g.standard_normal((12, 3))
+exact = z2 @ M + np.array([1.0, -2.0, 0.5])
+write("exact.nns", *interleave(chunks("z2", z2, [800] * 5), chunks("y", exact, [1000] * 4)))
+for n, a in [("z1", z1), ("z2", z2), ("z3", z3), ("lab", lab), ("tg", tg), ("pr", pr)]:
+    np.save(n + ".npy", a)
+
+# bad input
+write("noy.nns", record("x", p[:10]))
+write("nox.nns", record("y", y[:10]))
+write("uneven.nns", record("x", p[:10]), record("y", y[:9]))
+write("range.nns", record("x", p[:10]), record("y", np.array([0] * 9 + [7], "<i4")))
+write("neg.nns", record("x", p[:10]), record("y", np.array([0] * 9 + [-1], "<i4")))
+write("range1.nns", record("x", p[:3, :1]), record("y", np.array([0, 1, 2], "<i4")))
+write("width.nns", record("x", p[:10, :4]), record("y", t[:10]))
+write("floatidx.nns", record("x", p[:10, :3]), record("y", np.arange(10, dtype="<f4") % 3))
+write("classes.nns", record("x", p[:10]), record("y", y[:10], "classes=10\n"))
+write("empty.nns", record("x", p[:0]), record("y", y[:0]))
+write("scalar.nns", record("x", p[:10]), record("y", np.array(3, "<i4")))
+write("nocols.nns", record("x", np.zeros((10, 0), "<f4")), record("y", y[:10]))
+write("garbage.nns", b"this is not a stream at all, not even close, as anyone can see.\n" * 4)
+write("checksum.nns", record("x", p[:10]), record("y", y[:10], phash=12345))
+PY
+
+# --- the case worked by hand
+nn-eval small.nns > small.txt
+cat > small.want <<'EOF'
+rows 6
+accuracy 66.67% (4/6)
+class  count  correct  accuracy
+    0      2        2   100.00%
+    1      2        1    50.00%
+    2      2        1    50.00%
+confusion (rows: true class, columns: predicted class)
+       0  1  2
+    0  2  0  0
+    1  0  1  1
+    2  1  0  1
+mse 0.121944
+EOF
+same "6 rows, 3 classes: report worked by hand" small.want small.txt
+nn-eval -j small.nns > small.json
+"$PY" - <<'PY' && ok "6 rows, 3 classes: JSON worked by hand" || not_ok "small JSON" "$(cat small.json)"
+import json
+j = json.load(open("small.json"))
+assert j["rows"] == 6 and j["correct"] == 4 and j["classes"] == 3
+assert j["task"] == "classification" and j["nan_rows"] == 0
+assert abs(j["accuracy"] - 4 / 6) < 1e-15
+assert [c["count"] for c in j["per_class"]] == [2, 2, 2]
+assert [c["correct"] for c in j["per_class"]] == [2, 1, 1]
+assert [c["accuracy"] for c in j["per_class"]] == [1, 0.5, 0.5]
+assert j["confusion"] == [[2, 0, 0], [0, 1, 1], [1, 0, 1]]
+assert abs(j["mse"] - 2.195 / 18) < 1e-15, j["mse"]
+PY
+[ "$(nn-eval -q small.nns)" = "66.67" ] && ok "-q prints the accuracy alone" || not_ok "-q" "$(nn-eval -q small.nns)"
+nn-eval < small.nns > small2.txt
+same "standard input" small.txt small2.txt
+nn-eval -j ties.nns > ties.json
+"$PY" -c 'import json; j = json.load(open("ties.json")); assert j["confusion"] == [[1,0,0],[0,1,0],[1,0,0]], j' \
+    && ok "ties go to the lowest index" || not_ok "ties" "$(cat ties.json)"
+
+# --- one column: threshold
+[ "$(nn-eval -q binary.nns)" = "75.00" ] && ok "one column: prediction >= 0.5 is class 1" || not_ok "threshold" "$(nn-eval binary.nns)"
+[ "$(nn-eval -q -t 0.6 binary.nns)" = "50.00" ] && ok "--threshold 0.6" || not_ok "--threshold" "$(nn-eval -t 0.6 binary.nns)"
+nn-eval -j binary.nns > bin.json
+nn-eval -j binaryf.nns > binf.json
+"$PY" - <<'PY' && ok "one column: MSE against the 0/1 label; float 0/1 labels are classes" || not_ok "binary" "see above"
+import json
+for f in ("bin.json", "binf.json"):
+    j = json.load(open(f))
+    assert j["classes"] == 2 and j["correct"] == 3, j
+    assert j["confusion"] == [[1, 0], [1, 2]], j
+    want = ((0.2 - 0) ** 2 + (0.5 - 1) ** 2 + (0.7 - 1) ** 2 + (0.49 - 1) ** 2) / 4
+    assert abs(j["mse"] - want) < 1e-7, (j["mse"], want)
+PY
+
+# --- NaN predictions: wrong, counted, and the MSE is NaN
+nn-eval -j nan.nns > nan.json
+"$PY" - <<'PY' && ok "a NaN prediction counts as wrong and is reported" || not_ok "NaN" "$(cat nan.json)"
+import json
+j = json.load(open("nan.json"))
+assert j["nan_rows"] == 1 and j["correct"] == 2 and j["mse"] is None, j
+assert j["per_class"][1] == {"class": 1, "count": 2, "correct": 1, "accuracy": 0.5}, j
+assert j["confusion"] == [[1, 0], [0, 1]], j
+PY
+nn-eval nan.nns | grep -q "^nan 1 row of predictions with NaN, counted as wrong" \
+    && ok "NaN rows in the report" || not_ok "NaN report" "$(nn-eval nan.nns)"
+
+# --- random cases against NumPy
+nn-eval -j rand.nns > rand.json
+nn-eval -j rand1h.nns > rand1h.json
+nn-eval -j xfirst.nns > xfirst.json
+"$PY" - <<'PY' && ok "random 5000x7, chunks out of step, and one-hot labels: all numbers equal NumPy's" || not_ok "random vs NumPy" "see above"
+import json
+import numpy as np
+p = np.load("rand_p.npy").astype(np.float64); y = np.load("rand_y.npy")
+pred = p.argmax(1)
+conf = np.zeros((7, 7), int)
+np.add.at(conf, (y, pred), 1)
+mse = ((p - np.eye(7)[y]) ** 2).mean()
+for f in ("rand.json", "rand1h.json", "xfirst.json"):
+    j = json.load(open(f))
+    assert j["rows"] == 5000 and j["classes"] == 7, f
+    assert j["correct"] == (pred == y).sum(), (f, j["correct"])
+    assert j["confusion"] == conf.tolist(), f
+    assert [c["count"] for c in j["per_class"]] == np.bincount(y, minlength=7).tolist()
+    assert [c["correct"] for c in j["per_class"]] == conf.diagonal().tolist()
+    assert abs(j["mse"] - mse) < 1e-12 * mse, (j["mse"], mse)
+PY
+
+# --- regression
+nn-eval -j regr.nns > regr.json
+"$PY" - <<'PY' && ok "regression targets: MSE only, equal to NumPy's" || not_ok "regression" "$(cat regr.json)"
+import json
+import numpy as np
+j = json.load(open("regr.json"))
+q = np.load("regr_q.npy").astype(np.float64); t = np.load("regr_t.npy")
+assert j["task"] == "regression" and "accuracy" not in j and j["rows"] == 3000, j
+assert abs(j["mse"] - ((q - t) ** 2).mean()) < 1e-12, j["mse"]
+PY
+nn-eval regr.nns > regr.txt
+printf 'rows 3000\nmse %s\n' "$(nn-eval -q regr.nns)" > regr.want
+same "regression report: rows and mse" regr.want regr.txt
+nn-eval --regression -j rand.nns > randr.json
+"$PY" - <<'PY' && ok "--regression: index labels scored by MSE only" || not_ok "--regression" "see above"
+import json
+a, b = json.load(open("randr.json")), json.load(open("rand.json"))
+assert a["task"] == "regression" and "accuracy" not in a and a["mse"] == b["mse"], a
+PY
+
+# --- least-squares distances against NumPy
+nn-eval -j --lsd 'z*' reps.nns > lsd.json
+nn-eval -j --lsd 'z*' repsnc.nns > lsdnc.json
+nn-eval -j --lsd z1 --lsd 'z[23]' repst.nns > lsdt.json
+nn-eval -j --lsd 'z*' repsx.nns > lsdx.json
+nn-eval -j --lsd z2 exact.nns > exact.json
+"$PY" - <<'PY' && ok "LSD of three tensors (f32, f64, u8) to one-hot and float targets equals NumPy's lstsq" || not_ok "LSD vs NumPy" "see above"
+import json
+import numpy as np
+z = {n: np.load(n + ".npy").astype(np.float64) for n in ("z1", "z2", "z3")}
+lab, tg, pr = np.load("lab.npy"), np.load("tg.npy"), np.load("pr.npy").astype(np.float64)
+def lsd(Z, Y):
+    A = np.hstack([np.ones((len(Z), 1)), Z])
+    b = np.linalg.lstsq(A, Y, rcond=None)[0]
+    return ((Y - A @ b) ** 2).sum() / len(Z)
+Y = np.eye(4)[lab]
+for f in ("lsd.json", "lsdnc.json"):
+    j = json.load(open(f))
+    assert list(j["lsd"]) == ["z1", "z2", "z3"] and "accuracy" not in j and j["rows"] == 4000, j
+    for n in z:
+        w = lsd(z[n], Y)
+        assert abs(j["lsd"][n] - w) < 1e-10 * w, (f, n, j["lsd"][n], w)
+j = json.load(open("lsdt.json"))
+assert list(j["lsd"]) == ["z1", "z2", "z3"], j
+for n in z:
+    w = lsd(z[n], tg)
+    assert abs(j["lsd"][n] - w) < 1e-10 * w, (n, j["lsd"][n], w)
+j = json.load(open("lsdx.json"))
+assert j["correct"] == (pr.argmax(1) == lab).sum() and j["classes"] == 4, j
+assert abs(j["lsd"]["z2"] - lsd(z["z2"], Y)) < 1e-10
+assert json.load(open("exact.json"))["lsd"]["z2"] < 1e-20
+PY
+nn-eval -q --lsd z2 --lsd z1 reps.nns > q.txt
+[ "$(wc -l < q.txt)" -eq 2 ] && [ "$(nn-eval --lsd z2 reps.nns | grep -c '^lsd z2 ')" -eq 1 ] \
+    && ok "-q with --lsd alone: one distance a line; report lines 'lsd NAME value'" || not_ok "lsd -q" "$(cat q.txt)"
+[ "$(nn-eval --lsd 'z*' reps.nns | head -1)" = "rows 4000" ] && ! nn-eval --lsd 'z*' reps.nns | grep -q accuracy \
+    && ok "without predictions, only the distances" || not_ok "lsd only" "$(nn-eval --lsd 'z*' reps.nns)"
+
+# --- bad input
+fails_clean "no labels" "no tensor named 'y'" nn-eval noy.nns
+fails_clean "no predictions" "no tensor named 'x'" nn-eval nox.nns
+fails_clean "rows differ" "'y' ends after 9 rows, 'x' has 10" nn-eval uneven.nns
+fails_clean "label out of range" "row 9: label 7 is out of range for 7" nn-eval range.nns
+fails_clean "negative label" "row 9: label -1 is negative" nn-eval neg.nns
+fails_clean "label 2 for one column" "label 2 is out of range for 1 prediction column" nn-eval range1.nns
+fails_clean "targets of another width" "4 columns, the targets 'y' 3" nn-eval width.nns
+fails_clean "float class indices" "integer tensor" nn-eval floatidx.nns
+fails_clean "classes= disagrees" "classes=10" nn-eval classes.nns
+fails_clean "no rows" "no rows" nn-eval empty.nns
+fails_clean "labels of rank 0" "rank 0" nn-eval scalar.nns
+fails_clean "predictions without columns" "no columns" nn-eval nocols.nns
+fails_clean "garbage" "bad magic" nn-eval garbage.nns
+fails_clean "corrupt payload" "checksum" nn-eval checksum.nns
+head -c 3000 rand.nns > trunc.nns
+fails_clean "truncated stream" "truncated" nn-eval trunc.nns
+fails_clean "truncated stream on stdin" "truncated" nn-eval < trunc.nns
+fails_clean "a glob matching nothing" "no tensor matches 'q\*'" nn-eval --lsd 'q*' reps.nns
+fails_clean "a missing --lsd tensor" "no tensor named 'z9'" nn-eval --lsd z9 reps.nns
+fails_clean "missing file" "nosuch.nns" nn-eval nosuch.nns
+fails_usage "-j and -q" "exclude" nn-eval -j -q small.nns
+fails_usage "bad threshold" "invalid threshold" nn-eval -t abc small.nns
+fails_usage "two files" "extra operand" nn-eval small.nns small.nns
+fails_usage "unknown option" "invalid option|unrecognized" nn-eval --bogus small.nns
+
+# --- with the other tools: toy data, pass-through, cat of two sets
+nn-toy -n 3000 --seed 4 --onehot spirals > sp.nns
+nn-toy -n 3000 --seed 4 spirals > spi.nns
+nn-eval -j -p y -y y sp.nns > self.json
+"$PY" -c 'import json; j = json.load(open("self.json")); assert j["accuracy"] == 1 and j["mse"] == 0, j' \
+    && ok "one-hot labels against themselves: 100%, MSE 0" || not_ok "self" "$(cat self.json)"
+cat spi.nns spi.nns > twice.nns
+[ "$(nn-eval -q --lsd x twice.nns)" = "$(nn-eval -q --lsd x spi.nns)" ] && \
+    [ "$(nn-eval -j --lsd x twice.nns | grep -o '"rows":[0-9]*')" = '"rows":6000' ] \
+    && ok "cat of two data sets is one data set" || not_ok "cat" "$(nn-eval -j twice.nns)"
