@@ -128,6 +128,15 @@ int nn_reader_next_header(nn_reader *r, const nn_record **rec, nn_error *e);
 /* Decodes rec, the record last returned by r through nn_reader_next_raw,
  * so that rec->data holds its elements. */
 int nn_reader_decode(nn_reader *r, const nn_record *rec, nn_error *e);
+/* Opens path for reading more than once: a regular file as is, anything
+ * else (a pipe, a terminal) copied first to an unlinked temporary file in
+ * $TMPDIR. */
+nn_reader *nn_reader_open_seekable(const char *path, nn_error *e);
+/* Goes back to the start of the stream, for another pass. */
+int nn_reader_rewind(nn_reader *r, nn_error *e);
+/* Copies the rest of in to an unlinked temporary file, positioned at its
+ * start; name is for messages. */
+FILE *nn_spool(FILE *in, const char *name, nn_error *e);
 /* Undoes the last nn_reader_next: the same record is returned again. */
 void nn_reader_unread(nn_reader *r);
 const char *nn_reader_name(const nn_reader *r);

@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 #include <zstd.h>
 
 struct nn_reader {
     FILE *f;
     int own;
+    off_t start;       /* where the stream begins in f, -1 if unknown */
     char *name;
     uint64_t offset;   /* bytes consumed */
     uint64_t index;    /* index of the next record */
@@ -60,7 +62,72 @@ nn_reader *nn_reader_from_file(FILE *f, const char *name, nn_error *e)
         return NULL;
     }
     r->f = f;
+    r->start = ftello(f);
     return r;
+}
+
+FILE *nn_spool(FILE *in, const char *name, nn_error *e)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/nn-spool.XXXXXX",
+             dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w+b");
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        nn_fail(e, "cannot create a temporary file in %s: %s",
+                dir && *dir ? dir : "/tmp", strerror(errno));
+        return NULL;
+    }
+    unlink(path); /* gone when closed, whatever happens */
+    static char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, f) != n) {
+            nn_fail(e, "writing a temporary copy of %s: %s", name,
+                    strerror(errno));
+            fclose(f);
+            return NULL;
+        }
+    if (ferror(in) || fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0) {
+        nn_fail(e, "%s: %s", name, strerror(errno));
+        fclose(f);
+        return NULL;
+    }
+    return f;
+}
+
+nn_reader *nn_reader_open_seekable(const char *path, nn_error *e)
+{
+    nn_reader *r = nn_reader_open(path, e);
+    if (!r)
+        return NULL;
+    struct stat st;
+    if (fstat(fileno(r->f), &st) == 0 && S_ISREG(st.st_mode) && r->start >= 0)
+        return r;
+    FILE *copy = nn_spool(r->f, r->name, e);
+    if (!copy) {
+        nn_reader_close(r);
+        return NULL;
+    }
+    if (r->own)
+        fclose(r->f);
+    r->f = copy;
+    r->own = 1;
+    r->start = 0;
+    return r;
+}
+
+int nn_reader_rewind(nn_reader *r, nn_error *e)
+{
+    if (r->start < 0 || fseeko(r->f, r->start, SEEK_SET) != 0)
+        return nn_fail(e, "%s: cannot read it again (not a regular file)",
+                       r->name);
+    r->offset = r->index = 0;
+    r->have = r->unread = r->skipped = 0;
+    return 0;
 }
 
 nn_reader *nn_reader_open(const char *path, nn_error *e)

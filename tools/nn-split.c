@@ -87,30 +87,6 @@ static void shard_rows(const tensor *t, uint64_t k, uint64_t *a, uint64_t *b)
     }
 }
 
-/* Copies standard input that is not a regular file to a temporary file. */
-static FILE *spool(FILE *in)
-{
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/nn-split.XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(path);
-    FILE *f = fd < 0 ? NULL : fdopen(fd, "w+b");
-    if (!f)
-        nn_die("cannot create a temporary file in %s: %s",
-               dir && *dir ? dir : "/tmp", strerror(errno));
-    unlink(path);
-    static char buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, f) != n)
-            nn_die("writing a temporary copy of stdin: %s", strerror(errno));
-    if (ferror(in))
-        nn_die("stdin: read error: %s", strerror(errno));
-    if (fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0)
-        nn_die("writing a temporary copy of stdin: %s", strerror(errno));
-    return f;
-}
-
 /* The first pass: checks every record and notes where it is. */
 static void survey(nn_reader *rd)
 {
@@ -324,7 +300,10 @@ int main(int argc, char **argv)
     if (!f)
         nn_die("%s: %s", in, strerror(errno));
     if (!nn_file_is_regular(f)) {
-        FILE *copy = spool(f);
+        nn_error se;
+        FILE *copy = nn_spool(f, is_stdin ? "stdin" : in, &se);
+        if (!copy)
+            nn_die("%s", se.msg);
         if (!is_stdin)
             fclose(f);
         f = copy;
