@@ -95,6 +95,11 @@ typedef struct nn_record {
 uint64_t nn_record_rows(const nn_record *r);
 size_t nn_record_row_bytes(const nn_record *r);
 
+/* Whether n bytes are valid attributes ("key=value\n" lines, keys of
+ * [A-Za-z0-9_.-], 1..64 long) or a valid record name (UTF-8, no control
+ * characters, no '=', 1..255 bytes); formats/nns.md sections 3 and 6. */
+int nn_attrs_valid(const char *a, size_t n);
+int nn_name_valid(const char *s, size_t n);
 /* Looks up attribute key in an attrs text; copies its value (NUL-terminated,
  * truncated to cap) into out and returns 1, or returns 0 if absent. */
 int nn_attrs_get(const char *attrs, const char *key, char *out, size_t cap);
@@ -103,6 +108,12 @@ int nn_attrs_get(const char *attrs, const char *key, char *out, size_t cap);
  * or an invalid key/value. */
 char *nn_attrs_set(const char *attrs, const char *key, const char *value);
 
+/* Checks a shape before anything is allocated for it: the element count
+ * must fit the per-record limit for elements of esize bytes, and so must
+ * the product of the non-zero dimensions (which bounds loops over rows of
+ * zero width).  Sets *nelem. */
+int nn_shape_check(int rank, const uint64_t *dims, size_t esize,
+                   uint64_t *nelem, nn_error *e);
 /* Formats "x: f32 (60000,784)" style shape text into buf. */
 const char *nn_shape_str(char *buf, size_t cap, int rank, const uint64_t *dims);
 
@@ -630,5 +641,34 @@ const char *nn_rowset_attrs(const nn_rowset *s, int i);
 /* The index of a followed name, or -1. */
 int nn_rowset_find(const nn_rowset *s, const char *name);
 void nn_rowset_close(nn_rowset *s);
+
+
+/* ------------------------------------------------------ closed-form fits
+ * Layers fitted from the Gram matrix G of [Z1 Y], Z1 = [1 Z] (p = 1+nz
+ * columns), Y the targets (ALGORITHMS.md, nn-fit-layer; thesis ch. 7). */
+
+enum { NN_SOLVE_CHOL, NN_SOLVE_PINV };
+
+typedef struct nn_fit_opts {
+    int solver;         /* NN_SOLVE_CHOL (default) or NN_SOLVE_PINV */
+    double lambda;      /* ridge: minimise ||Z1 W - T||^2 + lambda ||W||^2 */
+    double tol;         /* pinv: keep singular values of Z1 above tol times
+                         * the largest (0: sqrt(p) * 2^-26, see nn_fit_solve) */
+} nn_fit_opts;
+
+/* W (p,d) = argmin ||Z1 W - [Z1 Y] P||^2 + lambda ||W||^2 for P (p+ny, d),
+ * from g (finished).  Cholesky fails on a singular system with a message
+ * that suggests a ridge or the pseudoinverse; the pseudoinverse works
+ * through the eigendecomposition of Z1^T Z1 + lambda I. */
+int nn_fit_solve(const nn_gram *g, const double *P, size_t d,
+                 const nn_fit_opts *o, double *W, nn_error *e);
+/* The projection of a Platonic target T = alpha [Z1  beta Y] Q: fills P
+ * (p+ny, d) = alpha diag(1.., beta..) Q, for Q (p+ny, d) given. */
+void nn_fit_scale_projection(size_t p, size_t ny, size_t d, double alpha,
+                             double beta, const double *q, double *P);
+/* Platonic PCA: Q = the d leading eigenvectors of A^T A (uncentred) for
+ * A = alpha [Z1  beta Y], as columns.  d <= p + ny. */
+int nn_fit_pca(const nn_gram *g, double alpha, double beta, size_t d,
+               double *Q, nn_error *e);
 
 #endif

@@ -3,6 +3,7 @@
 #include "nn_internal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,10 @@ int nn_error_wrap(nn_error *e, const char *fmt, ...)
 
 static void vwarn(const char *fmt, va_list ap)
 {
+    if (nn_progress_open) {
+        fputc('\n', stderr);
+        nn_progress_open = 0;
+    }
     fprintf(stderr, "%s: ", nn_prog);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
@@ -133,7 +138,7 @@ int nn_parse_double(const char *s, double *out)
             return -1;
         v /= den;
     }
-    if (*end)
+    if (*end || !isfinite(v)) /* no nan or inf from an option */
         return -1;
     *out = v;
     return 0;
@@ -162,9 +167,14 @@ int nn_zstd_level_arg(const char *arg)
 
 const char *nn_fmt_double(char *buf, size_t cap, double v)
 {
+    /* the fewest digits that read back; plain notation where %g would
+     * switch to an exponent only for want of digits (10, not 1e+01) */
+    double a = fabs(v);
+    int plain = a >= 1e-4 && a < 1e16;
     for (int digits = 1; digits <= 17; digits++) {
         snprintf(buf, cap, "%.*g", digits, v);
-        if (strtod(buf, NULL) == v || v != v)
+        if ((strtod(buf, NULL) == v || v != v) &&
+            !(plain && strchr(buf, 'e')))
             break;
     }
     return buf;

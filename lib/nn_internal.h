@@ -70,6 +70,9 @@ void nn_tmp_discard(char *tmp);
 void nn_guard_stdout_mark(int fd, const uint64_t *flushed);
 void nn_guard_stdout_release(void);
 
+/* A progress line is on stderr without its newline (nn_progress.c). */
+extern int nn_progress_open;
+
 static inline size_t nn_round8(size_t n) { return (n + 7) & ~(size_t)7; }
 
 #endif

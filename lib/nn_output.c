@@ -184,8 +184,7 @@ nn_output *nn_output_open(const char *path, int binary, nn_error *e)
     int fd = nn_tmp_create(path, &p->tmp, e);
     if (fd < 0 || !(p->path = strdup(path)) || !(o->f = fdopen(fd, "wb"))) {
         if (fd >= 0) {
-            if (!*e->msg || !p->path)
-                nn_fail(e, "%s: %s", path, strerror(errno));
+            nn_fail(e, "%s: %s", path, strerror(errno));
             close(fd);
             nn_tmp_discard(p->tmp);
         }

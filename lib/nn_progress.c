@@ -3,6 +3,10 @@
 
 #include <unistd.h>
 
+/* Set while a progress line is drawn without its newline, so that a
+ * message (nn_warn, nn_die) starts on a line of its own. */
+int nn_progress_open;
+
 void nn_progress_init(nn_progress *p, const char *prog, int force)
 {
     p->prog = prog;
@@ -39,6 +43,7 @@ void nn_progress_update(nn_progress *p, uint64_t done, uint64_t total,
     p->last = now;
     p->drawn = 1;
     draw(p, now);
+    nn_progress_open = 1;
 }
 
 void nn_progress_end(nn_progress *p)
@@ -46,6 +51,7 @@ void nn_progress_end(nn_progress *p)
     if (p->enabled && p->drawn) {
         draw(p, nn_now()); /* the final count, not the last one drawn */
         fputc('\n', stderr);
+        nn_progress_open = 0;
     }
     p->drawn = 0;
 }

@@ -132,8 +132,14 @@ int nn_reader_rewind(nn_reader *r, nn_error *e)
 
 nn_reader *nn_reader_open(const char *path, nn_error *e)
 {
-    if (!path || strcmp(path, "-") == 0)
+    if (!path || strcmp(path, "-") == 0) {
+        if (isatty(STDIN_FILENO)) {
+            nn_fail(e, "refusing to read a stream from a terminal (give a "
+                    "FILE or redirect stdin)");
+            return NULL;
+        }
         return nn_reader_from_file(stdin, "stdin", e);
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         nn_fail(e, "%s: %s", path, strerror(errno));
@@ -244,13 +250,6 @@ static int read_payload(nn_reader *r, size_t len, uint64_t want_hash,
     return 0;
 }
 
-static int check_name(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == 0 || s[i] == '\n' || s[i] == '=')
-            return -1;
-    return 0;
-}
 
 /* Reads past a payload without keeping it: a seek in a regular file (the
  * hash is not checked), else a read that checks the hash. */
@@ -351,34 +350,20 @@ static int read_record(nn_reader *r, int mode, nn_error *e)
         return bad(r, at, e, "invalid name length %zu", name_len);
     if (attr_len > NN_ATTRS_MAX || name_at + name_len + attr_len > hlen)
         return bad(r, at, e, "name and attributes overrun the header");
-    if (check_name((const char *)h + name_at, name_len) < 0)
-        return bad(r, at, e, "invalid character in the record name");
+    if (!nn_name_valid((const char *)h + name_at, name_len))
+        return bad(r, at, e, "the record name is not UTF-8 text without "
+                   "control characters and '='");
     const char *attrs = (const char *)h + name_at + name_len;
-    if (memchr(attrs, 0, attr_len))
-        return bad(r, at, e, "attributes contain a NUL byte");
+    if (!nn_attrs_valid(attrs, attr_len))
+        return bad(r, at, e, "malformed attributes (lines of key=value)");
 
     /* 3. sizes, with overflow checks, before any allocation */
-    uint64_t nelem = 1;
+    uint64_t nelem;
     for (int i = 0; i < rank; i++)
         rec->dims[i] = le64(h + NN_FIXED_HEADER + 8 * i);
-    for (int i = 0; i < rank; i++) {
-        uint64_t d = rec->dims[i];
-        if (d && nelem > UINT64_MAX / d) {
-            char s[200];
-            return bad(r, at, e, "shape %s has more elements than 2^64",
-                       nn_shape_str(s, sizeof s, rank, rec->dims));
-        }
-        nelem *= d;
-    }
     size_t esize = nn_dtype_size(dtype);
-    if (nelem > NN_RECORD_MAX / esize) {
-        char s[200];
-        return bad(r, at, e, "shape %s of %s is %llu elements, over the "
-                   "limit of %llu bytes per record",
-                   nn_shape_str(s, sizeof s, rank, rec->dims),
-                   nn_dtype_name(dtype), (unsigned long long)nelem,
-                   (unsigned long long)NN_RECORD_MAX);
-    }
+    if (nn_shape_check(rank, rec->dims, esize, &nelem, e) < 0)
+        return bad(r, at, e, "%s", e->msg);
     size_t nbytes = nelem * esize;
     if (flags & NN_FLAG_ZSTD) {
         if (plen == 0 || plen > ZSTD_compressBound(nbytes))

@@ -50,14 +50,72 @@ int nn_attrs_get(const char *attrs, const char *key, char *out, size_t cap)
     return 1;
 }
 
+/* A key is 1..64 characters of [A-Za-z0-9_.-]. */
+static int key_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
+/* The length of the UTF-8 sequence at p (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned c = *p;
+    size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2
+               : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (!len || n < len || (len == 2 && c < 0xc2))
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+int nn_attrs_valid(const char *a, size_t n)
+{
+    if (n > NN_ATTRS_MAX || (n && a[n - 1] != '\n'))
+        return 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = 0;
+        while (i + k < n && key_char(a[i + k]))
+            k++;
+        if (k == 0 || k > 64 || a[i + k] != '=')
+            return 0;
+        i += k + 1;
+        while (a[i] != '\n') { /* values: UTF-8 text without NUL */
+            size_t len = a[i] ? utf8_len((const unsigned char *)a + i, n - i) : 0;
+            if (!len)
+                return 0;
+            i += len;
+        }
+        i++;
+    }
+    return 1;
+}
+
+/* UTF-8 without control characters, '=' or more than n bytes. */
+int nn_name_valid(const char *s, size_t n)
+{
+    if (n == 0 || n > NN_NAME_MAX)
+        return 0;
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        size_t len = *p < 0x20 || *p == 0x7f || *p == '=' ? 0
+                                                          : utf8_len(p, (size_t)(end - p));
+        if (!len)
+            return 0;
+        p += len;
+    }
+    return 1;
+}
+
 static int key_ok(const char *k)
 {
     size_t n = strlen(k);
     if (n == 0 || n > 64)
         return 0;
     for (; *k; k++)
-        if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
-              (*k >= '0' && *k <= '9') || *k == '_' || *k == '.' || *k == '-'))
+        if (!key_char(*k))
             return 0;
     return 1;
 }
@@ -67,7 +125,8 @@ char *nn_attrs_set(const char *attrs, const char *key, const char *value)
     if (!key_ok(key) || (value && strchr(value, '\n')))
         return NULL;
     size_t klen = strlen(key), old = attrs ? strlen(attrs) : 0;
-    char *out = malloc(old + klen + (value ? strlen(value) : 0) + 3);
+    /* +1: a last line without its newline gets one */
+    char *out = malloc(old + klen + (value ? strlen(value) : 0) + 4);
     if (!out)
         return NULL;
     char *q = out;
@@ -87,6 +146,34 @@ char *nn_attrs_set(const char *attrs, const char *key, const char *value)
     else
         *q = 0;
     return out;
+}
+
+int nn_shape_check(int rank, const uint64_t *dims, size_t esize,
+                   uint64_t *nelem, nn_error *e)
+{
+    char s[200];
+    uint64_t all = 1, live = 1; /* live: the non-zero dimensions alone */
+    for (int i = 0; i < rank; i++) {
+        uint64_t d = dims[i];
+        if (d && live > UINT64_MAX / d)
+            return nn_fail(e, "shape %s has more elements than 2^64",
+                           nn_shape_str(s, sizeof s, rank, dims));
+        live *= d ? d : 1;
+        all *= d;
+    }
+    uint64_t limit = NN_RECORD_MAX / esize;
+    if (all > limit)
+        return nn_fail(e, "shape %s of %zu-byte elements is %llu elements, "
+                       "over the limit of %llu bytes per record",
+                       nn_shape_str(s, sizeof s, rank, dims), esize,
+                       (unsigned long long)all,
+                       (unsigned long long)NN_RECORD_MAX);
+    if (live > limit) /* rows of nothing, but too many to loop over */
+        return nn_fail(e, "shape %s: more than %llu rows or columns",
+                       nn_shape_str(s, sizeof s, rank, dims),
+                       (unsigned long long)limit);
+    *nelem = all;
+    return 0;
 }
 
 const char *nn_shape_str(char *buf, size_t cap, int rank, const uint64_t *dims)

@@ -141,22 +141,6 @@ static int out(nn_writer *w, const void *p, size_t n, nn_error *e)
     return 0;
 }
 
-static int valid_attrs(const char *a)
-{
-    if (!a)
-        return 1;
-    size_t n = strlen(a);
-    if (n > NN_ATTRS_MAX || (n && a[n - 1] != '\n'))
-        return 0;
-    for (const char *p = a; *p;) {
-        const char *eq = strchr(p, '='), *nl = strchr(p, '\n');
-        if (!eq || eq > nl || eq == p || eq - p > 64)
-            return 0;
-        p = nl + 1;
-    }
-    return 1;
-}
-
 /* Builds the header for h with the given stored payload length and hash. */
 static int build_header(nn_writer *w, const nn_header *h, uint32_t flags,
                         uint64_t plen, uint64_t phash, size_t *hlen_out,
@@ -164,10 +148,9 @@ static int build_header(nn_writer *w, const nn_header *h, uint32_t flags,
 {
     size_t name_len = h->name ? strlen(h->name) : 0;
     size_t attr_len = h->attrs ? strlen(h->attrs) : 0;
-    if (name_len == 0 || name_len > NN_NAME_MAX ||
-        strpbrk(h->name, "\n="))
+    if (!h->name || !nn_name_valid(h->name, name_len))
         return nn_fail(e, "invalid record name '%s'", h->name ? h->name : "");
-    if (!valid_attrs(h->attrs))
+    if (!nn_attrs_valid(h->attrs ? h->attrs : "", attr_len))
         return nn_fail(e, "invalid attributes for record '%s'", h->name);
     if (!nn_dtype_size(h->dtype) || h->rank < 0 || h->rank > NN_MAX_RANK)
         return nn_fail(e, "invalid dtype or rank for record '%s'", h->name);
@@ -198,24 +181,15 @@ static int build_header(nn_writer *w, const nn_header *h, uint32_t flags,
     return 0;
 }
 
-static uint64_t count(const nn_header *h)
-{
-    uint64_t n = 1;
-    for (int i = 0; i < h->rank; i++)
-        n *= h->dims[i];
-    return n;
-}
-
 int nn_writer_put(nn_writer *w, const nn_header *h, const void *data,
                   nn_error *e)
 {
     if (h->rank < 0 || h->rank > NN_MAX_RANK || !nn_dtype_size(h->dtype))
         return nn_fail(e, "invalid dtype or rank for record '%s'", h->name);
     size_t esize = nn_dtype_size(h->dtype);
-    uint64_t nelem = count(h);
-    if (nelem > NN_RECORD_MAX / esize)
-        return nn_fail(e, "record '%s' is larger than the per-record limit",
-                       h->name);
+    uint64_t nelem;
+    if (nn_shape_check(h->rank, h->dims, esize, &nelem, e) < 0)
+        return nn_error_wrap(e, "record '%s'", h->name);
     size_t nbytes = nelem * esize;
     const unsigned char *payload = data;
     if (!NN_HOST_LE && esize > 1) {
@@ -273,7 +247,11 @@ int nn_writer_copy_as(nn_writer *w, const nn_record *r, const nn_header *h,
 {
     if (!r->raw_header)
         return nn_fail(e, "record '%s' has no stored bytes to copy", r->name);
-    if (h->dtype != r->dtype || count(h) != r->nelem)
+    uint64_t nelem;
+    if (h->rank < 0 || h->rank > NN_MAX_RANK ||
+        nn_shape_check(h->rank, h->dims, nn_dtype_size(r->dtype), &nelem, e) < 0)
+        return nn_fail(e, "record '%s': invalid new shape", r->name);
+    if (h->dtype != r->dtype || nelem != r->nelem)
         return nn_fail(e, "record '%s': a new header must describe the same "
                        "elements", r->name);
     uint32_t flags = (h->flags & ~NN_FLAG_ZSTD) | (r->flags & NN_FLAG_ZSTD);
@@ -340,8 +318,8 @@ void nn_writer_end_tensor(nn_writer *w, const char *name)
 
 size_t nn_chunk_rows(size_t row_bytes)
 {
-    if (row_bytes == 0)
-        return 4096;
+    if (row_bytes == 0) /* rows of nothing: all of them in one record */
+        return (size_t)1 << 40;
     size_t n = NN_CHUNK_BYTES / row_bytes;
     return n ? n : 1;
 }

@@ -66,6 +66,12 @@ def main():
         out.write(record("x", x, phash=12345))
     elif kind == "dtype":
         out.write(record("x", x, dtype=42))
+    elif kind == "badattrs":  # attribute text that is not key=value lines
+        out.write(record("x", x, "junk"))
+    elif kind == "ctrlname":  # a terminal escape in a name
+        out.write(record("x\x1b[2J", x))
+    elif kind == "zerowide":  # 2^40 rows of nothing
+        out.write(record("x", dtype=9, dims=(1 << 40, 0), payload=b""))
     elif kind == "orphan":  # a chunk that continues nothing
         out.write(record("x", x, flags=2))
     else:

@@ -10,9 +10,9 @@
 
 static const char usage[] =
     "Usage: nn-cat [OPTION]... [FILE]...\n"
-    "Concatenate NNS streams (stdin for - or no FILE) into one, joining the\n"
-    "tensors a later FILE starts to the tensors of the same name, dtype and\n"
-    "row shape already written (as more rows).\n"
+    "Concatenate NNS streams (stdin for - or no FILE) into one: a tensor a\n"
+    "later FILE starts is joined, as more rows, to the tensor of its name\n"
+    "already written; their dtypes and row shapes must agree.\n"
     "\n"
     "  -J, --join-all       also join same-named tensors within one stream\n"
     "      --rows=N         rechunk every tensor into records of N rows\n"

@@ -168,8 +168,15 @@ static void print_text(const entry *t, int name_w)
     if (*t->attrs) {
         printf("%*s", opt_records ? 19 : 0, "");
         printf("  ");
-        for (const char *p = t->attrs; *p; p++)
-            putchar(*p == '\n' ? (p[1] ? ' ' : '\n') : *p);
+        for (const char *p = t->attrs; *p; p++) {
+            unsigned char c = (unsigned char)*p;
+            if (c == '\n')
+                putchar(p[1] ? ' ' : '\n');
+            else if (c < 0x20 || c == 0x7f) /* never raw to a terminal */
+                printf("\\x%02x", c);
+            else
+                putchar(c);
+        }
     }
 }
 

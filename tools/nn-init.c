@@ -139,6 +139,15 @@ int main(int argc, char **argv)
         given += *p == ',';
     if (nl > 1 && given != 1 && given != nl - 1)
         nn_usage_error("%zu activations for %zu hidden layers", given, nl - 1);
+    for (const char *q = acts; *q;) { /* valid even when no layer uses them */
+        char one[128];
+        size_t len = strcspn(q, ",");
+        nn_act a;
+        snprintf(one, sizeof one, "%.*s", (int)len, q);
+        if (nn_act_parse(one, &a, &e) < 0)
+            nn_usage_error("%s", e.msg);
+        q += len + (q[len] == ',');
+    }
     const char *p = acts;
     for (size_t k = 0; k < nl; k++) {
         char one[128];

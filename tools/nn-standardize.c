@@ -88,9 +88,17 @@ static void fit(nn_reader *in, nn_writer *w)
     colstats s = {0};
     uint64_t dims[NN_MAX_RANK];
     int rank = 0, rc;
-    while ((rc = nn_reader_next(in, &r, &e)) == 1) {
+    nn_tensor_tracker *trk = nn_tensor_tracker_new();
+    if (!trk)
+        nn_die("out of memory");
+    while ((rc = nn_reader_next_raw(in, &r, &e)) == 1) {
+        nn_row_pos pos;
+        if (nn_tensor_track(trk, r, &pos, &e) < 0)
+            nn_die("%s: %s", nn_reader_name(in), e.msg);
         if (strcmp(r->name, opt_name) != 0)
             continue;
+        if (nn_reader_decode(in, r, &e) < 0)
+            nn_die("%s", e.msg);
         check_rows(in, r);
         size_t n = nn_record_row_bytes(r) / nn_dtype_size(r->dtype);
         if (!s.mean) {
@@ -112,6 +120,7 @@ static void fit(nn_reader *in, nn_writer *w)
     }
     if (rc < 0)
         nn_die("%s", e.msg);
+    nn_tensor_tracker_free(trk);
     if (!s.mean)
         nn_die("%s: no tensor named '%s'", nn_reader_name(in), opt_name);
     if (s.rows == 0)
@@ -145,22 +154,23 @@ static void load_stats(double **mean, double **scale, size_t *n, int *rank,
         nn_die("%s", e.msg);
     const nn_record *rec;
     int rc;
+    size_t sizes[2] = {0, 0};
     *mean = *scale = NULL;
     while ((rc = nn_reader_next(r, &rec, &e)) == 1) {
-        double **dst = strcmp(rec->name, "mean") == 0  ? mean
-                       : strcmp(rec->name, "std") == 0 ? scale
-                                                       : NULL;
-        if (!dst)
+        int k = strcmp(rec->name, "mean") == 0 ? 0
+              : strcmp(rec->name, "std") == 0  ? 1 : -1;
+        if (k < 0)
             continue;
-        if (*mean && *n != rec->nelem)
-            nn_die("%s: 'mean' and 'std' differ in size", opt_stats);
-        *n = rec->nelem;
-        *rank = rec->rank;
-        memcpy(dims, rec->dims, sizeof(uint64_t) * NN_MAX_RANK);
+        double **dst = k ? scale : mean;
+        if (k == 0) { /* the shape of a row comes from the means */
+            *rank = rec->rank;
+            memcpy(dims, rec->dims, sizeof(uint64_t) * NN_MAX_RANK);
+        }
+        sizes[k] = (size_t)rec->nelem;
         free(*dst);
-        if (!(*dst = nn_alloc(*n, sizeof(double), "statistics", &e)))
+        if (!(*dst = nn_alloc(sizes[k], sizeof(double), "statistics", &e)))
             nn_die("%s", e.msg);
-        nn_convert(*dst, NN_F64, rec->data, rec->dtype, *n);
+        nn_convert(*dst, NN_F64, rec->data, rec->dtype, sizes[k]);
     }
     if (rc < 0)
         nn_die("%s", e.msg);
@@ -168,12 +178,19 @@ static void load_stats(double **mean, double **scale, size_t *n, int *rank,
     if (!*mean || !*scale)
         nn_die("%s: not a statistics file (need records 'mean' and 'std'; "
                "make one with nn-standardize --fit)", opt_stats);
+    if (sizes[0] != sizes[1])
+        nn_die("%s: 'mean' has %zu values, 'std' %zu", opt_stats, sizes[0],
+               sizes[1]);
+    *n = sizes[0];
     /* from std to the multiplier applied */
     for (size_t j = 0; j < *n; j++)
         (*scale)[j] = opt_center || !((*scale)[j] >= opt_eps) ? 1.0
                                                               : 1.0 / (*scale)[j];
 }
 
+/* Rewrites the rows of tensor NAME chunk by chunk (near NN_CHUNK_BYTES of
+ * output, whatever the size of the input's records); other records are
+ * copied as stored, without being decoded. */
 static void apply(nn_reader *in, nn_writer *w)
 {
     nn_error e;
@@ -183,11 +200,16 @@ static void apply(nn_reader *in, nn_writer *w)
     uint64_t sdims[NN_MAX_RANK];
     load_stats(&mean, &scale, &n, &srank, sdims);
     nn_tensor_tracker *trk = nn_tensor_tracker_new();
+    if (!trk)
+        nn_die("out of memory");
+    size_t chunk = nn_chunk_rows(n * sizeof(float));
+    double *tmp = nn_alloc(n ? n : 1, sizeof *tmp, "row", &e);
+    void *out = nn_alloc(chunk * (n ? n : 1), sizeof(double), "rows", &e);
+    if (!tmp || !out)
+        nn_die("%s", e.msg);
     const nn_record *r;
-    double *buf = NULL;
-    size_t buf_rows = 0;
     int rc;
-    while ((rc = nn_reader_next(in, &r, &e)) == 1) {
+    while ((rc = nn_reader_next_raw(in, &r, &e)) == 1) {
         nn_row_pos pos;
         if (nn_tensor_track(trk, r, &pos, &e) < 0)
             nn_die("%s: %s", nn_reader_name(in), e.msg);
@@ -207,36 +229,43 @@ static void apply(nn_reader *in, nn_writer *w)
                    nn_shape_str(a, sizeof a, r->rank - 1, r->dims + 1),
                    nn_shape_str(b, sizeof b, srank, sdims));
         }
-        size_t rows = nn_record_rows(r);
-        if (rows > buf_rows) {
-            free(buf);
-            if (!(buf = nn_alloc(rows * (n ? n : 1), sizeof *buf, "rows", &e)))
-                nn_die("%s", e.msg);
-            buf_rows = rows;
-        }
-        nn_convert(buf, NN_F64, r->data, r->dtype, rows * n);
-        for (size_t i = 0; i < rows; i++)
-            for (size_t j = 0; j < n; j++)
-                buf[i * n + j] = (buf[i * n + j] - mean[j]) * scale[j];
-        int dt = opt_dtype ? opt_dtype : r->dtype == NN_F64 ? NN_F64 : NN_F32;
-        if (dt == NN_F32) /* in place, front to back: f32 fits where f64 was */
-            for (size_t i = 0; i < rows * n; i++)
-                ((float *)buf)[i] = (float)buf[i];
-        char *attrs = NULL;
-        if (pos.first && !(attrs = nn_attrs_set(r->attrs, "standardized",
-                                             opt_center ? "center" : "z")))
-            nn_die("out of memory");
-        nn_header h = {.name = r->name, .dtype = dt, .rank = r->rank,
-                       .flags = r->flags & NN_FLAG_CONT, .attrs = attrs};
-        memcpy(h.dims, r->dims, sizeof h.dims);
-        if (nn_writer_put(w, &h, buf, &e) < 0)
+        if (nn_reader_decode(in, r, &e) < 0)
             nn_die("%s", e.msg);
+        int dt = opt_dtype ? opt_dtype : r->dtype == NN_F64 ? NN_F64 : NN_F32;
+        char *attrs = NULL;
+        if (pos.first) { /* a new tensor of this name starts here */
+            nn_writer_end_tensor(w, r->name);
+            if (!(attrs = nn_attrs_set(r->attrs, "standardized",
+                                       opt_center ? "center" : "z")))
+                nn_die("out of memory");
+        }
+        size_t rows = (size_t)nn_record_rows(r), rb = nn_record_row_bytes(r);
+        for (size_t i0 = 0; i0 < rows || (i0 == 0 && rows == 0); i0 += chunk) {
+            size_t k = rows - i0 < chunk ? rows - i0 : chunk;
+            for (size_t i = 0; i < k; i++) {
+                nn_convert(tmp, NN_F64, (const char *)r->data + (i0 + i) * rb,
+                           r->dtype, n);
+                for (size_t j = 0; j < n; j++)
+                    tmp[j] = (tmp[j] - mean[j]) * scale[j];
+                nn_convert((char *)out + i * n * nn_dtype_size(dt), dt, tmp,
+                           NN_F64, n);
+            }
+            nn_header h = {.name = r->name, .dtype = dt, .rank = r->rank,
+                           .attrs = attrs};
+            memcpy(h.dims, r->dims, sizeof h.dims);
+            h.dims[0] = k;
+            if (nn_writer_rows(w, &h, out, &e) < 0)
+                nn_die("%s", e.msg);
+            if (rows == 0)
+                break;
+        }
         free(attrs);
     }
     if (rc < 0)
         nn_die("%s", e.msg);
     nn_tensor_tracker_free(trk);
-    free(buf);
+    free(tmp);
+    free(out);
     free(mean);
     free(scale);
 }

@@ -55,6 +55,10 @@ fails_clean "payload shorter than declared" "truncated payload" nn-info bad-liar
 fails_clean "payload checksum mismatch" "checksum mismatch" nn-info bad-checksum.nns
 fails_clean "unknown dtype" "unknown dtype code 42" nn-info bad-dtype.nns
 fails_clean "chunk continuing nothing" "continues no tensor" nn-info bad-orphan.nns
+for k in badattrs ctrlname zerowide; do craft $k > bad-$k.nns; done
+fails_clean "malformed attributes" "malformed attributes" nn-info bad-badattrs.nns
+fails_clean "a control character in a name" "record name is not UTF-8 text" nn-info bad-ctrlname.nns
+fails_clean "2^40 rows of zero width" "more than .* rows or columns" nn-info bad-zerowide.nns
 head -c 30 ds.nns > trunc-header.nns
 fails_clean "truncated header" "truncated record header" nn-info trunc-header.nns
 head -c 100 ds.nns > trunc-payload.nns

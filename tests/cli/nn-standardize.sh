@@ -71,6 +71,13 @@ fails_clean "no tensor of that name" "no tensor named 'q'" nn-standardize --fit 
 fails_clean "stats file without mean/std" "not a statistics file" nn-standardize -s train.nns test.nns
 craft checksum > bad.nns
 fails_clean "corrupt input" "checksum" nn-standardize --fit bad.nns
+"$PY" -c "
+import sys; sys.path.insert(0, '$TOP/tests'); from nns_craft import record
+import numpy as np
+sys.stdout.buffer.write(record('std', np.ones(2)) + record('mean', np.zeros(3000)))" > lopsided.stats
+fails_clean "std and mean of different sizes, std first" "'mean' has 3000 values, 'std' 2" nn-standardize -s lopsided.stats train.nns
+craft orphan > orphan.nns
+fails_clean "--fit checks the chunks" "continues no tensor" nn-standardize --fit orphan.nns
 head -c 100 train.nns > trunc.nns
 fails_clean "truncated input" "truncated" nn-standardize -s stats.nns trunc.nns
 fails_clean "no partial -o file" "truncated" nn-standardize -s stats.nns -o out.nns trunc.nns

@@ -1,0 +1,122 @@
+/* nn_fit.c — closed-form layer fits from the Gram matrix of [1 Z Y]:
+ * ridge (Cholesky) or pseudoinverse solves against Platonic targets
+ * T = [Z1 Y] P, and the projections of Platonic PCA. */
+#include "nn.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void nn_fit_scale_projection(size_t p, size_t ny, size_t d, double alpha,
+                             double beta, const double *q, double *P)
+{
+    for (size_t i = 0; i < p + ny; i++) {
+        double s = alpha * (i < p ? 1 : beta);
+        for (size_t j = 0; j < d; j++)
+            P[i * d + j] = s * q[i * d + j];
+    }
+}
+
+int nn_fit_solve(const nn_gram *g, const double *P, size_t d,
+                 const nn_fit_opts *o, double *W, nn_error *e)
+{
+    size_t p = 1 + g->nz, n = g->n;
+    double *a = nn_alloc(p * p, sizeof *a, "fit", e);
+    double *rhs = nn_alloc(p * d, sizeof *rhs, "fit", e);
+    double *w = NULL, *v = NULL, *vr = NULL;
+    int rc = -1;
+    if (!a || !rhs)
+        goto out;
+    /* rhs = Z1^T T = [Z1^T Z1  Z1^T Y] P: the first p rows of G times P */
+    for (size_t i = 0; i < p; i++)
+        memcpy(a + i * p, g->g + i * n, p * sizeof *a);
+    double *top = nn_alloc(p * n, sizeof *top, "fit", e);
+    if (!top)
+        goto out;
+    for (size_t i = 0; i < p; i++)
+        memcpy(top + i * n, g->g + i * n, n * sizeof *top);
+    nn_gemm_f64(0, 0, p, d, n, 1.0, top, P, 0.0, rhs);
+    free(top);
+    for (size_t i = 0; i < p; i++)
+        a[i * p + i] += o->lambda;
+
+    if (o->solver == NN_SOLVE_CHOL) {
+        if (nn_chol_solve(p, d, a, rhs, e) < 0) {
+            if (o->lambda == 0)
+                nn_fail(e, "the system is singular (Z^T Z has no inverse): "
+                        "give a ridge (-l LAMBDA) or use the pseudoinverse "
+                        "(-s pinv)");
+            else
+                nn_error_wrap(e, "ridge lambda %g", o->lambda);
+            goto out;
+        }
+        memcpy(W, rhs, p * d * sizeof *W);
+        rc = 0;
+        goto out;
+    }
+    /* pinv: Z1^T Z1 + lambda I = V diag(s^2) V^T; keep s > tol s_max */
+    w = nn_alloc(p, sizeof *w, "fit", e);
+    v = nn_alloc(p * p, sizeof *v, "fit", e);
+    vr = nn_alloc(p * d, sizeof *vr, "fit", e);
+    if (!w || !v || !vr || nn_eigh(p, a, w, v, e) < 0)
+        goto out;
+    double tol = o->tol > 0 ? o->tol : sqrt((double)p) * 0x1p-26;
+    double cut = tol * tol * w[p - 1];
+    /* rows of v are eigenvectors: vr = V^T rhs, scaled, then W = V vr */
+    nn_gemm_f64(0, 0, p, d, p, 1.0, v, rhs, 0.0, vr);
+    for (size_t i = 0; i < p; i++) {
+        double s = w[i] > cut && w[i] > 0 ? 1 / w[i] : 0;
+        for (size_t j = 0; j < d; j++)
+            vr[i * d + j] *= s;
+    }
+    nn_gemm_f64(1, 0, p, d, p, 1.0, v, vr, 0.0, W);
+    rc = 0;
+out:
+    free(a);
+    free(rhs);
+    free(w);
+    free(v);
+    free(vr);
+    return rc;
+}
+
+int nn_fit_pca(const nn_gram *g, double alpha, double beta, size_t d,
+               double *Q, nn_error *e)
+{
+    size_t n = g->n, p = 1 + g->nz;
+    if (d > n)
+        return nn_fail(e, "Platonic PCA gives at most 1+%zu+%zu = %zu "
+                       "components, not %zu", g->nz, g->ny, n, d);
+    double *a = nn_alloc(n * n, sizeof *a, "PCA", e);
+    double *w = nn_alloc(n, sizeof *w, "PCA", e);
+    double *v = nn_alloc(n * n, sizeof *v, "PCA", e);
+    int rc = -1;
+    if (!a || !w || !v)
+        goto out;
+    /* A^T A = alpha^2 D G D with D = diag(1 for Z1, beta for Y) */
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            a[i * n + j] = alpha * alpha * (i < p ? 1 : beta) *
+                           (j < p ? 1 : beta) * g->g[i * n + j];
+    if (nn_eigh(n, a, w, v, e) < 0)
+        goto out;
+    /* eigenvalues ascend: the leading ones are the last rows of v; each
+     * vector's sign is fixed (largest entry positive) for determinism */
+    for (size_t j = 0; j < d; j++) {
+        const double *vec = v + (n - 1 - j) * n;
+        size_t big = 0;
+        for (size_t i = 1; i < n; i++)
+            if (fabs(vec[i]) > fabs(vec[big]))
+                big = i;
+        double s = vec[big] < 0 ? -1 : 1;
+        for (size_t i = 0; i < n; i++)
+            Q[i * d + j] = s * vec[i];
+    }
+    rc = 0;
+out:
+    free(a);
+    free(w);
+    free(v);
+    return rc;
+}
