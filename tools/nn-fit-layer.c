@@ -582,7 +582,22 @@ int main(int argc, char **argv)
     pass ps = {0};
     nn_progress_init(&ps.prog, nn_prog, opt_progress);
     int passes = opt_method == M_SORTED || opt_tries > 1;
-    if (!ngrams) {
+    if (opt_method == M_ELM && !ngrams) {
+        /* random weights need only the input's width */
+        const char *in = optind < argc ? argv[optind] : "-";
+        if (!(ps.r = nn_reader_open(in, &e)))
+            nn_die("%s", e.msg);
+        const nn_record *rec;
+        int rc;
+        while ((rc = nn_reader_next_raw(ps.r, &rec, &e)) == 1 &&
+               strcmp(rec->name, opt_input) != 0)
+            ;
+        if (rc < 0)
+            nn_die("%s", e.msg);
+        if (rc == 0 || rec->rank < 1)
+            nn_die("%s: no tensor '%s' of rows", nn_reader_name(ps.r), opt_input);
+        g.nz = nn_record_row_bytes(rec) / nn_dtype_size(rec->dtype);
+    } else if (!ngrams) {
         const char *in = optind < argc ? argv[optind] : "-";
         ps.r = passes ? nn_reader_open_seekable(in, &e) : nn_reader_open(in, &e);
         if (!ps.r)

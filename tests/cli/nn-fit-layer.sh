@@ -1,0 +1,141 @@
+# nn-fit-layer: known answers against NumPy (normal equations, pinv,
+# Platonic PCA, sorted PCA), sharded statistics, tries, the toy problems at
+# small sizes, and bad input.
+. "$(dirname "$0")/../lib.sh"
+cd "$T"
+export TOP
+craft() { "$PY" "$TOP/tests/nns_craft.py" "$@"; }
+
+"$PY" - <<'PY'
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/tests")
+import numpy as np
+from nns_craft import record
+r = np.random.default_rng(3)
+Z = r.standard_normal((700, 6))
+Z[:, 5] = 0                               # a dead column: singular without a ridge
+y = r.integers(0, 3, 700)
+Yf = r.standard_normal((700, 2))
+def chunks(name, a, n=4):
+    out = b""
+    for i, part in enumerate(np.array_split(a, n)):
+        out += record(name, part, flags=2 if i else 0, attrs="" if i else ("classes=3\n" if name == "y" else ""))
+    return out
+with open("ds.nns", "wb") as f:   # x and y interleaved in 4 chunks
+    for i, (zp, yp) in enumerate(zip(np.array_split(Z[:, :5].astype("<f4"), 4), np.array_split(y.astype("<i4"), 4))):
+        f.write(record("x", zp, flags=2 if i else 0) + record("y", yp, "classes=3\n" if i == 0 else "", flags=2 if i else 0))
+open("sing.nns", "wb").write(record("x", Z.astype("<f8")) + record("y", y.astype("<i4"), "classes=3\n"))
+open("reg.nns", "wb").write(record("x", Z[:, :5].astype("<f8")) + record("y", Yf))
+np.save("Z.npy", Z); np.save("y.npy", y); np.save("Yf.npy", Yf)
+PY
+
+read_w() { "$PY" - "$1" <<'PY'
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
+import numpy as np
+from nns_read import read
+np.save(sys.argv[1] + ".npy", [a for n, a, _ in read(open(sys.argv[1], "rb")) if n == "w"][0].astype(np.float64))
+PY
+}
+
+nn-fit-layer -m output -l 2.5 -t f64 ds.nns > out.nns; read_w out.nns
+nn-fit-layer -m output -s pinv -t f64 reg.nns > pinv.nns; read_w pinv.nns
+nn-fit-layer -m platonic-pca -w 4 --alpha 0.5 --beta 3 -l 1 -t f64 ds.nns > pca.nns; read_w pca.nns
+nn-fit-layer -m sorted-pca -w 9 -t f64 ds.nns > spca.nns; read_w spca.nns
+"$PY" - <<'PY' && ok "output, pinv, Platonic PCA and sorted PCA equal NumPy's answers" || not_ok "known answers" "see above"
+import numpy as np
+Z, y, Yf = np.load("Z.npy")[:, :5], np.load("y.npy"), np.load("Yf.npy")
+Z = Z.astype(np.float32).astype(np.float64)          # ds.nns holds f32
+Z1 = np.hstack([np.ones((700, 1)), Z]); Y = np.eye(3)[y]
+# output layer, ridge 2.5: the normal equations solved directly
+W = np.linalg.solve(Z1.T @ Z1 + 2.5 * np.eye(6), Z1.T @ Y)
+d = np.abs(np.load("out.nns.npy") - W).max(); assert d < 1e-10, ("ridge", d)
+# pseudoinverse, real-valued targets
+Zr = np.load("Z.npy")[:, :5]; Zr1 = np.hstack([np.ones((700, 1)), Zr])
+d = np.abs(np.load("pinv.nns.npy") - np.linalg.pinv(Zr1) @ Yf).max(); assert d < 1e-10, ("pinv", d)
+# Platonic PCA: leading eigenvectors of A^T A, A = alpha [Z1 beta Y], largest entry positive
+A = 0.5 * np.hstack([Z1, 3 * Y]); w, V = np.linalg.eigh(A.T @ A)
+Q = V[:, ::-1][:, :4]; Q *= np.sign(Q[np.abs(Q).argmax(0), range(4)])
+P = np.diag([0.5] * 6 + [1.5] * 3) @ Q
+Wp = np.linalg.solve(Z1.T @ Z1 + np.eye(6), Z1.T @ np.hstack([Z1, Y]) @ P)
+d = np.abs(np.load("pca.nns.npy") - Wp).max(); assert d < 1e-9, ("pca", d)
+# sorted PCA: rows at evenly spaced ranks along the first principal component
+C = np.cov(Z.T, bias=True); w, V = np.linalg.eigh(C); c = V[:, -1]; c *= np.sign(c[np.abs(c).argmax()])
+order = np.lexsort((np.arange(700), Z @ c))
+pick = order[[int(np.floor(k * 700 / 9 + 0.5)) for k in range(9)]]
+Ws = np.vstack([np.zeros(9), Z[pick].T])
+d = np.abs(np.load("spca.nns.npy") - Ws).max(); assert d < 1e-12, ("sorted", d)
+PY
+
+# sharded statistics add up to the single pass
+nn-split -n 4 part ds.nns
+for i in 0 1 2 3; do nn-fit-layer --gram part.00$i.nns > g$i.nns; done
+for m in output platonic-pca random; do
+    w=; [ $m = output ] || w="-w 5"
+    nn-fit-layer -m $m $w -l 0.1 -t f64 --seed 4 ds.nns > one.nns
+    nn-fit-layer -m $m $w -l 0.1 -t f64 --seed 4 -G g0.nns -G g1.nns -G g2.nns -G g3.nns > four.nns
+    read_w one.nns; read_w four.nns
+    "$PY" -c "
+import numpy as np
+a, b = np.load('one.nns.npy'), np.load('four.nns.npy')
+d = np.abs(a - b).max() / np.abs(a).max(); assert d < 1e-12, d
+print('# $m: max relative difference %.1e' % d)" >&2 && ok "$m: four shards' statistics give the single-pass layer" || not_ok "$m sharded" "differs"
+done
+
+# tries: the kept layer has the lowest LSD of the candidates, and says so
+nn-fit-layer -n 6 -w 5 -a tanh -l 0.1 --seed 2 ds.nns > t6.nns
+"$PY" - <<'PY' && ok "--tries keeps the candidate of lowest LSD (checked against nn-eval)" || not_ok "tries" "see above"
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
+from nns_read import read
+at = [a for n, _, a in read(open("t6.nns", "rb")) if n == "w"][0]
+assert at["tries"] == "6" and float(at["lsd"]) > 0, at
+open("lsd", "w").write(at["lsd"])
+PY
+got=$(nn-forward t6.nns ds.nns | nn-eval -q --lsd x --pred none 2>/dev/null || nn-forward t6.nns ds.nns | nn-eval --lsd x -j)
+"$PY" -c "
+import json, sys
+want = float(open('lsd').read())
+s = '''$got'''.strip()
+v = json.loads(s)['lsd']['x'] if s.startswith('{') else float(s.split()[-1])
+assert abs(v - want) < 1e-5 * want, (v, want)" && ok "the recorded LSD is nn-eval's LSD of the layer's output" || not_ok "recorded LSD" "$got vs $(cat lsd)"
+
+# the toy problems at small sizes
+nn-toy -n 2000 sine > sine.nns
+sh "$TOP/pipelines/fit-net.sh" -f random -r random -a celu -b 1 -s pinv -n 5 -d sine.nns 16 16 > sine.net
+mse=$(nn-forward -d sine.net sine.nns | nn-eval -q --regression)
+"$PY" -c "assert float('$mse') <= 1e-4, '$mse'" && ok "sine 1-16-16-1: MSE $mse <= 1e-4" || not_ok "sine" "MSE $mse"
+nn-toy -n 2000 --seed 1 spirals > spirals.nns
+sh "$TOP/pipelines/fit-net.sh" -f random -r random -a tanh -A 1 -b 2 -s pinv -n 10 -d spirals.nns 32 32 32 32 > spirals.net
+acc=$(nn-forward -d spirals.net spirals.nns | nn-eval -q)
+"$PY" -c "assert float('$acc') >= 99, '$acc'" && ok "two spirals 2-32-32-32-32-2 in double precision: $acc% >= 99%" || not_ok "spirals" "$acc%"
+nn-toy -n 300 --seed 2 checkerboard > cb.nns
+sh "$TOP/pipelines/fit-net.sh" -f random -r random -A 0.08 -b 200 -s pinv -d cb.nns 300 300 300 300 300 300 300 300 > cb.net
+acc=$(nn-forward -d cb.net cb.nns | nn-eval -q)
+"$PY" -c "assert float('$acc') == 100, '$acc'" && ok "checkerboard, 300 points, 8 layers of 300: $acc%" || not_ok "checkerboard" "$acc%"
+
+# bad input
+"$PY" -c "
+import sys; sys.path.insert(0, '$TOP/tests'); from nns_craft import record
+import numpy as np
+sys.stdout.buffer.write(record('x', np.ones((10, 3), '<f4')) + record('y', np.zeros(9, '<i4'), 'classes=2\n'))" > short.nns
+fails_clean "labels with fewer rows than the data" "ends after 9 rows" nn-fit-layer -m output short.nns
+"$PY" -c "
+import sys; sys.path.insert(0, '$TOP/tests'); from nns_craft import record
+import numpy as np
+x = np.ones((10, 3), '<f4'); x[4, 1] = np.nan
+sys.stdout.buffer.write(record('x', x) + record('y', np.zeros(10, '<i4'), 'classes=2\n'))" > nan.nns
+fails_clean "NaN in the input" "row 4 holds NaN" nn-fit-layer -m output nan.nns
+fails_clean "a singular system without a ridge" "singular.*-l LAMBDA.*-s pinv" nn-fit-layer -m output sing.nns
+nn-fit-layer -m output -s pinv sing.nns > /dev/null && ok "the same system with the pseudoinverse" || not_ok "pinv on a singular system" "failed"
+nn-fit-layer -m output -l 1 sing.nns > /dev/null && ok "the same system with a ridge" || not_ok "ridge on a singular system" "failed"
+fails_clean "a width Platonic PCA cannot give" "at most 1\+6\+3 = 10 components, not 11" nn-fit-layer -m platonic-pca -w 11 -l 1 sing.nns
+"$PY" -c "
+import sys; sys.path.insert(0, '$TOP/tests'); from nns_craft import record
+import numpy as np
+sys.stdout.buffer.write(record('x', np.ones((4, 2), '<f4')) + record('y', np.array([0, 1, 2, 5], '<i4')))" > nocls.nns
+fails_clean "labels without a class count" "give --classes K" nn-fit-layer -m output nocls.nns
+fails_clean "a label outside the classes" "label 5 in row 3 is not a class of 4" nn-fit-layer -m output --classes 4 nocls.nns
+craft checksum > bad.nns
+fails_clean "a corrupt stream" "checksum" nn-fit-layer -m output bad.nns
+fails_clean "statistics that are not" "no 'gram' record" nn-fit-layer -m output -G ds.nns
+fails_usage "no width" "width" nn-fit-layer -m random ds.nns
+fails_usage "tries for a deterministic method" "--tries goes with the random method" nn-fit-layer -m platonic-pca -w 2 -n 3 ds.nns
+fails_usage "sorted-pca from statistics" "needs the data" nn-fit-layer -m sorted-pca -w 2 -G g0.nns
