@@ -3,9 +3,9 @@
 # BENCH_RUNS=N sets hyperfine's minimum number of runs (default 5);
 # BENCH_Z19=0 skips the slow zstd level 19 import.
 
-.PHONY: all stream forward deps data
+.PHONY: all stream forward fit deps data
 
-all: stream forward
+all: stream forward fit
 
 deps:
 	@sh pipelines/deps.sh bench
@@ -21,3 +21,6 @@ stream: deps data
 
 forward: deps data
 	@sh bench/forward.sh
+
+fit: deps data
+	@sh bench/fit.sh

@@ -1,5 +1,5 @@
 #!/bin/sh
-# deps.sh build|test|data|bench — make sure what a make target needs is here.
+# deps.sh build|test|data|bench|pipelines — make sure what a make target needs is here.
 # Installs missing Debian packages with apt-get when run as root; otherwise
 # prints the package names and fails.
 set -u
@@ -30,6 +30,9 @@ test)
     ;;
 data)
     have_cmd npm || need="$need npm"
+    ;;
+pipelines)
+    have_cmd gnuplot || need="$need gnuplot-nox"
     ;;
 bench)
     have_cmd hyperfine || need="$need hyperfine"
