@@ -67,45 +67,34 @@ echo "sorted-pca); ridge lambda 5e4 for every fitted layer; inputs in [0,1]"
 echo "centred with the training means. In brackets: the thesis's value, and"
 echo "our difference from it. Machine: $(nproc) CPUs, $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo); $(date -u '+%Y-%m-%d')."
 echo
-echo "| method | 98 | 196 | 392 | 784 | 1568 |"
-echo "|---|---|---|---|---|---|"
-for m in elm random platonic-pca sorted-pca; do
-    printf "| %s |" $m
-    for w in 98 196 392 784 1568; do
-        set -- $(stats $m $w 5)
-        if [ $# -eq 0 ]; then printf " n/a |"; continue; fi
-        th=$(thesis $m $w)
-        if [ "$3" -gt 1 ]; then printf " %s ± %s" $1 $2; else printf " %s" $1; fi
-        awk -v a=$1 -v t=$th 'BEGIN { if (t == "n/a") printf " |"; else printf " (%s, %+.2f) |", t, a - t }'
+# table COLUMN [THESIS]: one row per method, one cell per width; with
+# THESIS, the standard deviation and the thesis's value and our difference
+table() {
+    col=$1 with=${2:-}
+    echo "| method | 98 | 196 | 392 | 784 | 1568 |"
+    echo "|---|---|---|---|---|---|"
+    for m in elm random platonic-pca sorted-pca; do
+        printf "| %s |" $m
+        for w in 98 196 392 784 1568; do
+            set -- $(stats $m $w $col) $with
+            if [ $# -lt 3 ]; then printf " n/a |"; continue; fi
+            if [ $# -eq 3 ]; then printf " %s |" $1; continue; fi
+            th=$(thesis $m $w)
+            if [ "$3" -gt 1 ]; then printf " %s ± %s" $1 $2; else printf " %s" $1; fi
+            awk -v a=$1 -v t=$th 'BEGIN { if (t == "n/a") printf " |"; else printf " (%s, %+.2f) |", t, a - t }'
+        done
+        echo
     done
-    echo
-done
+}
+table 5 thesis
 echo
 echo "Train accuracy (%):"
 echo
-echo "| method | 98 | 196 | 392 | 784 | 1568 |"
-echo "|---|---|---|---|---|---|"
-for m in elm random platonic-pca sorted-pca; do
-    printf "| %s |" $m
-    for w in 98 196 392 784 1568; do
-        set -- $(stats $m $w 4)
-        if [ $# -eq 0 ]; then printf " n/a |"; else printf " %s |" $1; fi
-    done
-    echo
-done
+table 4
 echo
 echo "Seconds per fit (hidden layer, forward pass over the training set, output layer), mean:"
 echo
-echo "| method | 98 | 196 | 392 | 784 | 1568 |"
-echo "|---|---|---|---|---|---|"
-for m in elm random platonic-pca sorted-pca; do
-    printf "| %s |" $m
-    for w in 98 196 392 784 1568; do
-        set -- $(stats $m $w 6)
-        if [ $# -eq 0 ]; then printf " n/a |"; else printf " %s |" $1; fi
-    done
-    echo
-done
+table 6
 } > $R/table72.md
 
 # the plot: test accuracy against width, ours and the thesis's
