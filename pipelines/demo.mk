@@ -22,7 +22,7 @@ all: $(OUT)/net.nns $(OUT)/digits.png
 	@printf "test accuracy  %s%%\n" "$$(nn-forward $(OUT)/net.nns $(OUT)/test.c.nns | nn-eval -q)"
 	@echo
 	@echo "The first 100 training digits:          $(OUT)/digits.png"
-	@echo "100 of the first layer's 784 units:     $(OUT)/w1.png"
+	@echo "The first layer's 784 units:             $(OUT)/w1.png"
 
 $(MNIST)/.ok:
 	@$(MAKE) --no-print-directory -f pipelines/data.mk mnist
@@ -50,7 +50,7 @@ $(OUT)/net.nns: $(OUT)/train.c.nns
 	sh pipelines/fit-net.sh -f sorted-pca -r platonic-pca -b 1e6 -l 0.03 -e 0.2 \
 	    $(OUT)/train.c.nns 784 392 > $@.tmp && mv $@.tmp $@; \
 	awk -v a=$$t0 -v b=$$(date +%s.%N) 'BEGIN { printf "%.1f\n", b - a }' > $(OUT)/fit-seconds
-	nn-export -n w --columns --skip-rows 1 --per-tile --count 100 --zoom 2 \
+	nn-export -n w --columns --skip-rows 1 --per-tile --count 784 \
 	    -o $(OUT)/w1.png $@
 
 $(OUT)/digits.png: $(OUT)/train.nns
