@@ -52,6 +52,11 @@ static long double load(const void *p, int dt, size_t i)
     }
 }
 
+double nn_elem_f64(const void *p, int dt, size_t i)
+{
+    return (double)load(p, dt, i);
+}
+
 /* Round to nearest (ties to even) and saturate into [lo, hi]; NaN -> 0. */
 static long double clampl(long double v, long double lo, long double hi)
 {
@@ -113,4 +118,15 @@ void nn_convert(void *dst, int dd, const void *src, int sd, size_t n)
     FAST(int64_t, int32_t, NN_I64, NN_I32)
     for (size_t i = 0; i < n; i++)
         store(dst, dd, i, load(src, sd, i));
+}
+
+void nn_bswap(void *p, size_t n, size_t size)
+{
+    unsigned char *b = p;
+    for (size_t i = 0; i < n; i++, b += size)
+        for (size_t j = 0; j < size / 2; j++) {
+            unsigned char t = b[j];
+            b[j] = b[size - 1 - j];
+            b[size - 1 - j] = t;
+        }
 }

@@ -1,4 +1,5 @@
-/* nn_internal.h — private to libnn: little-endian access and byte order. */
+/* nn_internal.h — private to libnn: little-endian access, output
+ * bookkeeping, shape checks of array files. */
 #ifndef NN_INTERNAL_H
 #define NN_INTERNAL_H
 
@@ -38,22 +39,18 @@ static inline void put64(unsigned char *p, uint64_t v)
         p[i] = (unsigned char)(v >> 8 * i);
 }
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define NN_HOST_LE 0
-#else
-#define NN_HOST_LE 1
-#endif
-
-/* Reverses the bytes of each of n elements of size sz in place. */
-static inline void nn_bswap(void *p, size_t n, size_t sz)
+/* Array files (nn_npy.c, nn_idx.c): -1 if the bytes of the non-zero
+ * dimensions of a shape overflow 64 bits, so no file can hold it. */
+static inline int nn_array_shape_check(int rank, const uint64_t *dims,
+                                       size_t esize)
 {
-    unsigned char *b = p;
-    for (size_t i = 0; i < n; i++, b += sz)
-        for (size_t j = 0; j < sz / 2; j++) {
-            unsigned char t = b[j];
-            b[j] = b[sz - 1 - j];
-            b[sz - 1 - j] = t;
-        }
+    uint64_t bytes = esize;
+    for (int i = 0; i < rank; i++) {
+        if (dims[i] && bytes > UINT64_MAX / dims[i])
+            return -1;
+        bytes *= dims[i] ? dims[i] : 1;
+    }
+    return 0;
 }
 
 /* Output bookkeeping (nn_output.c).  nn_exit_cleanup removes temporary

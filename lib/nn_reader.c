@@ -130,6 +130,19 @@ int nn_reader_rewind(nn_reader *r, nn_error *e)
     return 0;
 }
 
+int nn_reader_seek(nn_reader *r, uint64_t offset, uint64_t index, nn_error *e)
+{
+    if (r->start < 0)
+        return nn_fail(e, "%s: cannot seek (not a regular file)", r->name);
+    if (offset > (uint64_t)INT64_MAX - (uint64_t)r->start ||
+        fseeko(r->f, r->start + (off_t)offset, SEEK_SET) != 0)
+        return nn_fail(e, "%s: cannot seek: %s", r->name, strerror(errno));
+    r->offset = offset;
+    r->index = index;
+    r->have = r->unread = r->skipped = 0;
+    return 0;
+}
+
 nn_reader *nn_reader_open(const char *path, nn_error *e)
 {
     if (!path || strcmp(path, "-") == 0) {
@@ -193,21 +206,6 @@ static int bad(nn_reader *r, uint64_t at, nn_error *e, const char *fmt, ...)
                    (unsigned long long)r->cur, (unsigned long long)at, what);
 }
 
-static int grow(unsigned char **buf, size_t *cap, size_t need)
-{
-    if (need <= *cap)
-        return 0;
-    size_t cap2 = *cap ? *cap : 4096;
-    while (cap2 < need)
-        cap2 = cap2 > SIZE_MAX / 2 ? need : 2 * cap2;
-    unsigned char *b = realloc(*buf, cap2);
-    if (!b)
-        return -1;
-    *buf = b;
-    *cap = cap2;
-    return 0;
-}
-
 /* Reads up to n bytes; returns how many arrived (short only at EOF or error). */
 static size_t read_some(nn_reader *r, void *buf, size_t n)
 {
@@ -230,13 +228,13 @@ static int read_payload(nn_reader *r, size_t len, uint64_t want_hash,
                         uint64_t at, nn_error *e)
 {
     /* never a NULL payload, even an empty one: it is handed out to copy */
-    if (grow(&r->payload, &r->payload_cap, 1) < 0)
+    if (nn_buf_reserve(&r->payload, &r->payload_cap, 1) < 0)
         return nn_fail(e, "out of memory");
     XXH3_64bits_reset(r->xxh);
     size_t got = 0;
     while (got < len) {
         size_t step = len - got < READ_STEP ? len - got : READ_STEP;
-        if (grow(&r->payload, &r->payload_cap, got + step) < 0)
+        if (nn_buf_reserve(&r->payload, &r->payload_cap, got + step) < 0)
             return bad(r, at, e, "out of memory reading a payload of %zu "
                        "bytes", len);
         size_t n = read_some(r, r->payload + got, step);
@@ -268,7 +266,7 @@ static int skip_payload(nn_reader *r, uint64_t len, uint64_t want_hash,
         r->offset += len;
         return 0;
     }
-    if (grow(&r->payload, &r->payload_cap, READ_STEP) < 0)
+    if (nn_buf_reserve(&r->payload, &r->payload_cap, READ_STEP) < 0)
         return nn_fail(e, "out of memory");
     XXH3_64bits_reset(r->xxh);
     for (uint64_t got = 0; got < len;) {
@@ -294,7 +292,7 @@ static int read_record(nn_reader *r, int mode, nn_error *e)
     uint64_t at = r->offset;
     r->have = 0;
     r->cur = r->index;
-    if (grow(&r->hdr, &r->hdr_cap, NN_FIXED_HEADER) < 0)
+    if (nn_buf_reserve(&r->hdr, &r->hdr_cap, NN_FIXED_HEADER) < 0)
         return nn_fail(e, "out of memory");
     unsigned char *h = r->hdr;
     size_t got = read_some(r, h, NN_FIXED_HEADER);
@@ -330,7 +328,7 @@ static int read_record(nn_reader *r, int mode, nn_error *e)
         return bad(r, at, e, "invalid header length %zu", hlen);
 
     /* 2. the rest of the header, then its hash */
-    if (grow(&r->hdr, &r->hdr_cap, hlen) < 0)
+    if (nn_buf_reserve(&r->hdr, &r->hdr_cap, hlen) < 0)
         return nn_fail(e, "out of memory");
     h = r->hdr;
     got = read_some(r, h + NN_FIXED_HEADER, hlen - NN_FIXED_HEADER);
@@ -380,7 +378,8 @@ static int read_record(nn_reader *r, int mode, nn_error *e)
                               : read_payload(r, plen, le64(h + 24), at, e)) < 0)
         return -1;
 
-    if (grow((unsigned char **)&r->attrs, &r->attrs_cap, attr_len + 1) < 0)
+    if (nn_buf_reserve((unsigned char **)&r->attrs, &r->attrs_cap,
+                       attr_len + 1) < 0)
         return nn_fail(e, "out of memory");
     memcpy(r->attrs, attrs, attr_len);
     r->attrs[attr_len] = 0;
@@ -434,7 +433,7 @@ static int unzstd(nn_reader *r, nn_error *e)
             if (want > rec->nbytes)
                 want = rec->nbytes;
             /* one byte more than the shape needs detects surplus data */
-            if (grow(&r->raw, &r->raw_cap, want + 1) < 0)
+            if (nn_buf_reserve(&r->raw, &r->raw_cap, want + 1) < 0)
                 return bad(r, rec->offset, e, "out of memory decoding %zu "
                            "bytes", rec->nbytes);
             out.dst = r->raw;
@@ -466,7 +465,8 @@ static int decode(nn_reader *r, nn_error *e)
         if (unzstd(r, e) < 0)
             return -1;
     } else {
-        if (grow(&r->raw, &r->raw_cap, rec->nbytes ? rec->nbytes : 1) < 0)
+        if (nn_buf_reserve(&r->raw, &r->raw_cap,
+                           rec->nbytes ? rec->nbytes : 1) < 0)
             return bad(r, rec->offset, e, "out of memory decoding %zu bytes",
                        rec->nbytes);
         memcpy(r->raw, r->payload, rec->nbytes);

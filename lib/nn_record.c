@@ -1,7 +1,9 @@
-/* nn_record.c — record helpers: rows, attributes, shapes, copies, and the
+/* nn_record.c — record helpers: rows, attributes, names, shapes, and the
  * tracking of tensors that span several records (chunks). */
 #include "nn.h"
 
+#include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,38 +189,44 @@ const char *nn_shape_str(char *buf, size_t cap, int rank, const uint64_t *dims)
     return buf;
 }
 
-nn_record *nn_record_clone(const nn_record *r, nn_error *e)
+int nn_name_matches(const char *name, char *const *patterns, size_t n)
 {
-    nn_record *c = calloc(1, sizeof *c);
-    char *attrs = malloc(r->attrs_len + 1);
-    void *data = r->data ? nn_alloc(1, r->nbytes, "record copy", e) : NULL;
-    if (!c || !attrs || (r->data && !data)) {
-        free(c);
-        free(attrs);
-        free(data);
-        if (!e || !*e->msg)
-            nn_fail(e, "out of memory copying record '%s'", r->name);
-        return NULL;
-    }
-    *c = *r;
-    memcpy(attrs, r->attrs, r->attrs_len);
-    attrs[r->attrs_len] = 0;
-    c->attrs = attrs;
-    if (data)
-        memcpy(data, r->data, r->nbytes);
-    c->data = data;
-    c->raw_header = c->raw_payload = NULL;
-    c->raw_header_len = c->raw_payload_len = 0;
-    return c;
+    for (size_t i = 0; i < n; i++)
+        if (fnmatch(patterns[i], name, 0) == 0)
+            return 1;
+    return 0;
 }
 
-void nn_record_free(nn_record *r)
+const char *nn_dims_format(char *buf, size_t cap, int n, const uint64_t *dims)
 {
-    if (!r)
-        return;
-    free((char *)r->attrs);
-    free(r->data);
-    free(r);
+    size_t len = 0;
+    if (cap)
+        buf[0] = 0;
+    for (int i = 0; i < n && len < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%llu", i ? "x" : "",
+                                (unsigned long long)dims[i]);
+    return buf;
+}
+
+int nn_dims_parse(const char *s, int max, uint64_t limit, uint64_t *dims)
+{
+    int n = 0;
+    for (;;) {
+        if (*s < '1' || *s > '9' || n == max)
+            return 0;
+        uint64_t v = 0;
+        for (; *s >= '0' && *s <= '9'; s++) {
+            uint64_t d = (uint64_t)(*s - '0');
+            if (d > limit || v > (limit - d) / 10)
+                return 0;
+            v = 10 * v + d;
+        }
+        dims[n++] = v;
+        if (!*s)
+            return n;
+        if (*s++ != 'x')
+            return 0;
+    }
 }
 
 /* ----------------------------------------------------------- tensor tracker */

@@ -142,13 +142,8 @@ int nn_row_sink_record(nn_row_sink *s, nn_reader *rd, const nn_record *r,
         size_t rb = nn_record_row_bytes(r);
         data = (const unsigned char *)r->data + first * rb;
         if (step > 1 && count > 1) { /* gather the rows */
-            if (count * rb > s->scratch_cap) {
-                unsigned char *b = realloc(s->scratch, count * rb);
-                if (!b)
-                    return nn_fail(e, "out of memory slicing '%s'", r->name);
-                s->scratch = b;
-                s->scratch_cap = count * rb;
-            }
+            if (nn_buf_reserve(&s->scratch, &s->scratch_cap, count * rb) < 0)
+                return nn_fail(e, "out of memory slicing '%s'", r->name);
             for (uint64_t i = 0; i < count; i++)
                 memcpy(s->scratch + i * rb, data + i * step * rb, rb);
             data = s->scratch;

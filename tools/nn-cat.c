@@ -371,10 +371,8 @@ int main(int argc, char **argv)
         rc = finish(p.t[i], &e);
     plan_free(&p);
     nn_row_sink_free(&sink);
-    if (rc < 0) {
-        nn_writer_close(sink.w, 0, NULL);
+    if (rc < 0)
         nn_die("%s", e.msg);
-    }
     if (nn_writer_close(sink.w, 1, &e) < 0)
         nn_die("%s", e.msg);
     return 0;

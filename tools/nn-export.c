@@ -29,12 +29,13 @@ static const char usage[] =
     "npy, csv:\n"
     "  -t, --dtype TYPE     convert elements to TYPE (u8 ... f64)\n"
     "csv:\n"
-    "  -d, --delimiter C    value separator (default ','; 'tab' for a tab)\n"
+    "  -d, --delimiter C    value separator: a character, 'tab' or 'space'\n"
+    "                       (default ',')\n"
     "      --header         first line c0,c1,...\n"
-    "png (8-bit gray; RGB for (h,w,3)):\n"
+    "png (8-bit gray; RGB for (h,w,3) or tiles of image=HxWx3):\n"
     "      --tile HxW       cut each row into HxW tiles laid out on a grid\n"
-    "                       (default: attribute image=HxW, or the last two\n"
-    "                       dims of a rank-3 tensor; else one image);\n"
+    "                       (default: attribute image=HxW[xC], or the last\n"
+    "                       two dims of a rank-3 tensor; else one image);\n"
     "                       'none': one image whatever the attributes\n"
     "      --grid COLSxROWS the grid (default: about square)\n"
     "      --columns        tiles of the columns instead of the rows\n"
@@ -61,7 +62,7 @@ enum {
 static const char *opt_name, *opt_out = "-";
 static int opt_format, opt_dtype, opt_header, opt_columns, opt_per_tile;
 static int opt_invert, opt_progress, opt_range, opt_no_tile;
-static char opt_delim = ',';
+static int opt_delim = ',';
 static uint64_t opt_skip, opt_count = NO_LIMIT, opt_zoom = 1;
 static uint64_t opt_tile_h, opt_tile_w, opt_grid_c, opt_grid_r;
 static double opt_lo, opt_hi;
@@ -103,49 +104,16 @@ static struct {
     size_t esize;
     uint64_t rows;              /* rows read so far */
     uint64_t sel_end;           /* rows [opt_skip, sel_end) are exported */
-    uint64_t exported;
+    uint64_t exported;          /* rows passed to the format so far */
     const char *file;
 } t;
 
-/* Element i of a host-order array of dtype dt, as a double. */
-static double value_at(const void *p, int dt, size_t i)
-{
-    switch (dt) {
-    case NN_U8: return ((const uint8_t *)p)[i];
-    case NN_I8: return ((const int8_t *)p)[i];
-    case NN_U16: return ((const uint16_t *)p)[i];
-    case NN_I16: return ((const int16_t *)p)[i];
-    case NN_U32: return ((const uint32_t *)p)[i];
-    case NN_I32: return ((const int32_t *)p)[i];
-    case NN_U64: return (double)((const uint64_t *)p)[i];
-    case NN_I64: return (double)((const int64_t *)p)[i];
-    case NN_F32: return ((const float *)p)[i];
-    default: return ((const double *)p)[i];
-    }
-}
-
-static int host_is_le(void)
-{
-    const uint16_t one = 1;
-    return *(const unsigned char *)&one == 1;
-}
-
-/* Appends n bytes to a buffer that grows by doubling; -1 if out of memory. */
+/* Appends n bytes to a growing buffer; -1 if out of memory. */
 static int append(unsigned char **buf, size_t *len, size_t *cap,
                   const void *p, size_t n)
 {
-    if (n > SIZE_MAX - *len)
+    if (n > SIZE_MAX - *len || nn_buf_reserve(buf, cap, *len + n) < 0)
         return -1;
-    if (*len + n > *cap) {
-        size_t c = *cap ? *cap : 1 << 16;
-        while (c < *len + n)
-            c = c > SIZE_MAX / 2 ? *len + n : 2 * c;
-        unsigned char *b = realloc(*buf, c);
-        if (!b)
-            return -1;
-        *buf = b;
-        *cap = c;
-    }
     memcpy(*buf + *len, p, n);
     *len += n;
     return 0;
@@ -160,14 +128,8 @@ static unsigned char scratch[BLOCK * 8];
 static const void *to_le(const void *src, int dd, size_t n)
 {
     nn_convert(scratch, dd, src, t.dtype, n);
-    size_t sz = nn_dtype_size(dd);
-    if (!host_is_le())
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < sz / 2; j++) {
-                unsigned char c = scratch[i * sz + j];
-                scratch[i * sz + j] = scratch[i * sz + sz - 1 - j];
-                scratch[i * sz + sz - 1 - j] = c;
-            }
+    if (!NN_HOST_LE)
+        nn_bswap(scratch, n, nn_dtype_size(dd));
     return scratch;
 }
 
@@ -180,46 +142,35 @@ static struct {
     size_t len, cap;
 } npy;
 
-/* The .npy header (format 1.0) for `rows` rows, padded with spaces to len
- * bytes, or if len is 0 to the next multiple of 64.  Rank <= 8 keeps it
- * far below 64 KiB, so format 2.0 is never needed. */
+/* The .npy header for `rows` rows, padded to len bytes (0: to a multiple
+ * of 64).  Rank <= 8 keeps it far below 64 KiB, so format 2.0 is never
+ * needed. */
 static size_t npy_header(char *buf, uint64_t rows, size_t len)
 {
-    static const char *descr[] = {
-        [NN_U8] = "|u1", [NN_I8] = "|i1", [NN_U16] = "<u2", [NN_I16] = "<i2",
-        [NN_U32] = "<u4", [NN_I32] = "<i4", [NN_U64] = "<u8", [NN_I64] = "<i8",
-        [NN_F32] = "<f4", [NN_F64] = "<f8"};
-    char text[512];
-    int n = snprintf(text, sizeof text, "{'descr': '%s', 'fortran_order': "
-                     "False, 'shape': (", descr[npy.dtype]);
-    for (int i = 0; i < t.rank; i++)
-        n += snprintf(text + n, sizeof text - n, "%llu%s",
-                      (unsigned long long)(i ? t.dims[i] : rows),
-                      t.rank == 1 ? "," : i + 1 < t.rank ? ", " : "");
-    n += snprintf(text + n, sizeof text - n, "), }");
-    size_t total = len ? len : (10 + (size_t)n + 1 + 63) / 64 * 64;
-    memcpy(buf, "\x93NUMPY\x01\x00", 8);
-    buf[8] = (char)((total - 10) & 0xff);
-    buf[9] = (char)((total - 10) >> 8);
-    memcpy(buf + 10, text, n);
-    memset(buf + 10 + n, ' ', total - 10 - n - 1);
-    buf[total - 1] = '\n';
-    return total;
+    uint64_t dims[NN_MAX_RANK];
+    memcpy(dims, t.dims, sizeof dims);
+    dims[0] = rows;
+    size_t n = nn_npy_header_format(buf, NN_NPY_HEADER_FORMAT_MAX, npy.dtype,
+                                    t.rank, dims, len);
+    if (!n)
+        nn_die("%s: cannot make an npy header for '%s'", t.file, t.name);
+    return n;
 }
 
 static void npy_begin(void)
 {
+    output_open(1);
     npy.dtype = opt_dtype ? opt_dtype : t.dtype;
     if (out->seekable) {
-        char h[1024];
+        char h[NN_NPY_HEADER_FORMAT_MAX];
         npy.header_len = npy_header(h, NO_LIMIT, 0);
         output_write(h, npy.header_len);
     }
 }
 
-static void npy_rows(const void *data, size_t n)
+static void npy_rows(const void *data, size_t rows)
 {
-    size_t osize = nn_dtype_size(npy.dtype);
+    size_t osize = nn_dtype_size(npy.dtype), n = rows * t.row_len;
     for (size_t i = 0; i < n;) {
         size_t k = n - i < BLOCK ? n - i : BLOCK;
         const void *p = to_le((const char *)data + i * t.esize, npy.dtype, k);
@@ -236,7 +187,7 @@ static void npy_rows(const void *data, size_t n)
 
 static void npy_end(void)
 {
-    char h[1024];
+    char h[NN_NPY_HEADER_FORMAT_MAX];
     if (!out->seekable) {
         output_write(h, npy_header(h, t.exported, 0));
         output_write(npy.buf, npy.len);
@@ -298,14 +249,16 @@ static void csv_value(const void *p, size_t i)
 
 static void csv_begin(void)
 {
+    output_open(0);
     csv_dtype = opt_dtype ? opt_dtype : t.dtype;
     if (opt_header)
         for (size_t j = 0; j < t.row_len; j++)
             fprintf(out->f, "c%zu%c", j, j + 1 < t.row_len ? opt_delim : '\n');
 }
 
-static void csv_rows(const void *data, size_t n)
+static void csv_rows(const void *data, size_t rows)
 {
+    size_t n = rows * t.row_len;
     /* rows are joined across blocks: csv_col is the column of the next value */
     for (size_t i = 0; i < n;) {
         size_t k = n - i < BLOCK ? n - i : BLOCK;
@@ -326,6 +279,7 @@ static void csv_rows(const void *data, size_t n)
 /* --------------------------------------------------------------------- png
  * The values shown are kept in the tensor's dtype: whole rows (tiles of rows,
  * or one image) or the first `ncols` values of every row (tiles of columns).
+ * Tiles of an image attribute HxWx3 are RGB, channels innermost.
  * Tile i's pixel p, channel c is element i*tstride + p*pstride + c. */
 
 enum { PNG_IMAGE, PNG_ROWS, PNG_COLUMNS };
@@ -340,7 +294,6 @@ static struct {
     const char *tile_from;      /* for messages */
     unsigned char *buf;
     size_t len, cap;
-    uint64_t kept;              /* rows kept */
 } png;
 
 static void png_keep(const void *p, size_t n)
@@ -350,30 +303,12 @@ static void png_keep(const void *p, size_t n)
             png.len, t.name);
 }
 
-/* Reads "HxW", or with allow_c also "HxWx1" (attribute image=...);
- * returns 0 if s is neither. */
-static int parse_hw(const char *s, uint64_t *h, uint64_t *w, int allow_c)
-{
-    char *end;
-    errno = 0;
-    if (*s < '1' || *s > '9')
-        return 0;
-    unsigned long long a = strtoull(s, &end, 10);
-    if (*end != 'x' || end[1] < '1' || end[1] > '9')
-        return 0;
-    unsigned long long b = strtoull(end + 1, &end, 10);
-    if (allow_c && strcmp(end, "x1") == 0)
-        end += 2;
-    if (*end || errno || a > IMAGE_MAX || b > IMAGE_MAX)
-        return 0;
-    *h = a;
-    *w = b;
-    return 1;
-}
-
-static void png_begin(void)
+/* Decides what the image shows, before any output. */
+static void png_layout(void)
 {
     char attr[64];
+    uint64_t d[3];
+    int nd;
     if (t.rank < 2)
         nn_die("%s: '%s' has rank %d: a PNG needs rank 2 or more", t.file,
             t.name, t.rank);
@@ -398,7 +333,11 @@ static void png_begin(void)
     if (png.th || opt_no_tile) {
         /* as the options say */
     } else if (nn_attrs_get(t.attrs, "image", attr, sizeof attr) &&
-               parse_hw(attr, &png.th, &png.tw, 1)) {
+               ((nd = nn_dims_parse(attr, 3, IMAGE_MAX, d)) == 2 ||
+                (nd == 3 && (d[2] == 1 || d[2] == 3)))) {
+        png.th = d[0];
+        png.tw = d[1];
+        png.channels = nd == 3 ? (int)d[2] : 1;
         png.tile_from = "attribute image";
     } else if (t.rank == 3 && !one_image) {
         png.th = t.dims[1];
@@ -421,11 +360,14 @@ static void png_begin(void)
         t.sel_end = opt_count == NO_LIMIT ? NO_LIMIT : opt_skip + opt_count;
         return;
     }
-    uint64_t area = png.th * png.tw;
-    if (t.row_len == 0 || t.row_len % area)
-        nn_die("%s: tile %llux%llu (%s) does not divide the rows of '%s' "
-            "(%zu values)", t.file, (unsigned long long)png.th,
-            (unsigned long long)png.tw, png.tile_from, t.name, t.row_len);
+    uint64_t area = png.th * png.tw * png.channels;
+    if (t.row_len == 0 || t.row_len % area) {
+        char tile[64];
+        uint64_t hwc[3] = {png.th, png.tw, (uint64_t)png.channels};
+        nn_die("%s: tile %s (%s) does not divide the rows of '%s' (%zu "
+            "values)", t.file, nn_dims_format(tile, sizeof tile,
+            png.channels > 1 ? 3 : 2, hwc), png.tile_from, t.name, t.row_len);
+    }
     png.mode = PNG_ROWS;
     png.per_row = t.row_len / area;
     png.tiles = want;
@@ -433,21 +375,25 @@ static void png_begin(void)
     t.sel_end = opt_skip + rows < opt_skip ? NO_LIMIT : opt_skip + rows;
 }
 
+static void png_begin(void)
+{
+    png_layout();
+    output_open(1);
+}
+
 static void png_rows(const void *data, size_t n)
 {
     if (png.mode != PNG_COLUMNS) {
         png_keep(data, n * t.row_len * t.esize);
-        png.kept += n;
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        if (png.th && png.kept == png.th * png.tw)
+        if (png.th && t.exported + i == png.th * png.tw)
             nn_die("%s: columns of '%s' are longer than the tile %llux%llu",
                 t.file, t.name, (unsigned long long)png.th,
                 (unsigned long long)png.tw);
         png_keep((const char *)data + i * t.row_len * t.esize,
                  png.ncols * t.esize);
-        png.kept++;
     }
 }
 
@@ -511,7 +457,7 @@ static void draw_row(const layout *L, uint32_t y, unsigned char *row)
             for (int c = 0; c < L->ch; c++) {
                 size_t k = i * L->tstride + (py * L->tw + px) * L->pstride + c;
                 unsigned char v =
-                    to_pixel(value_at(png.buf, t.dtype, k), lo, scale);
+                    to_pixel(nn_elem_f64(png.buf, t.dtype, k), lo, scale);
                 for (uint64_t zz = 0; zz < L->z; zz++)
                     q[(px * L->z + zz) * L->ch + c] = v;
             }
@@ -562,31 +508,32 @@ static uint64_t exact_sqrt(uint64_t n)
 static void png_end(void)
 {
     layout L = {.z = opt_zoom, .ch = png.channels, .th = png.th, .tw = png.tw};
-    if (png.kept == 0)
+    if (t.exported == 0)
         nn_die("%s: no rows of '%s' to show (%llu rows, %llu skipped)", t.file,
             t.name, (unsigned long long)t.rows, (unsigned long long)opt_skip);
     switch (png.mode) {
     case PNG_IMAGE:
         L.n = 1;
-        L.th = png.kept;
+        L.th = t.exported;
         L.tstride = 0;
         L.pstride = png.channels;
         break;
     case PNG_ROWS:
-        L.n = png.kept * png.per_row < png.tiles ? png.kept * png.per_row
-                                                 : png.tiles;
-        L.tstride = png.th * png.tw;
-        L.pstride = 1;
+        L.n = t.exported * png.per_row < png.tiles
+                  ? t.exported * png.per_row
+                  : png.tiles;
+        L.tstride = png.th * png.tw * png.channels;
+        L.pstride = png.channels;
         break;
     default:
-        if (!png.th && !(L.th = L.tw = exact_sqrt(png.kept)))
+        if (!png.th && !(L.th = L.tw = exact_sqrt(t.exported)))
             nn_die("%s: columns of '%s' have %llu values, not a square number: "
                 "give --tile HxW", t.file, t.name,
-                (unsigned long long)png.kept);
-        if (L.th * L.tw != png.kept)
+                (unsigned long long)t.exported);
+        if (L.th * L.tw != t.exported)
             nn_die("%s: columns of '%s' have %llu values (after --skip-rows), "
                 "the tile %llux%llu needs %llu", t.file, t.name,
-                (unsigned long long)png.kept, (unsigned long long)L.th,
+                (unsigned long long)t.exported, (unsigned long long)L.th,
                 (unsigned long long)L.tw, (unsigned long long)(L.th * L.tw));
         L.n = png.ncols;
         L.tstride = 1;
@@ -629,8 +576,8 @@ static void png_end(void)
         size_t r = opt_per_tile ? i : 0;
         for (size_t p = 0; p < area; p++)
             for (int c = 0; c < L.ch; c++) {
-                double v = value_at(png.buf, t.dtype,
-                                    i * L.tstride + p * L.pstride + c);
+                double v = nn_elem_f64(png.buf, t.dtype,
+                                       i * L.tstride + p * L.pstride + c);
                 if (isfinite(v)) {
                     L.lo[r] = v < L.lo[r] ? v : L.lo[r];
                     L.scale[r] = v > L.scale[r] ? v : L.scale[r];
@@ -660,6 +607,20 @@ static void png_end(void)
 
 /* -------------------------------------------------------------------- main */
 
+/* What each format does: begin checks the tensor, opens the output and
+ * writes a header; rows takes the selected rows of each record; end
+ * completes the output. */
+static const struct format {
+    const char *name;
+    void (*begin)(void);
+    void (*rows)(const void *data, size_t rows);
+    void (*end)(void);
+} formats[] = {
+    [FMT_NPY] = {"npy", npy_begin, npy_rows, npy_end},
+    [FMT_CSV] = {"csv", csv_begin, csv_rows, NULL},
+    [FMT_PNG] = {"png", png_begin, png_rows, png_end},
+};
+
 /* Starts exporting the tensor whose first record is r. */
 static void begin(const nn_record *r)
 {
@@ -677,13 +638,7 @@ static void begin(const nn_record *r)
     if (t.rank == 0 && opt_skip)
         nn_die("%s: '%s' is a scalar (rank 0): it has no rows to select",
             t.file, t.name);
-    if (opt_format == FMT_PNG)
-        png_begin();
-    output_open(opt_format != FMT_CSV);
-    if (opt_format == FMT_NPY)
-        npy_begin();
-    else if (opt_format == FMT_CSV)
-        csv_begin();
+    formats[opt_format].begin();
 }
 
 /* The rows of one record of the tensor: passes on those selected. */
@@ -697,13 +652,8 @@ static void feed(const nn_record *r)
         return;
     const char *p = (const char *)r->data + (lo - r0) * t.row_len * t.esize;
     size_t count = (size_t)(hi - lo);
+    formats[opt_format].rows(p, count);
     t.exported += count;
-    if (opt_format == FMT_NPY)
-        npy_rows(p, count * t.row_len);
-    else if (opt_format == FMT_CSV)
-        csv_rows(p, count * t.row_len);
-    else
-        png_rows(p, count);
 }
 
 static void export(const char *path)
@@ -723,7 +673,7 @@ static void export(const char *path)
     int rc;
     uint64_t records = 0;
     /* Records are read raw (hash checked, not decoded); those of the
-     * tensor are read again, decoded. */
+     * tensor are then decoded. */
     while ((rc = nn_reader_next_raw(in, &r, &e)) == 1) {
         records++;
         int mine = 0;
@@ -741,8 +691,7 @@ static void export(const char *path)
                 mine = 1;
         }
         if (mine) {
-            nn_reader_unread(in);
-            if (nn_reader_next(in, &r, &e) != 1)
+            if (nn_reader_decode(in, r, &e) < 0)
                 nn_die("%s", e.msg);
             if (pos.first)
                 begin(r);
@@ -758,10 +707,8 @@ static void export(const char *path)
             nn_die("%s: empty stream, no tensor to export", t.file);
         nn_die("%s: no tensor named '%s'", t.file, opt_name);
     }
-    if (opt_format == FMT_NPY)
-        npy_end();
-    else if (opt_format == FMT_PNG)
-        png_end();
+    if (formats[opt_format].end)
+        formats[opt_format].end();
     nn_tensor_tracker_free(trk);
     nn_reader_close(in);
     free(t.attrs);
@@ -770,16 +717,19 @@ static void export(const char *path)
 static void parse_pair(const char *opt, const char *s, uint64_t *a,
                        uint64_t *b)
 {
-    if (!parse_hw(s, a, b, 0))
+    uint64_t d[2];
+    if (nn_dims_parse(s, 2, IMAGE_MAX, d) != 2)
         nn_usage_error("invalid %s '%s' (want AxB, positive)", opt, s);
+    *a = d[0];
+    *b = d[1];
 }
 
 static int format_of(const char *s)
 {
-    return strcasecmp(s, "npy") == 0   ? FMT_NPY
-           : strcasecmp(s, "csv") == 0 ? FMT_CSV
-           : strcasecmp(s, "png") == 0 ? FMT_PNG
-                                       : FMT_NONE;
+    for (int f = FMT_NPY; f <= FMT_PNG; f++)
+        if (strcasecmp(s, formats[f].name) == 0)
+            return f;
+    return FMT_NONE;
 }
 
 static void check_options(int csv_opts, int png_opts)
@@ -833,6 +783,7 @@ int main(int argc, char **argv)
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, OPT_VERSION},
         {0, 0, 0, 0}};
+    nn_error e;
     int c, csv_opts = 0, png_opts = 0;
     while ((c = getopt_long(argc, argv, "n:f:o:c:t:d:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -858,16 +809,8 @@ int main(int argc, char **argv)
             break;
         case 'd':
             csv_opts = 1;
-            if (strcmp(optarg, "tab") == 0 || strcmp(optarg, "\\t") == 0)
-                opt_delim = '\t';
-            else if (strlen(optarg) == 1 &&
-                     !strchr("0123456789.+-\"\n\r", *optarg) &&
-                     !(*optarg >= 'a' && *optarg <= 'z') &&
-                     !(*optarg >= 'A' && *optarg <= 'Z'))
-                opt_delim = *optarg;
-            else
-                nn_usage_error("invalid delimiter '%s' (one character that "
-                               "cannot be part of a number, or 'tab')", optarg);
+            if (nn_delim_parse(optarg, &opt_delim, &e) < 0)
+                nn_usage_error("%s", e.msg);
             break;
         case OPT_HEADER: opt_header = csv_opts = 1; break;
         case OPT_TILE:

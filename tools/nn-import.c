@@ -1,20 +1,15 @@
 /* nn-import — IDX (MNIST), NumPy .npy and CSV files to an NNS stream.  Each
  * file becomes a tensor; all are read and written a block of rows at a time,
  * the blocks of the tensors interleaved, so memory stays bounded whatever the
- * size of the inputs.  gzip input is decompressed on the fly by zlib. */
+ * size of the inputs.  The formats themselves (and gzip) are read by the
+ * library; this file decides names, types, labels and attributes. */
 #include "nn.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <zlib.h>
 
 static const char usage[] =
     "Usage: nn-import [OPTION]... [NAME=]FILE...\n"
@@ -32,6 +27,9 @@ static const char usage[] =
     "      --label-column N   split CSV column N (0-based) into the labels y\n"
     "  -d, --delimiter C      CSV separator: a character, 'tab' or 'space'\n"
     "                         (default: guessed from the first line)\n"
+    "      --header           the first line of a CSV file is a header\n"
+    "      --no-header        the first line of a CSV file is data (default:\n"
+    "                         a header if none of its fields is a number)\n"
     "      --no-flatten       keep IDX images (n,H,W) instead of (n,H*W)\n"
     "  -o, --output FILE      write to FILE instead of standard output\n"
     "  -z, --zstd[=LEVEL]     compress records with zstd (level 1-22, default 3)\n"
@@ -42,30 +40,22 @@ static const char usage[] =
     "Exit status: 0 success, 1 unreadable or malformed input, 2 usage error.\n"
     "See nn-import(1) and nns(5).\n";
 
-enum { OPT_SCALE = 256, OPT_ONEHOT, OPT_LABEL_COLUMN, OPT_NO_FLATTEN,
-       OPT_PROGRESS, OPT_VERSION };
+enum { OPT_SCALE = 256, OPT_ONEHOT, OPT_LABEL_COLUMN, OPT_HEADER,
+       OPT_NO_HEADER, OPT_NO_FLATTEN, OPT_PROGRESS, OPT_VERSION };
 enum { FMT_AUTO, FMT_IDX, FMT_NPY, FMT_CSV };
 static const char *const fmt_names[] = {"?", "IDX", "npy", "CSV"};
 
 #define ROW_MAX ((size_t)256 << 20)     /* largest row of any tensor, bytes */
 #define LOAD_MAX ((uint64_t)64 << 20)   /* label inputs read whole up to this */
-#define LINE_MAX_BYTES ((size_t)64 << 20)
 #define CLASSES_MAX ((uint64_t)1 << 20)
 #define COLUMNS_MAX 4096                /* longest `columns` attribute */
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define HOST_LE 0
-#else
-#define HOST_LE 1
-#endif
-
 static int opt_format = FMT_AUTO, opt_dtype, opt_onehot, opt_flatten = 1;
-static int opt_progress, opt_level, opt_delim;
+static int opt_progress, opt_level, opt_delim, opt_header = NN_CSV_HEADER_AUTO;
 static long opt_label_col = -1;
 static uint64_t opt_classes;
 static double opt_scale = 1;
 static int opt_scaled;
-
 
 static void *xalloc(size_t n, size_t size, const char *what)
 {
@@ -76,230 +66,41 @@ static void *xalloc(size_t n, size_t size, const char *what)
     return p;
 }
 
-/* ------------------------------------------------------------ byte source */
-
-/* A file read through zlib (which passes plain files through), with a
- * buffer for peeking at headers and reading lines. */
-typedef struct src {
-    gzFile gz;
-    const char *name;
-    unsigned char *buf;
-    size_t pos, len, cap;
-    uint64_t base;     /* offset in the (decompressed) file of buf[0] */
-    int eof;
-    int64_t size;      /* bytes left in an uncompressed regular file, or -1 */
-    int regular;
-} src;
-
-static void gz_check(src *s, int n)
-{
-    int err;
-    const char *m = gzerror(s->gz, &err);
-    if (n < 0 && err == Z_ERRNO)
-        nn_die("%s: %s", s->name, strerror(errno));
-    if (n < 0)
-        nn_die("%s: gzip: %s", s->name, m);
-    if (err == Z_BUF_ERROR) /* the end of a gzip member is missing */
-        nn_die("%s: truncated gzip data", s->name);
-}
-
-/* Makes at least `want` bytes available at buf+pos, unless the file ends. */
-static void src_fill(src *s, size_t want)
-{
-    if (s->len - s->pos >= want || s->eof)
-        return;
-    if (s->pos) {
-        memmove(s->buf, s->buf + s->pos, s->len - s->pos);
-        s->base += s->pos;
-        s->len -= s->pos;
-        s->pos = 0;
-    }
-    if (want + 1 > s->cap) { /* one spare byte for a line's NUL */
-        size_t c = 2 * s->cap > want + 1 ? 2 * s->cap : want + 1;
-        unsigned char *b = realloc(s->buf, c);
-        if (!b)
-            nn_die("%s: out of memory", s->name);
-        s->buf = b;
-        s->cap = c;
-    }
-    while (s->len < want && !s->eof) {
-        size_t room = s->cap - 1 - s->len;
-        int n = gzread(s->gz, s->buf + s->len,
-                       (unsigned)(room > INT_MAX / 2 ? INT_MAX / 2 : room));
-        if (n <= 0) {
-            gz_check(s, n);
-            s->eof = 1;
-        }
-        s->len += n > 0 ? (size_t)n : 0;
-    }
-}
-
-static size_t src_avail(const src *s) { return s->len - s->pos; }
-
-/* Reads n bytes into dst; returns how many there were. */
-static size_t src_read(src *s, void *dst, size_t n)
-{
-    size_t got = src_avail(s) < n ? src_avail(s) : n;
-    memcpy(dst, s->buf + s->pos, got);
-    s->pos += got;
-    if (got < n) { /* the buffer is empty: read straight into dst */
-        s->base += s->len;
-        s->pos = s->len = 0;
-    }
-    while (got < n && !s->eof) {
-        size_t want = n - got > (1u << 30) ? 1u << 30 : n - got;
-        int r = gzread(s->gz, (char *)dst + got, (unsigned)want);
-        if (r <= 0) {
-            gz_check(s, r);
-            s->eof = 1;
-        }
-        got += r > 0 ? (size_t)r : 0;
-        s->base += r > 0 ? (size_t)r : 0;
-    }
-    return got;
-}
-
-/* The next line, without "\n" or "\r\n", NUL-terminated in the buffer
- * (valid until the next read).  Returns 0 at the end of the file. */
-static int src_line(src *s, char **line, uint64_t lineno)
-{
-    size_t scanned = 0, n;
-    for (;;) {
-        unsigned char *p = s->buf + s->pos;
-        unsigned char *nl = memchr(p + scanned, '\n', src_avail(s) - scanned);
-        if (nl) {
-            n = nl - p;
-            s->pos += n + 1;
-            break;
-        }
-        if (s->eof) {
-            if (!src_avail(s))
-                return 0;
-            n = src_avail(s);
-            s->pos = s->len;
-            break;
-        }
-        scanned = src_avail(s);
-        if (scanned > LINE_MAX_BYTES)
-            nn_die("%s: line %llu is longer than %zu MiB", s->name,
-                (unsigned long long)lineno, LINE_MAX_BYTES >> 20);
-        src_fill(s, scanned + 1);
-    }
-    char *l = (char *)s->buf + s->pos - n - (s->buf[s->pos - 1] == '\n');
-    l[n] = 0;
-    if (memchr(l, 0, n))
-        nn_die("%s: line %llu contains a NUL byte (not a text file?)", s->name,
-            (unsigned long long)lineno);
-    if (n && l[n - 1] == '\r')
-        l[n - 1] = 0;
-    *line = l;
-    return 1;
-}
-
-static void src_open(src *s, const char *path, const char *name)
-{
-    memset(s, 0, sizeof *s);
-    s->name = name;
-    s->size = -1;
-    int fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY);
-    if (fd < 0)
-        nn_die("%s: %s", name, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) {
-            close(fd);
-            nn_die("%s: is a directory", name);
-        }
-        off_t at = lseek(fd, 0, SEEK_CUR);
-        if (S_ISREG(st.st_mode) && at >= 0 && at <= st.st_size) {
-            s->size = st.st_size - at;
-            s->regular = strcmp(path, "-") != 0;
-        }
-    }
-    if (!(s->gz = gzdopen(fd, "rb"))) {
-        close(fd);
-        nn_die("%s: out of memory", name);
-    }
-    gzbuffer(s->gz, 1 << 17);
-    if (!(s->buf = malloc(s->cap = 1 << 16)))
-        nn_die("%s: out of memory", name);
-    src_fill(s, 1);
-    if (!gzdirect(s->gz))
-        s->size = -1; /* compressed: the size says nothing */
-}
-
-static void src_close(src *s)
-{
-    if (s->gz)
-        gzclose(s->gz);
-    free(s->buf);
-    memset(s, 0, sizeof *s);
-}
-
 /* ------------------------------------------------------------------ inputs */
 
 typedef struct input {
     const char *path;           /* as given; "-" is stdin */
     const char *name;           /* for messages */
-    src s;
+    nn_source *s;
+    nn_csv *csv;
     int fmt;
-    int dtype, swap, fortran;   /* IDX and npy elements */
-    int rank;
-    uint64_t dims[NN_MAX_RANK]; /* dims[0] = rows when known */
+    nn_array_header h;          /* elements and shape; dims[0] = rows when
+                                 * known */
+    int fortran;                /* column-major, read whole */
     size_t row_elems, row_bytes;
     int rows_known;
     uint64_t rows, done;
     unsigned char *whole;       /* all the data, when read whole */
     unsigned char *block;       /* one block of rows */
     const void *cur[2];         /* the last block: data, CSV labels */
-    /* CSV */
-    int delim;                  /* ',', '\t', ';', ... or ' ' for blank runs */
-    size_t ncols;
-    char **fields;
-    char *columns;              /* header names joined with ',', or NULL */
-    uint64_t line;              /* lines read */
-    double *first;              /* the first data row, read by csv_open */
-    int32_t first_label;
-    int have_first;
-    double *feat;               /* a block of (rows, ncols - has label) */
+    char *columns;              /* CSV header names joined with ',', or NULL */
+    double *feat;               /* a CSV block of (rows, columns but label) */
     int32_t *labels;
 } input;
 
-static uint64_t be32(const unsigned char *p)
-{
-    return (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 |
-           p[3];
-}
-
-static void swap_bytes(void *p, size_t n, size_t size)
-{
-    if (size == 2) {
-        uint16_t *q = p;
-        for (size_t i = 0; i < n; i++)
-            q[i] = __builtin_bswap16(q[i]);
-    } else if (size == 4) {
-        uint32_t *q = p;
-        for (size_t i = 0; i < n; i++)
-            q[i] = __builtin_bswap32(q[i]);
-    } else if (size == 8) {
-        uint64_t *q = p;
-        for (size_t i = 0; i < n; i++)
-            q[i] = __builtin_bswap64(q[i]);
-    }
-}
-
-/* Checks the shape in in->dims before anything is allocated for it, and
- * that an uncompressed file holds exactly the data it announces. */
+/* Checks the shape in in->h before anything is allocated for it, and that
+ * an uncompressed file holds exactly the data it announces. */
 static void check_shape(input *in)
 {
     char shape[200];
-    nn_shape_str(shape, sizeof shape, in->rank, in->dims);
-    size_t esize = nn_dtype_size(in->dtype);
+    const nn_array_header *h = &in->h;
+    nn_shape_str(shape, sizeof shape, h->rank, h->dims);
+    size_t esize = nn_dtype_size(h->dtype);
     uint64_t elems = 1;
-    for (int i = 1; i < in->rank; i++) {
-        if (in->dims[i] && elems > UINT64_MAX / in->dims[i])
+    for (int i = 1; i < h->rank; i++) {
+        if (h->dims[i] && elems > UINT64_MAX / h->dims[i])
             nn_die("%s: shape %s is too large", in->name, shape);
-        elems *= in->dims[i];
+        elems *= h->dims[i];
     }
     if (elems > ROW_MAX / esize)
         nn_die("%s: shape %s: rows of %llu elements are too large (limit %zu "
@@ -307,438 +108,129 @@ static void check_shape(input *in)
             ROW_MAX >> 20);
     in->row_elems = elems;
     in->row_bytes = elems * esize;
-    if (in->row_bytes && in->dims[0] > UINT64_MAX / in->row_bytes)
+    if (in->row_bytes && h->dims[0] > UINT64_MAX / in->row_bytes)
         nn_die("%s: shape %s is too large", in->name, shape);
-    uint64_t bytes = in->dims[0] * in->row_bytes;
-    in->rows = in->dims[0];
+    uint64_t bytes = h->dims[0] * in->row_bytes;
+    in->rows = h->dims[0];
     in->rows_known = 1;
-    if (in->s.size < 0)
+    int64_t left = nn_source_left(in->s); /* after the header */
+    if (left < 0)
         return;
-    uint64_t left = in->s.size - (in->s.base + in->s.pos); /* after the header */
-    if (left < bytes)
+    if ((uint64_t)left < bytes)
         nn_die("%s: truncated: the %s header announces %s %s, %llu bytes of data, "
             "but only %llu follow", in->name, fmt_names[in->fmt],
-            nn_dtype_name(in->dtype), shape, (unsigned long long)bytes,
+            nn_dtype_name(h->dtype), shape, (unsigned long long)bytes,
             (unsigned long long)left);
-    if (left > bytes)
+    if ((uint64_t)left > bytes)
         nn_die("%s: %llu bytes after the %s data (the header announces %s %s)",
             in->name, (unsigned long long)(left - bytes), fmt_names[in->fmt],
-            nn_dtype_name(in->dtype), shape);
+            nn_dtype_name(h->dtype), shape);
 }
 
-static void idx_open(input *in)
+/* Reads the header of an IDX or npy file. */
+static void array_open(input *in)
 {
-    src *s = &in->s;
-    src_fill(s, 4);
-    const unsigned char *p = s->buf + s->pos;
-    if (src_avail(s) < 4)
-        nn_die("%s: truncated IDX header", in->name);
-    if (p[0] || p[1])
-        nn_die("%s: not an IDX file (bad magic %02x %02x)", in->name, p[0], p[1]);
-    switch (p[2]) {
-    case 0x08: in->dtype = NN_U8; break;
-    case 0x09: in->dtype = NN_I8; break;
-    case 0x0B: in->dtype = NN_I16; break;
-    case 0x0C: in->dtype = NN_I32; break;
-    case 0x0D: in->dtype = NN_F32; break;
-    case 0x0E: in->dtype = NN_F64; break;
-    default: nn_die("%s: unknown IDX type byte 0x%02x", in->name, p[2]);
+    nn_error e;
+    size_t n, len = NN_IDX_HEADER_MAX;
+    const unsigned char *p;
+    if (in->fmt == FMT_NPY) {
+        if (!(p = nn_source_peek(in->s, NN_NPY_PRELUDE, &n, &e)))
+            nn_die("%s", e.msg);
+        if (nn_npy_header_size(p, n, &len, &e) < 0)
+            nn_die("%s: %s", in->name, e.msg);
     }
-    in->rank = p[3];
-    if (in->rank < 1 || in->rank > NN_MAX_RANK)
-        nn_die("%s: IDX rank %d is not supported (1 to %d)", in->name, in->rank,
-            NN_MAX_RANK);
-    size_t hlen = 4 + 4 * (size_t)in->rank;
-    src_fill(s, hlen);
-    p = s->buf + s->pos;
-    if (src_avail(s) < hlen)
-        nn_die("%s: truncated IDX header", in->name);
-    for (int i = 0; i < in->rank; i++)
-        in->dims[i] = be32(p + 4 + 4 * i);
-    s->pos += hlen;
-    in->swap = HOST_LE && nn_dtype_size(in->dtype) > 1;
-    check_shape(in);
-}
-
-/* The little Python literal parser an npy header needs. */
-static const char *py_space(const char *p)
-{
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-        p++;
-    return p;
-}
-
-static const char *py_string(const char *p, char *out, size_t cap)
-{
-    char q = *p;
-    if (q != '\'' && q != '"')
-        return NULL;
-    size_t n = 0;
-    for (p++; *p && *p != q; p++)
-        if (n + 1 < cap)
-            out[n++] = *p;
-    out[n] = 0;
-    return *p == q ? p + 1 : NULL;
-}
-
-static int npy_descr(const char *d, int *dtype, int *swap)
-{
-    static const struct {
-        const char *code;
-        int dtype;
-    } codes[] = {{"u1", NN_U8},  {"i1", NN_I8},  {"u2", NN_U16},
-                 {"i2", NN_I16}, {"u4", NN_U32}, {"i4", NN_I32},
-                 {"u8", NN_U64}, {"i8", NN_I64}, {"f4", NN_F32},
-                 {"f8", NN_F64}};
-    char order = d[0];
-    if (order != '<' && order != '>' && order != '|' && order != '=')
-        return -1;
-    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
-        if (strcmp(d + 1, codes[i].code))
-            continue;
-        size_t size = nn_dtype_size(codes[i].dtype);
-        if (order == '|' && size > 1)
-            return -1;
-        *dtype = codes[i].dtype;
-        *swap = size > 1 && ((order == '<' && !HOST_LE) ||
-                             (order == '>' && HOST_LE));
-        return 0;
-    }
-    return -1;
-}
-
-static void npy_open(input *in)
-{
-    src *s = &in->s;
-    src_fill(s, 12);
-    const unsigned char *p = s->buf + s->pos;
-    if (src_avail(s) < 10)
-        nn_die("%s: truncated npy header", in->name);
-    if (memcmp(p, "\x93NUMPY", 6))
-        nn_die("%s: not an npy file (bad magic)", in->name);
-    size_t pre, hlen;
-    if (p[6] == 1) {
-        pre = 10;
-        hlen = p[8] | (size_t)p[9] << 8;
-    } else if ((p[6] == 2 || p[6] == 3) && src_avail(s) >= 12) {
-        pre = 12;
-        hlen = p[8] | (size_t)p[9] << 8 | (size_t)p[10] << 16 |
-               (size_t)p[11] << 24;
-    } else if (p[6] == 2 || p[6] == 3) {
-        nn_die("%s: truncated npy header", in->name);
-    } else {
-        nn_die("%s: npy format version %d.%d is not supported (1.0 to 3.0)",
-            in->name, p[6], p[7]);
-    }
-    if (hlen > (1u << 20))
-        nn_die("%s: npy header of %zu bytes is too long", in->name, hlen);
-    src_fill(s, pre + hlen);
-    if (src_avail(s) < pre + hlen)
-        nn_die("%s: truncated npy header", in->name);
-    char *h = xalloc(hlen + 1, 1, "npy header");
-    memcpy(h, s->buf + s->pos + pre, hlen);
-    h[hlen] = 0;
-    s->pos += pre + hlen;
-
-    char key[64], descr[64] = "";
-    int fortran = -1, have_shape = 0;
-    const char *q = py_space(h);
-    if (*q++ != '{')
-        nn_die("%s: malformed npy header: no '{'", in->name);
-    for (;;) {
-        q = py_space(q);
-        if (*q == '}')
-            break;
-        if (!(q = py_string(q, key, sizeof key)) || *(q = py_space(q)) != ':')
-            nn_die("%s: malformed npy header", in->name);
-        q = py_space(q + 1);
-        if (strcmp(key, "descr") == 0) {
-            if (*q == '[')
-                nn_die("%s: npy structured arrays are not supported", in->name);
-            if (!(q = py_string(q, descr, sizeof descr)))
-                nn_die("%s: malformed npy header (descr)", in->name);
-        } else if (strcmp(key, "fortran_order") == 0) {
-            if (strncmp(q, "True", 4) == 0)
-                fortran = 1, q += 4;
-            else if (strncmp(q, "False", 5) == 0)
-                fortran = 0, q += 5;
-            else
-                nn_die("%s: malformed npy header (fortran_order)", in->name);
-        } else if (strcmp(key, "shape") == 0) {
-            if (*q++ != '(')
-                nn_die("%s: malformed npy header (shape)", in->name);
-            in->rank = 0;
-            for (;;) {
-                q = py_space(q);
-                if (*q == ')')
-                    break;
-                if (*q < '0' || *q > '9')
-                    nn_die("%s: malformed npy header (shape)", in->name);
-                errno = 0;
-                char *end;
-                unsigned long long v = strtoull(q, &end, 10);
-                if (errno == ERANGE)
-                    nn_die("%s: npy shape is too large", in->name);
-                if (in->rank == NN_MAX_RANK)
-                    nn_die("%s: npy arrays of rank over %d are not supported",
-                        in->name, NN_MAX_RANK);
-                in->dims[in->rank++] = v;
-                q = py_space(*end == 'L' ? end + 1 : end); /* Python 2 */
-                if (*q == ',')
-                    q++;
-                else if (*q != ')')
-                    nn_die("%s: malformed npy header (shape)", in->name);
-            }
-            q++;
-            have_shape = 1;
-        } else {
-            nn_die("%s: unknown key '%s' in the npy header", in->name, key);
-        }
-        q = py_space(q);
-        if (*q == ',')
-            q++;
-        else if (*q != '}')
-            nn_die("%s: malformed npy header", in->name);
-    }
-    free(h);
-    if (!*descr || fortran < 0 || !have_shape)
-        nn_die("%s: npy header lacks descr, fortran_order or shape", in->name);
-    if (npy_descr(descr, &in->dtype, &in->swap) < 0)
-        nn_die("%s: npy element type '%s' is not supported (integers of 1 to 8 "
-            "bytes, f4, f8)", in->name, descr);
-    if (in->rank == 0)
+    if (!(p = nn_source_peek(in->s, len, &n, &e)))
+        nn_die("%s", e.msg);
+    if ((in->fmt == FMT_NPY ? nn_npy_header_parse(p, n, &in->h, &e)
+                            : nn_idx_header_parse(p, n, &in->h, &e)) < 0)
+        nn_die("%s: %s", in->name, e.msg);
+    nn_source_skip(in->s, in->h.header_len);
+    if (in->h.rank == 0)
         nn_die("%s: a 0-d npy array has no rows", in->name);
-    if (fortran && in->rank > 2)
+    if (in->h.fortran && in->h.rank > 2)
         nn_die("%s: Fortran-order npy arrays of rank %d are not supported "
-            "(save with numpy.ascontiguousarray)", in->name, in->rank);
-    in->fortran = fortran && in->rank == 2;
+            "(save with numpy.ascontiguousarray)", in->name, in->h.rank);
+    in->fortran = in->h.fortran && in->h.rank == 2;
     check_shape(in);
-}
-
-/* Splits a CSV line in place into NUL-terminated fields, trimmed of blanks
- * and unquoted.  Stores at most cap field pointers; returns the count. */
-static size_t csv_split(char *p, int delim, char **f, size_t cap)
-{
-    int ws = delim == ' ';
-    size_t n = 0;
-    for (;;) {
-        while (*p == ' ' || (*p == '\t' && delim != '\t'))
-            p++;
-        if (ws && !*p)
-            break;
-        char *start = p, *q = p;
-        if (*p == '"') {
-            for (p++; *p; p++) {
-                if (*p == '"' && p[1] != '"') {
-                    p++;
-                    break;
-                }
-                if (*p == '"')
-                    p++;
-                *q++ = *p;
-            }
-        }
-        while (*p && !(ws ? *p == ' ' || *p == '\t' : *p == delim))
-            *q++ = *p++;
-        while (q > start && (q[-1] == ' ' || (q[-1] == '\t' && delim != '\t')))
-            q--;
-        int more = *p != 0;
-        *q = 0;
-        if (n < cap)
-            f[n] = start;
-        n++;
-        if (!more)
-            break;
-        p++;
-    }
-    return n;
-}
-
-static int parse_number(const char *s, double *v)
-{
-    char *end;
-    if (!*s)
-        return -1;
-    *v = strtod(s, &end);
-    return *end ? -1 : 0;
-}
-
-/* The separator occurring most often outside quotes; ' ' if none does. */
-static int csv_guess_delim(const char *l)
-{
-    static const char cand[] = ",\t;";
-    size_t count[3] = {0, 0, 0};
-    int quoted = 0;
-    for (; *l; l++) {
-        if (*l == '"')
-            quoted = !quoted;
-        else if (!quoted)
-            for (int i = 0; i < 3; i++)
-                count[i] += *l == cand[i];
-    }
-    int best = -1;
-    for (int i = 0; i < 3; i++)
-        if (count[i] && (best < 0 || count[i] > count[best]))
-            best = i;
-    return best < 0 ? ' ' : cand[best];
-}
-
-/* Next line that is not blank or a comment, or NULL at the end. */
-static char *csv_next_line(input *in)
-{
-    char *l;
-    while (src_line(&in->s, &l, in->line + 1)) {
-        in->line++;
-        const char *p = l;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (*p && *p != '#')
-            return l;
-    }
-    return NULL;
-}
-
-/* Converts the n split fields of a data line into feat (the columns but
- * the label) and *label. */
-static void csv_values(input *in, size_t n, double *feat, int32_t *label)
-{
-    if (n != in->ncols)
-        nn_die("%s: line %llu has %zu field%s, expected %zu", in->name,
-            (unsigned long long)in->line, n, n == 1 ? "" : "s", in->ncols);
-    for (size_t j = 0; j < n; j++) {
-        double v;
-        if (parse_number(in->fields[j], &v) < 0)
-            nn_die("%s: line %llu, field %zu: %s%.40s%s is not a number",
-                in->name, (unsigned long long)in->line, j + 1,
-                *in->fields[j] ? "'" : "", *in->fields[j] ? in->fields[j]
-                                                            : "empty field",
-                *in->fields[j] ? "'" : "");
-        if ((long)j != opt_label_col) {
-            *feat++ = v;
-            continue;
-        }
-        if (!(v >= INT32_MIN && v <= INT32_MAX) || v != floor(v))
-            nn_die("%s: line %llu: label '%.40s' is not an integer", in->name,
-                (unsigned long long)in->line, in->fields[j]);
-        *label = (int32_t)v;
-    }
-}
-
-static void csv_parse(input *in, char *l, double *feat, int32_t *label)
-{
-    csv_values(in, csv_split(l, in->delim, in->fields, in->ncols + 1), feat,
-               label);
 }
 
 static void csv_open(input *in)
 {
-    src *s = &in->s;
-    src_fill(s, 3);
-    if (src_avail(s) >= 3 && memcmp(s->buf + s->pos, "\xEF\xBB\xBF", 3) == 0)
-        s->pos += 3; /* a UTF-8 byte order mark */
-    char *l = csv_next_line(in);
-    if (!l)
-        nn_die("%s: no data (empty CSV file)", in->name);
-    in->delim = opt_delim ? opt_delim : csv_guess_delim(l);
-    size_t cap = strlen(l) + 2, n;
-    in->fields = xalloc(cap, sizeof *in->fields, "CSV fields");
-    n = csv_split(l, in->delim, in->fields, cap);
-    int header = 0;
-    for (size_t j = 0; j < n && !header; j++) {
-        double v;
-        header = parse_number(in->fields[j], &v) < 0;
-    }
-    uint64_t header_line = 0;
-    size_t header_n = 0;
-    if (header) {
-        header_line = in->line;
-        header_n = n;
-        /* keep the names, joined, if they make a clean attribute */
-        size_t len = 0;
-        int clean = 1;
-        for (size_t j = 0; j < n; j++) {
-            len += strlen(in->fields[j]) + 1;
-            clean = clean && *in->fields[j] && !strchr(in->fields[j], ',');
-        }
-        if (clean && len <= COLUMNS_MAX) {
-            in->columns = xalloc(len + 1, 1, "CSV header");
-            char *c = in->columns;
-            *c = 0;
-            for (size_t j = 0; j < n; j++)
-                if ((long)j != opt_label_col)
-                    c += sprintf(c, "%s%s", c == in->columns ? "" : ",",
-                                 in->fields[j]);
-        }
-        l = csv_next_line(in);
-    }
-    if (!header) {
-        in->ncols = n; /* the fields of l are split already */
-    } else if (l) {
-        size_t need = strlen(l) + 2;
-        if (need > cap) {
-            free(in->fields);
-            in->fields = xalloc(cap = need, sizeof *in->fields, "CSV fields");
-        }
-        in->ncols = csv_split(l, in->delim, in->fields, cap);
-    } else {
-        in->ncols = header_n;
-    }
-    if (header && in->ncols != header_n)
-        nn_die("%s: line %llu has %zu field%s, but the header (line %llu) has %zu",
-            in->name, (unsigned long long)in->line, in->ncols,
-            in->ncols == 1 ? "" : "s", (unsigned long long)header_line,
-            header_n);
-    if (opt_label_col >= 0 && (size_t)opt_label_col >= in->ncols)
+    nn_error e;
+    if (!(in->csv = nn_csv_open(in->s, opt_delim, opt_header, &e)))
+        nn_die("%s", e.msg);
+    size_t ncols = nn_csv_columns(in->csv);
+    if (opt_label_col >= 0 && (size_t)opt_label_col >= ncols)
         nn_die("%s: no column %ld for the labels: the file has %zu column%s",
-            in->name, opt_label_col, in->ncols, in->ncols == 1 ? "" : "s");
-    if (opt_label_col >= 0 && in->ncols < 2)
+            in->name, opt_label_col, ncols, ncols == 1 ? "" : "s");
+    if (opt_label_col >= 0 && ncols < 2)
         nn_die("%s: no feature columns besides the label column", in->name);
-    in->dtype = NN_F64;
-    in->rank = 2;
-    in->dims[1] = in->ncols - (opt_label_col >= 0);
-    in->row_elems = in->dims[1];
+    /* keep the names, joined, if they make a clean attribute */
+    size_t len = 0;
+    int clean = nn_csv_name(in->csv, 0) != NULL;
+    for (size_t j = 0; j < ncols && clean; j++) {
+        const char *c = nn_csv_name(in->csv, j);
+        len += strlen(c) + 1;
+        clean = *c && !strchr(c, ',');
+    }
+    if (clean && len <= COLUMNS_MAX) {
+        char *c = in->columns = xalloc(len + 1, 1, "CSV header");
+        *c = 0;
+        for (size_t j = 0; j < ncols; j++)
+            if ((long)j != opt_label_col)
+                c += sprintf(c, "%s%s", c == in->columns ? "" : ",",
+                             nn_csv_name(in->csv, j));
+    }
+    in->h.dtype = NN_F64;
+    in->h.rank = 2;
+    in->h.dims[1] = ncols - (opt_label_col >= 0);
+    in->row_elems = in->h.dims[1];
     in->row_bytes = in->row_elems * sizeof(double);
     if (in->row_bytes > ROW_MAX)
-        nn_die("%s: %zu columns are too many", in->name, in->ncols);
-    char **f = realloc(in->fields, (in->ncols + 1) * sizeof *in->fields);
-    if (!f)
-        nn_die("out of memory");
-    in->fields = f;
-    if (l) { /* the fields of the first row are split: keep its values */
-        in->first = xalloc(in->row_elems, sizeof(double), "CSV row");
-        csv_values(in, in->ncols, in->first, &in->first_label);
-        in->have_first = 1;
-    }
+        nn_die("%s: %zu columns are too many", in->name, ncols);
 }
 
-/* Reads the next CSV row; 0 at the end. */
+/* Reads the next CSV row into feat (the columns but the label) and *label;
+ * 0 at the end. */
 static int csv_row(input *in, double *feat, int32_t *label)
 {
-    if (in->have_first) {
-        in->have_first = 0;
-        memcpy(feat, in->first, in->row_elems * sizeof *feat);
-        *label = in->first_label;
+    const double *v;
+    nn_error e;
+    int rc = nn_csv_next(in->csv, &v, &e);
+    if (rc < 0)
+        nn_die("%s", e.msg);
+    if (rc == 0)
+        return 0;
+    size_t n = nn_csv_columns(in->csv);
+    if (opt_label_col < 0) {
+        memcpy(feat, v, n * sizeof *v);
         return 1;
     }
-    char *l = csv_next_line(in);
-    if (!l)
-        return 0;
-    csv_parse(in, l, feat, label);
+    size_t k = (size_t)opt_label_col;
+    memcpy(feat, v, k * sizeof *v);
+    memcpy(feat + k, v + k + 1, (n - k - 1) * sizeof *v);
+    if (!(v[k] >= INT32_MIN && v[k] <= INT32_MAX) || v[k] != floor(v[k]))
+        nn_die("%s: line %llu: label '%.40s' is not an integer", in->name,
+            (unsigned long long)nn_csv_line(in->csv),
+            nn_csv_field(in->csv, k));
+    *label = (int32_t)v[k];
     return 1;
 }
 
 static void input_open(input *in, const char *path)
 {
+    nn_error e;
     in->path = path;
     in->name = strcmp(path, "-") ? path : "stdin";
-    src_open(&in->s, path, in->name);
+    if (!(in->s = nn_source_open(path, &e)))
+        nn_die("%s", e.msg);
     in->fmt = opt_format;
     if (in->fmt == FMT_AUTO) {
-        src *s = &in->s;
-        src_fill(s, 4096);
-        const unsigned char *p = s->buf + s->pos;
-        size_t n = src_avail(s);
-        if (n >= 6 && memcmp(p, "\x93NUMPY", 6) == 0)
+        size_t n;
+        const unsigned char *p = nn_source_peek(in->s, 4096, &n, &e);
+        if (!p)
+            nn_die("%s", e.msg);
+        if (n >= 6 && memcmp(p, NN_NPY_MAGIC, 6) == 0)
             in->fmt = FMT_NPY;
         else if (n >= 2 && p[0] == 0 && p[1] == 0)
             in->fmt = FMT_IDX;
@@ -751,12 +243,10 @@ static void input_open(input *in, const char *path)
         else
             in->fmt = FMT_CSV;
     }
-    if (in->fmt == FMT_IDX)
-        idx_open(in);
-    else if (in->fmt == FMT_NPY)
-        npy_open(in);
-    else
+    if (in->fmt == FMT_CSV)
         csv_open(in);
+    else
+        array_open(in);
     if (opt_label_col >= 0 && in->fmt != FMT_CSV)
         nn_die("%s: --label-column needs CSV input, this is %s", in->name,
             fmt_names[in->fmt]);
@@ -764,14 +254,45 @@ static void input_open(input *in, const char *path)
 
 static void input_close(input *in)
 {
-    src_close(&in->s);
+    nn_csv_close(in->csv);
+    nn_source_close(in->s);
     free(in->whole);
     free(in->block);
-    free(in->fields);
     free(in->columns);
-    free(in->first);
     free(in->feat);
     free(in->labels);
+}
+
+/* Reads n bytes of an IDX or npy file's data into dst, in host order. */
+static void data_read(input *in, void *dst, size_t bytes, size_t elems)
+{
+    nn_error e;
+    size_t got;
+    if (nn_source_read(in->s, dst, bytes, &got, &e) < 0)
+        nn_die("%s", e.msg);
+    if (got < bytes) {
+        if (in->whole)
+            nn_die("%s: truncated: %s data ends after %zu of %zu bytes",
+                in->name, fmt_names[in->fmt], got, bytes);
+        nn_die("%s: truncated: the %s data ends in row %llu of %llu",
+            in->name, fmt_names[in->fmt],
+            (unsigned long long)(in->done + got / in->row_bytes),
+            (unsigned long long)in->rows);
+    }
+    if (in->h.swap)
+        nn_bswap(dst, elems, nn_dtype_size(in->h.dtype));
+}
+
+/* Checks that the data ends where the header says. */
+static void data_end(input *in)
+{
+    nn_error e;
+    size_t n;
+    if (!nn_source_peek(in->s, 1, &n, &e))
+        nn_die("%s", e.msg);
+    if (n)
+        nn_die("%s: more bytes after the %s data than the header announces",
+            in->name, fmt_names[in->fmt]);
 }
 
 /* Reads the data of an IDX or npy input whole (labels, Fortran order). */
@@ -781,17 +302,8 @@ static void input_load(input *in)
     if (bytes > SIZE_MAX)
         nn_die("%s: too large to read into memory", in->name);
     in->whole = xalloc(bytes, 1, in->name);
-    size_t got = src_read(&in->s, in->whole, bytes);
-    if (got < bytes)
-        nn_die("%s: truncated: %s data ends after %zu of %llu bytes", in->name,
-            fmt_names[in->fmt], got, (unsigned long long)bytes);
-    src_fill(&in->s, 1);
-    if (src_avail(&in->s))
-        nn_die("%s: more bytes after the %s data than the header announces",
-            in->name, fmt_names[in->fmt]);
-    if (in->swap)
-        swap_bytes(in->whole, in->rows * in->row_elems,
-                   nn_dtype_size(in->dtype));
+    data_read(in, in->whole, bytes, in->rows * in->row_elems);
+    data_end(in);
 }
 
 /* (n,cols) rows r0.. of the column-major (rows,cols) matrix a, into b. */
@@ -823,7 +335,7 @@ static uint64_t input_read(input *in, uint64_t want)
         in->cur[0] = in->whole + in->done * in->row_bytes;
     } else if (in->whole) {
         size_t rows = in->rows, cols = in->row_elems, r0 = in->done;
-        switch (nn_dtype_size(in->dtype)) {
+        switch (nn_dtype_size(in->h.dtype)) {
         case 1: TRANSPOSE(uint8_t); break;
         case 2: TRANSPOSE(uint16_t); break;
         case 4: TRANSPOSE(uint32_t); break;
@@ -831,22 +343,9 @@ static uint64_t input_read(input *in, uint64_t want)
         }
         in->cur[0] = in->block;
     } else {
-        size_t bytes = n * in->row_bytes;
-        size_t got = src_read(&in->s, in->block, bytes);
-        if (got < bytes)
-            nn_die("%s: truncated: the %s data ends in row %llu of %llu",
-                in->name, fmt_names[in->fmt],
-                (unsigned long long)(in->done + got / in->row_bytes),
-                (unsigned long long)in->rows);
-        if (in->swap)
-            swap_bytes(in->block, n * in->row_elems,
-                       nn_dtype_size(in->dtype));
-        if (in->done + n == in->rows) {
-            src_fill(&in->s, 1);
-            if (src_avail(&in->s))
-                nn_die("%s: more bytes after the %s data than the header "
-                    "announces", in->name, fmt_names[in->fmt]);
-        }
+        data_read(in, in->block, n * in->row_bytes, n * in->row_elems);
+        if (in->done + n == in->rows)
+            data_end(in);
         in->cur[0] = in->block;
     }
     in->done += n;
@@ -930,15 +429,15 @@ static void tensor_setup(tensor *t)
 {
     input *in = t->in;
     t->in_elems = t->part ? 1 : in->row_elems;
-    t->in_dtype = t->part ? NN_I32 : in->dtype;
+    t->in_dtype = t->part ? NN_I32 : in->h.dtype;
     if (t->part) {
         t->rank = 1;
-    } else if (in->fmt == FMT_IDX && in->rank > 2 && opt_flatten) {
+    } else if (in->fmt == FMT_IDX && in->h.rank > 2 && opt_flatten) {
         t->rank = 2;
         t->dims[1] = in->row_elems;
     } else {
-        t->rank = in->rank;
-        memcpy(t->dims, in->dims, sizeof t->dims);
+        t->rank = in->h.rank;
+        memcpy(t->dims, in->h.dims, sizeof t->dims);
     }
     int is_int = !nn_dtype_is_float(t->in_dtype);
     t->label = t->rank == 1 && is_int;
@@ -950,7 +449,7 @@ static void tensor_setup(tensor *t)
         input_load(in);
         label_range(t);
     } else if (t->onehot && !opt_classes && in->fmt == FMT_CSV) {
-        if (!in->s.regular)
+        if (!nn_source_reopenable(in->s))
             nn_die("%s: --onehot needs K (--onehot=K) for labels of a CSV file "
                 "that cannot be read twice", in->name);
         csv_label_range(t);
@@ -1015,13 +514,10 @@ static void tensor_setup(tensor *t)
         if (*c == '\n')
             *c = '?';
     attr(t, "source", source);
-    if (in->fmt == FMT_IDX && in->rank > 2) {
-        char image[200] = "";
-        size_t n = 0;
-        for (int i = 1; i < in->rank; i++)
-            n += snprintf(image + n, sizeof image - n, "%s%llu", i > 1 ? "x" : "",
-                          (unsigned long long)in->dims[i]);
-        attr(t, "image", image);
+    if (in->fmt == FMT_IDX && in->h.rank > 2) {
+        char image[200];
+        attr(t, "image", nn_dims_format(image, sizeof image, in->h.rank - 1,
+                                        in->h.dims + 1));
     }
     if (in->columns && !t->part)
         attr(t, "columns", in->columns);
@@ -1100,6 +596,8 @@ int main(int argc, char **argv)
         {"onehot", optional_argument, 0, OPT_ONEHOT},
         {"label-column", required_argument, 0, OPT_LABEL_COLUMN},
         {"delimiter", required_argument, 0, 'd'},
+        {"header", no_argument, 0, OPT_HEADER},
+        {"no-header", no_argument, 0, OPT_NO_HEADER},
         {"no-flatten", no_argument, 0, OPT_NO_FLATTEN},
         {"output", required_argument, 0, 'o'},
         {"zstd", optional_argument, 0, 'z'},
@@ -1108,6 +606,7 @@ int main(int argc, char **argv)
         {"version", no_argument, 0, OPT_VERSION},
         {0, 0, 0, 0}};
     const char *out_path = NULL;
+    nn_error e;
     int c;
     uint64_t u;
     while ((c = getopt_long(argc, argv, "f:t:d:o:z::h", longopts, NULL)) != -1) {
@@ -1145,18 +644,11 @@ int main(int argc, char **argv)
             opt_label_col = (long)u;
             break;
         case 'd':
-            if (strcmp(optarg, "tab") == 0 || strcmp(optarg, "\\t") == 0)
-                opt_delim = '\t';
-            else if (strcmp(optarg, "space") == 0 || strcmp(optarg, " ") == 0)
-                opt_delim = ' ';
-            else if (strlen(optarg) == 1 && !strchr("0123456789.+-\"#", *optarg) &&
-                     *optarg != '\r' && *optarg != '\n' &&
-                     !((*optarg | 32) >= 'a' && (*optarg | 32) <= 'z'))
-                opt_delim = (unsigned char)*optarg;
-            else
-                nn_usage_error("--delimiter needs one character (not a digit, "
-                               "letter, sign, '.' or quote), 'tab' or 'space'");
+            if (nn_delim_parse(optarg, &opt_delim, &e) < 0)
+                nn_usage_error("%s", e.msg);
             break;
+        case OPT_HEADER: opt_header = NN_CSV_HEADER_YES; break;
+        case OPT_NO_HEADER: opt_header = NN_CSV_HEADER_NO; break;
         case OPT_NO_FLATTEN: opt_flatten = 0; break;
         case 'o': out_path = optarg; break;
         case 'z': opt_level = nn_zstd_level_arg(optarg); break;
@@ -1246,7 +738,6 @@ int main(int argc, char **argv)
     for (int i = 0; i < nt; i++)
         tensor_buffers(&ts[i], rows);
 
-    nn_error e;
     nn_writer *writer = nn_writer_open(out_path, 0, &e);
     if (!writer)
         nn_die("%s", e.msg);

@@ -28,7 +28,9 @@ enum { OPT_PROGRESS = 256, OPT_VERSION };
 static int opt_records, opt_headers, opt_json, opt_quiet, opt_progress;
 static int nfiles, nprinted;
 
-/* One line of output: a tensor, or a record with -r. */
+/* One line of output: a tensor, or a record with -r.  Without -r, the
+ * entries are the tensors in the order of the stream, so entry i is tensor
+ * number i of the tracker. */
 typedef struct entry {
     char name[NN_NAME_MAX + 1];
     int dtype, rank;
@@ -217,8 +219,8 @@ static int info(const char *path, nn_error *e)
     if (!r)
         return -1;
     nn_tensor_tracker *trk = nn_tensor_tracker_new();
-    size_t *open = NULL; /* entry index of each open tensor */
-    size_t nopen = 0;
+    if (!trk)
+        nn_die("out of memory");
     nn_progress prog;
     nn_progress_init(&prog, nn_prog, opt_progress);
     const nn_record *rec;
@@ -233,21 +235,11 @@ static int info(const char *path, nn_error *e)
             break;
         }
         entry *t;
-        if (opt_records) {
+        if (opt_records || pos.first) {
             t = add_entry(rec);
         } else {
-            size_t j = 0;
-            while (j < nopen && strcmp(entries[open[j]].name, rec->name))
-                j++;
-            if (pos.first) {
-                if (j == nopen && !(open = realloc(open, ++nopen * sizeof *open)))
-                    nn_die("out of memory");
-                open[j] = nentries;
-                t = add_entry(rec);
-            } else { /* the tracker guarantees an open tensor of this name */
-                t = &entries[open[j]];
-                t->dims[0] += rec->dims[0];
-            }
+            t = &entries[pos.tensor];
+            t->dims[0] += rec->dims[0];
         }
         t->records++;
         t->stored += rec->raw_header_len + rec->raw_payload_len;
@@ -260,7 +252,6 @@ static int info(const char *path, nn_error *e)
     uint64_t bytes = nn_reader_offset(r);
     nn_reader_close(r);
     nn_tensor_tracker_free(trk);
-    free(open);
     if (rc == 0)
         print_all(path && strcmp(path, "-") ? path : "stdin", records, bytes);
     for (size_t i = 0; i < nentries; i++)

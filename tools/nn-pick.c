@@ -2,7 +2,6 @@
  * way; records are copied, never decoded. */
 #include "nn.h"
 
-#include <fnmatch.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,20 +34,8 @@ struct rename { const char *old, *new; };
  * name must continue the latest output tensor of that name. */
 struct latest { char *name; uint64_t tensor; };
 
-static char **patterns;
-static size_t npatterns;
 static struct rename *renames;
 static size_t nrenames;
-
-static int matches(const char *name)
-{
-    if (!npatterns)
-        return 1;
-    for (size_t i = 0; i < npatterns; i++)
-        if (fnmatch(patterns[i], name, 0) == 0)
-            return 1;
-    return 0;
-}
 
 static const char *renamed(const char *name)
 {
@@ -109,8 +96,8 @@ int main(int argc, char **argv)
         default: nn_usage_error("invalid option");
         }
     }
-    patterns = argv + optind;
-    npatterns = (size_t)(argc - optind);
+    char **patterns = argv + optind;
+    size_t npatterns = (size_t)(argc - optind);
     if (!npatterns && !nrenames)
         nn_usage_error("missing PATTERN");
 
@@ -139,12 +126,10 @@ int main(int argc, char **argv)
             break;
         }
         if (pos.first) {
-            if (pos.tensor >= keep_cap) {
-                keep_cap = keep_cap ? 2 * keep_cap : 64;
-                if (!(keep = realloc(keep, keep_cap)))
-                    nn_die("out of memory");
-            }
-            int m = matches(r->name);
+            if (nn_buf_reserve(&keep, &keep_cap, pos.tensor + 1) < 0)
+                nn_die("out of memory");
+            int m = !npatterns ||
+                    nn_name_matches(r->name, patterns, npatterns);
             if (m && has_index)
                 m = nmatch++ == index;
             keep[pos.tensor] = (unsigned char)(m != invert);
@@ -190,10 +175,8 @@ int main(int argc, char **argv)
     nn_row_sink_free(&sink);
     nn_reader_close(rd);
     free(keep);
-    if (rc < 0) {
-        nn_writer_close(sink.w, 0, NULL);
+    if (rc < 0)
         nn_die("%s", e.msg);
-    }
     if (nn_writer_close(sink.w, 1, &e) < 0)
         nn_die("%s", e.msg);
     return 0;

@@ -2,7 +2,6 @@
  * across chunks, one record at a time. */
 #include "nn.h"
 
-#include <fnmatch.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,18 +29,8 @@ static const char usage[] =
 
 enum { OPT_NAME = 256, OPT_VERSION };
 
-static const char **names;
+static char **names;        /* --name patterns */
 static size_t nnames;
-
-static int selected(const char *name)
-{
-    if (!nnames)
-        return 1;
-    for (size_t i = 0; i < nnames; i++)
-        if (fnmatch(names[i], name, 0) == 0)
-            return 1;
-    return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -112,7 +101,8 @@ int main(int argc, char **argv)
         nn_header h;
         nn_header_from_record(&h, r);
         uint64_t first = 0, count = 1, step = 1;
-        if (r->rank > 0 && selected(r->name)) {
+        if (r->rank > 0 &&
+            (!nnames || nn_name_matches(r->name, names, nnames))) {
             count = nn_range_within(&rg, pos.row, r->dims[0], &first);
             step = rg.step;
             if (!count && !pos.first)
@@ -129,10 +119,8 @@ int main(int argc, char **argv)
     nn_row_sink_free(&sink);
     nn_reader_close(rd);
     free(names);
-    if (rc < 0) {
-        nn_writer_close(sink.w, 0, NULL);
+    if (rc < 0)
         nn_die("%s", e.msg);
-    }
     if (nn_writer_close(sink.w, 1, &e) < 0)
         nn_die("%s", e.msg);
     return 0;

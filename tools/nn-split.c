@@ -6,7 +6,6 @@
  * is not a regular file is first copied to a temporary file. */
 #include "nn.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,17 +57,14 @@ static tensor *tensors;
 static size_t ntensors, tensors_cap;
 static uint64_t opt_rows, opt_shards;
 
-/* Shards finished, and being written: removed if anything fails. */
+/* Shards finished: removed if anything fails (nn_die removes those being
+ * written). */
 static char **done;
 static size_t ndone;
-static nn_writer *open_w[BATCH];
-static size_t nopen;
 
 static void fail(const char *msg) __attribute__((noreturn));
 static void fail(const char *msg)
 {
-    for (size_t i = 0; i < nopen; i++)
-        nn_writer_close(open_w[i], 0, NULL);
     for (size_t i = 0; i < ndone; i++)
         unlink(done[i]);
     nn_die("%s", msg);
@@ -139,27 +135,9 @@ static void survey(nn_reader *rd)
         nn_die("%s", e.msg);
 }
 
-/* A message of the reader about record m, which it read after a seek and
- * so numbered wrongly, gets the record's true number and offset. */
-static void fix_position(nn_error *e, const char *name, const place *m)
-{
-    size_t n = strlen(name);
-    unsigned long long a, b;
-    int used = 0;
-    if (strncmp(e->msg, name, n) == 0 &&
-        sscanf(e->msg + n, ": record %llu at byte %llu: %n", &a, &b, &used) ==
-            2 && used > 0) {
-        char rest[sizeof e->msg];
-        snprintf(rest, sizeof rest, "%s", e->msg + n + used);
-        nn_fail(e, "%s: record %llu at byte %llu: %s", name,
-                (unsigned long long)(m - places),
-                (unsigned long long)m->offset, rest);
-    }
-}
-
 /* Writes shards k0..k0+nk-1, reading the records they need from rd. */
-static void write_batch(FILE *f, off_t base, nn_reader *rd, const char *prefix,
-                        int digits, uint64_t k0, size_t nk, int store)
+static void write_batch(nn_reader *rd, const char *prefix, int digits,
+                        uint64_t k0, size_t nk, int store)
 {
     nn_row_sink sinks[BATCH];
     char *names[BATCH];
@@ -170,10 +148,10 @@ static void write_batch(FILE *f, off_t base, nn_reader *rd, const char *prefix,
             nn_die("out of memory");
         snprintf(names[j], len, "%s.%0*llu.nns", prefix, digits,
                  (unsigned long long)(k0 + j));
-        if (!(open_w[j] = nn_writer_open(names[j], 1, &e)))
+        sinks[j] = (nn_row_sink){nn_writer_open(names[j], 1, &e), store,
+                                 NULL, 0};
+        if (!sinks[j].w)
             fail(e.msg);
-        nopen = j + 1;
-        sinks[j] = (nn_row_sink){open_w[j], store, NULL, 0};
     }
     for (size_t i = 0; i < nplaces; i++) {
         const place *m = &places[i];
@@ -190,15 +168,9 @@ static void write_batch(FILE *f, off_t base, nn_reader *rd, const char *prefix,
         }
         const nn_record *r = NULL;
         if (need) {
-            if (fseeko(f, base + (off_t)m->offset, SEEK_SET) != 0) {
-                snprintf(e.msg, sizeof e.msg, "%s: cannot seek: %s",
-                         nn_reader_name(rd), strerror(errno));
+            if (nn_reader_seek(rd, m->offset, i, &e) < 0 ||
+                nn_reader_next_raw(rd, &r, &e) != 1)
                 fail(e.msg);
-            }
-            if (nn_reader_next_raw(rd, &r, &e) != 1) {
-                fix_position(&e, nn_reader_name(rd), m);
-                fail(e.msg);
-            }
             if (r->rank != t->rank || strcmp(r->name, t->name) ||
                 (r->rank && r->dims[0] != m->rows)) {
                 snprintf(e.msg, sizeof e.msg, "%s: changed while being read",
@@ -224,21 +196,16 @@ static void write_batch(FILE *f, off_t base, nn_reader *rd, const char *prefix,
                 h.dims[0] = 0;
                 rc = nn_row_sink_put(&sinks[j], &h, NULL, 0, &e);
             }
-            if (rc < 0) {
-                fix_position(&e, nn_reader_name(rd), m);
+            if (rc < 0)
                 fail(e.msg);
-            }
         }
     }
     for (size_t j = 0; j < nk; j++) {
         nn_row_sink_free(&sinks[j]);
-        nn_writer *w = open_w[j];
-        open_w[j] = NULL; /* closed either way; fail() skips it */
-        if (nn_writer_close(w, 1, &e) < 0)
+        if (nn_writer_close(sinks[j].w, 1, &e) < 0)
             fail(e.msg);
         done[ndone++] = names[j];
     }
-    nopen = 0;
 }
 
 int main(int argc, char **argv)
@@ -295,25 +262,10 @@ int main(int argc, char **argv)
     const char *prefix = argv[optind];
     const char *in = optind + 1 < argc ? argv[optind + 1] : "-";
 
-    int is_stdin = strcmp(in, "-") == 0;
-    FILE *f = is_stdin ? stdin : fopen(in, "rb");
-    if (!f)
-        nn_die("%s: %s", in, strerror(errno));
-    if (!nn_file_is_regular(f)) {
-        nn_error se;
-        FILE *copy = nn_spool(f, is_stdin ? "stdin" : in, &se);
-        if (!copy)
-            nn_die("%s", se.msg);
-        if (!is_stdin)
-            fclose(f);
-        f = copy;
-        is_stdin = 0;
-    }
-    off_t base = ftello(f);
     nn_error e;
-    nn_reader *rd = nn_reader_from_file(f, strcmp(in, "-") ? in : "stdin", &e);
-    if (!rd || base < 0)
-        nn_die("%s", rd ? strerror(errno) : e.msg);
+    nn_reader *rd = nn_reader_open_seekable(in, &e);
+    if (!rd)
+        nn_die("%s", e.msg);
     survey(rd);
 
     uint64_t nshards = opt_shards;
@@ -334,11 +286,9 @@ int main(int argc, char **argv)
         nn_die("out of memory");
     for (uint64_t k = 0; k < nshards; k += BATCH) {
         size_t nk = nshards - k < BATCH ? (size_t)(nshards - k) : BATCH;
-        write_batch(f, base, rd, prefix, (int)digits, k, nk, store);
+        write_batch(rd, prefix, (int)digits, k, nk, store);
     }
     nn_reader_close(rd);
-    if (!is_stdin)
-        fclose(f);
     for (size_t i = 0; i < ndone; i++) {
         if (verbose)
             puts(done[i]);

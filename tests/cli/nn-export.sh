@@ -332,6 +332,49 @@ assert png_read("digits.png").shape == (289, 289)
 assert png_read("digits3.png").shape == (3 * 85 - 1, 3 * 85 - 1)
 PY
 
+# RGB tiles: an IDX file (n,h,w,3) through nn-import, which writes the
+# attribute image=2x3x3 (flattened, and with --no-flatten).
+"$PY" - <<'PY'
+import struct, numpy as np
+a = np.random.default_rng(9).integers(0, 256, (5, 2, 3, 3), dtype=np.uint8)
+np.save("want_rgbt.npy", a)
+open("rgbt.idx", "wb").write(bytes([0, 0, 8, 4]) + struct.pack(">4I", *a.shape) + a.tobytes())
+PY
+nn-import rgbt.idx > rgbt.nns && nn-export -o rgbt.png rgbt.nns &&
+    nn-import --no-flatten rgbt.idx | nn-export -f png > rgbt4.png &&
+    nn-export -o rgbt2.png -c 2 --invert --zoom 2 rgbt.nns ||
+    not_ok "RGB tiles" "a tool failed"
+"$PY" - <<'PY' && ok "PNG: RGB tiles of image=HxWx3 (rank 2 and rank 4), -c, --zoom, --invert" || not_ok "PNG RGB tiles" "see above"
+from png import png_read, pix
+import numpy as np
+a = np.load("want_rgbt.npy").astype(np.float64)
+def grid(tiles, gc, gr, z=1):
+    th, tw = tiles[0].shape[:2]
+    img = np.full((gr * (th * z + 1) - 1, gc * (tw * z + 1) - 1, 3), 128)
+    for i, x in enumerate(tiles):
+        y0, x0 = (i // gc) * (th * z + 1), (i % gc) * (tw * z + 1)
+        img[y0:y0 + th * z, x0:x0 + tw * z] = x.repeat(z, 0).repeat(z, 1)
+    return img
+want = grid([pix(t, a.min(), a.max()) for t in a], 3, 2)
+got = png_read("rgbt.png")
+assert got.shape == (5, 11, 3) and (got == want).all(), (got, want)
+assert (png_read("rgbt4.png") == want).all()
+want = grid([pix(t, a[:2].min(), a[:2].max(), invert=True) for t in a[:2]], 2, 1, z=2)
+got = png_read("rgbt2.png")
+assert got.shape == want.shape and (got == want).all(), (got.shape, want.shape)
+PY
+printf '' | nn-export -f png --tile 2x2 rgbt.nns 2>tile.err
+grep -q "tile 2x2 (--tile) does not divide" tile.err && ok "--tile over an RGB attribute is gray" ||
+    not_ok "--tile over an RGB attribute" "$(cat tile.err)"
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+from nns_craft import record
+import numpy as np
+open("rgbbad.nns", "wb").write(record("x", np.zeros((2, 20), "<f4"), "image=2x3x3\n"))
+PY
+fails_clean "an RGB tile that does not divide the rows" "tile 2x3x3 \(attribute image\) does not divide" \
+    nn-export -f png rgbbad.nns
+
 # ------------------------------------------------------------------ errors
 craft random x 20 6 1 > r.nns
 for kind in checksum version overflow wrap liar orphan dtype flag; do

@@ -279,6 +279,53 @@ nn-import "$D/c50.csv" "$D/lab.idx" >"$T/mix.nns"
 check "csv rows paired with IDX labels" chk "$T/mix.nns" \
     'x.shape == (50, 2) and eq(y, idx("lab.idx"))'
 
+# ------------------------------------------ CSV header rule, --header
+printf '1,,3\n4,5,6\n' >"$D/firsthole.csv"
+fails_clean "csv first line with an empty field is data, not a header" \
+    "line 1, field 2: empty field is not a number" nn-import "$D/firsthole.csv"
+printf 'a,2\n3,4\n' >"$D/halfhdr.csv"
+fails_clean "csv first line with a number is data" \
+    "line 1, field 1: 'a' is not a number" nn-import "$D/halfhdr.csv"
+printf '1,1e999\n' >"$D/huge.csv"
+fails_clean "csv 1e999 is an error, not inf" \
+    "line 1, field 2: '1e999' is out of the range" nn-import "$D/huge.csv"
+printf '1,2\n-1e999,4\n' >"$D/huge2.csv"
+fails_clean "csv -1e999 later in the file" "line 2, field 1: '-1e999'" \
+    nn-import "$D/huge2.csv"
+printf '1,inf\n-inf,nan\n1e-320,0\n' >"$D/inf.csv"
+nn-import -t f64 "$D/inf.csv" >"$T/inf.nns"
+check "csv inf, nan and a subnormal are numbers" chk "$T/inf.nns" \
+    'x.shape == (3, 2) and x[0, 1] == np.inf and x[1, 0] == -np.inf' \
+    'np.isnan(x[1, 1]) and x[2, 0] == 1e-320'
+printf '10,20\n1,2\n3,4\n' >"$D/numhdr.csv"
+nn-import --header "$D/numhdr.csv" >"$T/numhdr.nns"
+check "csv --header: a numeric first line is the header" chk "$T/numhdr.nns" \
+    'eq(x, np.array([[1, 2], [3, 4]], np.float32))' \
+    'A["x"]["columns"] == "10,20"'
+nn-import --no-header "$D/numhdr.csv" >"$T/nohdr.nns"
+check "csv --no-header: the first line is data" chk "$T/nohdr.nns" \
+    'eq(x, np.array([[10, 20], [1, 2], [3, 4]], np.float32))' \
+    '"columns" not in A["x"]'
+fails_clean "csv --no-header on a header" "line 1, field 1: 'a' is not a number" \
+    nn-import --no-header "$D/comma.csv"
+nn-import --header --label-column 0 "$D/c50.csv" >"$T/hdrlab.nns"
+check "csv --header --label-column" chk "$T/hdrlab.nns" \
+    'x.shape == (49, 1) and y.shape == (49,) and A["x"]["columns"] == "0.0"'
+
+# ------------------------------------ whatever nn-export writes reads back
+nn-import -t f64 "$D/f64.idx" >"$T/e.nns"
+for d in ';' tab space '|' ':' '/'; do
+    rm -f "$T/e2.nns"
+    nn-export -f csv -d "$d" --header "$T/e.nns" >"$T/e.csv" &&
+        nn-import -d "$d" -t f64 "$T/e.csv" >"$T/e2.nns"
+    check "csv -d '$d': nn-export's text reads back" chk "$T/e2.nns" \
+        'eq(x, idx("f64.idx")) and A["x"]["columns"] == "c0,c1,c2,c3"'
+done
+fails_usage "-d '#' is the comment mark" "invalid delimiter" \
+    nn-import -d '#' "$D/comma.csv"
+fails_usage "nn-export -d '#' too" "invalid delimiter" \
+    nn-export -f csv -d '#' "$T/e.nns"
+
 # ----------------------------------------------------------- output file
 nn-import -o "$T/o.nns" "$D/img.idx" "$D/lab.idx"
 same "-o FILE holds what stdout gets" "$T/a.nns" "$T/o.nns"

@@ -112,6 +112,23 @@ head -c 700 ds.nns > trunc.nns
 fails_clean "truncated stream" "truncated" nn-split -l 5 bad trunc.nns
 head -c 300 /dev/urandom | fails_clean "garbage from a pipe" "bad magic" nn-split -l 5 bad
 check "no shard after bad input" test -z "$(ls bad.0* 2>/dev/null)"
+# A zstd frame of the wrong size passes the first pass (its checksum is
+# right) and fails when a shard needs its rows: the message names the
+# record and offset, although it was reached by a seek.
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+from nns_craft import record
+import numpy as np, zstandard
+x = np.arange(12, dtype="<f4").reshape(6, 2)
+frame = zstandard.ZstdCompressor().compress(x[3:5].tobytes())   # 2 rows, not 3
+a, b = record("x", x[:3]), record("y", np.arange(3, dtype="<i4"))
+c = record("x", x[3:], flags=3, payload=frame)
+open("zbad.nns", "wb").write(a + b + c)
+open("zbad.at", "w").write(str(len(a) + len(b)))
+PY
+fails_clean "a bad zstd frame found by the second pass" \
+    "zbad.nns: record 2 at byte $(cat zbad.at): zstd" nn-split -l 4 zb zbad.nns
+check "no shard after it" test -z "$(ls zb.* 2>/dev/null)"
 mkdir late.009.nns
 fails_clean "a shard that cannot be written" "late.009.nns" nn-split -l 5 late ds.nns
 check "the finished shards are removed too" test -z "$(ls late.0* 2>/dev/null | grep -v late.009.nns)"
