@@ -80,21 +80,6 @@ nn_writer *nn_writer_open(const char *path, int force, nn_error *e)
 void nn_writer_set_compression(nn_writer *w, int level) { w->level = level; }
 uint64_t nn_writer_offset(const nn_writer *w) { return w->offset; }
 
-static int grow(unsigned char **buf, size_t *cap, size_t need)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 4096;
-    while (c < need)
-        c = c > SIZE_MAX / 2 ? need : 2 * c;
-    unsigned char *b = realloc(*buf, c);
-    if (!b)
-        return -1;
-    *buf = b;
-    *cap = c;
-    return 0;
-}
-
 static int write_all(nn_writer *w, const unsigned char *p, size_t n,
                      nn_error *e)
 {
@@ -156,7 +141,7 @@ static int build_header(nn_writer *w, const nn_header *h, uint32_t flags,
         return nn_fail(e, "invalid dtype or rank for record '%s'", h->name);
     size_t at = NN_FIXED_HEADER + 8u * h->rank;
     size_t hlen = nn_round8(at + name_len + attr_len);
-    if (grow(&w->hdr, &w->hdr_cap, hlen) < 0)
+    if (nn_buf_reserve(&w->hdr, &w->hdr_cap, hlen) < 0)
         return nn_fail(e, "out of memory");
     unsigned char *p = w->hdr;
     memset(p, 0, hlen);
@@ -193,7 +178,7 @@ int nn_writer_put(nn_writer *w, const nn_header *h, const void *data,
     size_t nbytes = nelem * esize;
     const unsigned char *payload = data;
     if (!NN_HOST_LE && esize > 1) {
-        if (grow(&w->buf, &w->buf_cap, nbytes) < 0)
+        if (nn_buf_reserve(&w->buf, &w->buf_cap, nbytes) < 0)
             return nn_fail(e, "out of memory");
         memcpy(w->buf, data, nbytes);
         nn_bswap(w->buf, nelem, esize);
@@ -208,7 +193,7 @@ int nn_writer_put(nn_writer *w, const nn_header *h, const void *data,
         if (payload == w->buf) { /* keep the swapped copy, compress after it */
             off = nn_round8(nbytes);
         }
-        if (grow(&w->buf, &w->buf_cap, off + bound) < 0)
+        if (nn_buf_reserve(&w->buf, &w->buf_cap, off + bound) < 0)
             return nn_fail(e, "out of memory");
         if (payload != data)
             src = w->buf;

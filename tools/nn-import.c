@@ -514,7 +514,8 @@ static void tensor_setup(tensor *t)
         if (*c == '\n')
             *c = '?';
     attr(t, "source", source);
-    if (in->fmt == FMT_IDX && in->h.rank > 2) {
+    if (in->fmt == FMT_IDX && (in->h.rank == 3 || in->h.rank == 4)) {
+        /* rows of HxW or HxWxC images (formats/nns.md, attribute image) */
         char image[200];
         attr(t, "image", nn_dims_format(image, sizeof image, in->h.rank - 1,
                                         in->h.dims + 1));
