@@ -74,6 +74,7 @@ typedef struct pass {
     int labels;             /* y holds class indices */
     uint64_t classes;
     double *z, *y;          /* BLOCK rows */
+    int x_only;             /* later passes: x alone, already checked */
     uint64_t rows;
     nn_progress prog;
 } pass;
@@ -122,6 +123,8 @@ static void run_pass(pass *p, block_fn fn, void *arg)
         }
         size_t m = b.rows;
         nn_convert(p->z, NN_F64, b.data[0], b.dtype[0], m * p->nz);
+        if (p->x_only)
+            goto done;
         for (size_t i = 0; i < m * p->nz; i++)
             if (!isfinite(p->z[i]))
                 nn_die("%s: '%s' row %llu holds %s", nn_reader_name(p->r),
@@ -153,6 +156,7 @@ static void run_pass(pass *p, block_fn fn, void *arg)
                 for (size_t j = 0; j < p->ny; j++)
                     p->y[i * p->ny + j] *= d[i];
         }
+    done:
         fn(p, m, arg);
         p->rows += m;
         nn_progress_update(&p->prog, p->rows, 0, "rows");
@@ -402,6 +406,7 @@ static double *fit_sorted(pass *ps, const nn_gram *g, size_t d)
         nn_die("%s", e.msg);
     if (nn_reader_rewind(ps->r, &e) < 0)
         nn_die("%s", e.msg);
+    ps->x_only = 1;
     run_pass(ps, project_block, &s);
     for (uint64_t i = 0; i < m; i++)
         order[i] = i;

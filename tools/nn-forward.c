@@ -57,15 +57,16 @@ static void emit(size_t k, size_t m, const void *z)
         nn_die("%s", e.msg);
 }
 
-/* Runs m rows (already in buf[0], as the compute type) through the net. */
-static void run(size_t m)
+/* Runs m rows of the compute type (in0) through the net. */
+static void run(size_t m, const void *in0)
 {
     size_t last = opt_layer >= 0 ? (size_t)opt_layer : net.n;
     if (opt_all || last == 0)
-        emit(0, m, buf[0]);
+        emit(0, m, in0);
     nn_error e;
     for (size_t k = 0; k < last; k++) {
-        void *in = buf[k % 2], *out = buf[(k + 1) % 2];
+        const void *in = k ? buf[k % 2] : in0;
+        void *out = buf[(k + 1) % 2];
         if (opt_f64)
             nn_layer_forward_f64(&net.layers[k], m, in, out);
         else if (nn_layer_forward_f32(&net.layers[k], m, in, out, &e) < 0)
@@ -157,14 +158,18 @@ int main(int argc, char **argv)
                    "network takes %zu inputs", nn_reader_name(r),
                    (unsigned long long)rec->index, rec->name, cols, n_in);
         size_t rows = (size_t)nn_record_rows(rec), es_in = nn_record_row_bytes(rec);
+        int ct = opt_f64 ? NN_F64 : NN_F32;
         for (size_t i = 0; i < rows; i += STEP_ROWS) {
             size_t m = rows - i < STEP_ROWS ? rows - i : STEP_ROWS;
-            nn_convert(buf[0], opt_f64 ? NN_F64 : NN_F32,
-                       (const char *)rec->data + i * es_in, rec->dtype, m * n_in);
-            run(m);
+            const char *src = (const char *)rec->data + i * es_in;
+            if (rec->dtype != ct) { /* rows of the compute type are used in place */
+                nn_convert(buf[0], ct, src, rec->dtype, m * n_in);
+                src = buf[0];
+            }
+            run(m, src);
         }
         if (rows == 0) /* keep an empty tensor visible downstream */
-            run(0);
+            run(0, buf[0]);
         done += rows;
         nn_progress_update(&prog, done, 0, "rows");
     }
