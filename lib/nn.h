@@ -591,6 +591,29 @@ void nn_gram_finish(nn_gram *g);
 int nn_gram_lsd(const nn_gram *g, double rtol, double *lsd, nn_error *e);
 void nn_gram_free(nn_gram *g);
 
+/* ----------------------------------------------------- streaming QR (TSQR)
+ * The triangular factor R of A = [1 Z Y] over a stream of row blocks, in
+ * double precision: R <- qr([R; block]) (LAPACK dgeqrf), Q never formed.
+ * R^T R is the Gram matrix, but R holds Z's singular values themselves, to
+ * full precision, where the Gram holds their squares (lib/nn_tsqr.c). */
+typedef struct nn_tsqr {
+    size_t nz, ny, n;       /* n = 1 + nz + ny */
+    uint64_t rows;
+    double *r;              /* (n,n) row-major, upper triangular (finished) */
+    double *buf;            /* column-major [R; rows]: n + cap rows */
+    double *tau, *work;
+    size_t cap, pending;
+    int lwork;
+} nn_tsqr;
+
+int nn_tsqr_init(nn_tsqr *q, size_t nz, size_t ny, nn_error *e);
+/* Adds m rows: z (m,nz) and y (m,ny) in double precision. */
+int nn_tsqr_add(nn_tsqr *q, size_t m, const double *z, const double *y,
+                nn_error *e);
+/* Folds the pending rows in and fills q->r. */
+int nn_tsqr_finish(nn_tsqr *q, nn_error *e);
+void nn_tsqr_free(nn_tsqr *q);
+
 /* ----------------------------------------------------------------- row sets
  * The same rows of several tensors of one stream, block by block
  * (lib/nn_rowset.c): x and y of a data set, or z1..zL and y after
@@ -664,7 +687,7 @@ void nn_rowset_close(nn_rowset *s);
  * Layers fitted from the Gram matrix G of [Z1 Y], Z1 = [1 Z] (p = 1+nz
  * columns), Y the targets (ALGORITHMS.md, nn-fit-layer; thesis ch. 7). */
 
-enum { NN_SOLVE_CHOL, NN_SOLVE_PINV };
+enum { NN_SOLVE_CHOL, NN_SOLVE_PINV, NN_SOLVE_LSTSQ };
 
 typedef struct nn_fit_opts {
     int solver;         /* NN_SOLVE_CHOL (default) or NN_SOLVE_PINV */
@@ -679,6 +702,16 @@ typedef struct nn_fit_opts {
  * through the eigendecomposition of Z1^T Z1 + lambda I. */
 int nn_fit_solve(const nn_gram *g, const double *P, size_t d,
                  const nn_fit_opts *o, double *W, nn_error *e);
+/* The same from the triangular factor of [Z1 Y] (nn_tsqr): the least
+ * squares solution through the SVD of R11 (Z1 = Q1 R11), keeping singular
+ * values above tol (default sqrt(p) 2^-52) times the largest when lambda is
+ * 0, W = V diag(s / (s^2 + lambda)) U^T [R11 R12] P otherwise. */
+int nn_fit_solve_qr(const nn_tsqr *q, const double *P, size_t d,
+                    const nn_fit_opts *o, double *W, nn_error *e);
+/* Platonic PCA from R: the right singular vectors of R diag(alpha..,
+ * alpha beta..), which are the eigenvectors of A^T A. */
+int nn_fit_pca_qr(const nn_tsqr *q, double alpha, double beta, size_t d,
+                  double *Q, nn_error *e);
 /* The projection of a Platonic target T = alpha [Z1  beta Y] Q: fills P
  * (p+ny, d) = alpha diag(1.., beta..) Q, for Q (p+ny, d) given. */
 void nn_fit_scale_projection(size_t p, size_t ny, size_t d, double alpha,

@@ -120,3 +120,79 @@ out:
     free(v);
     return rc;
 }
+
+int nn_fit_solve_qr(const nn_tsqr *q, const double *P, size_t d,
+                    const nn_fit_opts *o, double *W, nn_error *e)
+{
+    size_t p = 1 + q->nz, n = q->n;
+    double *c = nn_alloc(p * d, sizeof *c, "fit", e);
+    double *r11 = nn_alloc(p * p, sizeof *r11, "fit", e);
+    double *s = nn_alloc(p, sizeof *s, "fit", e);
+    double *u = nn_alloc(p * p, sizeof *u, "fit", e);
+    double *vt = nn_alloc(p * p, sizeof *vt, "fit", e);
+    double *utc = nn_alloc(p * d, sizeof *utc, "fit", e);
+    int rc = -1;
+    if (!c || !r11 || !s || !u || !vt || !utc)
+        goto out;
+    /* C = Q1^T T = [R11 R12] P: the first p rows of R times P */
+    nn_gemm_f64(0, 0, p, d, n, 1.0, q->r, P, 0.0, c);
+    for (size_t i = 0; i < p; i++)
+        memcpy(r11 + i * p, q->r + i * n, p * sizeof *r11);
+    if (nn_svd(p, p, r11, s, u, vt, e) < 0)
+        goto out;
+    double tol = o->tol > 0 ? o->tol : sqrt((double)p) * 0x1p-52;
+    nn_gemm_f64(1, 0, p, d, p, 1.0, u, c, 0.0, utc); /* U^T C */
+    for (size_t i = 0; i < p; i++) {
+        double f = o->lambda > 0 ? s[i] / (s[i] * s[i] + o->lambda)
+                 : s[i] > tol * s[0] ? 1 / s[i] : 0;
+        for (size_t j = 0; j < d; j++)
+            utc[i * d + j] *= f;
+    }
+    nn_gemm_f64(1, 0, p, d, p, 1.0, vt, utc, 0.0, W); /* V (...) */
+    rc = 0;
+out:
+    free(c);
+    free(r11);
+    free(s);
+    free(u);
+    free(vt);
+    free(utc);
+    return rc;
+}
+
+int nn_fit_pca_qr(const nn_tsqr *q, double alpha, double beta, size_t d,
+                  double *Q, nn_error *e)
+{
+    size_t n = q->n, p = 1 + q->nz;
+    if (d > n)
+        return nn_fail(e, "Platonic PCA gives at most 1+%zu+%zu = %zu "
+                       "components, not %zu", q->nz, q->ny, n, d);
+    double *a = nn_alloc(n * n, sizeof *a, "PCA", e);
+    double *s = nn_alloc(n, sizeof *s, "PCA", e);
+    double *vt = nn_alloc(n * n, sizeof *vt, "PCA", e);
+    int rc = -1;
+    if (!a || !s || !vt)
+        goto out;
+    for (size_t i = 0; i < n; i++) /* A = R D: A^T A = D R^T R D */
+        for (size_t j = 0; j < n; j++)
+            a[i * n + j] = q->r[i * n + j] * alpha * (j < p ? 1 : beta);
+    if (nn_svd(n, n, a, s, NULL, vt, e) < 0)
+        goto out;
+    /* singular values descend: the leading vectors are vt's first rows */
+    for (size_t j = 0; j < d; j++) {
+        const double *v = vt + j * n;
+        size_t big = 0;
+        for (size_t i = 1; i < n; i++)
+            if (fabs(v[i]) > fabs(v[big]))
+                big = i;
+        double sg = v[big] < 0 ? -1 : 1;
+        for (size_t i = 0; i < n; i++)
+            Q[i * d + j] = sg * v[i];
+    }
+    rc = 0;
+out:
+    free(a);
+    free(s);
+    free(vt);
+    return rc;
+}

@@ -70,6 +70,26 @@ void nn_guard_stdout_release(void);
 /* A progress line is on stderr without its newline (nn_progress.c). */
 extern int nn_progress_open;
 
+/* LAPACK's Fortran interface, as Debian's OpenBLAS ships it (no LAPACKE):
+ * column-major, every argument by pointer. */
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda,
+             int *info);
+void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a,
+             const int *lda, double *b, const int *ldb, int *info);
+void dgesdd_(const char *jobz, const int *m, const int *n, double *a,
+             const int *lda, double *s, double *u, const int *ldu, double *vt,
+             const int *ldvt, double *work, const int *lwork, int *iwork,
+             int *info);
+void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a,
+             const int *lda, double *w, double *work, const int *lwork,
+             int *iwork, const int *liwork, int *info);
+void dgeqrf_(const int *m, const int *n, double *a, const int *lda,
+             double *tau, double *work, const int *lwork, int *info);
+void dorgqr_(const int *m, const int *n, const int *k, double *a,
+             const int *lda, const double *tau, double *work,
+             const int *lwork, int *info);
+
+
 static inline size_t nn_round8(size_t n) { return (n + 7) & ~(size_t)7; }
 
 #endif

@@ -6,28 +6,12 @@
  * instead of copying where they can.  Dimensions must fit in an int (the
  * Fortran interface), which every caller checks through nn_blas_dim_ok. */
 #include "nn.h"
+#include "nn_internal.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-void dpotrf_(const char *uplo, const int *n, double *a, const int *lda,
-             int *info);
-void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a,
-             const int *lda, double *b, const int *ldb, int *info);
-void dgesdd_(const char *jobz, const int *m, const int *n, double *a,
-             const int *lda, double *s, double *u, const int *ldu, double *vt,
-             const int *ldvt, double *work, const int *lwork, int *iwork,
-             int *info);
-void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a,
-             const int *lda, double *w, double *work, const int *lwork,
-             int *iwork, const int *liwork, int *info);
-void dgeqrf_(const int *m, const int *n, double *a, const int *lda,
-             double *tau, double *work, const int *lwork, int *info);
-void dorgqr_(const int *m, const int *n, const int *k, double *a,
-             const int *lda, const double *tau, double *work,
-             const int *lwork, int *info);
 
 void nn_gemm_f32(int ta, int tb, size_t m, size_t n, size_t k, float alpha,
                  const float *a, const float *b, float beta, float *c)

@@ -25,7 +25,10 @@ static const char usage[] =
     "      --alpha A        target scale alpha (default 1)\n"
     "      --beta B         weight of Y in the target (default 10)\n"
     "  -l, --lambda L       ridge penalty (default 0)\n"
-    "  -s, --solver S       chol (ridge by Cholesky, default) or pinv\n"
+    "  -s, --solver S       chol (ridge by Cholesky, default), pinv\n"
+    "                       (pseudoinverse from the Gram matrix) or lstsq\n"
+    "                       (least squares from a streaming QR: full\n"
+    "                       precision for ill-conditioned representations)\n"
     "      --tol T          pinv: relative tolerance on singular values\n"
     "  -n, --tries N        random: draw N projections, keep the one whose\n"
     "                       layer has the lowest LSD (a second pass)\n"
@@ -61,6 +64,7 @@ static const char *opt_input = "x", *opt_target = "y";
 static nn_fit_opts fopts = {NN_SOLVE_CHOL, 0, 0};
 static const char *grams[64];
 static int ngrams;
+static nn_tsqr qr;          /* -s lstsq: the factor R instead of the Gram */
 
 #define BLOCK 1024
 
@@ -166,6 +170,16 @@ static void run_pass(pass *p, block_fn fn, void *arg)
     nn_rowset_close(s);
     if (p->rows == 0)
         nn_die("%s: no rows to fit", nn_reader_name(p->r));
+}
+
+static void qr_block(pass *p, size_t m, void *arg)
+{
+    nn_error e;
+    (void)arg;
+    if (!qr.r && nn_tsqr_init(&qr, p->nz, p->ny, &e) < 0)
+        nn_die("%s", e.msg);
+    if (nn_tsqr_add(&qr, m, p->z, p->y, &e) < 0)
+        nn_die("%s", e.msg);
 }
 
 static void gram_block(pass *p, size_t m, void *arg)
@@ -305,14 +319,16 @@ static double *fit_from_gram(const nn_gram *g, size_t d, nn_rng *rng,
             P[(p + j) * d + j] = 1;
     } else if (method == M_PCA) {
         double *q = nn_alloc((p + ny) * d, sizeof *q, "projection", &e);
-        if (!q || nn_fit_pca(g, opt_alpha, opt_beta, d, q, &e) < 0)
+        if (!q || (qr.r ? nn_fit_pca_qr(&qr, opt_alpha, opt_beta, d, q, &e)
+                        : nn_fit_pca(g, opt_alpha, opt_beta, d, q, &e)) < 0)
             nn_die("%s", e.msg);
         nn_fit_scale_projection(p, ny, d, opt_alpha, opt_beta, q, P);
         free(q);
     } else {
         random_projection(rng, p, ny, d, P);
     }
-    if (nn_fit_solve(g, P, d, &fopts, W, &e) < 0)
+    if ((qr.r ? nn_fit_solve_qr(&qr, P, d, &fopts, W, &e)
+              : nn_fit_solve(g, P, d, &fopts, W, &e)) < 0)
         nn_die("%s", e.msg);
     free(P);
     return W;
@@ -514,8 +530,11 @@ int main(int argc, char **argv)
                 fopts.solver = NN_SOLVE_CHOL;
             else if (strcmp(optarg, "pinv") == 0)
                 fopts.solver = NN_SOLVE_PINV;
+            else if (strcmp(optarg, "lstsq") == 0)
+                fopts.solver = NN_SOLVE_LSTSQ;
             else
-                nn_usage_error("unknown solver '%s' (chol or pinv)", optarg);
+                nn_usage_error("unknown solver '%s' (chol, pinv or lstsq)",
+                               optarg);
             break;
         case OPT_TOL:
             if (nn_parse_double(optarg, &fopts.tol) < 0 || !(fopts.tol > 0))
@@ -572,6 +591,9 @@ int main(int argc, char **argv)
                        opt_tries > 1 ? "--tries" : methods[opt_method]);
     if (opt_gram && m_set)
         nn_usage_error("--gram writes statistics; fit them later with -G");
+    if (fopts.solver == NN_SOLVE_LSTSQ && (opt_gram || ngrams))
+        nn_usage_error("lstsq works from the data: statistics are Gram "
+                       "matrices (use chol or pinv with --gram and -G)");
     nn_act act;
     nn_error e;
     if (nn_act_parse(opt_act ? opt_act : opt_method == M_OUTPUT ? "identity"
@@ -607,8 +629,18 @@ int main(int argc, char **argv)
         ps.r = passes ? nn_reader_open_seekable(in, &e) : nn_reader_open(in, &e);
         if (!ps.r)
             nn_die("%s", e.msg);
-        run_pass(&ps, gram_block, &g);
-        nn_gram_finish(&g);
+        if (fopts.solver == NN_SOLVE_LSTSQ) {
+            run_pass(&ps, qr_block, NULL);
+            if (nn_tsqr_finish(&qr, &e) < 0 ||
+                nn_gram_init(&g, qr.nz, qr.ny, &e) < 0)
+                nn_die("%s", e.msg);
+            /* the Gram matrix, for what needs it (sorted PCA): R^T R */
+            nn_gemm_f64(1, 0, g.n, g.n, g.n, 1.0, qr.r, qr.r, 0.0, g.g);
+            g.rows = qr.rows;
+        } else {
+            run_pass(&ps, gram_block, &g);
+            nn_gram_finish(&g);
+        }
     } else {
         read_grams(&g);
         nn_sym_fill(g.n, g.g); /* stored full; harmless */
@@ -691,7 +723,9 @@ int main(int argc, char **argv)
     if (opt_method != M_ELM && opt_method != M_SORTED)
         n += snprintf(attrs + n, sizeof attrs - n, "lambda=%s\nsolver=%s\n",
                       nn_fmt_double(l1, sizeof l1, fopts.lambda),
-                      fopts.solver == NN_SOLVE_CHOL ? "chol" : "pinv");
+                      fopts.solver == NN_SOLVE_CHOL   ? "chol"
+                      : fopts.solver == NN_SOLVE_PINV ? "pinv"
+                                                      : "lstsq");
     if (opt_method == M_RANDOM || opt_method == M_ELM)
         n += snprintf(attrs + n, sizeof attrs - n, "seed=%llu\n",
                       (unsigned long long)opt_seed);
@@ -713,5 +747,6 @@ int main(int argc, char **argv)
     free(ps.z);
     free(ps.y);
     nn_gram_free(&g);
+    nn_tsqr_free(&qr);
     return 0;
 }

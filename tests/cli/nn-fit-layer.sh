@@ -65,6 +65,23 @@ Ws = np.vstack([np.zeros(9), Z[pick].T])
 d = np.abs(np.load("spca.nns.npy") - Ws).max(); assert d < 1e-12, ("sorted", d)
 PY
 
+# the least-squares solver (streaming QR) against NumPy's lstsq, ridge and PCA
+nn-fit-layer -m output -s lstsq -t f64 reg.nns > lsq.nns; read_w lsq.nns
+nn-fit-layer -m output -s lstsq -l 2.5 -t f64 ds.nns > lsqr.nns; read_w lsqr.nns
+nn-fit-layer -m platonic-pca -w 4 --alpha 0.5 --beta 3 -l 1 -s lstsq -t f64 ds.nns > pcaq.nns; read_w pcaq.nns
+"$PY" - <<'PY' && ok "lstsq: NumPy's lstsq, the ridge normal equations, the same Platonic PCA" || not_ok "lstsq" "see above"
+import numpy as np
+Zr = np.load("Z.npy")[:, :5]; Zr1 = np.hstack([np.ones((700, 1)), Zr])
+d = np.abs(np.load("lsq.nns.npy") - np.linalg.lstsq(Zr1, np.load("Yf.npy"), rcond=None)[0]).max()
+assert d < 1e-12, ("lstsq", d)
+Z = np.load("Z.npy")[:, :5].astype(np.float32).astype(np.float64)
+Z1 = np.hstack([np.ones((700, 1)), Z]); Y = np.eye(3)[np.load("y.npy")]
+W = np.linalg.solve(Z1.T @ Z1 + 2.5 * np.eye(6), Z1.T @ Y)
+d = np.abs(np.load("lsqr.nns.npy") - W).max(); assert d < 1e-10, ("ridge via QR", d)
+d = np.abs(np.load("pcaq.nns.npy") - np.load("pca.nns.npy")).max(); assert d < 1e-9, ("pca via QR", d)
+PY
+fails_usage "lstsq with statistics" "lstsq works from the data" nn-fit-layer -s lstsq --gram ds.nns
+
 # sharded statistics add up to the single pass
 nn-split -n 4 part ds.nns
 for i in 0 1 2 3; do nn-fit-layer --gram part.00$i.nns > g$i.nns; done
