@@ -68,6 +68,40 @@ static void test_syrk_chol(nn_rng *r)
     free(a); free(g); free(g2); free(x); free(b);
 }
 
+/* Streaming QR: R^T R equals the Gram matrix of [1 Z Y], whatever the
+ * blocking, and R is upper triangular. */
+static void test_tsqr(nn_rng *r)
+{
+    size_t m = 1500, nz = 7, ny = 2, n = 1 + nz + ny;
+    double *z = randn(r, m * nz), *y = randn(r, m * ny);
+    nn_tsqr q;
+    nn_gram g;
+    nn_error e;
+    nn_tsqr_init(&q, nz, ny, &e);
+    nn_gram_init(&g, nz, ny, &e);
+    for (size_t i = 0; i < m; i += 333) { /* uneven blocks */
+        size_t k = m - i < 333 ? m - i : 333;
+        nn_tsqr_add(&q, k, z + i * nz, y + i * ny, &e);
+        nn_gram_add(&g, k, z + i * nz, NN_F64, y + i * ny, NN_F64, &e);
+    }
+    CHECK(nn_tsqr_finish(&q, &e) == 0, "streaming QR finishes");
+    nn_gram_finish(&g);
+    double *rtr = malloc(n * n * sizeof *rtr);
+    nn_gemm_f64_ref(1, 0, n, n, n, 1.0, q.r, q.r, 0.0, rtr);
+    double d = max_abs_diff(rtr, g.g, n * n) / g.g[0];
+    int upper = 1;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            upper &= q.r[i * n + j] == 0;
+    CHECK(d < 1e-13 && upper && q.rows == m,
+          "R^T R of the streaming QR is the Gram matrix (rel %.2g)", d);
+    free(rtr);
+    free(z);
+    free(y);
+    nn_tsqr_free(&q);
+    nn_gram_free(&g);
+}
+
 static void test_svd_eig_qr(nn_rng *r)
 {
     size_t m = 40, n = 25, k = 25;
@@ -212,6 +246,7 @@ int main(void)
     test_gemm(&r);
     test_syrk_chol(&r);
     test_svd_eig_qr(&r);
+    test_tsqr(&r);
     test_stats_convert(&r);
     return check_status();
 }
