@@ -1,5 +1,6 @@
 /* nn_dtype.c — element types and conversion between them. */
 #include "nn.h"
+#include "nn_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -97,6 +98,7 @@ static void store(void *p, int dt, size_t i, long double v)
         return;                                                                \
     }
 
+NN_VECTORIZE
 void nn_convert(void *dst, int dd, const void *src, int sd, size_t n)
 {
     if (dd == sd) {
