@@ -81,6 +81,24 @@ out:
     return rc;
 }
 
+/* Q (n,d): d of the n vectors in the rows of v as columns, from the last
+ * row backwards (from_end) or the first onwards, each with its largest
+ * entry made positive so that the result does not depend on the solver. */
+static void columns(const double *v, size_t n, size_t d, int from_end,
+                    double *Q)
+{
+    for (size_t j = 0; j < d; j++) {
+        const double *vec = v + (from_end ? n - 1 - j : j) * n;
+        size_t big = 0;
+        for (size_t i = 1; i < n; i++)
+            if (fabs(vec[i]) > fabs(vec[big]))
+                big = i;
+        double sg = vec[big] < 0 ? -1 : 1;
+        for (size_t i = 0; i < n; i++)
+            Q[i * d + j] = sg * vec[i];
+    }
+}
+
 int nn_fit_pca(const nn_gram *g, double alpha, double beta, size_t d,
                double *Q, nn_error *e)
 {
@@ -101,18 +119,8 @@ int nn_fit_pca(const nn_gram *g, double alpha, double beta, size_t d,
                            (j < p ? 1 : beta) * g->g[i * n + j];
     if (nn_eigh(n, a, w, v, e) < 0)
         goto out;
-    /* eigenvalues ascend: the leading ones are the last rows of v; each
-     * vector's sign is fixed (largest entry positive) for determinism */
-    for (size_t j = 0; j < d; j++) {
-        const double *vec = v + (n - 1 - j) * n;
-        size_t big = 0;
-        for (size_t i = 1; i < n; i++)
-            if (fabs(vec[i]) > fabs(vec[big]))
-                big = i;
-        double s = vec[big] < 0 ? -1 : 1;
-        for (size_t i = 0; i < n; i++)
-            Q[i * d + j] = s * vec[i];
-    }
+    /* eigenvalues ascend: the leading vectors are the last rows of v */
+    columns(v, n, d, 1, Q);
     rc = 0;
 out:
     free(a);
@@ -179,16 +187,7 @@ int nn_fit_pca_qr(const nn_tsqr *q, double alpha, double beta, size_t d,
     if (nn_svd(n, n, a, s, NULL, vt, e) < 0)
         goto out;
     /* singular values descend: the leading vectors are vt's first rows */
-    for (size_t j = 0; j < d; j++) {
-        const double *v = vt + j * n;
-        size_t big = 0;
-        for (size_t i = 1; i < n; i++)
-            if (fabs(v[i]) > fabs(v[big]))
-                big = i;
-        double sg = v[big] < 0 ? -1 : 1;
-        for (size_t i = 0; i < n; i++)
-            Q[i * d + j] = sg * v[i];
-    }
+    columns(vt, n, d, 0, Q);
     rc = 0;
 out:
     free(a);
