@@ -34,6 +34,8 @@ DEPS_OK   = build/.deps-ok
 .PHONY: all test units demo data install uninstall fuzz \
         bench clean help deps
 .DELETE_ON_ERROR:
+# object files are kept, not removed as intermediates of the tools
+.SECONDARY:
 
 all: $(TOOL_BIN)
 
