@@ -13,7 +13,8 @@
 #   -b BETA     weight of Y in the targets (default 10)
 #   -l LAMBDA   ridge of the hidden layers (default 0)
 #   -L LAMBDA   ridge of the output layer (default: that of -l)
-#   -s SOLVER   chol (default) or pinv
+#   -s SOLVER   chol (default), pinv or lstsq
+#   -T TOL      the solvers' tolerance on singular values
 #   -n TRIES    random projections: keep the best of TRIES
 #   -e EMA      re-weight samples by the errors of a decision layer fitted
 #               after each hidden layer (thesis 7.9.3), memory EMA
@@ -23,14 +24,15 @@
 # TRAIN is a stream with x and y (FILE); the network goes to stdout.
 set -eu
 first=sorted-pca rest=platonic-pca act=relu alpha=1 beta=10 lambda=0
-olambda= solver=chol tries=1 ema= seed=1 f64= keep=
-while getopts f:r:a:A:b:l:L:s:n:e:S:dk: o; do
+olambda= solver=chol tol= tries=1 ema= seed=1 f64= keep=
+while getopts f:r:a:A:b:l:L:s:T:n:e:S:dk: o; do
     case $o in
     f) first=$OPTARG ;; r) rest=$OPTARG ;; a) act=$OPTARG ;;
     A) alpha=$OPTARG ;; b) beta=$OPTARG ;; l) lambda=$OPTARG ;;
-    L) olambda=$OPTARG ;; s) solver=$OPTARG ;; n) tries=$OPTARG ;;
+    L) olambda=$OPTARG ;; s) solver=$OPTARG ;; T) tol=$OPTARG ;;
+    n) tries=$OPTARG ;;
     e) ema=$OPTARG ;; S) seed=$OPTARG ;; d) f64=1 ;; k) keep=$OPTARG ;;
-    *) sed -n '2,25s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,27s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))

@@ -137,7 +137,7 @@ int main(int argc, char **argv)
     size_t given = 1;
     for (const char *p = acts; *p; p++)
         given += *p == ',';
-    if (nl > 1 && given != 1 && given != nl - 1)
+    if (given != 1 && given != nl - 1)
         nn_usage_error("%zu activations for %zu hidden layers", given, nl - 1);
     for (const char *q = acts; *q;) { /* valid even when no layer uses them */
         char one[128];
