@@ -3,9 +3,9 @@
 # BENCH_RUNS=N sets hyperfine's minimum number of runs (default 5);
 # BENCH_Z19=0 skips the slow zstd level 19 import.
 
-.PHONY: all stream forward fit deps data
+.PHONY: all stream forward fit kfilter deps data
 
-all: stream forward fit
+all: stream forward fit kfilter
 
 deps:
 	@sh pipelines/deps.sh bench
@@ -24,3 +24,6 @@ forward: deps data
 
 fit: deps data
 	@sh bench/fit.sh
+
+kfilter: deps data
+	@sh bench/kfilter.sh

@@ -2,6 +2,7 @@
 #   make -f pipelines/mnist.mk table72   Table 7.2: one hidden layer, four methods
 #   make -f pipelines/mnist.mk table73   Table 7.3: deeper deterministic networks
 #   make -f pipelines/mnist.mk toys      sine, two spirals, checkerboard
+#   make -f pipelines/mnist.mk kfilter   k-redundancy by layer, Table 5.1
 # Results (Markdown tables, PNG plots) go to pipelines/results/.
 
 BINDIR ?= $(CURDIR)/bin
@@ -11,8 +12,8 @@ SEEDS ?= 10
 export PATH := $(BINDIR):$(PATH)
 export SEEDS OUT
 
-.PHONY: all table72 table73 toys data deps
-all: table72 table73 toys
+.PHONY: all table72 table73 toys kfilter data deps
+all: table72 table73 toys kfilter
 
 $(DATA)/mnist/.ok:
 	@$(MAKE) --no-print-directory -f pipelines/data.mk mnist
@@ -43,3 +44,7 @@ table73: deps $(OUT)/train.nns
 
 toys: deps
 	sh pipelines/toys.sh
+
+kfilter: deps $(OUT)/train.nns
+	@$(MAKE) --no-print-directory -f pipelines/data.mk fashion
+	sh pipelines/kfilter.sh
