@@ -39,6 +39,8 @@ bench)
     have_cmd zstd || need="$need zstd"
     [ -x /usr/bin/time ] || need="$need time"
     have_py numpy || need="$need python3-numpy"
+    have_py torch || need="$need python3-torch"
+    have_py sklearn || need="$need python3-sklearn"
     ;;
 esac
 
