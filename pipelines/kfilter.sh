@@ -16,7 +16,7 @@ OUT=${OUT:-build/mnist}
 FIT="sh pipelines/fit-net.sh -f sorted-pca -r platonic-pca -b 1e6 -l 0.03 -e 0.2"
 
 # percent NNS: the overall percentage of a kredundancy record
-percent() { nn-export -f csv "$1" | awk -F, 'NR == 1 { print $3 }'; }
+percent() { nn-export -f csv "$1" | awk -F, 'NR == 1 { printf "%.2f", $3 }'; }
 
 # ---- 1. k-redundancy by layer
 $FIT $OUT/train.nns 784 392 > "$T/net.nns"
