@@ -364,6 +364,13 @@ void nn_progress_end(nn_progress *p);
 
 /* Shared behaviour of every tool's main(): program name for messages. */
 extern const char *nn_prog;
+/* Sets nn_prog and leaves getopt's messages to nn_bad_option. */
+void nn_tool_init(const char *prog);
+/* The usage error for the option getopt_long just refused, c being what it
+ * returned (tools give getopt an option string starting with ':', so that
+ * ':' means a missing argument and '?' an unknown option): one line naming
+ * it, then the "Try --help" line; exits 2. */
+void nn_bad_option(int c, char **argv) __attribute__((noreturn));
 /* Prints "prog: message" to stderr. */
 void nn_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "prog: message" and exits 1 (data/runtime error). */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <getopt.h>
 #include <unistd.h>
 
 const char *nn_prog = "nn";
@@ -85,6 +86,26 @@ void nn_usage_error(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "Try '%s --help' for more information.\n", nn_prog);
     exit(2);
+}
+
+void nn_tool_init(const char *prog)
+{
+    nn_prog = prog;
+    opterr = 0;
+}
+
+void nn_bad_option(int c, char **argv)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    /* getopt names a short option by optopt; a long one only by argv */
+    int shortopt = arg[0] == '-' && arg[1] != '-' && optopt > 0 && optopt < 128;
+    if (c == ':' && shortopt)
+        nn_usage_error("option -%c needs an argument", optopt);
+    if (c == ':')
+        nn_usage_error("option '%s' needs an argument", arg);
+    if (shortopt)
+        nn_usage_error("invalid option -%c", optopt);
+    nn_usage_error("invalid option '%s'", arg);
 }
 
 void nn_print_version(void)

@@ -311,7 +311,7 @@ static void prescan(int nfiles)
 
 int main(int argc, char **argv)
 {
-    nn_prog = "nn-cat";
+    nn_tool_init("nn-cat");
     static const struct option longopts[] = {
         {"join-all", no_argument, 0, 'J'},
         {"rows", required_argument, 0, OPT_ROWS},
@@ -325,7 +325,7 @@ int main(int argc, char **argv)
     int store = NN_STORE_KEEP;
     nn_error e;
     int c;
-    while ((c = getopt_long(argc, argv, "Jo:z::dh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":Jo:z::dh", longopts, NULL)) != -1) {
         switch (c) {
         case 'J': join_all = 1; break;
         case OPT_ROWS:
@@ -337,7 +337,7 @@ int main(int argc, char **argv)
         case 'd': store = NN_STORE_RAW; break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
-        default: nn_usage_error("invalid option");
+        default: nn_bad_option(c, argv);
         }
     }
     static char *dash[] = {"-"};

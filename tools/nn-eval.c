@@ -515,7 +515,7 @@ static void print_quiet(void)
 
 int main(int argc, char **argv)
 {
-    nn_prog = "nn-eval";
+    nn_tool_init("nn-eval");
     static const struct option longopts[] = {
         {"pred", required_argument, 0, 'p'},
         {"labels", required_argument, 0, 'y'},
@@ -531,7 +531,7 @@ int main(int argc, char **argv)
     if (!opt_lsd)
         nn_die("out of memory");
     int c;
-    while ((c = getopt_long(argc, argv, "p:y:t:l:jqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:y:t:l:jqh", longopts, NULL)) != -1) {
         switch (c) {
         case 'p': opt_pred = optarg; break;
         case 'y': opt_labels = optarg; break;
@@ -546,7 +546,7 @@ int main(int argc, char **argv)
         case 'q': opt_quiet = 1; break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
-        default: nn_usage_error("invalid option");
+        default: nn_bad_option(c, argv);
         }
     }
     if (opt_json && opt_quiet)

@@ -762,7 +762,7 @@ static void check_options(int csv_opts, int png_opts)
 
 int main(int argc, char **argv)
 {
-    nn_prog = "nn-export";
+    nn_tool_init("nn-export");
     static const struct option longopts[] = {
         {"name", required_argument, 0, 'n'},
         {"format", required_argument, 0, 'f'},
@@ -785,7 +785,7 @@ int main(int argc, char **argv)
         {0, 0, 0, 0}};
     nn_error e;
     int c, csv_opts = 0, png_opts = 0;
-    while ((c = getopt_long(argc, argv, "n:f:o:c:t:d:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":n:f:o:c:t:d:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'n': opt_name = optarg; break;
         case 'f':
@@ -857,7 +857,7 @@ int main(int argc, char **argv)
         case OPT_PROGRESS: opt_progress = 1; break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
-        default: nn_usage_error("invalid option");
+        default: nn_bad_option(c, argv);
         }
     }
     if (argc - optind > 1)

@@ -469,7 +469,7 @@ static double *fit_sorted(pass *ps, const nn_gram *g, size_t d)
 
 int main(int argc, char **argv)
 {
-    nn_prog = "nn-fit-layer";
+    nn_tool_init("nn-fit-layer");
     static const struct option longopts[] = {
         {"method", required_argument, 0, 'm'},
         {"width", required_argument, 0, 'w'},
@@ -495,7 +495,7 @@ int main(int argc, char **argv)
         {"version", no_argument, 0, OPT_VERSION},
         {0, 0, 0, 0}};
     int c, m_set = 0;
-    while ((c = getopt_long(argc, argv, "m:w:a:l:s:n:G:t:o:z::h", longopts,
+    while ((c = getopt_long(argc, argv, ":m:w:a:l:s:n:G:t:o:z::h", longopts,
                             NULL)) != -1) {
         uint64_t u;
         switch (c) {
@@ -575,7 +575,7 @@ int main(int argc, char **argv)
         case OPT_PROGRESS: opt_progress = 1; break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
-        default: nn_usage_error("invalid option");
+        default: nn_bad_option(c, argv);
         }
     }
     if (argc - optind > 1)

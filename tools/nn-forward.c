@@ -79,7 +79,7 @@ static void run(size_t m, const void *in0)
 
 int main(int argc, char **argv)
 {
-    nn_prog = "nn-forward";
+    nn_tool_init("nn-forward");
     static const struct option longopts[] = {
         {"layer", required_argument, 0, 'l'},
         {"all", no_argument, 0, 'A'},
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
         {"version", no_argument, 0, OPT_VERSION},
         {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "l:An:do:z::h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":l:An:do:z::h", longopts, NULL)) != -1) {
         switch (c) {
         case 'l': {
             uint64_t v;
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
         case OPT_PROGRESS: opt_progress = 1; break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
-        default: nn_usage_error("invalid option");
+        default: nn_bad_option(c, argv);
         }
     }
     if (argc - optind < 1 || argc - optind > 2)

@@ -589,7 +589,7 @@ static int valid_name(const char *s, size_t n)
 
 int main(int argc, char **argv)
 {
-    nn_prog = "nn-import";
+    nn_tool_init("nn-import");
     static const struct option longopts[] = {
         {"format", required_argument, 0, 'f'},
         {"dtype", required_argument, 0, 't'},
@@ -610,7 +610,7 @@ int main(int argc, char **argv)
     nn_error e;
     int c;
     uint64_t u;
-    while ((c = getopt_long(argc, argv, "f:t:d:o:z::h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":f:t:d:o:z::h", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (strcmp(optarg, "idx") == 0)
@@ -656,7 +656,7 @@ int main(int argc, char **argv)
         case OPT_PROGRESS: opt_progress = 1; break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
-        default: nn_usage_error("invalid option");
+        default: nn_bad_option(c, argv);
         }
     }
     int ninputs = argc - optind;

@@ -262,7 +262,7 @@ static int info(const char *path, nn_error *e)
 
 int main(int argc, char **argv)
 {
-    nn_prog = "nn-info";
+    nn_tool_init("nn-info");
     static const struct option longopts[] = {
         {"records", no_argument, 0, 'r'},
         {"headers", no_argument, 0, 'H'},
@@ -273,7 +273,7 @@ int main(int argc, char **argv)
         {"version", no_argument, 0, OPT_VERSION},
         {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "rHjqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":rHjqh", longopts, NULL)) != -1) {
         switch (c) {
         case 'r': opt_records = 1; break;
         case 'H': opt_headers = 1; break;
@@ -282,7 +282,7 @@ int main(int argc, char **argv)
         case OPT_PROGRESS: opt_progress = 1; break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
-        default: nn_usage_error("invalid option");
+        default: nn_bad_option(c, argv);
         }
     }
     /* Text goes out only after a whole stream verified, so a corrupt

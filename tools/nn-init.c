@@ -65,7 +65,7 @@ static size_t parse_arch(const char *s, size_t *w)
 
 int main(int argc, char **argv)
 {
-    nn_prog = "nn-init";
+    nn_tool_init("nn-init");
     static const struct option longopts[] = {
         {"activation", required_argument, 0, 'a'},
         {"head", required_argument, 0, 'O'},
@@ -85,7 +85,7 @@ int main(int argc, char **argv)
     double gain = 1, rho = 0;
     uint64_t seed = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "a:O:s:g:p:t:o:z::h", longopts,
+    while ((c = getopt_long(argc, argv, ":a:O:s:g:p:t:o:z::h", longopts,
                             NULL)) != -1) {
         switch (c) {
         case 'a': acts = optarg; break;
@@ -118,7 +118,7 @@ int main(int argc, char **argv)
         case 'z': level = nn_zstd_level_arg(optarg); break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
-        default: nn_usage_error("invalid option");
+        default: nn_bad_option(c, argv);
         }
     }
     if (optind != argc - 1)

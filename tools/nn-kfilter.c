@@ -643,7 +643,7 @@ static double fraction_arg(const char *s, const char *opt)
 
 int main(int argc, char **argv)
 {
-    nn_prog = "nn-kfilter";
+    nn_tool_init("nn-kfilter");
     static const struct option longopts[] = {
         {"neighbours", required_argument, 0, 'k'},
         {"batch", required_argument, 0, 'b'},
@@ -669,7 +669,7 @@ int main(int argc, char **argv)
     if (!O.tensors)
         nn_die("out of memory");
     int c;
-    while ((c = getopt_long(argc, argv, "k:b:n:y:t:isr:vo:z::h", longopts,
+    while ((c = getopt_long(argc, argv, ":k:b:n:y:t:isr:vo:z::h", longopts,
                             NULL)) != -1) {
         switch (c) {
         case 'k':
@@ -700,7 +700,7 @@ int main(int argc, char **argv)
         case 'z': O.level = nn_zstd_level_arg(optarg); break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
-        default: nn_usage_error("invalid option");
+        default: nn_bad_option(c, argv);
         }
     }
     if (argc - optind > 1)

@@ -48,7 +48,7 @@ static const char *renamed(const char *name)
 
 int main(int argc, char **argv)
 {
-    nn_prog = "nn-pick";
+    nn_tool_init("nn-pick");
     static const struct option longopts[] = {
         {"invert", no_argument, 0, 'v'},
         {"index", required_argument, 0, OPT_INDEX},
@@ -68,7 +68,7 @@ int main(int argc, char **argv)
     renames = calloc((size_t)argc, sizeof *renames);
     if (!renames)
         nn_die("out of memory");
-    while ((c = getopt_long(argc, argv, "vr:i:o:z::dh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":vr:i:o:z::dh", longopts, NULL)) != -1) {
         switch (c) {
         case 'v': invert = 1; break;
         case OPT_INDEX:
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
         case 'd': store = NN_STORE_RAW; break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
-        default: nn_usage_error("invalid option");
+        default: nn_bad_option(c, argv);
         }
     }
     char **patterns = argv + optind;

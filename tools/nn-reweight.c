@@ -50,7 +50,7 @@ static void put_rows(const nn_rowset *s, const nn_rowblock *b, int i)
 
 int main(int argc, char **argv)
 {
-    nn_prog = "nn-reweight";
+    nn_tool_init("nn-reweight");
     static const struct option longopts[] = {
         {"ema", required_argument, 0, 'e'},
         {"name", required_argument, 0, 'n'},
@@ -66,7 +66,7 @@ int main(int argc, char **argv)
     double lambda = 0.2;
     uint64_t classes = 0;
     int level = 0, c;
-    while ((c = getopt_long(argc, argv, "e:n:o:z::h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":e:n:o:z::h", longopts, NULL)) != -1) {
         switch (c) {
         case 'e':
             if (nn_parse_double(optarg, &lambda) < 0 || !(lambda >= 0 && lambda <= 1))
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
         case 'z': level = nn_zstd_level_arg(optarg); break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
-        default: nn_usage_error("invalid option");
+        default: nn_bad_option(c, argv);
         }
     }
     if (argc - optind < 1 || argc - optind > 2)

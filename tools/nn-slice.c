@@ -34,7 +34,7 @@ static size_t nnames;
 
 int main(int argc, char **argv)
 {
-    nn_prog = "nn-slice";
+    nn_tool_init("nn-slice");
     static const struct option longopts[] = {
         {"head", required_argument, 0, 'n'},
         {"name", required_argument, 0, OPT_NAME},
@@ -52,7 +52,7 @@ int main(int argc, char **argv)
     names = calloc((size_t)argc, sizeof *names);
     if (!names)
         nn_die("out of memory");
-    while ((c = getopt_long(argc, argv, "n:o:z::dh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":n:o:z::dh", longopts, NULL)) != -1) {
         switch (c) {
         case 'n':
             if (nn_parse_u64(optarg, &rg.stop) < 0)
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
         case 'd': store = NN_STORE_RAW; break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
-        default: nn_usage_error("invalid option");
+        default: nn_bad_option(c, argv);
         }
     }
     if (!head) {

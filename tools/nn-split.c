@@ -210,7 +210,7 @@ static void write_batch(nn_reader *rd, const char *prefix, int digits,
 
 int main(int argc, char **argv)
 {
-    nn_prog = "nn-split";
+    nn_tool_init("nn-split");
     static const struct option longopts[] = {
         {"rows", required_argument, 0, 'l'},
         {"shards", required_argument, 0, 'n'},
@@ -224,7 +224,7 @@ int main(int argc, char **argv)
     int store = NN_STORE_KEEP, verbose = 0;
     uint64_t digits = 3;
     int c;
-    while ((c = getopt_long(argc, argv, "l:n:a:vz::dh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":l:n:a:vz::dh", longopts, NULL)) != -1) {
         switch (c) {
         case 'l':
             if (nn_parse_u64(optarg, &opt_rows) < 0 || opt_rows == 0)
@@ -243,7 +243,7 @@ int main(int argc, char **argv)
         case 'd': store = NN_STORE_RAW; break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
-        default: nn_usage_error("invalid option");
+        default: nn_bad_option(c, argv);
         }
     }
     if (!opt_rows == !opt_shards)

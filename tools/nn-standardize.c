@@ -272,7 +272,7 @@ static void apply(nn_reader *in, nn_writer *w)
 
 int main(int argc, char **argv)
 {
-    nn_prog = "nn-standardize";
+    nn_tool_init("nn-standardize");
     static const struct option longopts[] = {
         {"fit", no_argument, 0, 'F'},
         {"stats", required_argument, 0, 's'},
@@ -286,7 +286,7 @@ int main(int argc, char **argv)
         {"version", no_argument, 0, OPT_VERSION},
         {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "Fs:n:ce:t:o:z::h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":Fs:n:ce:t:o:z::h", longopts, NULL)) != -1) {
         switch (c) {
         case 'F': opt_fit = 1; break;
         case 's': opt_stats = optarg; break;
@@ -305,7 +305,7 @@ int main(int argc, char **argv)
         case 'z': opt_zstd = nn_zstd_level_arg(optarg); break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
-        default: nn_usage_error("invalid option");
+        default: nn_bad_option(c, argv);
         }
     }
     if (opt_fit == !!opt_stats)

@@ -86,7 +86,7 @@ static void generate(nn_rng *g, nn_rng *ng, uint64_t row0, size_t m,
 
 int main(int argc, char **argv)
 {
-    nn_prog = "nn-toy";
+    nn_tool_init("nn-toy");
     static const struct option longopts[] = {
         {"samples", required_argument, 0, 'n'},
         {"seed", required_argument, 0, OPT_SEED},
@@ -101,7 +101,7 @@ int main(int argc, char **argv)
     const char *out = NULL;
     int noisy = 0;
     int level = 0, c;
-    while ((c = getopt_long(argc, argv, "n:o:z::h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":n:o:z::h", longopts, NULL)) != -1) {
         switch (c) {
         case 'n':
             if (nn_parse_u64(optarg, &n) < 0)
@@ -123,7 +123,7 @@ int main(int argc, char **argv)
         case 'z': level = nn_zstd_level_arg(optarg); break;
         case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
         case OPT_VERSION: nn_print_version();
-        default: nn_usage_error("invalid option");
+        default: nn_bad_option(c, argv);
         }
     }
     if (optind >= argc)
