@@ -887,4 +887,15 @@ int nn_knn(size_t m, size_t d, const void *x, int dtype, size_t k,
 int nn_knn_ref(size_t m, size_t d, const void *x, int dtype, size_t k,
                uint32_t *idx, double *dist, nn_error *e);
 
+/* ------------------------------------------------------------------ labels
+ * Class labels are class numbers (an integer tensor of one column, with an
+ * attribute classes=K) or rows of targets (lib/nn_labels.c). */
+
+/* K of the attribute classes=K, or 0 when there is none (or it is bad). */
+uint64_t nn_attrs_classes(const char *attrs);
+/* Fills out (m,k) with the one-hot rows of the m class numbers y (dtype
+ * dt); fails on a label outside [0, k), naming it and its row (row0 + i). */
+int nn_labels_onehot(const void *y, int dt, size_t m, size_t k,
+                     uint64_t row0, double *out, nn_error *e);
+
 #endif

@@ -88,15 +88,6 @@ static void *xalloc(size_t n, size_t size, const char *what)
     return p;
 }
 
-static uint64_t classes_attr(const char *attrs)
-{
-    char v[32];
-    uint64_t c;
-    if (!attrs || !nn_attrs_get(attrs, "classes", v, sizeof v) ||
-        nn_parse_u64(v, &c) < 0 || c == 0)
-        return 0;
-    return c;
-}
 
 static void add_lsd(nn_rowset *s, int idx, const nn_rowblock *b)
 {
@@ -125,7 +116,7 @@ static void setup(nn_rowset *s, const nn_rowblock *b)
     if (S.ycols == 0)
         nn_die("%s: the labels '%s' have no columns", in_name, opt_labels);
     S.index = !nn_dtype_is_float(ydt) && S.ycols == 1;
-    uint64_t cattr = S.index ? classes_attr(yattrs) : 0;
+    uint64_t cattr = S.index ? nn_attrs_classes(yattrs) : 0;
     if (S.ix >= 0) {
         S.k = b->cols[S.ix];
         if (S.k == 0)

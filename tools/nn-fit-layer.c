@@ -103,11 +103,8 @@ static void run_pass(pass *p, block_fn fn, void *arg)
             p->nz = b.cols[0];
             p->labels = b.rank[1] == 1 && !nn_dtype_is_float(b.dtype[1]);
             if (p->labels) {
-                char v[32];
-                uint64_t k = opt_classes;
-                if (!k && nn_attrs_get(nn_rowset_attrs(s, 1), "classes", v,
-                                       sizeof v))
-                    nn_parse_u64(v, &k);
+                uint64_t k = opt_classes ? opt_classes
+                                         : nn_attrs_classes(nn_rowset_attrs(s, 1));
                 if (!k || k > 65536)
                     nn_die("%s: labels '%s' carry no classes=K attribute: "
                            "give --classes K", nn_reader_name(p->r),
@@ -137,18 +134,9 @@ static void run_pass(pass *p, block_fn fn, void *arg)
                        opt_input, (unsigned long long)(p->rows + i / p->nz),
                        isnan(p->z[i]) ? "NaN" : "an infinity");
         if (p->labels) {
-            memset(p->y, 0, m * p->ny * sizeof *p->y);
-            for (size_t i = 0; i < m; i++) {
-                int64_t c;
-                nn_convert(&c, NN_I64, (const char *)b.data[1] +
-                           i * nn_dtype_size(b.dtype[1]), b.dtype[1], 1);
-                if (c < 0 || (uint64_t)c >= p->classes)
-                    nn_die("%s: label %lld in row %llu is not a class of %llu",
-                           nn_reader_name(p->r), (long long)c,
-                           (unsigned long long)(p->rows + i),
-                           (unsigned long long)p->classes);
-                p->y[i * p->ny + (size_t)c] = 1;
-            }
+            if (nn_labels_onehot(b.data[1], b.dtype[1], m, p->ny, p->rows,
+                                 p->y, &e) < 0)
+                nn_die("%s: %s", nn_reader_name(p->r), e.msg);
         } else {
             if (b.cols[1] != p->ny)
                 nn_die("%s: rows of '%s' changed width", nn_reader_name(p->r),

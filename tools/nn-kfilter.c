@@ -158,15 +158,6 @@ static int loss_mode(void) { return O.by_loss >= 0; }
 
 /* ------------------------------------------------------------------ setup */
 
-static uint64_t classes_attr(const char *attrs)
-{
-    char v[32];
-    uint64_t c;
-    if (!attrs || !nn_attrs_get(attrs, "classes", v, sizeof v) ||
-        nn_parse_u64(v, &c) < 0 || c == 0)
-        return 0;
-    return c;
-}
 
 /* Once the tensors are known (b: the first block, or the empty end). */
 static void setup(const nn_rowblock *b)
@@ -187,7 +178,7 @@ static void setup(const nn_rowblock *b)
     if (yc == 0)
         nn_die("%s: the labels '%s' have no columns", in_name, O.labels);
     if (yc == 1 && !nn_dtype_is_float(B.dtype[B.iy]))
-        B.classes_attr = classes_attr(nn_rowset_attrs(rs, B.iy));
+        B.classes_attr = nn_attrs_classes(nn_rowset_attrs(rs, B.iy));
     if (yc >= 2)
         B.classes_attr = yc;
     if (B.il >= 0 && B.cols[B.il] != 1)

@@ -136,24 +136,15 @@ int main(int argc, char **argv)
         /* the targets as rows of n_out: one-hot for class indices */
         int labels = b.rank[1] == 1 && !nn_dtype_is_float(b.dtype[1]);
         if (labels) {
-            uint64_t k = classes;
-            char v[32];
-            if (!k && nn_attrs_get(nn_rowset_attrs(s, 1), "classes", v, sizeof v))
-                nn_parse_u64(v, &k);
+            uint64_t k = classes ? classes
+                                 : nn_attrs_classes(nn_rowset_attrs(s, 1));
             if (k && k != n_out)
                 nn_die("%s: %llu classes, but %s has %zu outputs",
                        nn_reader_name(r), (unsigned long long)k, argv[optind],
                        n_out);
-            memset(y, 0, m * n_out * sizeof *y);
-            for (size_t i = 0; i < m; i++) {
-                int64_t cl;
-                nn_convert(&cl, NN_I64, (const char *)b.data[1] +
-                           i * nn_dtype_size(b.dtype[1]), b.dtype[1], 1);
-                if (cl < 0 || (uint64_t)cl >= n_out)
-                    nn_die("%s: label %lld is not one of %zu classes",
-                           nn_reader_name(r), (long long)cl, n_out);
-                y[i * n_out + (size_t)cl] = 1;
-            }
+            if (nn_labels_onehot(b.data[1], b.dtype[1], m, n_out,
+                                 nn_rowset_row(s) - m, y, &e) < 0)
+                nn_die("%s: %s", nn_reader_name(r), e.msg);
         } else if (b.cols[1] != n_out) {
             nn_die("%s: targets '%s' have %zu columns; %s has %zu outputs",
                    nn_reader_name(r), yname, b.cols[1], argv[optind], n_out);
