@@ -366,6 +366,16 @@ void nn_progress_end(nn_progress *p);
 extern const char *nn_prog;
 /* Sets nn_prog and leaves getopt's messages to nn_bad_option. */
 void nn_tool_init(const char *prog);
+/* The last entries of every tool's long-option table: --help and
+ * --version (whose getopt value the tool chooses). */
+#define NN_LONGOPTS_END(version)                                               \
+    {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, (version)},    \
+        {0, 0, 0, 0}
+/* The default case of every tool's option switch: -h prints usage to
+ * stdout and exits 0, the version value prints the version, anything else
+ * is a usage error (nn_bad_option). */
+void nn_tool_option(int c, char **argv, const char *usage, int version)
+    __attribute__((noreturn));
 /* The usage error for the option getopt_long just refused, c being what it
  * returned (tools give getopt an option string starting with ':', so that
  * ':' means a missing argument and '?' an unknown option): one line naming

@@ -108,6 +108,20 @@ void nn_bad_option(int c, char **argv)
     nn_usage_error("invalid option '%s'", arg);
 }
 
+void nn_tool_option(int c, char **argv, const char *usage, int version)
+{
+    if (c == 'h') {
+        fputs(usage, stdout);
+        nn_error e;
+        if (nn_stdout_close(&e) < 0)
+            nn_die("%s", e.msg);
+        exit(0);
+    }
+    if (c == version)
+        nn_print_version();
+    nn_bad_option(c, argv);
+}
+
 void nn_print_version(void)
 {
     printf("%s (nn tools) %s\n", nn_prog, NN_VERSION);

@@ -515,9 +515,7 @@ int main(int argc, char **argv)
         {"lsd", required_argument, 0, 'l'},
         {"json", no_argument, 0, 'j'},
         {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, OPT_VERSION},
-        {0, 0, 0, 0}};
+        NN_LONGOPTS_END(OPT_VERSION)};
     opt_lsd = calloc((size_t)argc, sizeof *opt_lsd);
     if (!opt_lsd)
         nn_die("out of memory");
@@ -535,9 +533,7 @@ int main(int argc, char **argv)
         case 'l': opt_lsd[nlsd++] = optarg; break;
         case 'j': opt_json = 1; break;
         case 'q': opt_quiet = 1; break;
-        case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
-        case OPT_VERSION: nn_print_version();
-        default: nn_bad_option(c, argv);
+        default: nn_tool_option(c, argv, usage, OPT_VERSION);
         }
     }
     if (opt_json && opt_quiet)

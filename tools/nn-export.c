@@ -780,9 +780,7 @@ int main(int argc, char **argv)
         {"zoom", required_argument, 0, OPT_ZOOM},
         {"invert", no_argument, 0, OPT_INVERT},
         {"progress", no_argument, 0, OPT_PROGRESS},
-        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, OPT_VERSION},
-        {0, 0, 0, 0}};
+        NN_LONGOPTS_END(OPT_VERSION)};
     nn_error e;
     int c, csv_opts = 0, png_opts = 0;
     while ((c = getopt_long(argc, argv, ":n:f:o:c:t:d:h", longopts, NULL)) != -1) {
@@ -855,9 +853,7 @@ int main(int argc, char **argv)
             break;
         case OPT_INVERT: opt_invert = png_opts = 1; break;
         case OPT_PROGRESS: opt_progress = 1; break;
-        case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
-        case OPT_VERSION: nn_print_version();
-        default: nn_bad_option(c, argv);
+        default: nn_tool_option(c, argv, usage, OPT_VERSION);
         }
     }
     if (argc - optind > 1)

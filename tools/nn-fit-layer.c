@@ -479,9 +479,7 @@ int main(int argc, char **argv)
         {"output", required_argument, 0, 'o'},
         {"zstd", optional_argument, 0, 'z'},
         {"progress", no_argument, 0, OPT_PROGRESS},
-        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, OPT_VERSION},
-        {0, 0, 0, 0}};
+        NN_LONGOPTS_END(OPT_VERSION)};
     int c, m_set = 0;
     while ((c = getopt_long(argc, argv, ":m:w:a:l:s:n:G:t:o:z::h", longopts,
                             NULL)) != -1) {
@@ -561,9 +559,7 @@ int main(int argc, char **argv)
         case 'o': opt_out = optarg; break;
         case 'z': opt_level = nn_zstd_level_arg(optarg); break;
         case OPT_PROGRESS: opt_progress = 1; break;
-        case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
-        case OPT_VERSION: nn_print_version();
-        default: nn_bad_option(c, argv);
+        default: nn_tool_option(c, argv, usage, OPT_VERSION);
         }
     }
     if (argc - optind > 1)

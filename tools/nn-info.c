@@ -269,9 +269,7 @@ int main(int argc, char **argv)
         {"json", no_argument, 0, 'j'},
         {"quiet", no_argument, 0, 'q'},
         {"progress", no_argument, 0, OPT_PROGRESS},
-        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, OPT_VERSION},
-        {0, 0, 0, 0}};
+        NN_LONGOPTS_END(OPT_VERSION)};
     int c;
     while ((c = getopt_long(argc, argv, ":rHjqh", longopts, NULL)) != -1) {
         switch (c) {
@@ -280,9 +278,7 @@ int main(int argc, char **argv)
         case 'j': opt_json = 1; break;
         case 'q': opt_quiet = 1; break;
         case OPT_PROGRESS: opt_progress = 1; break;
-        case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
-        case OPT_VERSION: nn_print_version();
-        default: nn_bad_option(c, argv);
+        default: nn_tool_option(c, argv, usage, OPT_VERSION);
         }
     }
     /* Text goes out only after a whole stream verified, so a corrupt

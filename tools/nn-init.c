@@ -77,9 +77,7 @@ int main(int argc, char **argv)
         {"seed", required_argument, 0, OPT_SEED},
         {"output", required_argument, 0, 'o'},
         {"zstd", optional_argument, 0, 'z'},
-        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, OPT_VERSION},
-        {0, 0, 0, 0}};
+        NN_LONGOPTS_END(OPT_VERSION)};
     const char *acts = "relu", *head = "identity", *out = "-";
     int scheme = NN_INIT_HE_NORMAL, ball = 0, dtype = NN_F32, level = 0;
     double gain = 1, rho = 0;
@@ -116,9 +114,7 @@ int main(int argc, char **argv)
             break;
         case 'o': out = optarg; break;
         case 'z': level = nn_zstd_level_arg(optarg); break;
-        case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
-        case OPT_VERSION: nn_print_version();
-        default: nn_bad_option(c, argv);
+        default: nn_tool_option(c, argv, usage, OPT_VERSION);
         }
     }
     if (optind != argc - 1)

@@ -653,9 +653,7 @@ int main(int argc, char **argv)
         {"pred", required_argument, 0, OPT_PRED},
         {"output", required_argument, 0, 'o'},
         {"zstd", optional_argument, 0, 'z'},
-        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, OPT_VERSION},
-        {0, 0, 0, 0}};
+        NN_LONGOPTS_END(OPT_VERSION)};
     O.tensors = calloc((size_t)argc, sizeof *O.tensors);
     if (!O.tensors)
         nn_die("out of memory");
@@ -689,9 +687,7 @@ int main(int argc, char **argv)
         case OPT_PRED: O.pred = optarg; break;
         case 'o': O.out = optarg; break;
         case 'z': O.level = nn_zstd_level_arg(optarg); break;
-        case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
-        case OPT_VERSION: nn_print_version();
-        default: nn_bad_option(c, argv);
+        default: nn_tool_option(c, argv, usage, OPT_VERSION);
         }
     }
     if (argc - optind > 1)

@@ -59,9 +59,7 @@ int main(int argc, char **argv)
         {"classes", required_argument, 0, OPT_CLASSES},
         {"output", required_argument, 0, 'o'},
         {"zstd", optional_argument, 0, 'z'},
-        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, OPT_VERSION},
-        {0, 0, 0, 0}};
+        NN_LONGOPTS_END(OPT_VERSION)};
     const char *dname = "d", *xname = "x", *yname = "y", *out = "-";
     double lambda = 0.2;
     uint64_t classes = 0;
@@ -81,9 +79,7 @@ int main(int argc, char **argv)
             break;
         case 'o': out = optarg; break;
         case 'z': level = nn_zstd_level_arg(optarg); break;
-        case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
-        case OPT_VERSION: nn_print_version();
-        default: nn_bad_option(c, argv);
+        default: nn_tool_option(c, argv, usage, OPT_VERSION);
         }
     }
     if (argc - optind < 1 || argc - optind > 2)

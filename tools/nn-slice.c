@@ -41,9 +41,7 @@ int main(int argc, char **argv)
         {"output", required_argument, 0, 'o'},
         {"zstd", optional_argument, 0, 'z'},
         {"decompress", no_argument, 0, 'd'},
-        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, OPT_VERSION},
-        {0, 0, 0, 0}};
+        NN_LONGOPTS_END(OPT_VERSION)};
     const char *out = NULL;
     int store = NN_STORE_KEEP, head = 0;
     nn_range rg = {0, UINT64_MAX, 1};
@@ -63,9 +61,7 @@ int main(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'z': store = nn_zstd_level_arg(optarg); break;
         case 'd': store = NN_STORE_RAW; break;
-        case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
-        case OPT_VERSION: nn_print_version();
-        default: nn_bad_option(c, argv);
+        default: nn_tool_option(c, argv, usage, OPT_VERSION);
         }
     }
     if (!head) {

@@ -218,9 +218,7 @@ int main(int argc, char **argv)
         {"verbose", no_argument, 0, 'v'},
         {"zstd", optional_argument, 0, 'z'},
         {"decompress", no_argument, 0, 'd'},
-        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, OPT_VERSION},
-        {0, 0, 0, 0}};
+        NN_LONGOPTS_END(OPT_VERSION)};
     int store = NN_STORE_KEEP, verbose = 0;
     uint64_t digits = 3;
     int c;
@@ -241,9 +239,7 @@ int main(int argc, char **argv)
         case 'v': verbose = 1; break;
         case 'z': store = nn_zstd_level_arg(optarg); break;
         case 'd': store = NN_STORE_RAW; break;
-        case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
-        case OPT_VERSION: nn_print_version();
-        default: nn_bad_option(c, argv);
+        default: nn_tool_option(c, argv, usage, OPT_VERSION);
         }
     }
     if (!opt_rows == !opt_shards)

@@ -282,9 +282,7 @@ int main(int argc, char **argv)
         {"dtype", required_argument, 0, 't'},
         {"output", required_argument, 0, 'o'},
         {"zstd", optional_argument, 0, 'z'},
-        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, OPT_VERSION},
-        {0, 0, 0, 0}};
+        NN_LONGOPTS_END(OPT_VERSION)};
     int c;
     while ((c = getopt_long(argc, argv, ":Fs:n:ce:t:o:z::h", longopts, NULL)) != -1) {
         switch (c) {
@@ -303,9 +301,7 @@ int main(int argc, char **argv)
             break;
         case 'o': opt_out = optarg; break;
         case 'z': opt_zstd = nn_zstd_level_arg(optarg); break;
-        case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
-        case OPT_VERSION: nn_print_version();
-        default: nn_bad_option(c, argv);
+        default: nn_tool_option(c, argv, usage, OPT_VERSION);
         }
     }
     if (opt_fit == !!opt_stats)

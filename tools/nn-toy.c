@@ -94,9 +94,7 @@ int main(int argc, char **argv)
         {"onehot", no_argument, 0, OPT_ONEHOT},
         {"output", required_argument, 0, 'o'},
         {"zstd", optional_argument, 0, 'z'},
-        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, OPT_VERSION},
-        {0, 0, 0, 0}};
+        NN_LONGOPTS_END(OPT_VERSION)};
     uint64_t n = 5000, seed = 1;
     const char *out = NULL;
     int noisy = 0;
@@ -121,9 +119,7 @@ int main(int argc, char **argv)
         case OPT_ONEHOT: opt_onehot = 1; break;
         case 'o': out = optarg; break;
         case 'z': level = nn_zstd_level_arg(optarg); break;
-        case 'h': fputs(usage, stdout); return nn_stdout_close(NULL) ? 1 : 0;
-        case OPT_VERSION: nn_print_version();
-        default: nn_bad_option(c, argv);
+        default: nn_tool_option(c, argv, usage, OPT_VERSION);
         }
     }
     if (optind >= argc)
