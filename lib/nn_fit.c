@@ -99,13 +99,22 @@ static void columns(const double *v, size_t n, size_t d, int from_end,
     }
 }
 
+/* Platonic PCA of [1 Z Y] (nz and ny columns) has at most 1+nz+ny
+ * components */
+static int pca_width(size_t nz, size_t ny, size_t d, nn_error *e)
+{
+    if (d > 1 + nz + ny)
+        return nn_fail(e, "Platonic PCA gives at most 1+%zu+%zu = %zu "
+                       "components, not %zu", nz, ny, 1 + nz + ny, d);
+    return 0;
+}
+
 int nn_fit_pca(const nn_gram *g, double alpha, double beta, size_t d,
                double *Q, nn_error *e)
 {
     size_t n = g->n, p = 1 + g->nz;
-    if (d > n)
-        return nn_fail(e, "Platonic PCA gives at most 1+%zu+%zu = %zu "
-                       "components, not %zu", g->nz, g->ny, n, d);
+    if (pca_width(g->nz, g->ny, d, e) < 0)
+        return -1;
     double *a = nn_alloc(n * n, sizeof *a, "PCA", e);
     double *w = nn_alloc(n, sizeof *w, "PCA", e);
     double *v = nn_alloc(n * n, sizeof *v, "PCA", e);
@@ -172,9 +181,8 @@ int nn_fit_pca_qr(const nn_tsqr *q, double alpha, double beta, size_t d,
                   double *Q, nn_error *e)
 {
     size_t n = q->n, p = 1 + q->nz;
-    if (d > n)
-        return nn_fail(e, "Platonic PCA gives at most 1+%zu+%zu = %zu "
-                       "components, not %zu", q->nz, q->ny, n, d);
+    if (pca_width(q->nz, q->ny, d, e) < 0)
+        return -1;
     double *a = nn_alloc(n * n, sizeof *a, "PCA", e);
     double *s = nn_alloc(n, sizeof *s, "PCA", e);
     double *vt = nn_alloc(n * n, sizeof *vt, "PCA", e);
