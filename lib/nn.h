@@ -191,6 +191,12 @@ nn_tensor_tracker *nn_tensor_tracker_new(void);
 int nn_tensor_track(nn_tensor_tracker *t, const nn_record *r, nn_row_pos *pos,
                     nn_error *e);
 void nn_tensor_tracker_free(nn_tensor_tracker *t);
+/* nn_reader_next (raw 0) or nn_reader_next_raw (raw 1), and where the
+ * record stands among its tensor's rows (the reader tracks the tensors;
+ * rewinding or seeking starts afresh).  A CONT record that continues no
+ * tensor is an error naming the stream. */
+int nn_reader_next_at(nn_reader *r, const nn_record **rec, nn_row_pos *pos,
+                      int raw, nn_error *e);
 
 /* What a writer needs to know about a record it is about to write. */
 typedef struct nn_header {

@@ -38,6 +38,7 @@ struct nn_reader {
     int have;          /* rec holds a record */
     int skipped;       /* its payload was skipped (nn_reader_next_header) */
     int unread;
+    nn_tensor_tracker *trk; /* for nn_reader_next_at, made on first use */
 };
 
 /* Fuzzing builds skip the hash checks so that mutated inputs reach the
@@ -127,6 +128,8 @@ int nn_reader_rewind(nn_reader *r, nn_error *e)
                        r->name);
     r->offset = r->index = 0;
     r->have = r->unread = r->skipped = 0;
+    nn_tensor_tracker_free(r->trk);
+    r->trk = NULL;
     return 0;
 }
 
@@ -140,6 +143,8 @@ int nn_reader_seek(nn_reader *r, uint64_t offset, uint64_t index, nn_error *e)
     r->offset = offset;
     r->index = index;
     r->have = r->unread = r->skipped = 0;
+    nn_tensor_tracker_free(r->trk);
+    r->trk = NULL;
     return 0;
 }
 
@@ -180,7 +185,21 @@ void nn_reader_close(nn_reader *r)
     free(r->attrs);
     ZSTD_freeDCtx(r->dctx);
     XXH3_freeState(r->xxh);
+    nn_tensor_tracker_free(r->trk);
     free(r);
+}
+
+int nn_reader_next_at(nn_reader *r, const nn_record **rec, nn_row_pos *pos,
+                      int raw, nn_error *e)
+{
+    int rc = raw ? nn_reader_next_raw(r, rec, e) : nn_reader_next(r, rec, e);
+    if (rc != 1)
+        return rc;
+    if (!r->trk && !(r->trk = nn_tensor_tracker_new()))
+        return nn_fail(e, "out of memory");
+    if (nn_tensor_track(r->trk, *rec, pos, e) < 0)
+        return nn_error_wrap(e, "%s", r->name);
+    return 1;
 }
 
 const char *nn_reader_name(const nn_reader *r) { return r->name; }

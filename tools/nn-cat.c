@@ -217,19 +217,11 @@ static int feed(out_tensor *o, nn_reader *rd, const nn_record *r,
 /* Copies one input stream to the output. */
 static int cat(plan *p, size_t file, nn_reader *rd, nn_error *e)
 {
-    nn_tensor_tracker *trk = nn_tensor_tracker_new();
-    if (!trk)
-        return nn_fail(e, "out of memory");
     const nn_record *r;
+    nn_row_pos pos;
     int rc;
-    while ((rc = nn_reader_next_raw(rd, &r, e)) == 1) {
+    while ((rc = nn_reader_next_at(rd, &r, &pos, 1, e)) == 1) {
         int join = 0;
-        nn_row_pos pos;
-        if (nn_tensor_track(trk, r, &pos, e) < 0) {
-            nn_error_wrap(e, "%s", nn_reader_name(rd));
-            rc = -1;
-            break;
-        }
         out_tensor *o = pos.first ? place(p, r, file, &join, e)
                                   : find(p, r->name);
         if (!o) {
@@ -257,7 +249,6 @@ static int cat(plan *p, size_t file, nn_reader *rd, nn_error *e)
             break;
         }
     }
-    nn_tensor_tracker_free(trk);
     return rc;
 }
 

@@ -663,23 +663,18 @@ static void export(const char *path)
     if (!in)
         nn_die("%s", e.msg);
     t.file = nn_reader_name(in);
-    nn_tensor_tracker *trk = nn_tensor_tracker_new();
-    if (!trk)
-        nn_die("out of memory");
     nn_progress prog;
     nn_progress_init(&prog, nn_prog, opt_progress);
     enum { SEARCHING, OPEN, CLOSED } state = SEARCHING;
     const nn_record *r;
+    nn_row_pos pos;
     int rc;
     uint64_t records = 0;
     /* Records are read raw (hash checked, not decoded); those of the
      * tensor are then decoded. */
-    while ((rc = nn_reader_next_raw(in, &r, &e)) == 1) {
+    while ((rc = nn_reader_next_at(in, &r, &pos, 1, &e)) == 1) {
         records++;
         int mine = 0;
-        nn_row_pos pos;
-        if (nn_tensor_track(trk, r, &pos, &e) < 0)
-            nn_die("%s: %s", t.file, e.msg);
         if (state == SEARCHING && pos.first &&
             (!opt_name || strcmp(r->name, opt_name) == 0)) {
             state = OPEN;
@@ -709,7 +704,6 @@ static void export(const char *path)
     }
     if (formats[opt_format].end)
         formats[opt_format].end();
-    nn_tensor_tracker_free(trk);
     nn_reader_close(in);
     free(t.attrs);
 }

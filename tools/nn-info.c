@@ -218,22 +218,13 @@ static int info(const char *path, nn_error *e)
     nn_reader *r = nn_reader_open(path, e);
     if (!r)
         return -1;
-    nn_tensor_tracker *trk = nn_tensor_tracker_new();
-    if (!trk)
-        nn_die("out of memory");
     nn_progress prog;
     nn_progress_init(&prog, nn_prog, opt_progress);
     const nn_record *rec;
     uint64_t records = 0;
     int rc;
-    while ((rc = opt_headers ? nn_reader_next_raw(r, &rec, e)
-                             : nn_reader_next(r, &rec, e)) == 1) {
-        nn_row_pos pos;
-        if (nn_tensor_track(trk, rec, &pos, e) < 0) {
-            nn_error_wrap(e, "%s", nn_reader_name(r));
-            rc = -1;
-            break;
-        }
+    nn_row_pos pos;
+    while ((rc = nn_reader_next_at(r, &rec, &pos, opt_headers, e)) == 1) {
         entry *t;
         if (opt_records || pos.first) {
             t = add_entry(rec);
@@ -251,7 +242,6 @@ static int info(const char *path, nn_error *e)
     nn_progress_end(&prog);
     uint64_t bytes = nn_reader_offset(r);
     nn_reader_close(r);
-    nn_tensor_tracker_free(trk);
     if (rc == 0)
         print_all(path && strcmp(path, "-") ? path : "stdin", records, bytes);
     for (size_t i = 0; i < nentries; i++)

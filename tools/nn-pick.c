@@ -104,23 +104,15 @@ int main(int argc, char **argv)
         nn_die("%s", e.msg);
     nn_reader_unread(rd);
     nn_row_sink sink = {nn_writer_open(out, 0, &e), store, NULL, 0};
-    nn_tensor_tracker *trk = nn_tensor_tracker_new();
     if (!sink.w)
         nn_die("%s", e.msg);
-    if (!trk)
-        nn_die("out of memory");
     unsigned char *keep = NULL;   /* by tensor number */
     size_t keep_cap = 0;
     struct latest *lat = NULL;
     size_t nlat = 0, lat_cap = 0;
     uint64_t nmatch = 0;
-    while ((rc = nn_reader_next_raw(rd, &r, &e)) == 1) {
-        nn_row_pos pos;
-        if (nn_tensor_track(trk, r, &pos, &e) < 0) {
-            nn_error_wrap(&e, "%s", nn_reader_name(rd));
-            rc = -1;
-            break;
-        }
+    nn_row_pos pos;
+    while ((rc = nn_reader_next_at(rd, &r, &pos, 1, &e)) == 1) {
         if (pos.first) {
             if (nn_buf_reserve(&keep, &keep_cap, pos.tensor + 1) < 0)
                 nn_die("out of memory");
@@ -167,7 +159,6 @@ int main(int argc, char **argv)
         free(lat[j].name);
     free(lat);
     free(renames);
-    nn_tensor_tracker_free(trk);
     nn_row_sink_free(&sink);
     nn_reader_close(rd);
     free(keep);

@@ -82,18 +82,10 @@ int main(int argc, char **argv)
         nn_die("%s", e.msg);
     nn_reader_unread(rd);
     nn_row_sink sink = {nn_writer_open(out, 0, &e), store, NULL, 0};
-    nn_tensor_tracker *trk = nn_tensor_tracker_new();
     if (!sink.w)
         nn_die("%s", e.msg);
-    if (!trk)
-        nn_die("out of memory");
-    while ((rc = nn_reader_next_raw(rd, &r, &e)) == 1) {
-        nn_row_pos pos;
-        if (nn_tensor_track(trk, r, &pos, &e) < 0) {
-            nn_error_wrap(&e, "%s", nn_reader_name(rd));
-            rc = -1;
-            break;
-        }
+    nn_row_pos pos;
+    while ((rc = nn_reader_next_at(rd, &r, &pos, 1, &e)) == 1) {
         nn_header h;
         nn_header_from_record(&h, r);
         uint64_t first = 0, count = 1, step = 1;
@@ -111,7 +103,6 @@ int main(int argc, char **argv)
             break;
         }
     }
-    nn_tensor_tracker_free(trk);
     nn_row_sink_free(&sink);
     nn_reader_close(rd);
     free(names);

@@ -86,19 +86,11 @@ static void shard_rows(const tensor *t, uint64_t k, uint64_t *a, uint64_t *b)
 /* The first pass: checks every record and notes where it is. */
 static void survey(nn_reader *rd)
 {
-    nn_tensor_tracker *trk = nn_tensor_tracker_new();
     const nn_record *r;
+    nn_row_pos pos;
     nn_error e;
     int rc;
-    if (!trk)
-        nn_die("out of memory");
-    while ((rc = nn_reader_next_raw(rd, &r, &e)) == 1) {
-        nn_row_pos pos;
-        if (nn_tensor_track(trk, r, &pos, &e) < 0) {
-            nn_error_wrap(&e, "%s", nn_reader_name(rd));
-            rc = -1;
-            break;
-        }
+    while ((rc = nn_reader_next_at(rd, &r, &pos, 1, &e)) == 1) {
         if (nplaces == places_cap) {
             places_cap = places_cap ? 2 * places_cap : 256;
             if (!(places = realloc(places, places_cap * sizeof *places)))
@@ -130,7 +122,6 @@ static void survey(nn_reader *rd)
         }
         tensors[pos.tensor].total += m->rows;
     }
-    nn_tensor_tracker_free(trk);
     if (rc < 0)
         nn_die("%s", e.msg);
 }

@@ -88,13 +88,8 @@ static void fit(nn_reader *in, nn_writer *w)
     colstats s = {0};
     uint64_t dims[NN_MAX_RANK];
     int rank = 0, rc;
-    nn_tensor_tracker *trk = nn_tensor_tracker_new();
-    if (!trk)
-        nn_die("out of memory");
-    while ((rc = nn_reader_next_raw(in, &r, &e)) == 1) {
-        nn_row_pos pos;
-        if (nn_tensor_track(trk, r, &pos, &e) < 0)
-            nn_die("%s: %s", nn_reader_name(in), e.msg);
+    nn_row_pos pos;
+    while ((rc = nn_reader_next_at(in, &r, &pos, 1, &e)) == 1) {
         if (strcmp(r->name, opt_name) != 0)
             continue;
         if (nn_reader_decode(in, r, &e) < 0)
@@ -120,7 +115,6 @@ static void fit(nn_reader *in, nn_writer *w)
     }
     if (rc < 0)
         nn_die("%s", e.msg);
-    nn_tensor_tracker_free(trk);
     if (!s.mean)
         nn_die("%s: no tensor named '%s'", nn_reader_name(in), opt_name);
     if (s.rows == 0)
@@ -199,9 +193,6 @@ static void apply(nn_reader *in, nn_writer *w)
     int srank = 0;
     uint64_t sdims[NN_MAX_RANK];
     load_stats(&mean, &scale, &n, &srank, sdims);
-    nn_tensor_tracker *trk = nn_tensor_tracker_new();
-    if (!trk)
-        nn_die("out of memory");
     size_t chunk = nn_chunk_rows(n * sizeof(float));
     double *tmp = nn_alloc(n ? n : 1, sizeof *tmp, "row", &e);
     void *out = nn_alloc(chunk * (n ? n : 1), sizeof(double), "rows", &e);
@@ -209,10 +200,8 @@ static void apply(nn_reader *in, nn_writer *w)
         nn_die("%s", e.msg);
     const nn_record *r;
     int rc;
-    while ((rc = nn_reader_next_raw(in, &r, &e)) == 1) {
-        nn_row_pos pos;
-        if (nn_tensor_track(trk, r, &pos, &e) < 0)
-            nn_die("%s: %s", nn_reader_name(in), e.msg);
+    nn_row_pos pos;
+    while ((rc = nn_reader_next_at(in, &r, &pos, 1, &e)) == 1) {
         if (strcmp(r->name, opt_name) != 0) {
             if (nn_writer_copy(w, r, &e) < 0)
                 nn_die("%s", e.msg);
@@ -263,7 +252,6 @@ static void apply(nn_reader *in, nn_writer *w)
     }
     if (rc < 0)
         nn_die("%s", e.msg);
-    nn_tensor_tracker_free(trk);
     free(tmp);
     free(out);
     free(mean);
