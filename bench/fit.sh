@@ -6,21 +6,12 @@
 # fit on MNIST and on MNIST ten times.  Writes bench/results/fit.md.
 set -eu
 
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-cd "$TOP"
-NN_BIN=${NN_BIN:-$TOP/bin}
-RUNS=${BENCH_RUNS:-5}
-WARMUP=1
-OUT=${BENCH_OUT:-bench/results/fit.md}
-MNIST=data/mnist
-. "$TOP/bench/lib.sh"
+cd "$(dirname "$0")/.."
+. bench/lib.sh
 header "nn-fit-layer benchmarks"
 
 say "making the centred training set and the BLAS reference"
-nn-import --scale 1/255 $MNIST/train-images-idx3-ubyte $MNIST/train-labels-idx1-ubyte > "$T/raw.nns"
-nn-standardize --fit "$T/raw.nns" > "$T/means.nns"
-nn-standardize -c -s "$T/means.nns" "$T/raw.nns" > "$T/train.nns"
-rm "$T/raw.nns"
+mnist_centred "$T/train.nns"
 ${CC:-cc} -O2 -o "$T/fit_blas" bench/fit_blas.c -lopenblas -llapack 2>/dev/null ||
     ${CC:-cc} -O2 -o "$T/fit_blas" bench/fit_blas.c -lopenblas
 
@@ -60,9 +51,9 @@ md ""
 md "## Peak memory"
 md ""
 r1=$(rss "" "nn-fit-layer -m random -w 392 -l 5e4 \$T/train.nns")
-r10=$(rss "for i in 1 2 3 4 5 6 7 8 9 10; do cat \$T/train.nns; done" "nn-fit-layer -m random -w 392 -l 5e4")
+r10=$(rss "$(ten \$T/train.nns)" "nn-fit-layer -m random -w 392 -l 5e4")
 s1=$(rss "" "nn-fit-layer -m sorted-pca -w 392 \$T/train.nns")
-s10=$(rss "for i in 1 2 3 4 5 6 7 8 9 10; do cat \$T/train.nns; done" "nn-fit-layer -m sorted-pca -w 392")
+s10=$(rss "$(ten \$T/train.nns)" "nn-fit-layer -m sorted-pca -w 392")
 md "| fit | 60000 rows | 600000 rows (the stream 10 times, a pipe) |"
 md "|---|--:|--:|"
 md "| \`nn-fit-layer -m random -w 392 -l 5e4\` (one pass: the Gram matrix) | $r1 MiB | $r10 MiB |"

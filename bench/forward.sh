@@ -6,14 +6,8 @@
 # Prints a Markdown report and writes it to bench/results/forward.md.
 set -eu
 
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-cd "$TOP"
-NN_BIN=${NN_BIN:-$TOP/bin}
-RUNS=${BENCH_RUNS:-5}
-WARMUP=1
-OUT=${BENCH_OUT:-bench/results/forward.md}
-MNIST=data/mnist
-. "$TOP/bench/lib.sh"
+cd "$(dirname "$0")/.."
+. bench/lib.sh
 header "nn-forward benchmarks"
 
 ARCH=784-1024-1024-10
@@ -61,7 +55,7 @@ md ""
 md "## Peak memory"
 md ""
 r1=$(rss "cat \$T/train.nns" "nn-forward \$T/net.nns")
-r10=$(rss "for i in 1 2 3 4 5 6 7 8 9 10; do cat \$T/train.nns; done" "nn-forward \$T/net.nns")
+r10=$(rss "$(ten \$T/train.nns)" "nn-forward \$T/net.nns")
 md "| input | rows | max RSS (MiB) |"
 md "|---|--:|--:|"
 md "| \`cat train.nns \\| nn-forward net.nns\` | 60000 | $r1 |"

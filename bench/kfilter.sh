@@ -6,22 +6,13 @@
 # rows; peak memory.  Writes bench/results/kfilter.md.
 set -eu
 
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-cd "$TOP"
-NN_BIN=${NN_BIN:-$TOP/bin}
-RUNS=${BENCH_RUNS:-5}
-WARMUP=1
-OUT=${BENCH_OUT:-bench/results/kfilter.md}
-MNIST=data/mnist
-. "$TOP/bench/lib.sh"
+cd "$(dirname "$0")/.."
+. bench/lib.sh
 header "nn-kfilter benchmarks"
 
 K=24
 say "making the centred training set and the sgemm reference"
-nn-import --scale 1/255 $MNIST/train-images-idx3-ubyte $MNIST/train-labels-idx1-ubyte > "$T/raw.nns"
-nn-standardize --fit "$T/raw.nns" > "$T/means.nns"
-nn-standardize -c -s "$T/means.nns" "$T/raw.nns" > "$T/train.nns"
-rm "$T/raw.nns"
+mnist_centred "$T/train.nns"
 ${CC:-cc} -O2 -o "$T/gemm_knn" bench/gemm_knn.c -lopenblas
 
 # the whole set is slow: three runs, no warm-up
@@ -79,7 +70,7 @@ md "## Peak memory"
 md ""
 r1=$(rss "" "nn-kfilter -s -k $K \$T/train.nns")
 r2=$(rss "cat \$T/train.nns" "nn-kfilter -k $K -b 6148")
-r3=$(rss "for i in 1 2 3 4 5 6 7 8 9 10; do cat \$T/train.nns; done" "nn-kfilter -k $K -b 6148")
+r3=$(rss "$(ten \$T/train.nns)" "nn-kfilter -k $K -b 6148")
 md "| command | rows | max RSS (MiB) |"
 md "|---|--:|--:|"
 md "| \`nn-kfilter -s -k $K train.nns\` (whole set) | 60000 | $r1 |"

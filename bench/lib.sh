@@ -1,8 +1,17 @@
-# lib.sh — what the benchmark scripts share (sourced after they set TOP,
-# NN_BIN, RUNS, WARMUP, OUT): a temporary directory T, the report R, timing
-# with hyperfine, and the report's header and footer.
+# lib.sh — what the benchmark scripts share (sourced from the top of the
+# repository): the settings, a temporary directory T, the report R, timing
+# with hyperfine, peak memory, the test data, and the report's header and
+# footer.  Environment: NN_BIN (the tools, default bin/), BENCH_RUNS
+# (default 5), BENCH_OUT (the report, default bench/results/NAME.md for
+# bench/NAME.sh); a script may set WARMUP (default 1) before sourcing.
 # The commands below run as written, in sh, with the tools first on PATH
 # and $T the temporary directory (exported, so hyperfine's shell sees it).
+TOP=$(pwd)
+NN_BIN=${NN_BIN:-$TOP/bin}
+RUNS=${BENCH_RUNS:-5}
+WARMUP=${WARMUP:-1}
+OUT=${BENCH_OUT:-bench/results/$(basename "$0" .sh).md}
+MNIST=data/mnist
 PATH=$NN_BIN:$PATH
 T=$(mktemp -d "${TMPDIR:-/tmp}/nn-bench.XXXXXX")
 export PATH T
@@ -63,6 +72,18 @@ rss() {
          /Maximum resident set size/ { kb = $NF }
          END { if (bad || kb == "") exit 1; printf "%.1f", kb / 1024 }' "$T/time.txt" ||
         { echo "bench: failed: $1 | $2" >&2; exit 1; }
+}
+
+# ten FILE: a command writing FILE ten times (a stream of 10x the rows).
+ten() { echo "for i in 1 2 3 4 5 6 7 8 9 10; do cat $1; done"; }
+
+# mnist_centred FILE: the MNIST training set in [0,1], centred with
+# nn-standardize -c (as pipelines/mnist.mk makes it), to FILE.
+mnist_centred() {
+    nn-import --scale 1/255 $MNIST/train-images-idx3-ubyte $MNIST/train-labels-idx1-ubyte > "$T/raw.nns"
+    nn-standardize --fit "$T/raw.nns" > "$T/means.nns"
+    nn-standardize -c -s "$T/means.nns" "$T/raw.nns" > "$1"
+    rm "$T/raw.nns" "$T/means.nns"
 }
 
 # header TITLE: the report's title and the machine it ran on.

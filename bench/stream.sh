@@ -14,14 +14,10 @@
 # BENCH_Z19=0 to skip the slow zstd level 19 import.
 set -eu
 
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-cd "$TOP"
-NN_BIN=${NN_BIN:-$TOP/bin}
-RUNS=${BENCH_RUNS:-5}
+cd "$(dirname "$0")/.."
 WARMUP=2
-OUT=${BENCH_OUT:-bench/results/stream.md}
+. bench/lib.sh
 Z19=${BENCH_Z19:-1}
-MNIST=data/mnist
 FASHION=data/fashion
 
 for t in nn-import nn-info nn-cat nn-slice; do
@@ -34,7 +30,6 @@ done
 [ -f $MNIST/train-images-idx3-ubyte ] ||
     { echo "stream.sh: no MNIST in $MNIST (make data)" >&2; exit 1; }
 
-. "$TOP/bench/lib.sh"
 header "Stream benchmarks"
 
 # ------------------------------------------------- 1. reading the stream
@@ -84,7 +79,7 @@ md ""
 
 # ------------------------------------------------------ 2. peak memory
 P1="cat $F"
-P10="for i in 1 2 3 4 5 6 7 8 9 10; do cat $F; done"
+P10=$(ten "$F")
 PJ="nn-cat$(for i in 1 2 3 4 5 6 7 8 9 10; do printf ' %s' "$F"; done)"
 say "checking that the joined stream is one tensor x (600000,784)"
 sh -c "$PJ" | nn-info -H -j | grep -q '"name":"x","dtype":"f32","shape":\[600000,784\]' ||
