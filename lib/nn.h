@@ -743,6 +743,13 @@ void nn_fit_scale_projection(size_t p, size_t ny, size_t d, double alpha,
  * A = alpha [Z1  beta Y], as columns.  d <= p + ny. */
 int nn_fit_pca(const nn_gram *g, double alpha, double beta, size_t d,
                double *Q, nn_error *e);
+/* Platonic PCA on the correlation matrix of [Z Y] (every column centred
+ * and scaled to unit variance; constant columns, the bias among them,
+ * have no part in it, so that the components of non-zero eigenvalue are
+ * zero there): Q = its d leading eigenvectors.  alpha and beta do not change Q; they scale the target
+ * T = alpha [Z1  beta Y] Q.  d <= p + ny (past the non-constant columns
+ * the components have eigenvalue 0). */
+int nn_fit_pca_corr(const nn_gram *g, size_t d, double *Q, nn_error *e);
 
 /* ------------------------------------------------------- names and shapes */
 

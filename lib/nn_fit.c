@@ -138,6 +138,46 @@ out:
     return rc;
 }
 
+int nn_fit_pca_corr(const nn_gram *g, size_t d, double *Q, nn_error *e)
+{
+    size_t n = g->n;
+    if (pca_width(g->nz, g->ny, d, e) < 0)
+        return -1;
+    if (g->rows == 0)
+        return nn_fail(e, "Platonic PCA: no rows");
+    double m = (double)g->rows;
+    double *a = nn_alloc(n * n, sizeof *a, "PCA", e);
+    double *w = nn_alloc(n, sizeof *w, "PCA", e);
+    double *v = nn_alloc(n * n, sizeof *v, "PCA", e);
+    double *sd = nn_alloc(n, sizeof *sd, "PCA", e);
+    int rc = -1;
+    if (!a || !w || !v || !sd)
+        goto out;
+    /* the means are in the bias row: mu_i = G_0i / m; a column is constant
+     * when its variance is lost in the rounding of its second moment */
+    for (size_t i = 0; i < n; i++) {
+        double mu = g->g[i] / m, m2 = g->g[i * n + i] / m;
+        double var = m2 - mu * mu;
+        sd[i] = i > 0 && var > 64 * DBL_EPSILON * m2 ? sqrt(var) : 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            a[i * n + j] = sd[i] > 0 && sd[j] > 0
+                ? (g->g[i * n + j] / m - g->g[i] / m * (g->g[j] / m)) /
+                  (sd[i] * sd[j])
+                : 0;
+    if (nn_eigh(n, a, w, v, e) < 0)
+        goto out;
+    columns(v, n, d, 1, Q);
+    rc = 0;
+out:
+    free(a);
+    free(w);
+    free(v);
+    free(sd);
+    return rc;
+}
+
 int nn_fit_solve_qr(const nn_tsqr *q, const double *P, size_t d,
                     const nn_fit_opts *o, double *W, nn_error *e)
 {

@@ -24,6 +24,9 @@ static const char usage[] =
     "                       for output)\n"
     "      --alpha A        target scale alpha (default 1)\n"
     "      --beta B         weight of Y in the target (default 10)\n"
+    "      --pca BASIS      platonic-pca: components of alpha [1 Z beta Y]\n"
+    "                       uncentred (raw, the default) or of the\n"
+    "                       correlation matrix of [Z Y] (corr)\n"
     "  -l, --lambda L       ridge penalty (default 0)\n"
     "  -s, --solver S       chol (ridge by Cholesky, default), pinv\n"
     "                       (pseudoinverse from the Gram matrix) or lstsq\n"
@@ -53,7 +56,7 @@ enum { M_RANDOM, M_PCA, M_SORTED, M_ELM, M_OUTPUT };
 static const char *const methods[] = {"random", "platonic-pca", "sorted-pca",
                                       "elm", "output"};
 enum {
-    OPT_ALPHA = 256, OPT_BETA, OPT_TOL, OPT_SEED, OPT_WEIGHTS, OPT_CLASSES,
+    OPT_ALPHA = 256, OPT_BETA, OPT_PCA, OPT_TOL, OPT_SEED, OPT_WEIGHTS, OPT_CLASSES,
     OPT_INPUT, OPT_TARGET, OPT_GRAM, OPT_PROGRESS, OPT_VERSION
 };
 
@@ -61,6 +64,7 @@ static int opt_method = M_RANDOM, opt_gram, opt_dtype = NN_F32, opt_level;
 static int opt_progress, opt_tries = 1;
 static uint64_t opt_width, opt_seed = 1, opt_classes;
 static double opt_alpha = 1, opt_beta = 10;
+static int opt_pca_raw = 1; /* --pca raw (or corr) */
 static const char *opt_act, *opt_weights, *opt_out = "-";
 static const char *opt_input = "x", *opt_target = "y";
 static nn_fit_opts fopts = {NN_SOLVE_CHOL, 0, 0};
@@ -309,8 +313,9 @@ static double *fit_from_gram(const nn_gram *g, size_t d, nn_rng *rng,
             P[(p + j) * d + j] = 1;
     } else if (method == M_PCA) {
         double *q = nn_alloc((p + ny) * d, sizeof *q, "projection", &e);
-        if (!q || (qr.r ? nn_fit_pca_qr(&qr, opt_alpha, opt_beta, d, q, &e)
-                        : nn_fit_pca(g, opt_alpha, opt_beta, d, q, &e)) < 0)
+        if (!q || (!opt_pca_raw ? nn_fit_pca_corr(g, d, q, &e)
+                   : qr.r ? nn_fit_pca_qr(&qr, opt_alpha, opt_beta, d, q, &e)
+                          : nn_fit_pca(g, opt_alpha, opt_beta, d, q, &e)) < 0)
             nn_die("%s", e.msg);
         nn_fit_scale_projection(p, ny, d, opt_alpha, opt_beta, q, P);
         free(q);
@@ -464,6 +469,7 @@ int main(int argc, char **argv)
         {"activation", required_argument, 0, 'a'},
         {"alpha", required_argument, 0, OPT_ALPHA},
         {"beta", required_argument, 0, OPT_BETA},
+        {"pca", required_argument, 0, OPT_PCA},
         {"lambda", required_argument, 0, 'l'},
         {"solver", required_argument, 0, 's'},
         {"tol", required_argument, 0, OPT_TOL},
@@ -507,6 +513,14 @@ int main(int argc, char **argv)
         case OPT_BETA:
             if (nn_parse_double(optarg, &opt_beta) < 0 || !isfinite(opt_beta))
                 nn_usage_error("invalid --beta '%s'", optarg);
+            break;
+        case OPT_PCA:
+            if (strcmp(optarg, "corr") == 0)
+                opt_pca_raw = 0;
+            else if (strcmp(optarg, "raw") == 0)
+                opt_pca_raw = 1;
+            else
+                nn_usage_error("unknown --pca '%s' (corr or raw)", optarg);
             break;
         case 'l':
             if (nn_parse_double(optarg, &fopts.lambda) < 0 ||
@@ -718,6 +732,9 @@ int main(int argc, char **argv)
     if (opt_tries > 1)
         n += snprintf(attrs + n, sizeof attrs - n, "tries=%d\nlsd=%s\n",
                       opt_tries, nn_fmt_double(l1, sizeof l1, lsd));
+    if (opt_method == M_PCA)
+        n += snprintf(attrs + n, sizeof attrs - n, "pca=%s\n",
+                      opt_pca_raw ? "raw" : "corr");
     if (opt_weights)
         snprintf(attrs + n, sizeof attrs - n, "weights=%s\n", opt_weights);
     if (!(l.attrs = nn_act_to_attrs(&l.act, attrs)))

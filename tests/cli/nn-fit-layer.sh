@@ -65,6 +65,27 @@ Ws = np.vstack([np.zeros(9), Z[pick].T])
 d = np.abs(np.load("spca.nns.npy") - Ws).max(); assert d < 1e-12, ("sorted", d)
 PY
 
+# Platonic PCA on the correlation matrix of [Z Y]; a constant column
+# (and the bias) take no part in the components
+nn-fit-layer -m platonic-pca --pca corr -w 4 --alpha 0.5 --beta 3 -l 1 -t f64 sing.nns > corr.nns; read_w corr.nns
+nn-fit-layer -m platonic-pca --pca corr -w 4 --alpha 0.5 --beta 3 -l 1 -s lstsq -t f64 sing.nns > corrq.nns; read_w corrq.nns
+"$PY" - <<'PY' && ok "Platonic PCA of the correlation matrix equals NumPy's (Gram and QR paths)" || not_ok "pca corr" "see above"
+import numpy as np
+Z, Y = np.load("Z.npy"), np.eye(3)[np.load("y.npy")]
+Z1 = np.hstack([np.ones((700, 1)), Z]); A = np.hstack([Z, Y])
+live = A.std(0) > 0                                  # column 5 of Z is 0
+R = np.corrcoef(A[:, live].T); w, V = np.linalg.eigh(R)
+Q = np.zeros((10, 4)); Q[1:][live] = V[:, ::-1][:, :4]
+Q *= np.sign(Q[np.abs(Q).argmax(0), range(4)])
+assert not Q[0].any() and not Q[6].any()
+P = np.diag([0.5] * 7 + [1.5] * 3) @ Q
+Wp = np.linalg.solve(Z1.T @ Z1 + np.eye(7), Z1.T @ np.hstack([Z1, Y]) @ P)
+for f in ("corr.nns.npy", "corrq.nns.npy"):
+    d = np.abs(np.load(f) - Wp).max(); assert d < 1e-9, (f, d)
+PY
+nn-info -j corr.nns | grep -q '"pca":"corr"' && ok "the layer records pca=corr" || not_ok "pca attribute" "$(nn-info -j corr.nns)"
+fails_usage "an unknown --pca" "unknown --pca 'cov' \\(corr or raw\\)" nn-fit-layer -m platonic-pca --pca cov -w 2 ds.nns
+
 # the least-squares solver (streaming QR) against NumPy's lstsq, ridge and PCA
 nn-fit-layer -m output -s lstsq -t f64 reg.nns > lsq.nns; read_w lsq.nns
 nn-fit-layer -m output -s lstsq -l 2.5 -t f64 ds.nns > lsqr.nns; read_w lsqr.nns
