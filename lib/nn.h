@@ -751,6 +751,34 @@ int nn_fit_pca(const nn_gram *g, double alpha, double beta, size_t d,
  * the components have eigenvalue 0). */
 int nn_fit_pca_corr(const nn_gram *g, size_t d, double *Q, nn_error *e);
 
+/* ------------------------------------------------------- exact selection
+ * The rows at given ranks of n keys ordered by (key, row), in memory
+ * bounded by a budget whatever n is, over as many passes as it takes: one
+ * collecting pass when n is within the budget, otherwise counting passes
+ * first (at most ceil(64 / log2(budget / ranks)) of them) (lib/nn_select.c).
+ *
+ *   nn_select *s = nn_select_new(n, nranks, ranks, 0, &e);
+ *   while ((rc = nn_select_pass(s)) == 1) {
+ *       for every row: nn_select_add(s, key);   (the same keys every pass)
+ *       if (nn_select_end(s, &e) < 0) ...
+ *   }
+ *   rows = nn_select_rows(s);   (rows[i]: the row at ranks[i]) */
+typedef struct nn_select nn_select;
+/* budget: counters and collected keys at most (0: 2^18, i.e. 6 MiB);
+ * raised to 2 nranks if below. */
+nn_select *nn_select_new(uint64_t n, size_t nranks, const uint64_t *ranks,
+                         size_t budget, nn_error *e);
+/* Starts a pass: 1 if one is needed, 0 when the rows are known, -1 when
+ * out of memory. */
+int nn_select_pass(nn_select *s);
+void nn_select_add(nn_select *s, double key);
+/* Ends a pass: -1 if it gave another number of keys than n, or other
+ * keys than the passes before. */
+int nn_select_end(nn_select *s, nn_error *e);
+const uint64_t *nn_select_rows(const nn_select *s);
+int nn_select_passes(const nn_select *s);
+void nn_select_free(nn_select *s);
+
 /* ------------------------------------------------------- names and shapes */
 
 /* Whether name matches one of the n fnmatch(3) patterns (none if n is 0). */

@@ -331,12 +331,12 @@ static double *fit_from_gram(const nn_gram *g, size_t d, nn_rng *rng,
 
 /* Sorted PCA: rows of the data at evenly spaced ranks along the first
  * principal component of x become the weight columns (biases 0).  Needs
- * the data twice more after the Gram: once for the projections v = x c
- * (8 bytes a row are kept, to rank the rows exactly), once to gather the
- * chosen rows. */
+ * the data at least twice more after the Gram: for the projections v = x c
+ * (ranked exactly in bounded memory by nn_select: one pass up to 2^18
+ * rows, a few more beyond), then to gather the chosen rows. */
 typedef struct sorted {
     const double *c;
-    double *v;
+    nn_select *sel;
     uint64_t *chosen;   /* sorted row numbers */
     size_t *col;        /* their column in W */
     size_t nchosen, next, d;
@@ -351,7 +351,7 @@ static void project_block(pass *p, size_t m, void *arg)
         double a = 0;
         for (size_t j = 0; j < p->nz; j++)
             a += p->z[i * p->nz + j] * s->c[j];
-        s->v[s->row++] = a;
+        nn_select_add(s->sel, a);
     }
 }
 
@@ -364,15 +364,6 @@ static void gather_block(pass *p, size_t m, void *arg)
                 s->W[(1 + j) * s->d + s->col[s->next]] = p->z[i * p->nz + j];
             s->next++;
         }
-}
-
-static const double *sort_v;
-static int by_v(const void *a, const void *b)
-{
-    uint64_t i = *(const uint64_t *)a, j = *(const uint64_t *)b;
-    if (sort_v[i] != sort_v[j])
-        return sort_v[i] < sort_v[j] ? -1 : 1;
-    return i < j ? -1 : i > j; /* ties by row: deterministic */
 }
 
 static int by_row(const void *a, const void *b)
@@ -411,25 +402,34 @@ static double *fit_sorted(pass *ps, const nn_gram *g, size_t d)
         for (size_t i = 0; i < n; i++)
             c[i] = -c[i];
 
+    /* the rows at evenly spaced ranks round(k m / d) of v = x c, as the
+     * thesis's code, ties by row; found exactly in bounded memory (one
+     * pass for up to 2^18 rows, a few more beyond) */
     sorted s = {.c = c, .d = d};
-    uint64_t *order = nn_alloc((size_t)m, sizeof *order, "ranks", &e);
-    if (!order || !(s.v = nn_alloc((size_t)m, sizeof *s.v, "projections", &e)))
-        nn_die("%s", e.msg);
-    if (nn_reader_rewind(ps->r, &e) < 0)
-        nn_die("%s", e.msg);
-    ps->x_only = 1;
-    run_pass(ps, project_block, &s);
-    for (uint64_t i = 0; i < m; i++)
-        order[i] = i;
-    sort_v = s.v;
-    qsort(order, (size_t)m, sizeof *order, by_v);
-    /* evenly spaced ranks round(k m / d), as the thesis's code */
+    uint64_t *ranks = nn_alloc(d, sizeof *ranks, "ranks", &e);
     uint64_t (*pick)[2] = nn_alloc(d, sizeof *pick, "choice", &e);
-    if (!pick)
+    if (!ranks || !pick)
         nn_die("%s", e.msg);
     for (size_t k = 0; k < d; k++) {
         uint64_t rank = (uint64_t)llround((double)k * (double)m / (double)d);
-        pick[k][0] = order[rank < m ? rank : m - 1];
+        ranks[k] = rank < m ? rank : m - 1;
+    }
+    if (!(s.sel = nn_select_new(m, d, ranks, 0, &e)))
+        nn_die("%s", e.msg);
+    int rc;
+    ps->x_only = 1;
+    while ((rc = nn_select_pass(s.sel)) == 1) {
+        if (nn_reader_rewind(ps->r, &e) < 0)
+            nn_die("%s", e.msg);
+        run_pass(ps, project_block, &s);
+        if (nn_select_end(s.sel, &e) < 0)
+            nn_die("%s: %s", nn_reader_name(ps->r), e.msg);
+    }
+    if (rc < 0)
+        nn_die("out of memory ranking the rows");
+    const uint64_t *rows = nn_select_rows(s.sel);
+    for (size_t k = 0; k < d; k++) {
+        pick[k][0] = rows[k];
         pick[k][1] = k;
     }
     qsort(pick, d, sizeof *pick, by_row);
@@ -450,8 +450,8 @@ static double *fit_sorted(pass *ps, const nn_gram *g, size_t d)
     free(cov);
     free(w);
     free(v);
-    free(order);
-    free(s.v);
+    free(ranks);
+    nn_select_free(s.sel);
     free(pick);
     free(s.chosen);
     free(s.col);
@@ -655,6 +655,11 @@ int main(int argc, char **argv)
         write_gram(w, &g, &ps);
         if (nn_writer_close(w, 1, &e) < 0)
             nn_die("%s", e.msg);
+        if (ps.r)
+            nn_reader_close(ps.r);
+        free(ps.z);
+        free(ps.y);
+        nn_gram_free(&g);
         return 0;
     }
 

@@ -86,6 +86,28 @@ PY
 nn-info -j corr.nns | grep -q '"pca":"corr"' && ok "the layer records pca=corr" || not_ok "pca attribute" "$(nn-info -j corr.nns)"
 fails_usage "an unknown --pca" "unknown --pca 'cov' \\(corr or raw\\)" nn-fit-layer -m platonic-pca --pca cov -w 2 ds.nns
 
+# sorted PCA over more rows than one ranking pass holds (2^18): the same
+# rows as a full sort
+"$PY" - <<'PY'
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/tests")
+import numpy as np
+from nns_craft import record
+r = np.random.default_rng(8)
+X = (r.standard_normal((300000, 3)) * [3, 1, 0.5]).round(1).astype("<f4")  # many ties
+open("big.nns", "wb").write(record("x", X) + record("y", (X[:, 0] > 0).astype("<i4"), "classes=2\n"))
+np.save("X.npy", X)
+PY
+nn-fit-layer -m sorted-pca -w 40 -t f64 big.nns > bigs.nns; read_w bigs.nns
+"$PY" - <<'PY' && ok "sorted PCA of 300000 rows (several ranking passes) picks a full sort's rows" || not_ok "sorted PCA, many rows" "see above"
+import numpy as np
+X = np.load("X.npy").astype(np.float64); m = len(X)
+C = np.cov(X.T, bias=True); w, V = np.linalg.eigh(C); c = V[:, -1]; c *= np.sign(c[np.abs(c).argmax()])
+v = X[:, 0] * c[0] + X[:, 1] * c[1] + X[:, 2] * c[2]      # summed in the tool's order
+order = np.lexsort((np.arange(m), v))
+pick = order[[min(int(np.floor(k * m / 40 + 0.5)), m - 1) for k in range(40)]]
+d = np.abs(np.load("bigs.nns.npy") - np.vstack([np.zeros(40), X[pick].T])).max(); assert d == 0, d
+PY
+
 # the least-squares solver (streaming QR) against NumPy's lstsq, ridge and PCA
 nn-fit-layer -m output -s lstsq -t f64 reg.nns > lsq.nns; read_w lsq.nns
 nn-fit-layer -m output -s lstsq -l 2.5 -t f64 ds.nns > lsqr.nns; read_w lsqr.nns
@@ -105,7 +127,9 @@ fails_usage "lstsq with statistics" "lstsq works from the data" nn-fit-layer -s 
 
 # sharded statistics add up to the single pass
 nn-split -n 4 part ds.nns
-for i in 0 1 2 3; do nn-fit-layer --gram part.00$i.nns > g$i.nns; done
+for i in 0 1 2 3; do
+    check "the statistics of shard $i" sh -c "nn-fit-layer --gram part.00$i.nns > g$i.nns"
+done
 for m in output platonic-pca random; do
     w=; [ $m = output ] || w="-w 5"
     nn-fit-layer -m $m $w -l 0.1 -t f64 --seed 4 ds.nns > one.nns
