@@ -20,7 +20,7 @@ run() {
     elm) opts="-m elm" ;;
     random) opts="-m random --beta 100 -l 5e4" ;;
     random-b10) opts="-m random --beta 10 -l 5e4" ;;
-    platonic-pca) opts="-m platonic-pca --beta 1e4 -l 5e4" ;;
+    platonic-pca) opts="-m platonic-pca --pca corr --beta 1e4 -l 5e4" ;;
     sorted-pca) opts="-m sorted-pca" ;;
     esac
     t0=$(date +%s.%N)
@@ -66,7 +66,7 @@ echo
 echo "Test accuracy (%), mean ± standard deviation over $SEEDS seeds for the"
 echo "randomized methods (elm: W ~ N(0,1); random: Platonic target with P ~ N(0,1),"
 echo "beta 100; random-b10: the same with beta 10), single runs for the"
-echo "deterministic ones (platonic-pca: beta 1e4; sorted-pca); ridge lambda 5e4"
+echo "deterministic ones (platonic-pca: --pca corr, beta 1e4; sorted-pca); ridge lambda 5e4"
 echo "for every fitted layer; pixels standardized per feature (mean 0, sd 1 over"
 echo "the training set; constant pixels 0). In brackets: the thesis's value, and"
 echo "our difference from it. Machine: $(nproc) CPUs, $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo); $(date -u '+%Y-%m-%d')."
