@@ -109,6 +109,23 @@ static int pca_width(size_t nz, size_t ny, size_t d, nn_error *e)
     return 0;
 }
 
+/* Q = the d leading eigenvectors of symmetric a (n,n), as columns; a is
+ * destroyed. */
+static int leading(size_t n, double *a, size_t d, double *Q, nn_error *e)
+{
+    double *w = nn_alloc(n, sizeof *w, "PCA", e);
+    double *v = nn_alloc(n * n, sizeof *v, "PCA", e);
+    int rc = -1;
+    if (w && v && nn_eigh(n, a, w, v, e) == 0) {
+        /* eigenvalues ascend: the leading vectors are the last rows of v */
+        columns(v, n, d, 1, Q);
+        rc = 0;
+    }
+    free(w);
+    free(v);
+    return rc;
+}
+
 int nn_fit_pca(const nn_gram *g, double alpha, double beta, size_t d,
                double *Q, nn_error *e)
 {
@@ -116,25 +133,15 @@ int nn_fit_pca(const nn_gram *g, double alpha, double beta, size_t d,
     if (pca_width(g->nz, g->ny, d, e) < 0)
         return -1;
     double *a = nn_alloc(n * n, sizeof *a, "PCA", e);
-    double *w = nn_alloc(n, sizeof *w, "PCA", e);
-    double *v = nn_alloc(n * n, sizeof *v, "PCA", e);
-    int rc = -1;
-    if (!a || !w || !v)
-        goto out;
+    if (!a)
+        return -1;
     /* A^T A = alpha^2 D G D with D = diag(1 for Z1, beta for Y) */
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++)
             a[i * n + j] = alpha * alpha * (i < p ? 1 : beta) *
                            (j < p ? 1 : beta) * g->g[i * n + j];
-    if (nn_eigh(n, a, w, v, e) < 0)
-        goto out;
-    /* eigenvalues ascend: the leading vectors are the last rows of v */
-    columns(v, n, d, 1, Q);
-    rc = 0;
-out:
+    int rc = leading(n, a, d, Q, e);
     free(a);
-    free(w);
-    free(v);
     return rc;
 }
 
@@ -147,33 +154,26 @@ int nn_fit_pca_corr(const nn_gram *g, size_t d, double *Q, nn_error *e)
         return nn_fail(e, "Platonic PCA: no rows");
     double m = (double)g->rows;
     double *a = nn_alloc(n * n, sizeof *a, "PCA", e);
-    double *w = nn_alloc(n, sizeof *w, "PCA", e);
-    double *v = nn_alloc(n * n, sizeof *v, "PCA", e);
     double *sd = nn_alloc(n, sizeof *sd, "PCA", e);
     int rc = -1;
-    if (!a || !w || !v || !sd)
-        goto out;
-    /* the means are in the bias row: mu_i = G_0i / m; a column is constant
-     * when its variance is lost in the rounding of its second moment */
-    for (size_t i = 0; i < n; i++) {
-        double mu = g->g[i] / m, m2 = g->g[i * n + i] / m;
-        double var = m2 - mu * mu;
-        sd[i] = i > 0 && var > 64 * DBL_EPSILON * m2 ? sqrt(var) : 0;
+    if (a && sd) {
+        /* the means are in the bias row: mu_i = G_0i / m; a column is
+         * constant when its variance is lost in the rounding of its
+         * second moment */
+        for (size_t i = 0; i < n; i++) {
+            double mu = g->g[i] / m, m2 = g->g[i * n + i] / m;
+            double var = m2 - mu * mu;
+            sd[i] = i > 0 && var > 64 * DBL_EPSILON * m2 ? sqrt(var) : 0;
+        }
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                a[i * n + j] = sd[i] > 0 && sd[j] > 0
+                    ? (g->g[i * n + j] / m - g->g[i] / m * (g->g[j] / m)) /
+                      (sd[i] * sd[j])
+                    : 0;
+        rc = leading(n, a, d, Q, e);
     }
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++)
-            a[i * n + j] = sd[i] > 0 && sd[j] > 0
-                ? (g->g[i * n + j] / m - g->g[i] / m * (g->g[j] / m)) /
-                  (sd[i] * sd[j])
-                : 0;
-    if (nn_eigh(n, a, w, v, e) < 0)
-        goto out;
-    columns(v, n, d, 1, Q);
-    rc = 0;
-out:
     free(a);
-    free(w);
-    free(v);
     free(sd);
     return rc;
 }
