@@ -11,6 +11,7 @@
 #   -a ACT      hidden activation (default relu)
 #   -A ALPHA    target scale alpha (default 1)
 #   -b BETA     weight of Y in the targets (default 10)
+#   -P BASIS    Platonic PCA's components: raw (default) or corr
 #   -l LAMBDA   ridge of the hidden layers (default 0)
 #   -L LAMBDA   ridge of the output layer (default: that of -l)
 #   -s SOLVER   chol (default), pinv or lstsq
@@ -24,15 +25,15 @@
 # TRAIN is a stream with x and y (FILE); the network goes to stdout.
 set -eu
 first=sorted-pca rest=platonic-pca act=relu alpha=1 beta=10 lambda=0
-olambda= solver=chol tol= tries=1 ema= seed=1 f64= keep=
-while getopts f:r:a:A:b:l:L:s:T:n:e:S:dk: o; do
+olambda= solver=chol tol= tries=1 ema= seed=1 f64= keep= pca=raw
+while getopts f:r:a:A:b:P:l:L:s:T:n:e:S:dk: o; do
     case $o in
     f) first=$OPTARG ;; r) rest=$OPTARG ;; a) act=$OPTARG ;;
-    A) alpha=$OPTARG ;; b) beta=$OPTARG ;; l) lambda=$OPTARG ;;
+    A) alpha=$OPTARG ;; b) beta=$OPTARG ;; P) pca=$OPTARG ;; l) lambda=$OPTARG ;;
     L) olambda=$OPTARG ;; s) solver=$OPTARG ;; T) tol=$OPTARG ;;
     n) tries=$OPTARG ;;
     e) ema=$OPTARG ;; S) seed=$OPTARG ;; d) f64=1 ;; k) keep=$OPTARG ;;
-    *) sed -n '2,27s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,28s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -61,6 +62,7 @@ for width in "$@"; do
     set -- -m "$method" -w "$width" -a "$act" --alpha "$alpha" --beta "$beta" \
         -l "$lambda" -s "$solver" ${tol:+--tol $tol} -t $dt --seed $((seed + k - 1))
     [ "$method" = random ] && set -- "$@" -n "$tries"
+    [ "$method" = platonic-pca ] && set -- "$@" --pca "$pca"
     nn-fit-layer "$@" $weights "$z" > "$T/layer$k.nns"
     $fwd "$T/layer$k.nns" "$z" > "$T/z$k.nns"
     z=$T/z$k.nns layers="$layers $T/layer$k.nns"
