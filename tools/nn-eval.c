@@ -16,7 +16,8 @@ static const char usage[] =
     "mean squared error, or the MSE alone for regression targets; and the\n"
     "least-squares distance of representations to the labels.\n"
     "\n"
-    "  -p, --pred NAME       the predictions tensor (default x)\n"
+    "  -p, --pred NAME       the predictions tensor (default x; also -n,\n"
+    "                        --name)\n"
     "  -y, --labels NAME     the labels tensor (default y)\n"
     "  -t, --threshold T     class 1 when a single-column prediction >= T\n"
     "                        (default 0.5)\n"
@@ -509,6 +510,7 @@ int main(int argc, char **argv)
     nn_tool_init("nn-eval");
     static const struct option longopts[] = {
         {"pred", required_argument, 0, 'p'},
+        {"name", required_argument, 0, 'p'},
         {"labels", required_argument, 0, 'y'},
         {"threshold", required_argument, 0, 't'},
         {"regression", no_argument, 0, OPT_REGRESSION},
@@ -520,9 +522,10 @@ int main(int argc, char **argv)
     if (!opt_lsd)
         nn_die("out of memory");
     int c;
-    while ((c = getopt_long(argc, argv, ":p:y:t:l:jqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:n:y:t:l:jqh", longopts, NULL)) != -1) {
         switch (c) {
-        case 'p': opt_pred = optarg; break;
+        case 'p':
+        case 'n': opt_pred = optarg; break;
         case 'y': opt_labels = optarg; break;
         case 't':
             if (nn_parse_double(optarg, &opt_threshold) < 0 ||

@@ -39,8 +39,8 @@ static const char usage[] =
     "      --seed S         seed of P or of the elm weights (default 1)\n"
     "      --weights NAME   per-sample weights d: Y is replaced by d*Y\n"
     "      --classes K      classes of integer labels without classes=K\n"
-    "      --input NAME     the input tensor (default x)\n"
-    "      --target NAME    the target tensor (default y)\n"
+    "      --name NAME      the input tensor (default x; also --input)\n"
+    "  -y, --labels NAME    the targets (default y; also --target)\n"
     "      --gram           write the Gram statistics instead of a layer\n"
     "  -G, --from-gram FILE fit from statistics (repeatable, up to 64: they\n"
     "                       add)\n"
@@ -478,7 +478,9 @@ int main(int argc, char **argv)
         {"weights", required_argument, 0, OPT_WEIGHTS},
         {"classes", required_argument, 0, OPT_CLASSES},
         {"input", required_argument, 0, OPT_INPUT},
+        {"name", required_argument, 0, OPT_INPUT},
         {"target", required_argument, 0, OPT_TARGET},
+        {"labels", required_argument, 0, 'y'},
         {"gram", no_argument, 0, OPT_GRAM},
         {"from-gram", required_argument, 0, 'G'},
         {"dtype", required_argument, 0, 't'},
@@ -487,7 +489,7 @@ int main(int argc, char **argv)
         {"progress", no_argument, 0, OPT_PROGRESS},
         NN_LONGOPTS_END(OPT_VERSION)};
     int c, m_set = 0;
-    while ((c = getopt_long(argc, argv, ":m:w:a:l:s:n:G:t:o:z::h", longopts,
+    while ((c = getopt_long(argc, argv, ":m:w:a:l:s:n:y:G:t:o:z::h", longopts,
                             NULL)) != -1) {
         uint64_t u;
         switch (c) {
@@ -558,7 +560,8 @@ int main(int argc, char **argv)
                 nn_usage_error("invalid --classes '%s'", optarg);
             break;
         case OPT_INPUT: opt_input = optarg; break;
-        case OPT_TARGET: opt_target = optarg; break;
+        case OPT_TARGET:
+        case 'y': opt_target = optarg; break;
         case OPT_GRAM: opt_gram = 1; break;
         case 'G':
             if (ngrams == 64)

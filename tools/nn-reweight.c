@@ -17,9 +17,9 @@ static const char usage[] =
     "record are kept.\n"
     "\n"
     "  -e, --ema MEMORY     the moving average's memory, 0..1 (default 0.2)\n"
-    "  -n, --name NAME      the weights tensor (default d)\n"
-    "      --input NAME     the input tensor (default x)\n"
-    "      --target NAME    the target tensor (default y)\n"
+    "  -w, --weights NAME   the weights tensor (default d)\n"
+    "  -n, --name NAME      the input tensor (default x; also --input)\n"
+    "  -y, --labels NAME    the targets (default y; also --target)\n"
     "      --classes K      classes of integer labels without classes=K\n"
     "  -o, --output FILE    write to FILE instead of stdout\n"
     "  -z, --zstd[=LEVEL]   compress records with zstd (default level 3)\n"
@@ -27,7 +27,7 @@ static const char usage[] =
     "      --version        show the version and exit\n"
     "See nn-reweight(1).\n";
 
-enum { OPT_INPUT = 256, OPT_TARGET, OPT_CLASSES, OPT_VERSION };
+enum { OPT_CLASSES = 256, OPT_VERSION };
 
 static nn_writer *w;
 
@@ -53,9 +53,11 @@ int main(int argc, char **argv)
     nn_tool_init("nn-reweight");
     static const struct option longopts[] = {
         {"ema", required_argument, 0, 'e'},
+        {"weights", required_argument, 0, 'w'},
         {"name", required_argument, 0, 'n'},
-        {"input", required_argument, 0, OPT_INPUT},
-        {"target", required_argument, 0, OPT_TARGET},
+        {"input", required_argument, 0, 'n'},
+        {"labels", required_argument, 0, 'y'},
+        {"target", required_argument, 0, 'y'},
         {"classes", required_argument, 0, OPT_CLASSES},
         {"output", required_argument, 0, 'o'},
         {"zstd", optional_argument, 0, 'z'},
@@ -64,15 +66,15 @@ int main(int argc, char **argv)
     double lambda = 0.2;
     uint64_t classes = 0;
     int level = 0, c;
-    while ((c = getopt_long(argc, argv, ":e:n:o:z::h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":e:w:n:y:o:z::h", longopts, NULL)) != -1) {
         switch (c) {
         case 'e':
             if (nn_parse_double(optarg, &lambda) < 0 || !(lambda >= 0 && lambda <= 1))
                 nn_usage_error("invalid --ema '%s' (0..1)", optarg);
             break;
-        case 'n': dname = optarg; break;
-        case OPT_INPUT: xname = optarg; break;
-        case OPT_TARGET: yname = optarg; break;
+        case 'w': dname = optarg; break;
+        case 'n': xname = optarg; break;
+        case 'y': yname = optarg; break;
         case OPT_CLASSES:
             if (nn_parse_u64(optarg, &classes) < 0 || !classes || classes > 65536)
                 nn_usage_error("invalid --classes '%s'", optarg);

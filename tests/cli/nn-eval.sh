@@ -143,6 +143,8 @@ PY
 [ "$(nn-eval -q small.nns)" = "66.67" ] && ok "-q prints the accuracy alone" || not_ok "-q" "$(nn-eval -q small.nns)"
 nn-eval < small.nns > small2.txt
 same "standard input" small.txt small2.txt
+nn-pick -r x=p -r y=t -i small.nns | nn-eval -n p -y t > small3.txt
+same "-n (or -p) and -y name the tensors" small.txt small3.txt
 nn-eval -j ties.nns > ties.json
 "$PY" -c 'import json; j = json.load(open("ties.json")); assert j["confusion"] == [[1,0,0],[0,1,0],[1,0,0]], j' \
     && ok "ties go to the lowest index" || not_ok "ties" "$(cat ties.json)"

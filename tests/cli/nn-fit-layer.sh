@@ -65,6 +65,13 @@ Ws = np.vstack([np.zeros(9), Z[pick].T])
 d = np.abs(np.load("spca.nns.npy") - Ws).max(); assert d < 1e-12, ("sorted", d)
 PY
 
+# other tensor names: --name (or --input) and -y (or --target)
+nn-pick -r x=z -r y=t -i ds.nns > named.nns
+nn-fit-layer -m output -l 2.5 -t f64 --name z -y t named.nns > outn.nns
+same "--name and -y name the tensors" outn.nns out.nns
+nn-fit-layer -m output -l 2.5 -t f64 --input z --target t named.nns > outn2.nns
+same "--input and --target alike" outn2.nns out.nns
+
 # Platonic PCA on the correlation matrix of [Z Y]; a constant column
 # (and the bias) take no part in the components
 nn-fit-layer -m platonic-pca --pca corr -w 4 --alpha 0.5 --beta 3 -l 1 -t f64 sing.nns > corr.nns; read_w corr.nns

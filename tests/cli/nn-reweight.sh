@@ -35,6 +35,11 @@ out = {n: a for n, a, _ in read(open("r2.nns", "rb"))}
 assert (src["x"] == out["x"]).all() and (src["y"] == out["y"]).all() and out["note"] == 7
 PY
 nn-info -j r1.nns | grep '"name":"y"' | grep -q '"classes":"3"' && ok "the labels keep their attributes" || not_ok "attributes kept" "$(nn-info r1.nns)"
+# other names: -n (or --input) for x, -y (or --target) for y, -w for d
+nn-pick -r x=z -r y=t -i ds.nns > named.nns
+nn-reweight -e 0.3 -n z -y t -w dd dec.nns named.nns | nn-reweight -e 0.3 --input z --target t --weights dd dec.nns |
+    nn-pick -r dd=d -r z=x -r t=y > named2.nns
+same "-n, -y and -w name the tensors (--input, --target alike)" named2.nns r2.nns
 "$PY" -c "
 import sys; sys.path.insert(0, '$TOP/tests'); from nns_craft import record
 import numpy as np
