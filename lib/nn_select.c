@@ -23,7 +23,7 @@ typedef struct bin {
     uint64_t lo, hi;    /* keys seen in the bin, lo <= hi */
     uint64_t count;     /* rows in it */
     size_t first;       /* COUNT: its first counter; COLLECT: first pair */
-    uint64_t seen;      /* COLLECT, a single key: its rows so far */
+    uint64_t seen;      /* COLLECT: its rows so far */
 } bin;
 
 typedef struct target {
@@ -111,9 +111,11 @@ nn_select *nn_select_new(uint64_t n, size_t nranks, const uint64_t *ranks,
     if (s->budget < 2 * nranks)
         s->budget = 2 * nranks;
     s->t = nn_alloc(nranks ? nranks : 1, sizeof *s->t, "selection", e);
-    s->result = nn_alloc(nranks ? nranks : 1, sizeof *s->result, "selection", e);
+    s->result = calloc(nranks ? nranks : 1, sizeof *s->result);
     s->bins = nn_alloc(1, sizeof *s->bins, "selection", e);
     if (!s->t || !s->result || !s->bins) {
+        if (!s->result)
+            nn_fail(e, "out of memory");
         nn_select_free(s);
         return NULL;
     }
@@ -200,6 +202,7 @@ void nn_select_add(nn_select *s, double v)
         if (k > s->hi[j])
             s->hi[j] = k;
     } else if (bn->lo != bn->hi) {
+        bn->seen++;
         if (s->npairs == s->cap)
             s->changed = 1;
         else
@@ -230,6 +233,17 @@ int nn_select_end(nn_select *s, nn_error *e)
     s->passes++;
     if (s->collect && s->npairs != s->cap)
         s->changed = 1;
+    /* every bin must hold the rows it held in the pass before */
+    for (size_t i = 0; i < s->nbins && !s->changed; i++) {
+        const bin *bn = &s->bins[i];
+        uint64_t rows = 0;
+        if (!s->collect)
+            for (size_t j = 0; j < s->s; j++)
+                rows += s->cnt[bn->first + j];
+        else
+            rows = bn->seen;
+        s->changed = rows != bn->count;
+    }
     if (s->changed)
         return nn_fail(e, "the keys changed from one pass to the next");
     if (s->collect) {
@@ -251,13 +265,9 @@ int nn_select_end(nn_select *s, nn_error *e)
     for (size_t i = 0; i < s->nt; i++) {
         const bin *bn = &s->bins[s->t[i].bin];
         uint64_t r = s->t[i].rank;
-        size_t j = bn->first, end = j + s->s;
-        while (j < end && r >= s->cnt[j])
+        size_t j = bn->first; /* the bin's counts sum to its rows */
+        while (r >= s->cnt[j])
             r -= s->cnt[j++];
-        if (j == end) { /* the bin has fewer rows than it had */
-            free(next);
-            return nn_fail(e, "the keys changed from one pass to the next");
-        }
         if (!nn || next[nn - 1].lo != s->lo[j])
             next[nn++] = (bin){s->lo[j], s->hi[j], s->cnt[j], 0, 0};
         s->t[i].bin = nn - 1;

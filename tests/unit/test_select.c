@@ -133,6 +133,46 @@ static void test_errors(void)
           "keys that change between passes are an error: %s",
           fails ? e.msg : "none");
     nn_select_free(s);
+    /* a bin of one key value that loses rows in the collecting pass, and
+     * the row at a wanted rank that moves to another rank: never a row
+     * that is wrong for the keys of the later passes */
+    for (int kind = 0; kind < 2; kind++) {
+        uint64_t r1[] = {500}, r2[] = {100, 900};
+        s = kind ? nn_select_new(N, 2, r2, 8, &e) : nn_select_new(N, 1, r1, 8, &e);
+        fails = 0;
+        for (int pass = 0; (rc = nn_select_pass(s)) == 1 && !fails; pass++) {
+            for (int i = 0; i < N; i++) {
+                double k = kind ? i : 3.5;
+                if (pass && (kind ? i == 100 : i >= 5))
+                    k = kind ? 900.5 : 4.5;
+                nn_select_add(s, k);
+            }
+            fails = nn_select_end(s, &e) < 0;
+        }
+        /* either an error, or the rows of the keys of the later passes
+         * (row 100 is then at rank 900, row 101 at rank 100) */
+        const uint64_t *got = fails ? NULL : nn_select_rows(s);
+        int right = fails ? strstr(e.msg, "keys changed") != NULL
+                          : kind && got[0] == 101 && got[1] == 100;
+        CHECK(right, "%s: %s", kind ? "a row that moves to another rank"
+                                    : "a single-key bin that loses rows",
+              fails ? e.msg : "the later passes' rows");
+        nn_select_free(s);
+    }
+    /* the smallest cases */
+    s = nn_select_new(0, 0, NULL, 0, &e);
+    CHECK(s && nn_select_pass(s) == 0 && nn_select_rows(s),
+          "no rows, no ranks: nothing to do");
+    nn_select_free(s);
+    uint64_t r0[] = {0};
+    s = nn_select_new(1, 1, r0, 0, &e);
+    CHECK(!nn_select_rows(s), "no rows before the passes");
+    while ((rc = nn_select_pass(s)) == 1) {
+        nn_select_add(s, -7);
+        nn_select_end(s, &e);
+    }
+    CHECK(nn_select_rows(s) && nn_select_rows(s)[0] == 0, "one row");
+    nn_select_free(s);
 }
 
 int main(void)
