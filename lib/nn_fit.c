@@ -159,11 +159,12 @@ int nn_fit_pca_corr(const nn_gram *g, size_t d, double *Q, nn_error *e)
     if (a && sd) {
         /* the means are in the bias row: mu_i = G_0i / m; a column is
          * constant when its variance is lost in the rounding of its
-         * second moment */
+         * second moment, a sum of m terms */
+        double tol = 64 * sqrt(m) * DBL_EPSILON;
         for (size_t i = 0; i < n; i++) {
             double mu = g->g[i] / m, m2 = g->g[i * n + i] / m;
             double var = m2 - mu * mu;
-            sd[i] = i > 0 && var > 64 * DBL_EPSILON * m2 ? sqrt(var) : 0;
+            sd[i] = i > 0 && var > tol * m2 ? sqrt(var) : 0;
         }
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < n; j++)
