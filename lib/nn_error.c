@@ -105,7 +105,8 @@ void nn_bad_option(int c, char **argv)
         nn_usage_error("option '%s' needs an argument", arg);
     if (shortopt)
         nn_usage_error("invalid option -%c", optopt);
-    nn_usage_error("invalid option '%s'", arg);
+    nn_usage_error("invalid option '%s' (unknown, or short for more than "
+                   "one)", arg);
 }
 
 void nn_tool_option(int c, char **argv, const char *usage, int version)

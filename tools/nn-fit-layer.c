@@ -64,7 +64,7 @@ static int opt_method = M_RANDOM, opt_gram, opt_dtype = NN_F32, opt_level;
 static int opt_progress, opt_tries = 1;
 static uint64_t opt_width, opt_seed = 1, opt_classes;
 static double opt_alpha = 1, opt_beta = 10;
-static int opt_pca_raw = 1; /* --pca raw (or corr) */
+static int opt_pca_raw = 1, opt_pca_set; /* --pca raw (or corr) */
 static const char *opt_act, *opt_weights, *opt_out = "-";
 static const char *opt_input = "x", *opt_target = "y";
 static nn_fit_opts fopts = {NN_SOLVE_CHOL, 0, 0};
@@ -517,6 +517,7 @@ int main(int argc, char **argv)
                 nn_usage_error("invalid --beta '%s'", optarg);
             break;
         case OPT_PCA:
+            opt_pca_set = 1;
             if (strcmp(optarg, "corr") == 0)
                 opt_pca_raw = 0;
             else if (strcmp(optarg, "raw") == 0)
@@ -589,6 +590,8 @@ int main(int argc, char **argv)
         nn_usage_error("the output layer's width is that of the targets: no -w");
     if (opt_tries > 1 && opt_method != M_RANDOM)
         nn_usage_error("--tries goes with the random method");
+    if (opt_pca_set && opt_method != M_PCA)
+        nn_usage_error("--pca goes with the platonic-pca method");
     if (ngrams && (opt_method == M_SORTED || opt_method == M_ELM || opt_tries > 1))
         nn_usage_error("%s needs the data, not statistics",
                        opt_tries > 1 ? "--tries" : methods[opt_method]);

@@ -90,8 +90,34 @@ Wp = np.linalg.solve(Z1.T @ Z1 + np.eye(7), Z1.T @ np.hstack([Z1, Y]) @ P)
 for f in ("corr.nns.npy", "corrq.nns.npy"):
     d = np.abs(np.load(f) - Wp).max(); assert d < 1e-9, (f, d)
 PY
+# a constant column that is not 0, over many rows: still constant
+"$PY" - <<'PY'
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/tests")
+import numpy as np
+from nns_craft import record
+r = np.random.default_rng(4)
+# correlated columns and labels: eigenvalues 3.37 1.55 1.11 0.62 0.28 0.07 0
+G = r.standard_normal((60000, 4))
+Zg = G @ [[1, 0.9, 0.5, 0], [0, 0.44, 0.5, 0.1], [0, 0, 0.7, 0.3], [0, 0, 0, 1.0]]
+yc = np.digitize(Zg[:, 0] + 0.5 * r.standard_normal(60000), [-0.5, 0.6])
+Zc = np.hstack([Zg, np.full((60000, 1), 0.7)])
+open("const.nns", "wb").write(record("x", Zc) + record("y", yc.astype("<i4"), "classes=3\n"))
+np.save("Zc.npy", Zc); np.save("yc.npy", yc)
+PY
+nn-fit-layer -m platonic-pca --pca corr -w 6 --beta 1 -l 1 -t f64 const.nns > corrc.nns; read_w corrc.nns
+"$PY" - <<'PY' && ok "--pca corr: a constant column of 0.7 over 60000 rows takes no part" || not_ok "pca corr, constant column" "see above"
+import numpy as np
+Z, Y = np.load("Zc.npy"), np.eye(3)[np.load("yc.npy")]
+Z1 = np.hstack([np.ones((len(Z), 1)), Z]); A = np.hstack([Z, Y]); live = np.arange(8) != 4
+R = np.corrcoef(A[:, live].T); w, V = np.linalg.eigh(R)
+Q = np.zeros((9, 6)); Q[1:][live] = V[:, ::-1][:, :6]
+Q *= np.sign(Q[np.abs(Q).argmax(0), range(6)])
+Wp = np.linalg.solve(Z1.T @ Z1 + np.eye(6), Z1.T @ np.hstack([Z1, Y]) @ Q)
+d = np.abs(np.load("corrc.nns.npy") - Wp).max(); assert d < 1e-8, d
+PY
 nn-info -j corr.nns | grep -q '"pca":"corr"' && ok "the layer records pca=corr" || not_ok "pca attribute" "$(nn-info -j corr.nns)"
 fails_usage "an unknown --pca" "unknown --pca 'cov' \\(corr or raw\\)" nn-fit-layer -m platonic-pca --pca cov -w 2 ds.nns
+fails_usage "--pca with another method" "--pca goes with the platonic-pca method" nn-fit-layer -m random --pca corr -w 2 ds.nns
 
 # sorted PCA over more rows than one ranking pass holds (2^18): the same
 # rows as a full sort
