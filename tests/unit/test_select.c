@@ -106,6 +106,43 @@ static void test_even(nn_rng *r)
     free(k);
 }
 
+/* many small random cases: few rows, tiny budgets, ties, odd doubles */
+static void test_random(nn_rng *r)
+{
+    enum { CASES = 2000 };
+    int bad = 0, most = 0;
+    double *k = malloc(600 * sizeof *k);
+    uint64_t ranks[20];
+    for (int c = 0; c < CASES && !bad; c++) {
+        uint64_t n = 1 + (uint64_t)(nn_rng_uniform(r) * 600) % 600;
+        size_t nr = 1 + (size_t)(nn_rng_uniform(r) * 20) % 20;
+        size_t budget = 1 + (size_t)(nn_rng_uniform(r) * 64) % 64;
+        int kind = c % 3;
+        for (uint64_t i = 0; i < n; i++) {
+            if (kind == 0) {
+                k[i] = (double)(int)(nn_rng_uniform(r) * 5) - 2;
+            } else if (kind == 1) {
+                k[i] = nn_rng_normal(r);
+            } else { /* a random bit pattern that is not a NaN */
+                uint64_t b = nn_rng_u64(r);
+                memcpy(&k[i], &b, sizeof b);
+                if (k[i] != k[i])
+                    k[i] = -0.0;
+            }
+        }
+        for (size_t i = 0; i < nr; i++)
+            ranks[i] = (uint64_t)(nn_rng_uniform(r) * (double)n) % n;
+        int passes;
+        if (!agrees(k, n, ranks, nr, budget, &passes))
+            bad = c + 1;
+        if (passes > most)
+            most = passes;
+    }
+    CHECK(!bad, "%d random small cases (budgets 1-64) agree with the sort "
+          "(at most %d passes)%s", CASES, most, bad ? ": one does not" : "");
+    free(k);
+}
+
 static void test_errors(void)
 {
     nn_error e;
@@ -181,6 +218,7 @@ int main(void)
     nn_rng_seed(&r, 5);
     test_cases(&r);
     test_even(&r);
+    test_random(&r);
     test_errors();
     return check_status();
 }
