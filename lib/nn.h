@@ -464,6 +464,15 @@ int nn_row_sink_record(nn_row_sink *s, nn_reader *rd, const nn_record *r,
 int nn_row_sink_put(nn_row_sink *s, const nn_header *h, const void *data,
                     int from_zstd, nn_error *e);
 void nn_row_sink_free(nn_row_sink *s);
+/* For the row tools: opens path and reads its first record before any
+ * output is made (so an input that is no stream leaves stdout empty); the
+ * next read gives that record again.  Dies with the message on error. */
+nn_reader *nn_reader_open_first(const char *path);
+/* Opens s on out (NULL: stdout) with the storage policy; dies on error. */
+void nn_row_sink_open(nn_row_sink *s, const char *out, int store);
+/* Frees s; then dies with e's message if rc < 0, else closes the output
+ * (dying if that fails). */
+void nn_row_sink_finish(nn_row_sink *s, int rc, nn_error *e);
 
 /* Whether f is a regular file (so it can be scanned, or read twice). */
 int nn_file_is_regular(FILE *f);

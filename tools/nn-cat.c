@@ -335,15 +335,8 @@ int main(int argc, char **argv)
 
     /* nothing is written before the inputs that can be checked are */
     prescan(nfiles);
-    nn_reader *rd = nn_reader_open(files[0], &e);
-    const nn_record *r;
-    if (!rd || nn_reader_next_raw(rd, &r, &e) < 0)
-        nn_die("%s", e.msg);
-    nn_reader_unread(rd);
-    sink.w = nn_writer_open(out, 0, &e);
-    sink.store = store;
-    if (!sink.w)
-        nn_die("%s", e.msg);
+    nn_reader *rd = nn_reader_open_first(files[0]);
+    nn_row_sink_open(&sink, out, store);
     plan p = {0};
     p.live = 1;
     int rc = 0;
@@ -357,10 +350,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; rc == 0 && i < p.n; i++)
         rc = finish(p.t[i], &e);
     plan_free(&p);
-    nn_row_sink_free(&sink);
-    if (rc < 0)
-        nn_die("%s", e.msg);
-    if (nn_writer_close(sink.w, 1, &e) < 0)
-        nn_die("%s", e.msg);
+    nn_row_sink_finish(&sink, rc, &e);
     return 0;
 }

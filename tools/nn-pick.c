@@ -97,15 +97,11 @@ int main(int argc, char **argv)
     if (!npatterns && !nrenames)
         nn_usage_error("missing PATTERN");
 
-    nn_reader *rd = nn_reader_open(in, &e);
+    nn_reader *rd = nn_reader_open_first(in);
+    nn_row_sink sink;
+    nn_row_sink_open(&sink, out, store);
     const nn_record *r;
     int rc;
-    if (!rd || (rc = nn_reader_next_raw(rd, &r, &e)) < 0)
-        nn_die("%s", e.msg);
-    nn_reader_unread(rd);
-    nn_row_sink sink = {nn_writer_open(out, 0, &e), store, NULL, 0};
-    if (!sink.w)
-        nn_die("%s", e.msg);
     unsigned char *keep = NULL;   /* by tensor number */
     size_t keep_cap = 0;
     struct latest *lat = NULL;
@@ -159,12 +155,8 @@ int main(int argc, char **argv)
         free(lat[j].name);
     free(lat);
     free(renames);
-    nn_row_sink_free(&sink);
     nn_reader_close(rd);
     free(keep);
-    if (rc < 0)
-        nn_die("%s", e.msg);
-    if (nn_writer_close(sink.w, 1, &e) < 0)
-        nn_die("%s", e.msg);
+    nn_row_sink_finish(&sink, rc, &e);
     return 0;
 }

@@ -74,16 +74,11 @@ int main(int argc, char **argv)
         nn_usage_error("extra operand '%s'", argv[optind + 1]);
     const char *in = optind < argc ? argv[optind] : "-";
 
-    /* the first record is read before any output is made */
-    nn_reader *rd = nn_reader_open(in, &e);
+    nn_reader *rd = nn_reader_open_first(in);
+    nn_row_sink sink;
+    nn_row_sink_open(&sink, out, store);
     const nn_record *r;
     int rc;
-    if (!rd || (rc = nn_reader_next_raw(rd, &r, &e)) < 0)
-        nn_die("%s", e.msg);
-    nn_reader_unread(rd);
-    nn_row_sink sink = {nn_writer_open(out, 0, &e), store, NULL, 0};
-    if (!sink.w)
-        nn_die("%s", e.msg);
     nn_row_pos pos;
     while ((rc = nn_reader_next_at(rd, &r, &pos, 1, &e)) == 1) {
         nn_header h;
@@ -103,12 +98,8 @@ int main(int argc, char **argv)
             break;
         }
     }
-    nn_row_sink_free(&sink);
     nn_reader_close(rd);
     free(names);
-    if (rc < 0)
-        nn_die("%s", e.msg);
-    if (nn_writer_close(sink.w, 1, &e) < 0)
-        nn_die("%s", e.msg);
+    nn_row_sink_finish(&sink, rc, &e);
     return 0;
 }
