@@ -374,6 +374,9 @@ extern const char *nn_prog;
 void nn_tool_init(const char *prog);
 /* The last entries of every tool's long-option table: --help and
  * --version (whose getopt value the tool chooses). */
+/* -o FILE and -z[LEVEL], as every tool that writes a stream spells them */
+#define NN_LONGOPTS_OUTPUT                                                     \
+    {"output", required_argument, 0, 'o'}, {"zstd", optional_argument, 0, 'z'}
 #define NN_LONGOPTS_END(version)                                               \
     {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, (version)},    \
         {0, 0, 0, 0}

@@ -306,8 +306,7 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {
         {"join-all", no_argument, 0, 'J'},
         {"rows", required_argument, 0, OPT_ROWS},
-        {"output", required_argument, 0, 'o'},
-        {"zstd", optional_argument, 0, 'z'},
+        NN_LONGOPTS_OUTPUT,
         {"decompress", no_argument, 0, 'd'},
         NN_LONGOPTS_END(OPT_VERSION)};
     const char *out = NULL;

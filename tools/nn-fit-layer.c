@@ -484,8 +484,7 @@ int main(int argc, char **argv)
         {"gram", no_argument, 0, OPT_GRAM},
         {"from-gram", required_argument, 0, 'G'},
         {"dtype", required_argument, 0, 't'},
-        {"output", required_argument, 0, 'o'},
-        {"zstd", optional_argument, 0, 'z'},
+        NN_LONGOPTS_OUTPUT,
         {"progress", no_argument, 0, OPT_PROGRESS},
         NN_LONGOPTS_END(OPT_VERSION)};
     int c, m_set = 0;

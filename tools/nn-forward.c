@@ -86,8 +86,7 @@ int main(int argc, char **argv)
         {"name", required_argument, 0, 'n'},
         {"as", required_argument, 0, OPT_AS},
         {"f64", no_argument, 0, 'd'},
-        {"output", required_argument, 0, 'o'},
-        {"zstd", optional_argument, 0, 'z'},
+        NN_LONGOPTS_OUTPUT,
         {"progress", no_argument, 0, OPT_PROGRESS},
         NN_LONGOPTS_END(OPT_VERSION)};
     int c;

@@ -600,8 +600,7 @@ int main(int argc, char **argv)
         {"header", no_argument, 0, OPT_HEADER},
         {"no-header", no_argument, 0, OPT_NO_HEADER},
         {"no-flatten", no_argument, 0, OPT_NO_FLATTEN},
-        {"output", required_argument, 0, 'o'},
-        {"zstd", optional_argument, 0, 'z'},
+        NN_LONGOPTS_OUTPUT,
         {"progress", no_argument, 0, OPT_PROGRESS},
         NN_LONGOPTS_END(OPT_VERSION)};
     const char *out_path = NULL;

@@ -75,8 +75,7 @@ int main(int argc, char **argv)
         {"prune", required_argument, 0, 'p'},
         {"dtype", required_argument, 0, 't'},
         {"seed", required_argument, 0, OPT_SEED},
-        {"output", required_argument, 0, 'o'},
-        {"zstd", optional_argument, 0, 'z'},
+        NN_LONGOPTS_OUTPUT,
         NN_LONGOPTS_END(OPT_VERSION)};
     const char *acts = "relu", *head = "identity", *out = "-";
     int scheme = NN_INIT_HE_NORMAL, ball = 0, dtype = NN_F32, level = 0;

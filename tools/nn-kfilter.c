@@ -651,8 +651,7 @@ int main(int argc, char **argv)
         {"by-loss", required_argument, 0, OPT_BY_LOSS},
         {"loss", required_argument, 0, OPT_LOSS},
         {"pred", required_argument, 0, OPT_PRED},
-        {"output", required_argument, 0, 'o'},
-        {"zstd", optional_argument, 0, 'z'},
+        NN_LONGOPTS_OUTPUT,
         NN_LONGOPTS_END(OPT_VERSION)};
     O.tensors = calloc((size_t)argc, sizeof *O.tensors);
     if (!O.tensors)

@@ -54,8 +54,7 @@ int main(int argc, char **argv)
         {"index", required_argument, 0, OPT_INDEX},
         {"rename", required_argument, 0, 'r'},
         {"input", required_argument, 0, 'i'},
-        {"output", required_argument, 0, 'o'},
-        {"zstd", optional_argument, 0, 'z'},
+        NN_LONGOPTS_OUTPUT,
         {"decompress", no_argument, 0, 'd'},
         NN_LONGOPTS_END(OPT_VERSION)};
     const char *in = "-", *out = NULL;

@@ -59,8 +59,7 @@ int main(int argc, char **argv)
         {"labels", required_argument, 0, 'y'},
         {"target", required_argument, 0, 'y'},
         {"classes", required_argument, 0, OPT_CLASSES},
-        {"output", required_argument, 0, 'o'},
-        {"zstd", optional_argument, 0, 'z'},
+        NN_LONGOPTS_OUTPUT,
         NN_LONGOPTS_END(OPT_VERSION)};
     const char *dname = "d", *xname = "x", *yname = "y", *out = "-";
     double lambda = 0.2;

@@ -38,8 +38,7 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {
         {"head", required_argument, 0, 'n'},
         {"name", required_argument, 0, OPT_NAME},
-        {"output", required_argument, 0, 'o'},
-        {"zstd", optional_argument, 0, 'z'},
+        NN_LONGOPTS_OUTPUT,
         {"decompress", no_argument, 0, 'd'},
         NN_LONGOPTS_END(OPT_VERSION)};
     const char *out = NULL;

@@ -268,8 +268,7 @@ int main(int argc, char **argv)
         {"center", no_argument, 0, 'c'},
         {"eps", required_argument, 0, 'e'},
         {"dtype", required_argument, 0, 't'},
-        {"output", required_argument, 0, 'o'},
-        {"zstd", optional_argument, 0, 'z'},
+        NN_LONGOPTS_OUTPUT,
         NN_LONGOPTS_END(OPT_VERSION)};
     int c;
     while ((c = getopt_long(argc, argv, ":Fs:n:ce:t:o:z::h", longopts, NULL)) != -1) {

@@ -92,8 +92,7 @@ int main(int argc, char **argv)
         {"seed", required_argument, 0, OPT_SEED},
         {"noise", required_argument, 0, OPT_NOISE},
         {"onehot", no_argument, 0, OPT_ONEHOT},
-        {"output", required_argument, 0, 'o'},
-        {"zstd", optional_argument, 0, 'z'},
+        NN_LONGOPTS_OUTPUT,
         NN_LONGOPTS_END(OPT_VERSION)};
     uint64_t n = 5000, seed = 1;
     const char *out = NULL;
