@@ -407,6 +407,11 @@ int nn_parse_u64(const char *s, uint64_t *out);
 /* The argument of -z/--zstd[=LEVEL]: 3 when absent, else 1..22; anything
  * else is a usage error (exits 2). */
 int nn_zstd_level_arg(const char *arg);
+/* The argument of -t/--dtype where a tool computes in f32 or f64: NN_F32
+ * or NN_F64; anything else is a usage error. */
+int nn_float_dtype_arg(const char *arg);
+/* Prints s to stdout as a JSON string, quoted and escaped. */
+void nn_json_string(const char *s);
 
 /* Formats v in the fewest digits that read back as the same double
  * ("0.2", not "0.20000000000000001"); returns buf. */

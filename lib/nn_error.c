@@ -201,6 +201,31 @@ int nn_zstd_level_arg(const char *arg)
     return (int)level;
 }
 
+int nn_float_dtype_arg(const char *arg)
+{
+    int t = nn_dtype_parse(arg);
+    if (t != NN_F32 && t != NN_F64)
+        nn_usage_error("--dtype must be f32 or f64, not '%s'", arg);
+    return t;
+}
+
+void nn_json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c == '\n')
+            printf("\\n");
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
 const char *nn_fmt_double(char *buf, size_t cap, double v)
 {
     /* the fewest digits that read back; plain notation where %g would

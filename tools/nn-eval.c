@@ -354,21 +354,6 @@ static void json_number(double v)
         printf("null");
 }
 
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
 static int digits(uint64_t v)
 {
     int d = 1;
@@ -423,7 +408,7 @@ static void print_json(nn_rowset *s)
         printf(",\"lsd\":{");
         for (int a = 0; a < S.nl; a++) {
             printf("%s", a ? "," : "");
-            json_string(nn_rowset_name(s, S.lsd[a].idx));
+            nn_json_string(nn_rowset_name(s, S.lsd[a].idx));
             putchar(':');
             json_number(S.lsd[a].value);
         }

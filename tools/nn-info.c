@@ -68,23 +68,6 @@ static entry *add_entry(const nn_record *r)
     return t;
 }
 
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c == '\n')
-            printf("\\n");
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
 static void json_number(const char *key, double v)
 {
     printf(",\"%s\":", key);
@@ -97,9 +80,9 @@ static void json_number(const char *key, double v)
 static void print_json(const char *file, const entry *t)
 {
     printf("{\"file\":");
-    json_string(file);
+    nn_json_string(file);
     printf(",\"name\":");
-    json_string(t->name);
+    nn_json_string(t->name);
     printf(",\"dtype\":\"%s\",\"shape\":[", nn_dtype_name(t->dtype));
     for (int i = 0; i < t->rank; i++)
         printf("%s%llu", i ? "," : "", (unsigned long long)t->dims[i]);
@@ -118,9 +101,9 @@ static void print_json(const char *file, const entry *t)
             break;
         *eq = *nl = 0;
         printf("%s", first ? "" : ",");
-        json_string(p);
+        nn_json_string(p);
         putchar(':');
-        json_string(eq + 1);
+        nn_json_string(eq + 1);
         *eq = '=';
         *nl = '\n';
         first = 0;
