@@ -569,9 +569,7 @@ int main(int argc, char **argv)
             grams[ngrams++] = optarg;
             break;
         case 't':
-            opt_dtype = nn_dtype_parse(optarg);
-            if (opt_dtype != NN_F32 && opt_dtype != NN_F64)
-                nn_usage_error("--dtype must be f32 or f64, not '%s'", optarg);
+            opt_dtype = nn_float_dtype_arg(optarg);
             break;
         case 'o': opt_out = optarg; break;
         case 'z': opt_level = nn_zstd_level_arg(optarg); break;

@@ -103,9 +103,7 @@ int main(int argc, char **argv)
                                optarg);
             break;
         case 't':
-            dtype = nn_dtype_parse(optarg);
-            if (dtype != NN_F32 && dtype != NN_F64)
-                nn_usage_error("--dtype must be f32 or f64, not '%s'", optarg);
+            dtype = nn_float_dtype_arg(optarg);
             break;
         case OPT_SEED:
             if (nn_parse_u64(optarg, &seed) < 0)
