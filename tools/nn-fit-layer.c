@@ -460,6 +460,20 @@ static double *fit_sorted(pass *ps, const nn_gram *g, size_t d)
 
 /* --------------------------------------------------------------------- main */
 
+/* Closes the output and frees what the passes used. */
+static void finish(nn_writer *w, pass *ps, nn_gram *g)
+{
+    nn_error e;
+    if (nn_writer_close(w, 1, &e) < 0)
+        nn_die("%s", e.msg);
+    if (ps->r)
+        nn_reader_close(ps->r);
+    free(ps->z);
+    free(ps->y);
+    nn_gram_free(g);
+    nn_tsqr_free(&qr);
+}
+
 int main(int argc, char **argv)
 {
     nn_tool_init("nn-fit-layer");
@@ -656,13 +670,7 @@ int main(int argc, char **argv)
     nn_writer_set_compression(w, opt_level);
     if (opt_gram) {
         write_gram(w, &g, &ps);
-        if (nn_writer_close(w, 1, &e) < 0)
-            nn_die("%s", e.msg);
-        if (ps.r)
-            nn_reader_close(ps.r);
-        free(ps.z);
-        free(ps.y);
-        nn_gram_free(&g);
+        finish(w, &ps, &g);
         return 0;
     }
 
@@ -749,15 +757,8 @@ int main(int argc, char **argv)
         nn_die("out of memory");
     if (nn_layer_write(w, &l, opt_dtype, &e) < 0)
         nn_die("%s", e.msg);
-    if (nn_writer_close(w, 1, &e) < 0)
-        nn_die("%s", e.msg);
-    if (ps.r)
-        nn_reader_close(ps.r);
     free(l.w);
     free(l.attrs);
-    free(ps.z);
-    free(ps.y);
-    nn_gram_free(&g);
-    nn_tsqr_free(&qr);
+    finish(w, &ps, &g);
     return 0;
 }
