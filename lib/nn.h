@@ -284,6 +284,10 @@ void nn_summary_add(nn_summary *s, const void *data, int dt, size_t n);
 void nn_summary_merge(nn_summary *s, const nn_summary *t);
 /* Population standard deviation. */
 double nn_summary_std(const nn_summary *s);
+/* The index of the first NaN or infinity among the n elements of dtype dt
+ * (host order) at data, or n when all are finite (always, for an integer
+ * dtype). */
+size_t nn_nonfinite_find(const void *data, int dt, size_t n);
 
 /* ------------------------------------------------------------ random draws */
 
@@ -959,7 +963,19 @@ int nn_knn_ref(size_t m, size_t d, const void *x, int dtype, size_t k,
  * Class labels are class numbers (an integer tensor of one column, with an
  * attribute classes=K) or rows of targets (lib/nn_labels.c). */
 
-/* K of the attribute classes=K, or 0 when there is none (or it is bad). */
+/* The most classes a tool takes.  Class numbers then fit a u16, and the
+ * tables kept per class (counts, the k-redundancy record) stay within a
+ * few MiB whatever a classes= attribute claims; the largest label sets in
+ * use (ImageNet-21k: 21841 classes) fit with room to spare. */
+#define NN_CLASSES_MAX 65536
+/* The attribute classes=K in the attrs of labels tensor `name`: 1 with *k
+ * set, 0 when there is none (*k = 0), -1 when its value is not a whole
+ * number from 1 to NN_CLASSES_MAX, with a message naming the attribute and
+ * the tensor. */
+int nn_labels_classes(const char *attrs, const char *name, uint64_t *k,
+                      nn_error *e);
+/* K of the attribute classes=K, or 0 when there is none or it is bad
+ * (nn_labels_classes says which). */
 uint64_t nn_attrs_classes(const char *attrs);
 /* Fills out (m,k) with the one-hot rows of the m class numbers y (dtype
  * dt); fails on a label outside [0, k), naming it and its row (row0 + i). */

@@ -3,14 +3,28 @@
 
 #include <string.h>
 
+int nn_labels_classes(const char *attrs, const char *name, uint64_t *k,
+                      nn_error *e)
+{
+    /* a value that fills v may have been cut: never a valid one */
+    char v[40];
+    uint64_t c;
+    *k = 0;
+    if (!attrs || !nn_attrs_get(attrs, "classes", v, sizeof v))
+        return 0;
+    int cut = strlen(v) == sizeof v - 1;
+    if (cut || nn_parse_u64(v, &c) < 0 || c == 0 || c > NN_CLASSES_MAX)
+        return nn_fail(e, "the labels '%s' have classes=%s%s: not a number "
+                       "of classes from 1 to %d", name, v, cut ? "..." : "",
+                       NN_CLASSES_MAX);
+    *k = c;
+    return 1;
+}
+
 uint64_t nn_attrs_classes(const char *attrs)
 {
-    char v[32];
-    uint64_t c;
-    if (!attrs || !nn_attrs_get(attrs, "classes", v, sizeof v) ||
-        nn_parse_u64(v, &c) < 0)
-        return 0;
-    return c;
+    uint64_t k;
+    return nn_labels_classes(attrs, "", &k, NULL) == 1 ? k : 0;
 }
 
 int nn_labels_onehot(const void *y, int dt, size_t m, size_t k,
@@ -19,12 +33,12 @@ int nn_labels_onehot(const void *y, int dt, size_t m, size_t k,
     memset(out, 0, m * k * sizeof *out);
     size_t es = nn_dtype_size(dt);
     for (size_t i = 0; i < m; i++) {
-        int64_t c;
-        nn_convert(&c, NN_I64, (const char *)y + i * es, dt, 1);
-        if (c < 0 || (uint64_t)c >= k)
-            return nn_fail(e, "label %lld in row %llu is not a class of %zu",
-                           (long long)c, (unsigned long long)(row0 + i), k);
-        out[i * k + (size_t)c] = 1;
+        double v;
+        nn_convert(&v, NN_F64, (const char *)y + i * es, dt, 1);
+        if (!(v >= 0 && v < (double)k))
+            return nn_fail(e, "label %.0f in row %llu is not a class of %zu",
+                           v, (unsigned long long)(row0 + i), k);
+        out[i * k + (size_t)v] = 1;
     }
     return 0;
 }

@@ -152,3 +152,19 @@ double nn_summary_std(const nn_summary *s)
 {
     return s->n ? sqrt(s->m2 / (double)s->n) : NAN;
 }
+
+size_t nn_nonfinite_find(const void *data, int dt, size_t n)
+{
+    if (dt == NN_F32) {
+        const float *x = data;
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(x[i]))
+                return i;
+    } else if (dt == NN_F64) {
+        const double *x = data;
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(x[i]))
+                return i;
+    }
+    return n;
+}
