@@ -37,8 +37,9 @@ enum { OPT_REGRESSION = 256, OPT_VERSION };
 
 /* Classes above this have no confusion matrix. */
 #define CONFUSION_MAX 1024
-/* Classes of index labels found only by their largest value. */
-#define CLASSES_MAX 65536
+/* The Gram matrices of the least-squares distance to index labels: at most
+ * this many columns, or twice the columns of [1 Z] (lsd_index). */
+#define GROUP_COLS 4096
 
 static const char *opt_pred = "x", *opt_labels = "y";
 static double opt_threshold = 0.5;
@@ -52,8 +53,9 @@ typedef struct lsd_t {
     int idx;                /* in the row set */
     size_t nz;
     nn_gram g;              /* [1 Z Y], or [1 Z] for index labels */
-    double *sums;           /* index labels: (classes, 1+nz) sums of [1 z] */
-    size_t sums_classes;
+    double *sums;           /* index labels: (slots, 1+nz) sums of [1 z]
+                             * over the rows of each class present */
+    size_t sums_slots;
     double *zrow;
     double value;
 } lsd_t;
@@ -66,8 +68,10 @@ static struct {
     int classify;           /* scoring as classes (until targets prove not
                              * one-hot) */
     size_t classes;         /* known number of classes, 0 if not */
-    uint64_t maxlab1;       /* largest index label + 1 */
-    uint64_t rows, correct, nan_rows;
+    int32_t *slot;          /* --lsd, index labels: each class's slot, in
+                             * the order the classes appear, or -1 */
+    size_t nslots;
+    uint64_t rows, correct;
     uint64_t *count, *right, *confusion;
     double sse;
     double *p, *t;          /* one row of predictions, targets */
@@ -99,6 +103,11 @@ static void add_lsd(nn_rowset *s, int idx, const nn_rowblock *b)
     memset(l, 0, sizeof *l);
     l->idx = idx;
     l->nz = b->cols[idx];
+    /* (1+nz+ny)^2 doubles must not overflow: far beyond any memory */
+    if (l->nz >= (size_t)1 << 30 || S.ycols >= (size_t)1 << 30)
+        nn_die("%s: '%s' has %zu columns and the labels '%s' %zu: too many "
+               "for a Gram matrix", in_name, nn_rowset_name(s, idx), l->nz,
+               opt_labels, S.ycols);
     nn_error e;
     if (nn_gram_init(&l->g, l->nz, S.index ? 0 : S.ycols, &e) < 0)
         nn_die("'%s': %s", nn_rowset_name(s, idx), e.msg);
@@ -117,7 +126,10 @@ static void setup(nn_rowset *s, const nn_rowblock *b)
     if (S.ycols == 0)
         nn_die("%s: the labels '%s' have no columns", in_name, opt_labels);
     S.index = !nn_dtype_is_float(ydt) && S.ycols == 1;
-    uint64_t cattr = S.index ? nn_attrs_classes(yattrs) : 0;
+    uint64_t cattr = 0;
+    nn_error e;
+    if (S.index && nn_labels_classes(yattrs, opt_labels, &cattr, &e) < 0)
+        nn_die("%s: %s", in_name, e.msg);
     if (S.ix >= 0) {
         S.k = b->cols[S.ix];
         if (S.k == 0)
@@ -163,14 +175,18 @@ static void setup(nn_rowset *s, const nn_rowblock *b)
         if (!found)
             nn_die("%s: no tensor matches '%s'", in_name, opt_lsd[a]);
     }
+    if (S.index && S.nl) {
+        S.slot = xalloc(NN_CLASSES_MAX, sizeof *S.slot, "classes");
+        memset(S.slot, 0xff, NN_CLASSES_MAX * sizeof *S.slot);
+    }
 }
 
-static void grow_sums(lsd_t *l, size_t classes)
+static void grow_sums(lsd_t *l, size_t slots)
 {
-    if (classes <= l->sums_classes)
+    if (slots <= l->sums_slots)
         return;
-    size_t c = l->sums_classes ? l->sums_classes : 16;
-    while (c < classes)
+    size_t c = l->sums_slots ? l->sums_slots : 16;
+    while (c < slots)
         c *= 2;
     nn_error e;
     double *p = nn_alloc(c, (1 + l->nz) * sizeof *p, "class sums", &e);
@@ -178,10 +194,25 @@ static void grow_sums(lsd_t *l, size_t classes)
         nn_die("%s", e.msg);
     memset(p, 0, c * (1 + l->nz) * sizeof *p);
     if (l->sums)
-        memcpy(p, l->sums, l->sums_classes * (1 + l->nz) * sizeof *p);
+        memcpy(p, l->sums, l->sums_slots * (1 + l->nz) * sizeof *p);
     free(l->sums);
     l->sums = p;
-    l->sums_classes = c;
+    l->sums_slots = c;
+}
+
+/* A value of tensor i in block b that is not finite is an error naming
+ * the tensor (what: "the predictions " or the like), the row and the column
+ * of the first one. */
+static void check_finite(nn_rowset *s, const nn_rowblock *b, int i,
+                         const char *what, uint64_t row0)
+{
+    size_t n = b->rows * b->cols[i];
+    size_t bad = nn_nonfinite_find(b->data[i], b->dtype[i], n);
+    if (bad < n)
+        nn_die("%s: row %llu, column %zu of %s'%s': %g is not finite",
+               in_name, (unsigned long long)(row0 + bad / b->cols[i]),
+               bad % b->cols[i], what, nn_rowset_name(s, i),
+               nn_elem_f64(b->data[i], b->dtype[i], bad));
 }
 
 /* The index labels of a block, checked. */
@@ -208,12 +239,12 @@ static void read_labels(const nn_rowblock *b, uint64_t row0)
             nn_die("%s: row %llu: label %.0f is out of range for "
                    "classes=%zu", in_name, row, v, S.classes);
         }
-        if (v >= CLASSES_MAX)
-            nn_die("%s: row %llu: label %.0f: more than %d classes (set "
-                   "classes= on the labels)", in_name, row, v, CLASSES_MAX);
+        if (v >= NN_CLASSES_MAX)
+            nn_die("%s: row %llu: label %.0f: more than %d classes", in_name,
+                   row, v, NN_CLASSES_MAX);
         S.labs[i] = (int64_t)v;
-        if ((uint64_t)v + 1 > S.maxlab1)
-            S.maxlab1 = (uint64_t)v + 1;
+        if (S.slot && S.slot[S.labs[i]] < 0)
+            S.slot[S.labs[i]] = (int32_t)S.nslots++;
     }
 }
 
@@ -255,15 +286,9 @@ static void score(const nn_rowblock *b)
             if (truth < 0)
                 S.classify = 0; /* targets, not classes: regression */
         }
-        int nan = 0;
-        for (size_t j = 0; j < k; j++)
-            nan |= isnan(p[j]);
-        S.nan_rows += nan;
         if (!S.classify || truth < 0)
             continue;
         S.count[truth]++;
-        if (nan)
-            continue;
         size_t pred = 0;
         if (k == 1)
             pred = p[0] >= opt_threshold;
@@ -297,10 +322,10 @@ static void accumulate_lsd(const nn_rowblock *b)
         /* one-hot targets: Z1^T Y is the sum of [1 z] over each class */
         if (nn_gram_add(&l->g, b->rows, z, zdt, none, NN_F64, &e) < 0)
             nn_die("%s", e.msg);
-        grow_sums(l, S.maxlab1);
+        grow_sums(l, S.nslots);
         size_t zs = nn_dtype_size(zdt), w = 1 + l->nz;
         for (size_t i = 0; i < b->rows; i++) {
-            double *sum = l->sums + (size_t)S.labs[i] * w;
+            double *sum = l->sums + (size_t)S.slot[S.labs[i]] * w;
             nn_convert(l->zrow, NN_F64, (const char *)z + i * l->nz * zs, zdt,
                        l->nz);
             sum[0] += 1;
@@ -310,37 +335,54 @@ static void accumulate_lsd(const nn_rowblock *b)
     }
 }
 
+/* The distance of l to index labels.  Of the one-hot Y, only the columns
+ * of the classes present count (a column of zeros adds nothing to either
+ * term of the distance), and the columns add up: the distance is the sum
+ * over groups of the classes present, each from the Gram matrix of
+ * [1 Z Y_group], built from that of [1 Z], the class sums and Y^T Y =
+ * diag(counts).  Memory and time follow the classes present, not the
+ * classes= attribute or the largest label. */
+static double lsd_index(nn_rowset *s, lsd_t *l)
+{
+    nn_error e;
+    size_t p = 1 + l->nz;
+    size_t per = GROUP_COLS > 2 * p ? GROUP_COLS - p : p;
+    double sum = 0;
+    for (size_t c0 = 0; c0 < S.nslots; c0 += per) {
+        size_t nc = S.nslots - c0 < per ? S.nslots - c0 : per, n = p + nc;
+        nn_gram full;
+        if (nn_gram_init(&full, l->nz, nc, &e) < 0)
+            nn_die("'%s': %s", nn_rowset_name(s, l->idx), e.msg);
+        for (size_t i = 0; i < p; i++)
+            memcpy(full.g + i * n, l->g.g + i * p, p * sizeof *full.g);
+        for (size_t c = 0; c < nc; c++) {
+            const double *sums = l->sums + (c0 + c) * p;
+            for (size_t i = 0; i < p; i++)
+                full.g[i * n + p + c] = sums[i];
+            full.g[(p + c) * n + p + c] = sums[0];
+        }
+        full.rows = l->g.rows;
+        nn_gram_finish(&full);
+        double v;
+        if (nn_gram_lsd(&full, 0, &v, &e) < 0)
+            nn_die("'%s': %s", nn_rowset_name(s, l->idx), e.msg);
+        nn_gram_free(&full);
+        sum += v;
+    }
+    return sum;
+}
+
 /* The distance of each tensor, now that all rows are in. */
 static void finish_lsd(nn_rowset *s)
 {
     nn_error e;
-    size_t classes = S.classes > S.maxlab1 ? S.classes : (size_t)S.maxlab1;
     for (int a = 0; a < S.nl; a++) {
         lsd_t *l = &S.lsd[a];
         nn_gram_finish(&l->g);
-        const nn_gram *g = &l->g;
-        nn_gram full;
-        if (S.index) {
-            /* [1 Z Y] from [1 Z], the class sums and Y^T Y = diag(counts) */
-            size_t p = 1 + l->nz, n = p + classes;
-            if (nn_gram_init(&full, l->nz, classes, &e) < 0)
-                nn_die("'%s': %s", nn_rowset_name(s, l->idx), e.msg);
-            for (size_t i = 0; i < p; i++)
-                memcpy(full.g + i * n, l->g.g + i * p, p * sizeof *full.g);
-            grow_sums(l, classes);
-            for (size_t c = 0; c < classes; c++) {
-                for (size_t i = 0; i < p; i++)
-                    full.g[i * n + p + c] = l->sums[c * p + i];
-                full.g[(p + c) * n + p + c] = l->sums[c * p];
-            }
-            full.rows = l->g.rows;
-            nn_gram_finish(&full);
-            g = &full;
-        }
-        if (nn_gram_lsd(g, 0, &l->value, &e) < 0)
-            nn_die("'%s': %s", nn_rowset_name(s, l->idx), e.msg);
         if (S.index)
-            nn_gram_free(&full);
+            l->value = lsd_index(s, l);
+        else if (nn_gram_lsd(&l->g, 0, &l->value, &e) < 0)
+            nn_die("'%s': %s", nn_rowset_name(s, l->idx), e.msg);
     }
 }
 
@@ -401,7 +443,7 @@ static void print_json(nn_rowset *s)
                 putchar(']');
             }
         }
-        printf(",\"nan_rows\":%llu,\"mse\":", (unsigned long long)S.nan_rows);
+        printf(",\"mse\":");
         json_number(mse());
     }
     if (S.nl) {
@@ -424,10 +466,6 @@ static void print_text(nn_rowset *s)
         printf("accuracy %.2f%% (%llu/%llu)\n",
                100.0 * (double)S.correct / (double)S.rows,
                (unsigned long long)S.correct, (unsigned long long)S.rows);
-        if (S.nan_rows)
-            printf("nan %llu row%s of predictions with NaN, counted as "
-                   "wrong\n", (unsigned long long)S.nan_rows,
-                   S.nan_rows == 1 ? "" : "s");
         int wc = digits(S.classes - 1), wn = digits(S.rows);
         wc = wc < 5 ? 5 : wc;
         wn = wn < 5 ? 5 : wn;
@@ -463,9 +501,6 @@ static void print_text(nn_rowset *s)
                 putchar('\n');
             }
         }
-    } else if (S.ix >= 0 && S.nan_rows) {
-        printf("nan %llu row%s of predictions with NaN\n",
-               (unsigned long long)S.nan_rows, S.nan_rows == 1 ? "" : "s");
     }
     if (S.ix >= 0)
         printf("mse %.6g\n", mse());
@@ -533,6 +568,19 @@ int main(int argc, char **argv)
             nn_usage_error("empty --lsd name");
     if (argc - optind > 1)
         nn_usage_error("extra operand '%s'", argv[optind + 1]);
+    /* the tensors named (patterns add more, found in the stream) */
+    int named = 1 + (strcmp(opt_pred, opt_labels) != 0);
+    for (int a = 0; a < nlsd; a++) {
+        int seen = has_glob(opt_lsd[a]) || !strcmp(opt_lsd[a], opt_pred) ||
+                   !strcmp(opt_lsd[a], opt_labels);
+        for (int b = 0; b < a && !seen; b++)
+            seen = !strcmp(opt_lsd[a], opt_lsd[b]);
+        named += !seen;
+    }
+    if (named > NN_ROWSET_MAX)
+        nn_usage_error("%d tensors named: at most %d tensors in all (the "
+                       "predictions, the labels and --lsd)", named,
+                       NN_ROWSET_MAX);
     const char *path = optind < argc ? argv[optind] : "-";
 
     nn_error e;
@@ -568,6 +616,13 @@ int main(int argc, char **argv)
         uint64_t row0 = nn_rowset_row(s) - b.rows;
         if (S.index)
             read_labels(&b, row0);
+        else
+            check_finite(s, &b, S.iy, "the targets ", row0);
+        if (S.ix >= 0 && S.ix != S.iy)
+            check_finite(s, &b, S.ix, "the predictions ", row0);
+        for (int a = 0; a < S.nl; a++)
+            if (S.lsd[a].idx != S.iy && S.lsd[a].idx != S.ix)
+                check_finite(s, &b, S.lsd[a].idx, "", row0);
         if (S.ix >= 0)
             score(&b);
         accumulate_lsd(&b);
@@ -575,9 +630,7 @@ int main(int argc, char **argv)
     }
     if (rc < 0)
         nn_die("%s", e.msg);
-    if (!ready)
-        setup(s, &b);
-    if (S.rows == 0)
+    if (!ready) /* before setup, which would size tables by empty tensors */
         nn_die("%s: no rows to score ('%s' is empty)", in_name, opt_labels);
     finish_lsd(s);
 
@@ -602,6 +655,7 @@ int main(int argc, char **argv)
     free(S.p);
     free(S.t);
     free(S.labs);
+    free(S.slot);
     free(names);
     free(opt_lsd);
     nn_rowset_close(s);

@@ -132,7 +132,7 @@ nn-eval -j small.nns > small.json
 import json
 j = json.load(open("small.json"))
 assert j["rows"] == 6 and j["correct"] == 4 and j["classes"] == 3
-assert j["task"] == "classification" and j["nan_rows"] == 0
+assert j["task"] == "classification" and "nan_rows" not in j
 assert abs(j["accuracy"] - 4 / 6) < 1e-15
 assert [c["count"] for c in j["per_class"]] == [2, 2, 2]
 assert [c["correct"] for c in j["per_class"]] == [2, 1, 1]
@@ -164,17 +164,11 @@ for f in ("bin.json", "binf.json"):
     assert abs(j["mse"] - want) < 1e-7, (j["mse"], want)
 PY
 
-# --- NaN predictions: wrong, counted, and the MSE is NaN
-nn-eval -j nan.nns > nan.json
-"$PY" - <<'PY' && ok "a NaN prediction counts as wrong and is reported" || not_ok "NaN" "$(cat nan.json)"
-import json
-j = json.load(open("nan.json"))
-assert j["nan_rows"] == 1 and j["correct"] == 2 and j["mse"] is None, j
-assert j["per_class"][1] == {"class": 1, "count": 2, "correct": 1, "accuracy": 0.5}, j
-assert j["confusion"] == [[1, 0], [0, 1]], j
-PY
-nn-eval nan.nns | grep -q "^nan 1 row of predictions with NaN, counted as wrong" \
-    && ok "NaN rows in the report" || not_ok "NaN report" "$(nn-eval nan.nns)"
+# --- NaN predictions (a diverged network) have no class and no error: an
+# error naming the row, not an accuracy or "mse nan"
+fails_clean "a NaN prediction" "row 1, column 0 of the predictions 'x': nan is not finite" nn-eval nan.nns
+fails_clean "a NaN prediction, -q" "row 1, column 0 of the predictions 'x'" nn-eval -q nan.nns
+fails_clean "a NaN prediction, --regression" "row 1, column 0 of the predictions 'x'" nn-eval --regression nan.nns
 
 # --- random cases against NumPy
 nn-eval -j rand.nns > rand.json
@@ -292,3 +286,90 @@ cat spi.nns spi.nns > twice.nns
 [ "$(nn-eval -q --lsd x twice.nns)" = "$(nn-eval -q --lsd x spi.nns)" ] && \
     [ "$(nn-eval -j --lsd x twice.nns | grep -o '"rows":[0-9]*')" = '"rows":6000' ] \
     && ok "cat of two data sets is one data set" || not_ok "cat" "$(nn-eval -j twice.nns)"
+
+# --- hostile input: attributes, NaN, option counts (issue 10)
+"$PY" - "$TOP" <<'PY' || not_ok "crafting the hostile streams" "see above"
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+def write(path, *recs):
+    with open(path, "wb") as f:
+        for r in recs:
+            f.write(r)
+g = np.random.default_rng(11)
+p = g.random((10, 3)).astype("<f4")
+y = (np.arange(10) % 3).astype("<i4")
+z = g.standard_normal((10, 2)).astype("<f4")
+for n, v in (("c0", "0"), ("cten", "ten"), ("cneg", "-3"), ("cbig", "50000000"),
+             ("c65537", "65537"), ("cpad", "0" * 38 + "3x")):
+    write(n + ".nns", record("x", p), record("y", y, "classes=%s\n" % v), record("z", z))
+write("c65536.nns", record("z", z), record("y", y, "classes=65536\n"))
+oh = np.eye(3, dtype="<f4")[y]
+oh[4, 1] = np.nan
+write("nantarget.nns", record("x", p), record("y", oh))
+t = g.standard_normal((10, 3)).astype("<f8"); t[6, 2] = np.inf
+write("inftarget.nns", record("x", p), record("y", t))
+q = p.copy(); q[7, 0] = np.inf
+write("infpred.nns", record("x", q), record("y", y))
+zn = z.copy(); zn[8, 1] = np.nan
+write("nanz.nns", record("x", p), record("y", y), record("z", zn))
+# labels 0 and 65535 only: two classes present among 65536
+lab = np.where(np.arange(1000) % 3 == 0, 65535, 0).astype("<u2")
+zz = (g.standard_normal((1000, 3)) + (lab == 0)[:, None]).astype("<f4")
+write("sparse.nns", record("z", zz), record("y", lab, "classes=65536\n"))
+write("sparsenc.nns", record("z", zz), record("y", lab))
+np.save("sparse_z.npy", zz); np.save("sparse_y.npy", lab)
+PY
+fails_clean "classes=0 on the labels" "the labels 'y' have classes=0: not a number of classes from 1 to 65536" nn-eval c0.nns
+fails_clean "classes=ten on the labels" "the labels 'y' have classes=ten: not a number" nn-eval cten.nns
+fails_clean "classes=-3 on the labels" "classes=-3: not a number" nn-eval cneg.nns
+fails_clean "classes=ten with --lsd alone" "the labels 'y' have classes=ten" nn-eval --lsd z cten.nns
+fails_clean "classes=50000000: beyond the limit" "classes=50000000: not a number of classes from 1 to 65536" nn-eval cbig.nns
+fails_clean "classes=65537: beyond the limit" "classes=65537: not" nn-eval --lsd z c65537.nns
+fails_clean "a classes= value padded past any valid one" "classes=0+3\.\.\.: not" nn-eval cpad.nns
+check "classes=65536 is taken" nn-eval --lsd z c65536.nns
+nn-eval -j --lsd z sparse.nns > sparse.json && nn-eval -j --lsd z sparsenc.nns > sparsenc.json
+"$PY" - <<'PY' && ok "LSD with labels 0 and 65535 of classes=65536: the classes present only, = NumPy" || not_ok "sparse classes" "$(cat sparse.json)"
+import json
+import numpy as np
+z, y = np.load("sparse_z.npy").astype(np.float64), np.load("sparse_y.npy")
+A = np.hstack([np.ones((len(z), 1)), z]); Y = np.stack([y == 0, y == 65535], 1).astype(float)
+w = ((Y - A @ np.linalg.lstsq(A, Y, rcond=None)[0]) ** 2).sum() / len(z)
+for f in ("sparse.json", "sparsenc.json"):
+    v = json.load(open(f))["lsd"]["z"]
+    assert abs(v - w) < 1e-10 * w, (f, v, w)
+PY
+"$PY" - "$TOP" <<'PY' || not_ok "crafting manyc.nns" "see above"
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+g = np.random.default_rng(12)
+lab = g.integers(0, 6000, 9000).astype("<i4")
+z = (g.standard_normal((9000, 3)) + 0.01 * lab[:, None]).astype("<f4")
+open("manyc.nns", "wb").write(record("z", z) + record("y", lab))
+np.save("manyc_z.npy", z); np.save("manyc_y.npy", lab)
+PY
+nn-eval -j --lsd z manyc.nns > manyc.json
+"$PY" - <<'PY' && ok "LSD to some 4700 classes present (two groups of classes) = the closed form" || not_ok "many classes" "$(cat manyc.json)"
+import numpy as np
+z, y = np.load("manyc_z.npy").astype(np.float64), np.load("manyc_y.npy")
+A = np.hstack([np.ones((len(z), 1)), z])
+assert len(np.unique(y)) > 4096
+B = np.zeros((4, 6000)); np.add.at(B.T, y, A)
+w = (len(z) - np.trace(B.T @ np.linalg.solve(A.T @ A, B))) / len(z)
+import json
+v = json.load(open("manyc.json"))["lsd"]["z"]
+assert abs(v - w) < 1e-10 * w, (v, w)
+PY
+fails_clean "NaN in one-hot targets" "row 4, column 1 of the targets 'y': nan is not finite" nn-eval nantarget.nns
+fails_clean "NaN in one-hot targets, --lsd alone" "row 4, column 1 of the targets 'y': nan" nn-eval --lsd x nantarget.nns
+fails_clean "an infinity in regression targets" "row 6, column 2 of the targets 'y': inf is not finite" nn-eval inftarget.nns
+fails_clean "an infinity in the predictions" "row 7, column 0 of the predictions 'x': inf is not finite" nn-eval infpred.nns
+fails_clean "NaN in an --lsd tensor" "row 8, column 1 of 'z': nan is not finite" nn-eval --lsd z nanz.nns
+i=0; set --
+while [ $i -lt 65 ]; do set -- "$@" -l "z$i"; i=$((i + 1)); done
+fails_usage "65 --lsd tensors" "at most 64 tensors" nn-eval "$@" small.nns
+i=0; set --
+while [ $i -lt 63 ]; do set -- "$@" -l "z$i"; i=$((i + 1)); done
+fails_usage "63 --lsd tensors, the labels and the predictions" "at most 64 tensors" nn-eval "$@" -l z1 small.nns
+fails_clean "64 tensors in all is not a usage error" "no tensor named 'z0'" nn-eval "$@" -p y small.nns
