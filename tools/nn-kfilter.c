@@ -46,8 +46,8 @@ static const char usage[] =
 enum { OPT_CAP = 256, OPT_DROPPED, OPT_REPORT, OPT_BY_LOSS, OPT_LOSS,
        OPT_PRED, OPT_VERSION };
 
-/* Class numbers of labels without classes= stop here. */
-#define CLASSES_MAX 65536
+/* -v lists the classes one by one up to this many. */
+#define SAY_CLASSES_MAX 100
 
 static struct {
     uint64_t k, batch;
@@ -62,7 +62,7 @@ static struct {
 
 static nn_reader *rd;
 static nn_rowset *rs;
-static nn_writer *w;
+static nn_writer *w, *rw;       /* the output, the -r file */
 static const char *in_name;
 
 /* The followed tensors and the block being gathered. */
@@ -175,10 +175,16 @@ static void setup(const nn_rowblock *b)
         B.row_bytes[i] = b->cols[i] * nn_dtype_size(b->dtype[i]);
     }
     size_t yc = B.cols[B.iy];
+    nn_error e;
     if (yc == 0)
         nn_die("%s: the labels '%s' have no columns", in_name, O.labels);
-    if (yc == 1 && !nn_dtype_is_float(B.dtype[B.iy]))
-        B.classes_attr = nn_attrs_classes(nn_rowset_attrs(rs, B.iy));
+    if (yc == 1 && !nn_dtype_is_float(B.dtype[B.iy]) &&
+        nn_labels_classes(nn_rowset_attrs(rs, B.iy), O.labels,
+                          &B.classes_attr, &e) < 0)
+        nn_die("%s: %s", in_name, e.msg);
+    if (yc > NN_CLASSES_MAX)
+        nn_die("%s: the labels '%s' have %zu columns: more than %d classes",
+               in_name, O.labels, yc, NN_CLASSES_MAX);
     if (yc >= 2)
         B.classes_attr = yc;
     if (B.il >= 0 && B.cols[B.il] != 1)
@@ -256,10 +262,9 @@ static void classes(size_t m, uint32_t *cls)
                 nn_die("%s: row %llu: label %.0f is out of range for "
                        "classes=%llu", in_name, row, v,
                        (unsigned long long)B.classes_attr);
-            if (v >= CLASSES_MAX)
-                nn_die("%s: row %llu: label %.0f: more than %d classes (set "
-                       "classes= on the labels)", in_name, row, v,
-                       CLASSES_MAX);
+            if (v >= NN_CLASSES_MAX)
+                nn_die("%s: row %llu: label %.0f: more than %d classes",
+                       in_name, row, v, NN_CLASSES_MAX);
             cls[i] = (uint32_t)v;
         } else {
             size_t best = 0;
@@ -586,10 +591,18 @@ static void say_summary(void)
     fprintf(stderr, " batch=%s: dropped %llu of %llu rows (%.2f%%)",
             batch_text(bt, sizeof bt), (unsigned long long)S.dropped,
             (unsigned long long)S.rows, percent(S.dropped, S.rows));
-    if (S.ncls) {
+    /* the classes present, of however many classes= declares */
+    size_t present = 0;
+    for (size_t i = 0; i < S.ncls; i++)
+        present += S.crows[i] != 0;
+    if (present > SAY_CLASSES_MAX) {
+        fprintf(stderr, "; %zu classes (per class: --report)", present);
+    } else if (present) {
         fprintf(stderr, "; by class");
         for (size_t i = 0; i < S.ncls; i++)
-            fprintf(stderr, " %zu:%.2f%%", i, percent(S.cdrop[i], S.crows[i]));
+            if (S.crows[i])
+                fprintf(stderr, " %zu:%.2f%%", i,
+                        percent(S.cdrop[i], S.crows[i]));
     }
     fputc('\n', stderr);
 }
@@ -741,9 +754,15 @@ int main(int argc, char **argv)
                 nn_die("%s", e.msg);
         nn_rowset_set_other(rs, other_record, NULL);
     }
+    /* every output open before any is committed: all or none */
     if (!(w = nn_writer_open(O.out, 0, &e)))
         nn_die("%s", e.msg);
     nn_writer_set_compression(w, O.level);
+    if (O.report_file) {
+        if (!(rw = nn_writer_open(O.report_file, 0, &e)))
+            nn_die("%s", e.msg);
+        nn_writer_set_compression(rw, O.level);
+    }
 
     nn_rowblock b;
     int rc, ready = 0;
@@ -771,17 +790,13 @@ int main(int argc, char **argv)
     }
     if (O.report || O.stats)
         put_report(w);
+    if (rw)
+        put_report(rw);
+    /* the larger output first: a failure there still discards the other */
     if (nn_writer_close(w, 1, &e) < 0)
         nn_die("%s", e.msg);
-    if (O.report_file) {
-        nn_writer *rw = nn_writer_open(O.report_file, 0, &e);
-        if (!rw)
-            nn_die("%s", e.msg);
-        nn_writer_set_compression(rw, O.level);
-        put_report(rw);
-        if (nn_writer_close(rw, 1, &e) < 0)
-            nn_die("%s", e.msg);
-    }
+    if (rw && nn_writer_close(rw, 1, &e) < 0)
+        nn_die("%s", e.msg);
     if (O.verbose)
         say_summary();
 

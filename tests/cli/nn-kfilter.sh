@@ -328,3 +328,45 @@ nn-forward --all net.nns hand.nns | nn-kfilter --by-loss 0.25 --pred z2 -b 4 -t 
     nn-pick -r z0=x z0 y > hard.nns
 nn-info -j hard.nns | grep -q '"name":"x","dtype":"f32","shape":\[6,2\]' &&
     ok "man: loss filtering of a network's inputs, 1 of each 4 rows dropped" || not_ok "man: loss" "$(nn-info hard.nns)"
+
+# --- hostile input: attributes that size the work, outputs all or none (issue 10)
+"$PY" - <<'PY' || not_ok "crafting the hostile streams" "see above"
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/tests")
+import numpy as np
+from nns_craft import record
+pts = np.array([[0, 0], [1, 0], [0, 1], [1, 1], [2, 1], [3, 1], [3, 0], [4, 1]], "<f4")
+cls = np.array([0, 0, 0, 0, 1, 1, 1, 1], "<i4")
+for n, v in (("c0", "0"), ("cten", "ten"), ("c65537", "65537"), ("c5m", "5000000"),
+             ("c1000", "1000"), ("c65536", "65536")):
+    open(n + ".nns", "wb").write(record("x", pts) + record("y", cls, "classes=%s\n" % v))
+open("over.nns", "wb").write(record("x", pts) + record("y", cls + 1, "classes=2\n"))
+open("wide1h.nns", "wb").write(record("x", pts[:3]) + record("y", np.eye(3, 70000, dtype="<f4")))
+open("wide1h0.nns", "wb").write(record("x", pts[:0]) + record("y", np.zeros((0, 70000), "u1")))
+g = np.random.default_rng(4)
+x = g.standard_normal((600, 3)).astype("<f4")
+open("many.nns", "wb").write(record("x", x) + record("y", (np.arange(600) % 150).astype("<u2")))
+PY
+fails_clean "classes=0 on the labels" "c0.nns: the labels 'y' have classes=0: not a number of classes from 1 to 65536" nn-kfilter -k 3 c0.nns
+fails_clean "classes=ten on the labels" "the labels 'y' have classes=ten" nn-kfilter -k 3 -s cten.nns
+fails_clean "classes=65537" "classes=65537: not a number" nn-kfilter -k 3 -i c65537.nns
+fails_clean "classes=5000000" "classes=5000000: not a number" nn-kfilter -k 3 -i c5m.nns
+fails_clean "classes=5000000 in loss filtering" "classes=5000000: not a number" nn-kfilter --by-loss 0.5 --pred x -i c5m.nns
+nn-kfilter -k 3 -s c65536.nns > c65536.st && nn-info -j c65536.st | grep -q '"shape":\[65537,3\]' &&
+    ok "classes=65536 is taken: a record of 65537 rows" || not_ok "classes=65536" "$(nn-info c65536.st)"
+fails_clean "a label beyond classes=" "row 4: label 2 is out of range for classes=2" nn-kfilter -k 3 over.nns
+fails_clean "70000 columns of scores: more classes than 65536" "'y' have 70000 columns: more than 65536 classes" nn-kfilter -k 1 wide1h.nns
+fails_clean "70000 columns of scores, no rows" "70000 columns: more than 65536 classes" nn-kfilter -k 1 -b 2 wide1h0.nns
+nn-kfilter -k 3 -v c1000.nns 2>msg.txt >/dev/null
+grep -q "^nn-kfilter: k=3 batch=all: dropped 6 of 8 rows (75.00%); by class 0:75.00% 1:75.00%$" msg.txt &&
+    ok "-v: the classes present only, not all 1000 of classes=" || not_ok "-v classes present" "$(head -c 300 msg.txt)"
+nn-kfilter -k 3 -v -s many.nns 2>msg.txt >/dev/null
+grep -q "^nn-kfilter: k=3 batch=all: dropped [0-9]* of 600 rows ([0-9.]*%); 150 classes (per class: --report)$" msg.txt &&
+    ok "-v: 150 classes present, no per-class list" || not_ok "-v many classes" "$(head -c 300 msg.txt)"
+fails_clean "-r into a missing directory" "nodir/rep.nns" nn-kfilter -k 3 -r nodir/rep.nns hand.nns
+fails_clean "-o and -r into a missing directory" "nodir/rep.nns" nn-kfilter -k 3 -o kept2.nns -r nodir/rep.nns hand.nns
+[ ! -e kept2.nns ] && [ -z "$(ls kept2.nns.* .kept2.nns* 2>/dev/null)" ] && ok "-r failing: no -o file committed" ||
+    not_ok "-r failing" "$(ls)"
+fails_clean "-r failing, -o into a missing directory" "nodir/kept.nns" nn-kfilter -k 3 -o nodir/kept.nns -r rep2.nns hand.nns
+[ ! -e rep2.nns ] && ok "-o failing: no -r file committed" || not_ok "-o failing" "$(ls)"
+nn-kfilter -k 2 -o out.nns -r rep3.nns nan.nns 2>/dev/null
+[ ! -e out.nns ] && [ ! -e rep3.nns ] && ok "bad input: neither -o nor -r file" || not_ok "-o -r on failure" "$(ls)"
