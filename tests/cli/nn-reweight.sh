@@ -52,3 +52,60 @@ sys.stdout.buffer.write(record('x', np.ones((5, 4), '<f4')) + record('y', np.zer
 fails_clean "targets that do not match the outputs" "2 columns" nn-reweight dec.nns y2.nns
 fails_clean "a network that is data" "not part of a network" nn-reweight ds.nns ds.nns
 fails_usage "missing DECISION" "missing DECISION" nn-reweight
+
+# --- hostile input: names that collide, no rows, NaN, classes= (issue 10)
+fails_usage "-w y: the weights would overwrite the labels" "-w 'y' names the labels" nn-reweight -w y dec.nns ds.nns
+fails_usage "-w x: the weights would overwrite the input" "-w 'x' names the input" nn-reweight -w x dec.nns ds.nns
+fails_usage "--weights t -y t" "-w 't' names the labels" nn-reweight --weights t -y t dec.nns ds.nns
+fails_usage "-n and -y the same tensor" "-n and -y name the same tensor 'x'" nn-reweight -y x dec.nns ds.nns
+"$PY" - <<'PY' || not_ok "crafting the hostile streams" "see above"
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/tests")
+import numpy as np
+from nns_craft import record
+def write(path, *recs):
+    with open(path, "wb") as f:
+        for r in recs:
+            f.write(r)
+write("empty.nns", record("x", np.zeros((0, 4), "<f4"), "source=none\n"),
+      record("y", np.zeros(0, "<i4"), "classes=3\n"), record("note", np.array(7.0)))
+write("emptyd.nns", record("x", np.zeros((0, 4), "<f4")), record("y", np.zeros(0, "<i4")),
+      record("d", np.zeros(0, "<f4")))
+write("empty7.nns", record("x", np.zeros((0, 7), "<f4")), record("y", np.zeros(0, "<i4")))
+r = np.random.default_rng(8)
+x = r.standard_normal((6, 4)).astype("<f4"); y = (np.arange(6) % 3).astype("<i4")
+xn = x.copy(); xn[2, 1] = np.nan
+write("nanx.nns", record("x", xn), record("y", y))
+t = np.eye(3)[y]; t[3, 2] = np.inf
+write("inft.nns", record("x", x), record("y", t))
+write("bigt.nns", record("x", x), record("y", np.full((6, 3), 1e30)))
+d = np.ones(6, "<f4"); d[5] = np.nan
+write("nand.nns", record("x", x), record("y", y), record("d", d))
+for n, v in (("c0", "0"), ("cten", "ten"), ("c70000", "70000")):
+    write(n + ".nns", record("x", x), record("y", y, "classes=%s\n" % v))
+# a decision layer whose outputs overflow: softmax of +-inf is NaN
+W = np.zeros((5, 3)); W[1] = [1e308, -1e308, 0]
+write("huge.nns", record("w", W, "activation=softmax\n"))
+write("hugex.nns", record("x", np.full((6, 4), 10, "<f4")), record("y", y))
+PY
+nn-reweight dec.nns empty.nns > empty.out
+"$PY" - <<'PY' && ok "no rows: x, y and d pass with 0 rows" || not_ok "no rows" "see above"
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
+from nns_read import read
+t = {n: (a, at) for n, a, at in read(open("empty.out", "rb"))}
+assert sorted(t) == ["d", "note", "x", "y"], sorted(t)
+assert t["x"][0].shape == (0, 4) and t["y"][0].shape == (0,) and t["d"][0].shape == (0,), t
+assert t["x"][1].get("source") == "none" and t["y"][1].get("classes") == "3"
+assert t["d"][0].dtype == "float32" and t["d"][1].get("ema") == "0.2"
+PY
+nn-reweight dec.nns emptyd.nns > emptyd.out && [ "$(nn-info emptyd.out | grep -c '^d ')" -eq 1 ] &&
+    ok "no rows, with weights: d once, 0 rows" || not_ok "no rows with d" "$(nn-info emptyd.out)"
+fails_clean "no rows, but of another width" "rows of 'x' have 7 values" nn-reweight dec.nns empty7.nns
+fails_clean "NaN in the input" "row 2, column 1 of 'x': nan is not finite" nn-reweight dec.nns nanx.nns
+fails_clean "an infinity in the targets" "row 3, column 2 of the targets 'y': inf is not finite" nn-reweight dec.nns inft.nns
+fails_clean "NaN in the weights" "row 5, column 0 of the weights 'd': nan is not finite" nn-reweight dec.nns nand.nns
+fails_clean "a decision layer whose outputs are NaN" "row 0: huge.nns gives nan in output column 0" nn-reweight huge.nns hugex.nns
+fails_clean "a weight beyond f32" "row 0: the weight 2.4e\+60 overflows f32" nn-reweight dec.nns bigt.nns
+fails_clean "classes=0 on the labels" "the labels 'y' have classes=0: not a number of classes from 1 to 65536" nn-reweight dec.nns c0.nns
+fails_clean "classes=ten on the labels" "the labels 'y' have classes=ten" nn-reweight dec.nns cten.nns
+fails_clean "classes=70000 on the labels" "classes=70000: not" nn-reweight dec.nns c70000.nns
+check "--classes stands for a bad classes=" nn-reweight --classes 3 dec.nns cten.nns
