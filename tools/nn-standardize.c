@@ -44,7 +44,11 @@ typedef struct colstats {
     double *mean, *m2, *bmean, *bm2, *buf;
 } colstats;
 
-static void colstats_add(colstats *s, const nn_record *r)
+/* "nan", never "-nan", in messages */
+static double shown(double v) { return isnan(v) ? fabs(v) : v; }
+
+/* Adds the rows of r, from input in_name, whose values must be finite. */
+static void colstats_add(colstats *s, const nn_record *r, const char *in_name)
 {
     size_t n = s->n, rows = nn_record_rows(r);
     for (size_t i0 = 0; i0 < rows; i0 += 256) {
@@ -52,6 +56,11 @@ static void colstats_add(colstats *s, const nn_record *r)
         /* (k,n) block in double */
         nn_convert(s->buf, NN_F64, (const char *)r->data + i0 * n *
                    nn_dtype_size(r->dtype), r->dtype, k * n);
+        size_t bad = nn_nonfinite_find(s->buf, NN_F64, k * n);
+        if (bad < k * n)
+            nn_die("%s: row %llu, column %zu of '%s': %g is not finite",
+                   in_name, (unsigned long long)(s->rows + bad / n), bad % n,
+                   r->name, shown(s->buf[bad]));
         for (size_t j = 0; j < n; j++)
             s->bmean[j] = s->bm2[j] = 0;
         for (size_t i = 0; i < k; i++)
@@ -111,7 +120,7 @@ static void fit(nn_reader *in, nn_writer *w)
                    "records %zu", nn_reader_name(in),
                    (unsigned long long)r->index, r->name, n, s.n);
         }
-        colstats_add(&s, r);
+        colstats_add(&s, r, nn_reader_name(in));
     }
     if (rc < 0)
         nn_die("%s", e.msg);
@@ -119,8 +128,14 @@ static void fit(nn_reader *in, nn_writer *w)
         nn_die("%s: no tensor named '%s'", nn_reader_name(in), opt_name);
     if (s.rows == 0)
         nn_die("%s: tensor '%s' has no rows", nn_reader_name(in), opt_name);
-    for (size_t j = 0; j < s.n; j++)
+    for (size_t j = 0; j < s.n; j++) {
+        /* finite values whose sums do not fit a double */
+        if (!isfinite(s.mean[j]) || !isfinite(s.m2[j]))
+            nn_die("%s: column %zu of '%s': the %s overflows f64",
+                   nn_reader_name(in), j, opt_name,
+                   isfinite(s.mean[j]) ? "variance" : "mean");
         s.m2[j] = sqrt(s.m2[j] / (double)s.rows);
+    }
     char attrs[512];
     snprintf(attrs, sizeof attrs, "producer=nn-standardize %s\nof=%s\nrows=%llu\n",
              NN_VERSION, opt_name, (unsigned long long)s.rows);
@@ -176,7 +191,16 @@ static void load_stats(double **mean, double **scale, size_t *n, int *rank,
         nn_die("%s: 'mean' has %zu values, 'std' %zu", opt_stats, sizes[0],
                sizes[1]);
     *n = sizes[0];
-    /* from std to the multiplier applied */
+    for (size_t j = 0; j < *n; j++) {
+        if (!isfinite((*mean)[j]))
+            nn_die("%s: column %zu of 'mean': %g is not finite", opt_stats, j,
+                   shown((*mean)[j]));
+        if (!(isfinite((*scale)[j]) && (*scale)[j] >= 0))
+            nn_die("%s: column %zu of 'std': %g is not a standard deviation",
+                   opt_stats, j, shown((*scale)[j]));
+    }
+    /* from std to the multiplier applied (a constant column, std below
+     * eps, only centred) */
     for (size_t j = 0; j < *n; j++)
         (*scale)[j] = opt_center || !((*scale)[j] >= opt_eps) ? 1.0
                                                               : 1.0 / (*scale)[j];

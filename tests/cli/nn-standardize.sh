@@ -82,3 +82,50 @@ head -c 100 train.nns > trunc.nns
 fails_clean "truncated input" "truncated" nn-standardize -s stats.nns trunc.nns
 fails_clean "no partial -o file" "truncated" nn-standardize -s stats.nns -o out.nns trunc.nns
 [ ! -e out.nns ] && [ -z "$(ls out.nns.tmp* 2>/dev/null)" ] && ok "no output file left behind" || not_ok "no output file left behind" "$(ls)"
+
+# --- hostile input: NaN in the data fitted, broken statistics (issue 10)
+"$PY" - "$TOP" <<'PY' || not_ok "crafting the hostile streams" "see above"
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+g = np.random.default_rng(9)
+x = g.standard_normal((20, 4)).astype("<f4")
+xn = x.copy(); xn[13, 2] = np.nan
+# NaN in the second record of the tensor: rows count on from the first
+open("nanfit.nns", "wb").write(record("x", xn[:10]) + record("x", xn[10:], flags=2))
+xi = x.astype("<f8"); xi[3, 0] = -np.inf
+open("inffit.nns", "wb").write(record("x", xi))
+big = np.zeros((4, 3)); big[:, 1] = 1.7e308
+open("bigmean.nns", "wb").write(record("x", big))
+spread = np.zeros((4, 3)); spread[:, 2] = [1e308, -1e308, 1e308, -1e308]
+open("bigstd.nns", "wb").write(record("x", spread))
+def stats(name, mean, std):
+    open(name, "wb").write(record("mean", np.array(mean, "<f8")) + record("std", np.array(std, "<f8")))
+stats("nanmean.stats", [0, np.nan, 0, 0], [1, 1, 1, 1])
+stats("infmean.stats", [0, 0, 0, -np.inf], [1, 1, 1, 1])
+stats("nanstd.stats", [0, 0, 0, 0], [1, 1, np.nan, 1])
+stats("negstd.stats", [0, 0, 0, 0], [1, -1, 1, 1])
+stats("infstd.stats", [0, 0, 0, 0], [np.inf, 1, 1, 1])
+stats("zerostd.stats", [0, 0, 0, 0], [1, 0, 1, 1])
+open("four.nns", "wb").write(record("x", x))
+PY
+fails_clean "--fit: NaN in the data" "row 13, column 2 of 'x': nan is not finite" nn-standardize --fit nanfit.nns
+fails_clean "--fit: an infinity in the data" "row 3, column 0 of 'x': -inf is not finite" nn-standardize --fit inffit.nns
+fails_clean "--fit: a mean beyond f64" "column 1 of 'x': the mean overflows f64" nn-standardize --fit bigmean.nns
+fails_clean "--fit: a variance beyond f64" "column 2 of 'x': the variance overflows f64" nn-standardize --fit bigstd.nns
+fails_clean "--fit -o: no file on NaN" "nan is not finite" nn-standardize --fit -o nan.stats nanfit.nns
+[ ! -e nan.stats ] && ok "--fit: no statistics file left" || not_ok "--fit -o" "nan.stats exists"
+fails_clean "a NaN mean" "nanmean.stats: column 1 of 'mean': nan is not finite" nn-standardize -s nanmean.stats four.nns
+fails_clean "an infinite mean" "column 3 of 'mean': -inf is not finite" nn-standardize -s infmean.stats four.nns
+fails_clean "a NaN standard deviation" "nanstd.stats: column 2 of 'std': nan is not a standard deviation" nn-standardize -s nanstd.stats four.nns
+fails_clean "a negative standard deviation" "column 1 of 'std': -1 is not a standard deviation" nn-standardize -s negstd.stats four.nns
+fails_clean "an infinite standard deviation" "column 0 of 'std': inf is not a standard deviation" nn-standardize -s infstd.stats four.nns
+fails_clean "a negative standard deviation with -c" "column 1 of 'std': -1 is not" nn-standardize -c -s negstd.stats four.nns
+nn-standardize -s zerostd.stats four.nns > zero.out
+"$PY" - "$TOP" <<'PY' && ok "a standard deviation of 0: that column only centred" || not_ok "sd 0" "see above"
+import sys; sys.path.insert(0, sys.argv[1] + "/examples")
+import numpy as np
+from nns_read import read
+a = read(open("four.nns", "rb"))[0][1]; b = read(open("zero.out", "rb"))[0][1]
+assert (a == b).all(), abs(a - b).max()
+PY
