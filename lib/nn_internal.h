@@ -57,15 +57,24 @@ static inline int nn_array_shape_check(int rank, const uint64_t *dims,
  * files not committed and repairs stdout; it runs at exit, on fatal
  * signals, and from nn_die. */
 void nn_exit_cleanup(void);
-/* Creates a temporary file beside path, removed at exit unless committed;
- * returns its descriptor and sets *tmp (freed by commit or discard). */
+/* Creates a temporary file beside path (beside the file a symbolic link
+ * leads to), removed at exit unless committed; returns its descriptor and
+ * sets *tmp (freed by commit or discard).  A path that names something
+ * other than a regular file (a device, a FIFO, /dev/stdout) is opened for
+ * writing through instead: *tmp is NULL, and commit and discard do
+ * nothing. */
 int nn_tmp_create(const char *path, char **tmp, nn_error *e);
 int nn_tmp_commit(char *tmp, const char *path, nn_error *e);
 void nn_tmp_discard(char *tmp);
-/* If the process dies while NNS records are being written to fd, write a
- * lone record magic after them when *flushed says bytes went out. */
-void nn_guard_stdout_mark(int fd, const uint64_t *flushed);
-void nn_guard_stdout_release(void);
+/* Guards a descriptor written through: if the tool fails (nn_guard_fail,
+ * or the process dies), a regular file is cut back to where the output
+ * began, and anything else gets a lone record magic after the bytes that
+ * went out when flushed is given and *flushed is non-zero (NNS streams).
+ * Returns the offset output begins at in a regular file it can cut, else
+ * -1. */
+off_t nn_guard_output(int fd, const uint64_t *flushed);
+void nn_guard_fail(int fd);
+void nn_guard_release(int fd);
 
 /* A progress line is on stderr without its newline (nn_progress.c). */
 extern int nn_progress_open;

@@ -1,12 +1,18 @@
 /* nn_output.c — output files that never appear half-written.
  *
- * A file is written under a temporary name beside it and renamed into
- * place only when the tool succeeds.  If the process ends first (nn_die,
- * exit, a fatal signal), nn_exit_cleanup removes the temporary files and
- * repairs standard output as far as it can: an NNS stream that already
- * reached a pipe gets a lone record magic after it (the next tool then sees
- * a truncated stream, not a shorter valid one); a regular file on stdout is
- * cut back to where the tool's output began. */
+ * A regular file is written under a temporary name beside it (beside the
+ * file a symbolic link leads to, for a link) and renamed into place only
+ * when the tool succeeds.  Anything else given by name (a character device
+ * such as /dev/null, a FIFO, /dev/stdout) is written through, as cat would:
+ * it cannot be replaced atomically, and replacing it would destroy it.
+ *
+ * If the process ends first (nn_die, exit, a fatal signal), nn_exit_cleanup
+ * removes the temporary files and repairs the descriptors written through
+ * as far as it can: a regular file on standard output is cut back to where
+ * the tool's output began; an NNS stream that already reached a pipe, FIFO
+ * or device gets a lone record magic after it (the next tool then sees a
+ * truncated stream, not a shorter valid one).  Text and images on a pipe
+ * are left as they are. */
 #include "nn.h"
 #include "nn_internal.h"
 
@@ -23,26 +29,37 @@
 static char **pending;          /* temporary names not yet committed */
 static size_t npending, pending_cap;
 
-static enum { GUARD_NONE, GUARD_MARK, GUARD_TRUNCATE } guard;
-static const uint64_t *guard_flushed;   /* GUARD_MARK: bytes on the fd */
-static int guard_fd;
-static off_t guard_start;               /* GUARD_TRUNCATE: where to cut */
+/* Descriptors written through, and how to repair each one at a failure. */
+enum { GUARD_NONE, GUARD_MARK, GUARD_TRUNCATE };
+#define NGUARDS 16
+static struct guard {
+    int kind;
+    int fd;
+    const uint64_t *flushed;    /* GUARD_MARK: bytes that reached fd */
+    off_t start;                /* GUARD_TRUNCATE: where to cut */
+} guards[NGUARDS];
+
+static void repair(struct guard *g)
+{
+    if (g->kind == GUARD_MARK && *g->flushed) {
+        ssize_t n = write(g->fd, nn_magic, sizeof nn_magic);
+        (void)n;
+    } else if (g->kind == GUARD_TRUNCATE) {
+        if (ftruncate(g->fd, g->start) == 0)
+            lseek(g->fd, g->start, SEEK_SET);
+    }
+    g->kind = GUARD_NONE;
+}
 
 /* Runs at exit, from nn_die and in signal handlers: async-signal-safe
- * calls only (unlink, write, ftruncate). */
+ * calls only (unlink, write, ftruncate, lseek). */
 void nn_exit_cleanup(void)
 {
     for (size_t i = 0; i < npending; i++)
         if (pending[i])
             unlink(pending[i]);
-    if (guard == GUARD_MARK && *guard_flushed) {
-        ssize_t n = write(guard_fd, nn_magic, sizeof nn_magic);
-        (void)n;
-    } else if (guard == GUARD_TRUNCATE) {
-        if (ftruncate(guard_fd, guard_start) == 0)
-            lseek(guard_fd, guard_start, SEEK_SET);
-    }
-    guard = GUARD_NONE;
+    for (int i = 0; i < NGUARDS; i++)
+        repair(&guards[i]);
 }
 
 static void on_signal(int sig)
@@ -65,39 +82,151 @@ static void hook_exit(void)
             signal(sigs[i], on_signal);
 }
 
-void nn_guard_stdout_mark(int fd, const uint64_t *flushed)
+static struct guard *guard_find(int fd)
 {
-    hook_exit();
-    guard_fd = fd;
-    guard_flushed = flushed;
-    guard = GUARD_MARK;
+    for (int i = 0; i < NGUARDS; i++)
+        if (guards[i].kind != GUARD_NONE && guards[i].fd == fd)
+            return &guards[i];
+    for (int i = 0; i < NGUARDS; i++)
+        if (guards[i].kind == GUARD_NONE)
+            return &guards[i];
+    return NULL; /* more than NGUARDS outputs written through: unguarded */
 }
 
-static void guard_stdout_truncate(int fd, off_t start)
+/* Where output to fd begins if fd is a regular file that can be cut back
+ * to it, else -1. */
+static off_t truncatable_at(int fd)
 {
-    hook_exit();
-    guard_fd = fd;
-    guard_start = start;
-    guard = GUARD_TRUNCATE;
+    struct stat st;
+    int fl = fcntl(fd, F_GETFL);
+    off_t at = lseek(fd, 0, SEEK_CUR);
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fl >= 0 &&
+        !(fl & O_APPEND) && at >= 0)
+        return at;
+    return -1;
 }
 
-void nn_guard_stdout_release(void) { guard = GUARD_NONE; }
+off_t nn_guard_output(int fd, const uint64_t *flushed)
+{
+    hook_exit();
+    struct guard *g = guard_find(fd);
+    off_t at = truncatable_at(fd);
+    if (!g)
+        return at;
+    g->fd = fd;
+    if (at >= 0) {
+        g->kind = GUARD_TRUNCATE;
+        g->start = at;
+    } else if (flushed) {
+        g->kind = GUARD_MARK;
+        g->flushed = flushed;
+    }
+    return at;
+}
+
+void nn_guard_release(int fd)
+{
+    for (int i = 0; i < NGUARDS; i++)
+        if (guards[i].kind != GUARD_NONE && guards[i].fd == fd)
+            guards[i].kind = GUARD_NONE;
+}
+
+void nn_guard_fail(int fd)
+{
+    for (int i = 0; i < NGUARDS; i++)
+        if (guards[i].kind != GUARD_NONE && guards[i].fd == fd)
+            repair(&guards[i]);
+}
+
+/* What path names once symbolic links are followed: the file to replace
+ * (it may not exist yet), or NULL with *through set when the chain passes
+ * through /proc or /dev/fd (/dev/stdout and the like name a descriptor,
+ * not a file to replace).  Malloc'd. */
+static char *follow_links(const char *path, int *through, nn_error *e)
+{
+    char *p = strdup(path);
+    *through = 0;
+    for (int hops = 0; p; hops++) {
+        if (strncmp(p, "/proc/", 6) == 0 || strncmp(p, "/dev/fd/", 8) == 0) {
+            *through = 1;
+            return p;
+        }
+        struct stat st;
+        if (lstat(p, &st) != 0 || !S_ISLNK(st.st_mode))
+            return p;
+        if (hops == 40) {
+            nn_fail(e, "%s: too many levels of symbolic links", path);
+            free(p);
+            return NULL;
+        }
+        char to[4096];
+        ssize_t n = readlink(p, to, sizeof to - 1);
+        if (n < 0) {
+            nn_fail(e, "%s: %s", path, strerror(errno));
+            free(p);
+            return NULL;
+        }
+        to[n] = 0;
+        char *q;
+        const char *slash = strrchr(p, '/');
+        if (to[0] == '/' || !slash) {
+            q = strdup(to);
+        } else { /* relative to the link's directory */
+            size_t dir = (size_t)(slash - p) + 1;
+            q = malloc(dir + (size_t)n + 1);
+            if (q) {
+                memcpy(q, p, dir);
+                memcpy(q + dir, to, (size_t)n + 1);
+            }
+        }
+        free(p);
+        p = q;
+    }
+    nn_fail(e, "out of memory");
+    return NULL;
+}
+
+#define TMP_SUFFIX ".tmp.XXXXXX"
 
 int nn_tmp_create(const char *path, char **tmp, nn_error *e)
 {
+    *tmp = NULL;
+    int through;
+    char *target = follow_links(path, &through, e);
+    if (!target)
+        return -1;
+    struct stat st;
+    if (through || (stat(target, &st) == 0 && !S_ISREG(st.st_mode))) {
+        free(target);
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            return nn_fail(e, "%s: is a directory", path);
+        /* a device, FIFO or descriptor: written through, appending to a
+         * regular file behind /dev/stdout as the shell's >> would */
+        int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (fd < 0)
+            return nn_fail(e, "%s: %s", path, strerror(errno));
+        hook_exit();
+        return fd;
+    }
     if (npending == pending_cap) {
         size_t cap = pending_cap ? 2 * pending_cap : 8;
         char **np = realloc(pending, cap * sizeof *np);
-        if (!np)
+        if (!np) {
+            free(target);
             return nn_fail(e, "out of memory");
+        }
         pending = np;
         pending_cap = cap;
     }
-    size_t n = strlen(path);
-    char *t = malloc(n + 16);
-    if (!t)
+    size_t n = strlen(target);
+    char *t = malloc(n + sizeof TMP_SUFFIX);
+    if (!t) {
+        free(target);
         return nn_fail(e, "out of memory");
-    snprintf(t, n + 16, "%s.tmp.XXXXXX", path);
+    }
+    memcpy(t, target, n);
+    memcpy(t + n, TMP_SUFFIX, sizeof TMP_SUFFIX);
+    free(target);
     hook_exit();
     int fd = mkstemp(t);
     if (fd < 0) {
@@ -125,12 +254,21 @@ static void unregister(char *tmp)
 
 int nn_tmp_commit(char *tmp, const char *path, nn_error *e)
 {
+    if (!tmp) /* written through */
+        return 0;
     int rc = 0;
-    if (rename(tmp, path) != 0) {
+    /* the target is the temporary name without its suffix */
+    size_t n = strlen(tmp) - (sizeof TMP_SUFFIX - 1);
+    char *target = strndup(tmp, n);
+    if (!target) {
+        rc = nn_fail(e, "out of memory");
+        unlink(tmp);
+    } else if (rename(tmp, target) != 0) {
         rc = nn_fail(e, "%s: cannot rename into place: %s", path,
                      strerror(errno));
         unlink(tmp);
     }
+    free(target);
     unregister(tmp);
     return rc;
 }
@@ -147,7 +285,7 @@ void nn_tmp_discard(char *tmp)
 
 struct nn_output_priv {
     char *path;     /* NULL: stdout */
-    char *tmp;
+    char *tmp;      /* NULL: written through */
 };
 
 nn_output *nn_output_open(const char *path, int binary, nn_error *e)
@@ -166,15 +304,9 @@ nn_output *nn_output_open(const char *path, int binary, nn_error *e)
                     "(redirect stdout or use -o FILE)");
             return NULL;
         }
-        struct stat st;
-        int fl = fcntl(fd, F_GETFL);
-        off_t start = lseek(fd, 0, SEEK_CUR);
-        o->seekable = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fl >= 0 &&
-                      !(fl & O_APPEND) && start >= 0;
-        if (o->seekable) {
-            o->start = start;
-            guard_stdout_truncate(fd, start);
-        }
+        off_t start = nn_guard_output(fd, NULL);
+        o->seekable = start >= 0;
+        o->start = start >= 0 ? start : 0;
         /* a large buffer: a tool that fails before it fills leaves an
          * empty stdout (nn_die does not flush) */
         setvbuf(stdout, NULL, _IOFBF, 1 << 20);
@@ -192,7 +324,13 @@ nn_output *nn_output_open(const char *path, int binary, nn_error *e)
         free(o);
         return NULL;
     }
-    o->seekable = 1;
+    if (p->tmp) {
+        o->seekable = 1;
+    } else {
+        off_t start = nn_guard_output(fd, NULL);
+        o->seekable = start >= 0;
+        o->start = start >= 0 ? start : 0;
+    }
     return o;
 }
 
@@ -207,10 +345,13 @@ int nn_output_close(nn_output *o, int ok, nn_error *e)
     if (!o)
         return 0;
     struct nn_output_priv *p = (struct nn_output_priv *)(o + 1);
-    int rc = 0;
+    int rc = 0, fd = fileno(o->f);
     if (ok && (fflush(o->f) != 0 || ferror(o->f)))
         rc = nn_fail(e, "write error on %s: %s", nn_output_name(o),
                      strerror(errno));
+    if (!(ok && rc == 0))
+        nn_guard_fail(fd);
+    nn_guard_release(fd);
     if (p->path) {
         if (fclose(o->f) != 0 && ok && rc == 0)
             rc = nn_fail(e, "write error on %s: %s", p->path, strerror(errno));
@@ -220,10 +361,7 @@ int nn_output_close(nn_output *o, int ok, nn_error *e)
             nn_tmp_discard(p->tmp);
         free(p->path);
     } else if (ok && rc == 0) {
-        nn_guard_stdout_release();
         rc = nn_stdout_close(e);
-    } else {
-        nn_exit_cleanup();
     }
     free(o);
     return rc;

@@ -1,13 +1,15 @@
 /* nn_writer.c — writes NNS records (formats/nns.md).
  *
- * Output to a file goes to a temporary name beside it and is renamed only
- * when the tool closes the writer successfully, so a failing tool never
- * leaves a half-written file under the name the user asked for.
+ * Output to a regular file goes to a temporary name beside it and is
+ * renamed only when the tool closes the writer successfully, so a failing
+ * tool never leaves a half-written file under the name the user asked for;
+ * a device or FIFO is written through (nn_output.c).
  *
  * Output goes through the writer's own 1 MiB buffer.  If the process dies
  * before the writer is closed, what is buffered is dropped: a tool that
- * fails early leaves stdout empty, and one that fails after records went
- * out leaves a stream marked as truncated (nn_output.c). */
+ * fails early leaves stdout empty; one that fails after records went out
+ * leaves a regular file cut back to where its output began, and a pipe a
+ * stream marked as truncated (nn_output.c). */
 #include "nn.h"
 #include "nn_internal.h"
 
@@ -63,7 +65,7 @@ nn_writer *nn_writer_open(const char *path, int force, nn_error *e)
         }
         fflush(stdout);
         w->fd = STDOUT_FILENO;
-        nn_guard_stdout_mark(w->fd, &w->flushed);
+        nn_guard_output(w->fd, &w->flushed);
         return w;
     }
     if (!(w->path = strdup(path)) || (w->fd = nn_tmp_create(path, &w->tmp, e)) < 0) {
@@ -74,6 +76,8 @@ nn_writer *nn_writer_open(const char *path, int force, nn_error *e)
         free(w);
         return NULL;
     }
+    if (!w->tmp) /* a device, FIFO or descriptor, written through */
+        nn_guard_output(w->fd, &w->flushed);
     return w;
 }
 
@@ -316,6 +320,9 @@ int nn_writer_close(nn_writer *w, int ok, nn_error *e)
     int rc = 0;
     if (ok && (w->failed || flush_obuf(w, e) < 0))
         rc = -1; /* the message was set when the write failed */
+    if (!(ok && rc == 0))
+        nn_guard_fail(w->fd); /* cut back, or mark as truncated */
+    nn_guard_release(w->fd);
     if (w->path) {
         if (close(w->fd) != 0 && ok && rc == 0)
             rc = nn_fail(e, "write error on %s: %s", w->path, strerror(errno));
@@ -323,10 +330,6 @@ int nn_writer_close(nn_writer *w, int ok, nn_error *e)
             rc = nn_tmp_commit(w->tmp, w->path, e);
         else
             nn_tmp_discard(w->tmp);
-    } else if (ok && rc == 0) {
-        nn_guard_stdout_release();
-    } else {
-        nn_exit_cleanup(); /* marks the stream as truncated */
     }
     free(w->path);
     free(w->obuf);
