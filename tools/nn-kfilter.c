@@ -289,22 +289,14 @@ static void classes(size_t m, uint32_t *cls)
 static void check_finite(size_t m)
 {
     int dt = B.dtype[B.ix];
-    size_t d = B.cols[B.ix], n = m * d, bad = n;
-    if (dt == NN_F32) {
-        const float *x = (const float *)B.buf[B.ix];
-        for (size_t i = 0; i < n && bad == n; i++)
-            if (!isfinite(x[i]))
-                bad = i;
-    } else if (dt == NN_F64) {
-        const double *x = (const double *)B.buf[B.ix];
-        for (size_t i = 0; i < n && bad == n; i++)
-            if (!isfinite(x[i]))
-                bad = i;
-    }
-    if (bad < n)
+    size_t d = B.cols[B.ix], n = m * d;
+    size_t bad = nn_nonfinite_find(B.buf[B.ix], dt, n);
+    if (bad < n) {
+        double v = nn_elem_f64(B.buf[B.ix], dt, bad);
         nn_die("%s: row %llu, column %zu of '%s': %g is not finite", in_name,
                (unsigned long long)(B.row0 + bad / d), bad % d, O.name,
-               nn_elem_f64(B.buf[B.ix], dt, bad));
+               isnan(v) ? fabs(v) : v); /* "nan", never "-nan" */
+    }
 }
 
 /* Sort keys: ascending value, ties by row. */
