@@ -208,11 +208,13 @@ static void check_finite(nn_rowset *s, const nn_rowblock *b, int i,
 {
     size_t n = b->rows * b->cols[i];
     size_t bad = nn_nonfinite_find(b->data[i], b->dtype[i], n);
-    if (bad < n)
+    if (bad < n) {
+        double v = nn_elem_f64(b->data[i], b->dtype[i], bad);
         nn_die("%s: row %llu, column %zu of %s'%s': %g is not finite",
                in_name, (unsigned long long)(row0 + bad / b->cols[i]),
                bad % b->cols[i], what, nn_rowset_name(s, i),
-               nn_elem_f64(b->data[i], b->dtype[i], bad));
+               isnan(v) ? fabs(v) : v); /* "nan", never "-nan" */
+    }
 }
 
 /* The index labels of a block, checked. */
