@@ -151,8 +151,9 @@ int nn_reader_next_header(nn_reader *r, const nn_record **rec, nn_error *e);
  * so that rec->data holds its elements. */
 int nn_reader_decode(nn_reader *r, const nn_record *rec, nn_error *e);
 /* Opens path for reading more than once: a regular file as is, anything
- * else (a pipe, a terminal) copied first to an unlinked temporary file in
- * $TMPDIR. */
+ * else (a pipe) copied first to an unlinked temporary file in $TMPDIR,
+ * record by record, each checked as it passes (so that what is not a
+ * stream fails at its first bytes, not after filling the disk). */
 nn_reader *nn_reader_open_seekable(const char *path, nn_error *e);
 /* Goes back to the start of the stream, for another pass. */
 int nn_reader_rewind(nn_reader *r, nn_error *e);
@@ -162,9 +163,6 @@ int nn_reader_rewind(nn_reader *r, nn_error *e);
  * file, or nn_reader_open_seekable). */
 int nn_reader_seek(nn_reader *r, uint64_t offset, uint64_t index,
                    nn_error *e);
-/* Copies the rest of in to an unlinked temporary file, positioned at its
- * start; name is for messages. */
-FILE *nn_spool(FILE *in, const char *name, nn_error *e);
 /* Undoes the last nn_reader_next: the same record is returned again. */
 void nn_reader_unread(nn_reader *r);
 const char *nn_reader_name(const nn_reader *r);

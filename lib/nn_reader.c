@@ -67,7 +67,8 @@ nn_reader *nn_reader_from_file(FILE *f, const char *name, nn_error *e)
     return r;
 }
 
-FILE *nn_spool(FILE *in, const char *name, nn_error *e)
+/* An unlinked temporary file in $TMPDIR. */
+static FILE *spool_file(nn_error *e)
 {
     const char *dir = getenv("TMPDIR");
     char path[4096];
@@ -83,21 +84,29 @@ FILE *nn_spool(FILE *in, const char *name, nn_error *e)
         return NULL;
     }
     unlink(path); /* gone when closed, whatever happens */
-    static char buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, f) != n) {
-            nn_fail(e, "writing a temporary copy of %s: %s", name,
-                    strerror(errno));
-            fclose(f);
-            return NULL;
-        }
-    if (ferror(in) || fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0) {
-        nn_fail(e, "%s: %s", name, strerror(errno));
-        fclose(f);
-        return NULL;
-    }
     return f;
+}
+
+/* Copies the rest of r's stream to f record by record, each one checked as
+ * it passes (header, sizes, hashes): what is not a stream stops at its
+ * first bytes, and what is copied is a valid stream. */
+static int spool_records(nn_reader *r, FILE *f, nn_error *e)
+{
+    const nn_record *rec;
+    int rc;
+    while ((rc = nn_reader_next_raw(r, &rec, e)) == 1)
+        if (fwrite(rec->raw_header, 1, rec->raw_header_len, f) !=
+                rec->raw_header_len ||
+            fwrite(rec->raw_payload, 1, rec->raw_payload_len, f) !=
+                rec->raw_payload_len)
+            return nn_fail(e, "writing a temporary copy of %s: %s", r->name,
+                           strerror(errno));
+    if (rc < 0)
+        return -1;
+    if (fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0)
+        return nn_fail(e, "writing a temporary copy of %s: %s", r->name,
+                       strerror(errno));
+    return 0;
 }
 
 nn_reader *nn_reader_open_seekable(const char *path, nn_error *e)
@@ -108,8 +117,10 @@ nn_reader *nn_reader_open_seekable(const char *path, nn_error *e)
     struct stat st;
     if (fstat(fileno(r->f), &st) == 0 && S_ISREG(st.st_mode) && r->start >= 0)
         return r;
-    FILE *copy = nn_spool(r->f, r->name, e);
-    if (!copy) {
+    FILE *copy = spool_file(e);
+    if (!copy || spool_records(r, copy, e) < 0) {
+        if (copy)
+            fclose(copy);
         nn_reader_close(r);
         return NULL;
     }
@@ -118,6 +129,10 @@ nn_reader *nn_reader_open_seekable(const char *path, nn_error *e)
     r->f = copy;
     r->own = 1;
     r->start = 0;
+    r->offset = r->index = 0;
+    r->have = r->unread = r->skipped = 0;
+    nn_tensor_tracker_free(r->trk);
+    r->trk = NULL;
     return r;
 }
 

@@ -3,7 +3,8 @@
  * A first pass reads and checks the whole input and notes every record's
  * place (offset, tensor, rows); then the shards are written a batch at a
  * time, each batch reading again just the records it needs.  Input that
- * is not a regular file is first copied to a temporary file. */
+ * is not a regular file is first copied to a temporary file, record by
+ * record as each is checked. */
 #include "nn.h"
 
 #include <getopt.h>
@@ -276,11 +277,13 @@ int main(int argc, char **argv)
         write_batch(rd, prefix, (int)digits, k, nk, store);
     }
     nn_reader_close(rd);
-    for (size_t i = 0; i < ndone; i++) {
-        if (verbose)
+    if (verbose)
+        for (size_t i = 0; i < ndone; i++)
             puts(done[i]);
+    if (nn_stdout_close(&e) < 0) /* the names did not all go out */
+        fail(e.msg);
+    for (size_t i = 0; i < ndone; i++)
         free(done[i]);
-    }
     free(done);
     for (size_t t = 0; t < ntensors; t++) {
         free(tensors[t].name);
@@ -288,7 +291,5 @@ int main(int argc, char **argv)
     }
     free(tensors);
     free(places);
-    if (nn_stdout_close(&e) < 0)
-        nn_die("%s", e.msg);
     return 0;
 }

@@ -142,3 +142,23 @@ fails_usage "-n 1001 with 3 digits" "digits" nn-split -n 1001 x ds.nns
 fails_usage "missing PREFIX" "missing PREFIX" nn-split -n 2
 check "--help" nn-split --help
 check "--version" nn-split --version
+
+# Input that is not a regular file is checked as it is copied: what is not
+# a stream fails at its first bytes (it once copied all of /dev/zero).
+fails_clean "endless non-stream on a device" "/dev/zero: record 0 at byte 0: bad magic" \
+    timeout 10 nn-split -l 5 zz /dev/zero
+fails_clean "non-stream on a pipe" "stdin: record 0 at byte 0: bad magic" \
+    sh -c 'yes | timeout 10 nn-split -l 5 zz'
+fails_clean "corrupt record on a pipe" "stdin: record 2 at byte $(cat zbad.at): zstd" \
+    sh -c 'cat zbad.nns | nn-split -l 4 zz'
+check "no shard from them" test -z "$(ls zz.* 2>/dev/null)"
+cat ds.nns | nn-split -l 5 piped - && nn-split -l 5 filed ds.nns
+same "a stream on a pipe splits as from a file" filed.000.nns piped.000.nns
+
+# The shard names that cannot be printed (-v into a full device): a failed
+# run, so no shard is left.
+if [ -c /dev/full ]; then
+    fails_clean "-v into a full device" "write error on standard output" \
+        sh -c 'nn-split -v -l 5 vfull ds.nns >/dev/full'
+    check "no shard when the names could not be printed" test -z "$(ls vfull.* 2>/dev/null)"
+fi
