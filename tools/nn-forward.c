@@ -77,6 +77,19 @@ static void run(size_t m, const void *in0)
     }
 }
 
+/* Whether name is one the output tensors take (z0..zL with --all). */
+static int is_output_name(const char *name)
+{
+    if (!opt_all)
+        return strcmp(name, opt_as ? opt_as : opt_name) == 0;
+    if (name[0] != 'z' || name[1] < '0' || name[1] > '9' ||
+        (name[1] == '0' && name[2]))
+        return 0;
+    char *end;
+    unsigned long long k = strtoull(name + 1, &end, 10);
+    return !*end && k <= net.n;
+}
+
 int main(int argc, char **argv)
 {
     nn_tool_init("nn-forward");
@@ -113,6 +126,14 @@ int main(int argc, char **argv)
         nn_usage_error(argc == optind ? "missing NET" : "too many arguments");
     if (opt_all && (opt_layer >= 0 || opt_as))
         nn_usage_error("--all writes every layer: no --layer or --as with it");
+    if (!nn_name_valid(opt_name, strlen(opt_name)))
+        nn_usage_error("invalid --name '%s' (a tensor name: 1 to %d bytes "
+                       "of UTF-8 text without control characters or '=')",
+                       opt_name, NN_NAME_MAX);
+    if (opt_as && !nn_name_valid(opt_as, strlen(opt_as)))
+        nn_usage_error("invalid --as '%s' (a tensor name: 1 to %d bytes of "
+                       "UTF-8 text without control characters or '=')",
+                       opt_as, NN_NAME_MAX);
 
     nn_error e;
     if (nn_net_load(argv[optind], &net, &e) < 0)
@@ -141,8 +162,15 @@ int main(int argc, char **argv)
     uint64_t done = 0;
     int rc, seen = 0;
     size_t n_in = net.layers[0].n_in;
-    while ((rc = nn_reader_next(r, &rec, &e)) == 1) {
+    nn_row_pos pos;
+    while ((rc = nn_reader_next_at(r, &rec, &pos, 0, &e)) == 1) {
         if (strcmp(rec->name, opt_name) != 0) {
+            if (is_output_name(rec->name))
+                nn_die("%s: record %llu: the stream has a tensor '%s' "
+                       "already; name the output otherwise (%s)",
+                       nn_reader_name(r), (unsigned long long)rec->index,
+                       rec->name, opt_all ? "-n, or drop it with nn-pick"
+                                          : "--as");
             if (nn_writer_copy(w, rec, &e) < 0)
                 nn_die("%s", e.msg);
             continue;

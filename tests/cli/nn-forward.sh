@@ -154,3 +154,33 @@ fails_clean "polynomial units without coefficients" "need coefficients" nn-forwa
 fails_clean "no input tensor" "no tensor named 'q'" nn-forward -n q a.nns in20.nns
 fails_clean "layer beyond the network" "has 2 layers" nn-forward -l 5 a.nns in20.nns
 fails_usage "missing NET" "missing NET" nn-forward
+
+# Chunks must join: an orphan CONT chunk, a chunk of another dtype or of
+# another row width (they were accepted and converted).
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+from nns_craft import record
+import numpy as np
+x = np.ones((4, 20), "<f4")
+y = np.zeros(4, "<i4")
+open("orphan.nns", "wb").write(record("x", x, flags=2) + record("y", y))
+open("dtype.nns", "wb").write(record("x", x) + record("x", x.astype("<f8"), flags=2))
+open("width.nns", "wb").write(record("x", x) + record("x", np.ones((4, 21), "<f4"), flags=2))
+open("ylater.nns", "wb").write(record("x", x) + record("y", y) + record("q", y))
+PY
+fails_clean "an orphan CONT chunk" "CONT|continues" nn-forward a.nns orphan.nns
+fails_clean "a chunk of another dtype" "dtype" nn-forward a.nns dtype.nns
+fails_clean "a chunk of another width" "chunk of .x. is f32 \(4,21\) but the tensor is f32 \(4,20\)" nn-forward a.nns width.nns
+# --as with the name of a tensor in the stream would write two tensors of
+# one name, interleaved: an error, as is -A beside a tensor named z1.
+fails_clean "--as names a tensor of the stream" "tensor 'y' already" nn-forward --as y a.nns ylater.nns
+check "--as a new name" nn-forward --as q2 a.nns ylater.nns
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+from nns_craft import record
+import numpy as np
+open("z1.nns", "wb").write(record("x", np.ones((4, 20), "<f4")) + record("z1", np.zeros(4, "<i4")))
+PY
+fails_clean "-A beside a tensor named z1" "tensor 'z1' already" nn-forward -A a.nns z1.nns
+fails_usage "--as ''" "invalid --as" nn-forward --as '' a.nns in20.nns
+fails_usage "-n with '='" "invalid --name" nn-forward -n 'a=b' a.nns in20.nns
