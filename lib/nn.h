@@ -618,6 +618,8 @@ typedef struct nn_gram {
     size_t block_rows, block_cap;
 } nn_gram;
 
+/* Fails (and g holds nothing) when 1+nz+ny or its square overflows, or
+ * memory runs out. */
 int nn_gram_init(nn_gram *g, size_t nz, size_t ny, nn_error *e);
 /* Adds m rows: z (m,nz) and y (m,ny), each of its dtype (y may be NULL
  * when ny is 0). */
@@ -648,6 +650,8 @@ typedef struct nn_tsqr {
     int lwork;
 } nn_tsqr;
 
+/* Fails when 1+nz+ny columns are too many for LAPACK's int counts or for
+ * memory. */
 int nn_tsqr_init(nn_tsqr *q, size_t nz, size_t ny, nn_error *e);
 /* Adds m rows: z (m,nz) and y (m,ny) in double precision. */
 int nn_tsqr_add(nn_tsqr *q, size_t m, const double *z, const double *y,
@@ -741,7 +745,9 @@ typedef struct nn_fit_opts {
 /* W (p,d) = argmin ||Z1 W - [Z1 Y] P||^2 + lambda ||W||^2 for P (p+ny, d),
  * from g (finished).  Cholesky fails on a singular system with a message
  * that suggests a ridge or the pseudoinverse; the pseudoinverse works
- * through the eigendecomposition of Z1^T Z1 + lambda I. */
+ * through the eigendecomposition of Z1^T Z1 + lambda I.  This and the
+ * other fits fail on a Gram matrix (or R) that holds NaN or infinity,
+ * which would give a layer of NaN. */
 int nn_fit_solve(const nn_gram *g, const double *P, size_t d,
                  const nn_fit_opts *o, double *W, nn_error *e);
 /* The same from the triangular factor of [Z1 Y] (nn_tsqr): the least

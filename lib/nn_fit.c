@@ -8,6 +8,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* a * b, or SIZE_MAX (which nn_alloc refuses) when that overflows: the
+ * sizes come from the data and the width from the command line */
+static size_t times(size_t a, size_t b)
+{
+    size_t c;
+    return __builtin_mul_overflow(a, b, &c) ? SIZE_MAX : c;
+}
+
+/* Fails when one of the n values of a is NaN or infinite: the fit would
+ * come out as a layer of NaN.  (Tools check their data as they read it,
+ * to name the row; this is the last line.) */
+static int all_finite(const double *a, size_t n, const char *what,
+                      nn_error *e)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(a[i]))
+            return nn_fail(e, "the %s holds %s", what,
+                           isnan(a[i]) ? "NaN" : "an infinity");
+    return 0;
+}
+
 void nn_fit_scale_projection(size_t p, size_t ny, size_t d, double alpha,
                              double beta, const double *q, double *P)
 {
@@ -22,8 +43,10 @@ int nn_fit_solve(const nn_gram *g, const double *P, size_t d,
                  const nn_fit_opts *o, double *W, nn_error *e)
 {
     size_t p = 1 + g->nz, n = g->n;
+    if (all_finite(g->g, n * n, "Gram matrix", e) < 0)
+        return -1;
     double *a = nn_alloc(p * p, sizeof *a, "fit", e);
-    double *rhs = nn_alloc(p * d, sizeof *rhs, "fit", e);
+    double *rhs = nn_alloc(times(p, d), sizeof *rhs, "fit", e);
     double *w = NULL, *v = NULL, *vr = NULL;
     int rc = -1;
     if (!a || !rhs)
@@ -58,7 +81,7 @@ int nn_fit_solve(const nn_gram *g, const double *P, size_t d,
     /* pinv: Z1^T Z1 + lambda I = V diag(s^2) V^T; keep s > tol s_max */
     w = nn_alloc(p, sizeof *w, "fit", e);
     v = nn_alloc(p * p, sizeof *v, "fit", e);
-    vr = nn_alloc(p * d, sizeof *vr, "fit", e);
+    vr = nn_alloc(times(p, d), sizeof *vr, "fit", e);
     if (!w || !v || !vr || nn_eigh(p, a, w, v, e) < 0)
         goto out;
     double tol = o->tol > 0 ? o->tol : sqrt((double)p) * 0x1p-26;
@@ -130,7 +153,8 @@ int nn_fit_pca(const nn_gram *g, double alpha, double beta, size_t d,
                double *Q, nn_error *e)
 {
     size_t n = g->n, p = 1 + g->nz;
-    if (pca_width(g->nz, g->ny, d, e) < 0)
+    if (pca_width(g->nz, g->ny, d, e) < 0 ||
+        all_finite(g->g, n * n, "Gram matrix", e) < 0)
         return -1;
     double *a = nn_alloc(n * n, sizeof *a, "PCA", e);
     if (!a)
@@ -148,7 +172,8 @@ int nn_fit_pca(const nn_gram *g, double alpha, double beta, size_t d,
 int nn_fit_pca_corr(const nn_gram *g, size_t d, double *Q, nn_error *e)
 {
     size_t n = g->n;
-    if (pca_width(g->nz, g->ny, d, e) < 0)
+    if (pca_width(g->nz, g->ny, d, e) < 0 ||
+        all_finite(g->g, n * n, "Gram matrix", e) < 0)
         return -1;
     if (g->rows == 0)
         return nn_fail(e, "Platonic PCA: no rows");
@@ -183,12 +208,14 @@ int nn_fit_solve_qr(const nn_tsqr *q, const double *P, size_t d,
                     const nn_fit_opts *o, double *W, nn_error *e)
 {
     size_t p = 1 + q->nz, n = q->n;
-    double *c = nn_alloc(p * d, sizeof *c, "fit", e);
+    if (all_finite(q->r, n * n, "QR factor", e) < 0)
+        return -1;
+    double *c = nn_alloc(times(p, d), sizeof *c, "fit", e);
     double *r11 = nn_alloc(p * p, sizeof *r11, "fit", e);
     double *s = nn_alloc(p, sizeof *s, "fit", e);
     double *u = nn_alloc(p * p, sizeof *u, "fit", e);
     double *vt = nn_alloc(p * p, sizeof *vt, "fit", e);
-    double *utc = nn_alloc(p * d, sizeof *utc, "fit", e);
+    double *utc = nn_alloc(times(p, d), sizeof *utc, "fit", e);
     int rc = -1;
     if (!c || !r11 || !s || !u || !vt || !utc)
         goto out;
@@ -222,7 +249,8 @@ int nn_fit_pca_qr(const nn_tsqr *q, double alpha, double beta, size_t d,
                   double *Q, nn_error *e)
 {
     size_t n = q->n, p = 1 + q->nz;
-    if (pca_width(q->nz, q->ny, d, e) < 0)
+    if (pca_width(q->nz, q->ny, d, e) < 0 ||
+        all_finite(q->r, n * n, "QR factor", e) < 0)
         return -1;
     double *a = nn_alloc(n * n, sizeof *a, "PCA", e);
     double *s = nn_alloc(n, sizeof *s, "PCA", e);

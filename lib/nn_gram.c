@@ -3,25 +3,33 @@
 #include "nn.h"
 
 #include <float.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 int nn_gram_init(nn_gram *g, size_t nz, size_t ny, nn_error *e)
 {
     memset(g, 0, sizeof *g);
+    size_t n, nn, nb;
+    if (__builtin_add_overflow(nz, ny, &n) ||
+        __builtin_add_overflow(n, 1, &n) || __builtin_mul_overflow(n, n, &nn))
+        return nn_fail(e, "a Gram matrix of 1+%zu+%zu columns is too large",
+                       nz, ny);
     g->nz = nz;
     g->ny = ny;
-    g->n = 1 + nz + ny;
+    g->n = n;
     /* blocks of about 32 MiB: long enough for dsyrk to run at its rate */
-    size_t cap = ((size_t)1 << 22) / g->n;
+    size_t cap = ((size_t)1 << 22) / n;
     g->block_cap = cap < 256 ? 256 : cap > 8192 ? 8192 : cap;
-    g->g = nn_alloc(g->n * g->n, sizeof *g->g, "Gram matrix", e);
-    g->block = nn_alloc(g->block_cap * g->n, sizeof *g->block, "row block", e);
+    if (__builtin_mul_overflow(g->block_cap, n, &nb))
+        nb = SIZE_MAX; /* nn_alloc then fails */
+    g->g = nn_alloc(nn, sizeof *g->g, "Gram matrix", e);
+    g->block = g->g ? nn_alloc(nb, sizeof *g->block, "row block", e) : NULL;
     if (!g->g || !g->block) {
         nn_gram_free(g);
         return -1;
     }
-    memset(g->g, 0, g->n * g->n * sizeof *g->g);
+    memset(g->g, 0, nn * sizeof *g->g);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "nn.h"
 #include "nn_internal.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,21 +20,30 @@ void nn_tsqr_free(nn_tsqr *q)
 int nn_tsqr_init(nn_tsqr *q, size_t nz, size_t ny, nn_error *e)
 {
     memset(q, 0, sizeof *q);
+    /* LAPACK counts in int: the stacked block [R; rows], 3n rows at most
+     * (n + max(2n, 512)), must fit one */
+    size_t n, nn, nbuf;
+    if (__builtin_add_overflow(nz, ny, &n) ||
+        __builtin_add_overflow(n, 1, &n) || n > ((size_t)INT_MAX - 512) / 3 ||
+        __builtin_mul_overflow(n, n, &nn) ||
+        __builtin_mul_overflow(3 * n + 512, n, &nbuf))
+        return nn_fail(e, "a QR factor of 1+%zu+%zu columns is too large",
+                       nz, ny);
     q->nz = nz;
     q->ny = ny;
-    q->n = 1 + nz + ny;
+    q->n = n;
     /* blocks of twice the columns (at least 512 rows): factoring [R; block]
      * costs about 2.7 times the block's Gram update then */
-    q->cap = 2 * q->n < 512 ? 512 : 2 * q->n;
-    size_t ld = q->n + q->cap;
-    q->r = nn_alloc(q->n * q->n, sizeof *q->r, "QR factor", e);
-    q->buf = nn_alloc(ld * q->n, sizeof *q->buf, "QR block", e);
-    q->tau = nn_alloc(q->n, sizeof *q->tau, "QR", e);
+    q->cap = 2 * n < 512 ? 512 : 2 * n;
+    size_t ld = n + q->cap;
+    q->r = nn_alloc(nn, sizeof *q->r, "QR factor", e);
+    q->buf = nn_alloc(ld * n, sizeof *q->buf, "QR block", e);
+    q->tau = nn_alloc(n, sizeof *q->tau, "QR", e);
     if (!q->r || !q->buf || !q->tau) {
         nn_tsqr_free(q);
         return -1;
     }
-    memset(q->buf, 0, ld * q->n * sizeof *q->buf);
+    memset(q->buf, 0, ld * n * sizeof *q->buf);
     int M = (int)ld, N = (int)q->n, info, lwork = -1;
     double wq;
     dgeqrf_(&M, &N, q->buf, &M, q->tau, &wq, &lwork, &info);
