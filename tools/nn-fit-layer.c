@@ -3,6 +3,7 @@
  * Gram matrix of [1 Z Y] in double precision, then small dense algebra. */
 #include "nn.h"
 
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -91,6 +92,28 @@ typedef struct pass {
 
 typedef void (*block_fn)(pass *p, size_t m, void *arg);
 
+/* a * b, or SIZE_MAX (which nn_alloc refuses) when that overflows */
+static size_t times(size_t a, size_t b)
+{
+    size_t c;
+    return __builtin_mul_overflow(a, b, &c) ? SIZE_MAX : c;
+}
+
+/* Stops at a NaN or infinity in the m rows of cols elements of dtype dt
+ * (as read, before any conversion: fewer bytes to look at) that a tensor
+ * has from row row0 on.  One NaN would make the whole fit NaN; looking
+ * costs a few percent of the Gram update of the same rows. */
+static void check_finite(const pass *p, const char *what, const char *name,
+                         int dt, const void *a, size_t m, size_t cols,
+                         uint64_t row0)
+{
+    size_t i = nn_nonfinite_find(a, dt, m * cols);
+    if (i < m * cols)
+        nn_die("%s: %s'%s' row %llu holds %s", nn_reader_name(p->r), what,
+               name, (unsigned long long)(row0 + i / cols),
+               isnan(nn_elem_f64(a, dt, i)) ? "NaN" : "an infinity");
+}
+
 static void run_pass(pass *p, block_fn fn, void *arg)
 {
     nn_error e;
@@ -104,25 +127,38 @@ static void run_pass(pass *p, block_fn fn, void *arg)
     while ((rc = nn_rowset_next(s, BLOCK, &b, &e)) == 1) {
         if (first) {
             first = 0;
+            /* rows of nothing are no data, and there may be 2^32 of them
+             * in a file of 144 bytes */
+            if (!b.cols[0])
+                nn_die("%s: '%s' has rows of width 0", nn_reader_name(p->r),
+                       opt_input);
             p->nz = b.cols[0];
             p->labels = b.rank[1] == 1 && !nn_dtype_is_float(b.dtype[1]);
             if (p->labels) {
-                uint64_t k = opt_classes ? opt_classes
-                                         : nn_attrs_classes(nn_rowset_attrs(s, 1));
-                if (!k || k > 65536)
+                uint64_t k = opt_classes;
+                int rc1 = k ? 1 : nn_labels_classes(nn_rowset_attrs(s, 1),
+                                                    opt_target, &k, &e);
+                if (rc1 < 0)
+                    nn_die("%s: %s", nn_reader_name(p->r), e.msg);
+                if (rc1 == 0)
                     nn_die("%s: labels '%s' carry no classes=K attribute: "
                            "give --classes K", nn_reader_name(p->r),
                            opt_target);
                 p->classes = k;
                 p->ny = (size_t)k;
             } else {
+                if (!b.cols[1])
+                    nn_die("%s: '%s' has rows of width 0",
+                           nn_reader_name(p->r), opt_target);
                 p->ny = b.cols[1];
             }
             if (opt_weights && b.cols[2] != 1)
                 nn_die("%s: weights '%s' must be one number per row",
                        nn_reader_name(p->r), opt_weights);
-            if (!(p->z = nn_alloc(BLOCK * (p->nz ? p->nz : 1), sizeof(double), "rows", &e)) ||
-                !(p->y = nn_alloc(BLOCK * (p->ny ? p->ny : 1), sizeof(double), "rows", &e)))
+            if (!(p->z = nn_alloc(times(BLOCK, p->nz), sizeof(double),
+                                  "rows", &e)) ||
+                !(p->y = nn_alloc(times(BLOCK, p->ny), sizeof(double),
+                                  "rows", &e)))
                 nn_die("%s", e.msg);
         } else if (b.cols[0] != p->nz) {
             nn_die("%s: rows of '%s' changed width", nn_reader_name(p->r),
@@ -132,11 +168,8 @@ static void run_pass(pass *p, block_fn fn, void *arg)
         nn_convert(p->z, NN_F64, b.data[0], b.dtype[0], m * p->nz);
         if (p->x_only)
             goto done;
-        for (size_t i = 0; i < m * p->nz; i++)
-            if (!isfinite(p->z[i]))
-                nn_die("%s: '%s' row %llu holds %s", nn_reader_name(p->r),
-                       opt_input, (unsigned long long)(p->rows + i / p->nz),
-                       isnan(p->z[i]) ? "NaN" : "an infinity");
+        check_finite(p, "", opt_input, b.dtype[0], b.data[0], m, p->nz,
+                     p->rows);
         if (p->labels) {
             if (nn_labels_onehot(b.data[1], b.dtype[1], m, p->ny, p->rows,
                                  p->y, &e) < 0)
@@ -146,10 +179,14 @@ static void run_pass(pass *p, block_fn fn, void *arg)
                 nn_die("%s: rows of '%s' changed width", nn_reader_name(p->r),
                        opt_target);
             nn_convert(p->y, NN_F64, b.data[1], b.dtype[1], m * p->ny);
+            check_finite(p, "", opt_target, b.dtype[1], b.data[1], m, p->ny,
+                         p->rows);
         }
         if (opt_weights) {
             double d[BLOCK];
             nn_convert(d, NN_F64, b.data[2], b.dtype[2], m);
+            check_finite(p, "weights ", opt_weights, b.dtype[2], b.data[2], m,
+                         1, p->rows);
             for (size_t i = 0; i < m; i++)
                 for (size_t j = 0; j < p->ny; j++)
                     p->y[i * p->ny + j] *= d[i];
@@ -190,14 +227,14 @@ static void gram_block(pass *p, size_t m, void *arg)
 
 static void write_gram(nn_writer *w, const nn_gram *g, const pass *p)
 {
-    char attrs[256];
+    /* room for three 20-digit numbers and a weights name of 255 bytes */
+    char attrs[512];
     snprintf(attrs, sizeof attrs,
-             "producer=nn-fit-layer %s\nnz=%zu\nny=%zu\nrows=%llu\n%s%s%s",
+             "producer=nn-fit-layer %s\nnz=%zu\nny=%zu\nrows=%llu\n%s%s%s%s",
              NN_VERSION, g->nz, g->ny, (unsigned long long)g->rows,
              p && p->labels ? "targets=onehot\n" : "",
-             opt_weights ? "weights=" : "", opt_weights ? opt_weights : "");
-    if (opt_weights)
-        strcat(attrs, "\n");
+             opt_weights ? "weights=" : "", opt_weights ? opt_weights : "",
+             opt_weights ? "\n" : "");
     nn_header h = {.name = "gram", .dtype = NN_F64, .rank = 2,
                    .dims = {g->n, g->n}, .attrs = attrs};
     nn_error e;
@@ -219,14 +256,25 @@ static void read_grams(nn_gram *g)
             if (strcmp(rec->name, "gram") != 0)
                 continue;
             char v[32];
-            uint64_t nz = 0, ny = 0, rows = 0;
+            uint64_t nz = 0, ny = 0, rows = 0, n;
             if (!nn_attrs_get(rec->attrs, "nz", v, sizeof v) || nn_parse_u64(v, &nz) ||
                 !nn_attrs_get(rec->attrs, "ny", v, sizeof v) || nn_parse_u64(v, &ny) ||
                 !nn_attrs_get(rec->attrs, "rows", v, sizeof v) || nn_parse_u64(v, &rows) ||
-                rec->rank != 2 || rec->dims[0] != 1 + nz + ny ||
-                rec->dims[1] != rec->dims[0])
+                rec->rank != 2)
                 nn_die("%s: record %llu: not Gram statistics of nn-fit-layer "
                        "--gram", grams[k], (unsigned long long)rec->index);
+            /* the matrix is square of side 1+nz+ny exactly, sums that must
+             * not wrap around; neither part is empty (--gram never writes
+             * one) */
+            if (!nz || !ny || __builtin_add_overflow(nz, ny, &n) ||
+                __builtin_add_overflow(n, 1, &n) || rec->dims[0] != n ||
+                rec->dims[1] != n)
+                nn_die("%s: record %llu: not Gram statistics of nn-fit-layer "
+                       "--gram: a (%llu,%llu) matrix for nz=%llu, ny=%llu",
+                       grams[k], (unsigned long long)rec->index,
+                       (unsigned long long)rec->dims[0],
+                       (unsigned long long)rec->dims[1],
+                       (unsigned long long)nz, (unsigned long long)ny);
             if (!g->g) {
                 if (nn_gram_init(g, (size_t)nz, (size_t)ny, &e) < 0)
                     nn_die("%s", e.msg);
@@ -239,10 +287,17 @@ static void read_grams(nn_gram *g)
             if (!t)
                 nn_die("%s", e.msg);
             nn_convert(t, NN_F64, rec->data, rec->dtype, rec->nelem);
+            size_t bad = nn_nonfinite_find(t, NN_F64, rec->nelem);
+            if (bad < rec->nelem)
+                nn_die("%s: record %llu: the Gram record holds %s",
+                       grams[k], (unsigned long long)rec->index,
+                       isnan(t[bad]) ? "NaN" : "an infinity");
             for (size_t i = 0; i < rec->nelem; i++)
                 g->g[i] += t[i];
             free(t);
-            g->rows += rows;
+            if (__builtin_add_overflow(g->rows, rows, &g->rows))
+                nn_die("%s: record %llu: the statistics' rows add up past "
+                       "2^64", grams[k], (unsigned long long)rec->index);
             found = 1;
         }
         if (rc < 0)
@@ -252,6 +307,13 @@ static void read_grams(nn_gram *g)
                    grams[k]);
         nn_reader_close(r);
     }
+}
+
+/* Finite data can still sum to more than double precision holds. */
+static void check_overflow(const double *a, size_t n, const char *what)
+{
+    if (nn_nonfinite_find(a, NN_F64, n) < n)
+        nn_die("%s overflows double precision (values too large)", what);
 }
 
 /* ----------------------------------------------------------------- methods */
@@ -289,9 +351,10 @@ static void tries_block(pass *p, size_t m, void *arg)
 static void random_projection(nn_rng *g, size_t p, size_t ny, size_t d,
                               double *P)
 {
-    double *q = malloc((p + ny) * d * sizeof *q);
+    nn_error e;
+    double *q = nn_alloc(times(p + ny, d), sizeof *q, "projection", &e);
     if (!q)
-        nn_die("out of memory");
+        nn_die("%s", e.msg);
     for (size_t i = 0; i < (p + ny) * d; i++)
         q[i] = nn_rng_normal(g);
     nn_fit_scale_projection(p, ny, d, opt_alpha, opt_beta, q, P);
@@ -303,8 +366,8 @@ static double *fit_from_gram(const nn_gram *g, size_t d, nn_rng *rng,
 {
     nn_error e;
     size_t p = 1 + g->nz, ny = g->ny;
-    double *P = nn_alloc((p + ny) * d, sizeof *P, "projection", &e);
-    double *W = nn_alloc(p * d, sizeof *W, "weights", &e);
+    double *P = nn_alloc(times(p + ny, d), sizeof *P, "projection", &e);
+    double *W = nn_alloc(times(p, d), sizeof *W, "weights", &e);
     if (!P || !W)
         nn_die("%s", e.msg);
     if (method == M_OUTPUT) { /* T = Y */
@@ -312,7 +375,7 @@ static double *fit_from_gram(const nn_gram *g, size_t d, nn_rng *rng,
         for (size_t j = 0; j < ny; j++)
             P[(p + j) * d + j] = 1;
     } else if (method == M_PCA) {
-        double *q = nn_alloc((p + ny) * d, sizeof *q, "projection", &e);
+        double *q = nn_alloc(times(p + ny, d), sizeof *q, "projection", &e);
         if (!q || (!opt_pca_raw ? nn_fit_pca_corr(g, d, q, &e)
                    : qr.r ? nn_fit_pca_qr(&qr, opt_alpha, opt_beta, d, q, &e)
                           : nn_fit_pca(g, opt_alpha, opt_beta, d, q, &e)) < 0)
@@ -435,7 +498,7 @@ static double *fit_sorted(pass *ps, const nn_gram *g, size_t d)
     qsort(pick, d, sizeof *pick, by_row);
     s.chosen = malloc(d * sizeof *s.chosen);
     s.col = malloc(d * sizeof *s.col);
-    s.W = calloc((1 + n) * d, sizeof *s.W);
+    s.W = calloc(times(1 + n, d), sizeof *s.W);
     if (!s.chosen || !s.col || !s.W)
         nn_die("out of memory");
     for (size_t k = 0; k < d; k++) {
@@ -570,7 +633,7 @@ int main(int argc, char **argv)
         case OPT_WEIGHTS: opt_weights = optarg; break;
         case OPT_CLASSES:
             if (nn_parse_u64(optarg, &opt_classes) < 0 || !opt_classes ||
-                opt_classes > 65536)
+                opt_classes > NN_CLASSES_MAX)
                 nn_usage_error("invalid --classes '%s'", optarg);
             break;
         case OPT_INPUT: opt_input = optarg; break;
@@ -621,6 +684,13 @@ int main(int argc, char **argv)
         nn_usage_error("polynomial units cannot be fitted here (their "
                        "coefficients are not part of the closed form)");
 
+    /* the output first: a terminal is refused before any work; nothing is
+     * written until the fit is done, and a failure removes a file */
+    nn_writer *w = nn_writer_open(opt_out, 0, &e);
+    if (!w)
+        nn_die("%s", e.msg);
+    nn_writer_set_compression(w, opt_level);
+
     /* read the data (or statistics) before anything is written */
     nn_gram g = {0};
     pass ps = {0};
@@ -641,6 +711,9 @@ int main(int argc, char **argv)
         if (rc == 0 || rec->rank < 1)
             nn_die("%s: no tensor '%s' of rows", nn_reader_name(ps.r), opt_input);
         g.nz = nn_record_row_bytes(rec) / nn_dtype_size(rec->dtype);
+        if (!g.nz)
+            nn_die("%s: '%s' has rows of width 0", nn_reader_name(ps.r),
+                   opt_input);
     } else if (!ngrams) {
         const char *in = optind < argc ? argv[optind] : "-";
         ps.r = passes ? nn_reader_open_seekable(in, &e) : nn_reader_open(in, &e);
@@ -651,23 +724,26 @@ int main(int argc, char **argv)
             if (nn_tsqr_finish(&qr, &e) < 0 ||
                 nn_gram_init(&g, qr.nz, qr.ny, &e) < 0)
                 nn_die("%s", e.msg);
-            /* the Gram matrix, for what needs it (sorted PCA): R^T R */
+            check_overflow(qr.r, qr.n * qr.n, "the QR factor of the data");
+            /* the Gram matrix, for what needs it (sorted PCA, --pca
+             * corr): R^T R */
             nn_gemm_f64(1, 0, g.n, g.n, g.n, 1.0, qr.r, qr.r, 0.0, g.g);
             g.rows = qr.rows;
+            if (opt_method == M_SORTED ||
+                (opt_method == M_PCA && !opt_pca_raw))
+                check_overflow(g.g, g.n * g.n, "the Gram matrix of the data");
         } else {
             run_pass(&ps, gram_block, &g);
             nn_gram_finish(&g);
+            check_overflow(g.g, g.n * g.n, "the Gram matrix of the data");
         }
     } else {
         read_grams(&g);
         nn_sym_fill(g.n, g.g); /* stored full; harmless */
+        check_overflow(g.g, g.n * g.n, "the sum of the statistics");
     }
     nn_progress_end(&ps.prog);
 
-    nn_writer *w = nn_writer_open(opt_out, 0, &e);
-    if (!w)
-        nn_die("%s", e.msg);
-    nn_writer_set_compression(w, opt_level);
     if (opt_gram) {
         write_gram(w, &g, &ps);
         finish(w, &ps, &g);
@@ -681,7 +757,7 @@ int main(int argc, char **argv)
     nn_layer l = {0};
     double lsd = NAN;
     if (opt_method == M_ELM) {
-        double *W = nn_alloc(p * d, sizeof *W, "weights", &e);
+        double *W = nn_alloc(times(p, d), sizeof *W, "weights", &e);
         if (!W)
             nn_die("%s", e.msg);
         for (size_t i = 0; i < p * d; i++)
@@ -755,6 +831,17 @@ int main(int argc, char **argv)
         snprintf(attrs + n, sizeof attrs - n, "weights=%s\n", opt_weights);
     if (!(l.attrs = nn_act_to_attrs(&l.act, attrs)))
         nn_die("out of memory");
+    /* the last check: a layer of NaN or of infinities in f32 is no layer */
+    size_t nw = (1 + l.n_in) * l.n_out;
+    size_t bad = nn_nonfinite_find(l.w, NN_F64, nw);
+    if (bad < nw)
+        nn_die("the fitted weights hold %s (the data's values are too large "
+               "or too small for the fit)", isnan(l.w[bad]) ? "NaN"
+                                                            : "an infinity");
+    for (size_t i = 0; opt_dtype == NN_F32 && i < nw; i++)
+        if (fabs(l.w[i]) > FLT_MAX)
+            nn_die("the fitted weight %g does not fit f32: write f64 (-t f64)",
+                   l.w[i]);
     if (nn_layer_write(w, &l, opt_dtype, &e) < 0)
         nn_die("%s", e.msg);
     free(l.w);

@@ -234,3 +234,78 @@ fails_clean "statistics that are not" "no 'gram' record" nn-fit-layer -m output 
 fails_usage "no width" "width" nn-fit-layer -m random ds.nns
 fails_usage "tries for a deterministic method" "--tries goes with the random method" nn-fit-layer -m platonic-pca -w 2 -n 3 ds.nns
 fails_usage "sorted-pca from statistics" "needs the data" nn-fit-layer -m sorted-pca -w 2 -G g0.nns
+
+# hostile input (issue 10): sizes from attributes, NaN and infinity where
+# they would make a layer of NaN, rows of nothing, a terminal
+"$PY" - <<'PY'
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/tests")
+import numpy as np
+from nns_craft import record
+def write(name, *recs): open(name, "wb").write(b"".join(recs))
+gram = lambda g, nz, ny, rows=5: record("gram", g, f"nz={nz}\nny={ny}\nrows={rows}\n")
+# nz + ny wraps around 2^64 to the side of a 3x3 matrix
+write("g-wrap.nns", gram(np.eye(3), 2**63, 2**63 + 2))
+write("g-nz0.nns", gram(np.eye(2), 0, 1))
+write("g-rows.nns", gram(np.eye(3), 1, 1, 2**64 - 1), gram(np.eye(3), 1, 1, 2**64 - 1))
+g = np.eye(4); g[2, 1] = np.nan
+write("g-nan.nns", gram(g, 2, 1))
+g = np.eye(4) * 1.5e308; g[0, 0] = 5
+write("g-huge.nns", gram(g, 2, 1))
+r = np.random.default_rng(5)
+X, Y, D = r.standard_normal((3000, 3)), r.standard_normal((3000, 2)), np.ones(3000)
+def chunked(x, y, d=None):       # 1000 rows a chunk: rows count across chunks and blocks
+    out = b""
+    for i in range(3):
+        s = slice(1000 * i, 1000 * (i + 1)); f = 2 if i else 0
+        out += record("x", x[s], flags=f) + record("y", y[s], flags=f)
+        if d is not None: out += record("d", d[s], flags=f)
+    return out
+Yi = Y.copy(); Yi[1500, 1] = np.inf
+write("y-inf.nns", chunked(X, Yi))
+Xn = X.astype("<f4"); Xn[2100, 0] = np.nan
+write("x-nan.nns", chunked(Xn, Y))
+Dn = D.copy(); Dn[2500] = np.nan
+write("d-nan.nns", chunked(X, Y, Dn))
+write("x-huge.nns", chunked(X * 1e200, Y))
+write("x-tiny.nns", chunked(X * 1e-60, Y))
+# 2^32 rows of width 0 in 144 bytes; zero-width targets; no rows
+write("x-w0.nns", record("x", dtype=9, dims=(1 << 32, 0), payload=b""),
+      record("y", dtype=9, dims=(1 << 32, 0), payload=b""))
+write("y-w0.nns", record("x", X), record("y", dtype=10, dims=(3000, 0), payload=b""))
+write("no-rows.nns", record("x", X[:0]), record("y", Y[:0]))
+write("long-d.nns", record("x", X), record("y", Y), record("d" * 255, D))
+write("cls-big.nns", record("x", X[:4]), record("y", np.zeros(4, "<i4"), "classes=70000\n"))
+PY
+fails_clean "-G: nz and ny that wrap around 2^64" "not Gram statistics.*\(3,3\) matrix for nz=9223372036854775808, ny=9223372036854775810" nn-fit-layer -w 2 -G g-wrap.nns
+fails_clean "-G: the same, platonic-pca" "not Gram statistics" nn-fit-layer -m platonic-pca -w 2 -G g-wrap.nns
+fails_clean "-G: a Gram record with nz=0" "not Gram statistics.*\(2,2\) matrix for nz=0, ny=1" nn-fit-layer -m output -G g-nz0.nns
+fails_clean "-G: rows that add up past 2^64" "record 1: the statistics' rows add up past 2\^64" nn-fit-layer -m output -G g-rows.nns
+fails_clean "-G: NaN in a Gram record" "g-nan.nns: record 0: the Gram record holds NaN" nn-fit-layer -m output -l 1 -G g-nan.nns
+fails_clean "-G: statistics that sum past double precision" "the sum of the statistics overflows double precision" nn-fit-layer -m output -G g-huge.nns -G g-huge.nns
+fails_clean "an infinity in the targets" "y-inf.nns: 'y' row 1500 holds an infinity" nn-fit-layer -m output y-inf.nns
+fails_clean "an infinity in the targets, --gram" "'y' row 1500 holds an infinity" nn-fit-layer --gram y-inf.nns
+fails_clean "an infinity in the targets, lstsq" "'y' row 1500 holds an infinity" nn-fit-layer -m output -s lstsq y-inf.nns
+fails_clean "NaN in the input, a later chunk" "x-nan.nns: 'x' row 2100 holds NaN" nn-fit-layer -w 3 -l 1 x-nan.nns
+fails_clean "NaN in the weights" "d-nan.nns: weights 'd' row 2500 holds NaN" nn-fit-layer -m output --weights d d-nan.nns
+fails_clean "finite input whose Gram matrix overflows" "the Gram matrix of the data overflows double precision" nn-fit-layer -m output x-huge.nns
+fails_clean "weights beyond f32" "does not fit f32: write f64 \(-t f64\)" nn-fit-layer -m output x-tiny.nns
+nn-fit-layer -m output -t f64 x-tiny.nns > tiny64.nns && ok "the same weights in f64" || not_ok "f64 weights" "failed"
+fails_clean "2^32 rows of width 0" "x-w0.nns: 'x' has rows of width 0" nn-fit-layer -m output x-w0.nns
+fails_clean "rows of width 0, elm" "'x' has rows of width 0" nn-fit-layer -m elm -w 3 x-w0.nns
+fails_clean "targets of width 0" "'y' has rows of width 0" nn-fit-layer -m output y-w0.nns
+fails_clean "no rows" "no rows" nn-fit-layer -m output no-rows.nns
+fails_clean "more classes than a tool takes" "cls-big.nns: the labels 'y' have classes=70000: not a number of classes from 1 to 65536" nn-fit-layer -m output cls-big.nns
+nn-fit-layer --gram --weights "$(printf 'd%.0s' $(seq 255))" long-d.nns > long-d.gram.nns
+"$PY" - <<'PY' && ok "--gram records a weights name of 255 bytes whole" || not_ok "long weights name" "see above"
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
+from nns_read import read
+at = [a for n, _, a in read(open("long-d.gram.nns", "rb")) if n == "gram"][0]
+assert at["weights"] == "d" * 255, at
+PY
+if command -v script > /dev/null; then
+    # refused before the input is read: the corrupt stream is never seen
+    script -qec "nn-fit-layer -m output bad.nns 2> tty.err" /dev/null > /dev/null
+    [ $? -eq 1 ] && [ "$(wc -l < tty.err)" -eq 1 ] &&
+        grep -q "^nn-fit-layer: refusing to write binary data to a terminal" tty.err &&
+        ok "a terminal is refused before any work" || not_ok "terminal" "$(cat tty.err)"
+fi
