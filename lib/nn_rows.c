@@ -141,7 +141,7 @@ int nn_row_sink_record(nn_row_sink *s, nn_reader *rd, const nn_record *r,
             return -1;
         size_t rb = nn_record_row_bytes(r);
         data = (const unsigned char *)r->data + first * rb;
-        if (step > 1 && count > 1) { /* gather the rows */
+        if (step > 1 && count > 1 && rb) { /* gather the rows */
             if (nn_buf_reserve(&s->scratch, &s->scratch_cap, count * rb) < 0)
                 return nn_fail(e, "out of memory slicing '%s'", r->name);
             for (uint64_t i = 0; i < count; i++)

@@ -112,6 +112,8 @@ static struct {
 static int append(unsigned char **buf, size_t *len, size_t *cap,
                   const void *p, size_t n)
 {
+    if (n == 0) /* rows of width 0: nothing to hold (and *buf may be NULL) */
+        return 0;
     if (n > SIZE_MAX - *len || nn_buf_reserve(buf, cap, *len + n) < 0)
         return -1;
     memcpy(*buf + *len, p, n);
@@ -312,6 +314,9 @@ static void png_layout(void)
     if (t.rank < 2)
         nn_die("%s: '%s' has rank %d: a PNG needs rank 2 or more", t.file,
             t.name, t.rank);
+    if (t.row_len == 0)
+        nn_die("%s: '%s' has rows of width 0: a PNG needs a pixel or more",
+            t.file, t.name);
     png.th = opt_tile_h;
     png.tw = opt_tile_w;
     png.channels = 1;

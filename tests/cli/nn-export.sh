@@ -432,3 +432,16 @@ fi
 check "--progress" nn-export --progress -o progress.npy ds.nns
 check "--help" nn-export --help
 check "--version" nn-export --version
+
+# Rows of width 0 (UBSan once caught a memcpy from NULL here).
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+from nns_craft import record
+import numpy as np
+open("zw.nns", "wb").write(record("x", np.zeros((3, 0), "<f4")) + record("y", np.zeros(3, "<i4")))
+PY
+fails_clean "PNG of rows of width 0" "rows of width 0" nn-export -f png zw.nns
+check "npy of rows of width 0" nn-export -f npy -o zw.npy zw.nns
+"$PY" -c "import numpy as np; a = np.load('zw.npy'); assert a.shape == (3, 0), a.shape" &&
+    ok "npy of rows of width 0 has shape (3, 0)" || not_ok "npy of rows of width 0" "shape"
+check "CSV of rows of width 0" nn-export -f csv -o zw.csv zw.nns

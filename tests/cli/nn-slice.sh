@@ -190,3 +190,18 @@ fails_usage "bad zstd level" "zstd level" nn-slice -z30 : ds.nns
 fails_usage "extra operand" "extra operand" nn-slice : ds.nns ds.nns
 check "--help" nn-slice --help
 check "--version" nn-slice --version
+
+# Rows of width 0, gathered with a step (UBSan once caught a memcpy from
+# NULL here).
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+from nns_craft import record
+import numpy as np
+open("zw.nns", "wb").write(record("x", np.zeros((5, 0), "<f4")) + record("y", np.arange(5, dtype="<i4")))
+PY
+nn-slice 0:5:2 zw.nns > zw.out && nn-info -j zw.out > zw.json &&
+"$PY" - <<'PY' && ok "a step over rows of width 0" || not_ok "a step over rows of width 0" "see above"
+import json
+t = {r["name"]: r for r in map(json.loads, open("zw.json"))}
+assert t["x"]["shape"] == [3, 0] and t["y"]["shape"] == [3], t
+PY
