@@ -97,14 +97,22 @@ void nn_tool_init(const char *prog)
 void nn_bad_option(int c, char **argv)
 {
     const char *arg = optind > 0 ? argv[optind - 1] : "";
-    /* getopt names a short option by optopt; a long one only by argv */
-    int shortopt = arg[0] == '-' && arg[1] != '-' && optopt > 0 && optopt < 128;
+    /* getopt names a short option by optopt; a long one only by argv.  A
+     * long option always moves optind past itself; a bad short option in
+     * the middle of a cluster (-qd) does not, so argv[optind - 1] is then
+     * the word before it. */
+    int longopt = strncmp(arg, "--", 2) == 0 && arg[2];
+    int shortopt = !longopt && optopt > 0 && optopt < 128;
     if (c == ':' && shortopt)
         nn_usage_error("option -%c needs an argument", optopt);
     if (c == ':')
         nn_usage_error("option '%s' needs an argument", arg);
     if (shortopt)
         nn_usage_error("invalid option -%c", optopt);
+    const char *eq = strchr(arg, '=');
+    if (longopt && eq && optopt)
+        nn_usage_error("option '%.*s' takes no argument", (int)(eq - arg),
+                       arg);
     nn_usage_error("invalid option '%s' (unknown, or short for more than "
                    "one)", arg);
 }

@@ -205,3 +205,7 @@ import json
 t = {r["name"]: r for r in map(json.loads, open("zw.json"))}
 assert t["x"]["shape"] == [3, 0] and t["y"]["shape"] == [3], t
 PY
+
+# A bad option in the middle of a cluster is named, not the program.
+fails_usage "a bad option inside a cluster (-qd)" "invalid option -q$" nn-slice -qd 0:1
+fails_usage "an argument to a long option that takes none" "'--decompress' takes no argument" nn-slice --decompress=3 0:1
