@@ -150,6 +150,20 @@ int nn_reader_next_header(nn_reader *r, const nn_record **rec, nn_error *e);
 /* Decodes rec, the record last returned by r through nn_reader_next_raw,
  * so that rec->data holds its elements. */
 int nn_reader_decode(nn_reader *r, const nn_record *rec, nn_error *e);
+/* Hands out the elements of rec (the record last read, through
+ * nn_reader_next_raw) in order, in pieces of at most max bytes (a whole
+ * number of elements; give a whole number of rows to get rows): sets *data
+ * and *n and returns 1, or 0 when all were handed out.  A compressed record
+ * is decoded piece by piece, so that any record costs max bytes of memory,
+ * whatever its size; a piece is valid until the next call. */
+int nn_reader_piece(nn_reader *r, const nn_record *rec, size_t max,
+                    const void **data, size_t *n, nn_error *e);
+/* The most nn_reader_decode (and nn_reader_next) decodes of one record:
+ * by default NN_DECODE_MAX; a larger record is an error asking for it in
+ * chunks.  Tools that need whole records of a kind (network layers) may
+ * raise it. */
+#define NN_DECODE_MAX ((uint64_t)1 << 30)
+void nn_reader_set_max_decode(nn_reader *r, uint64_t bytes);
 /* Opens path for reading more than once: a regular file as is, anything
  * else (a pipe) copied first to an unlinked temporary file in $TMPDIR,
  * record by record, each checked as it passes (so that what is not a

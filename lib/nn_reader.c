@@ -39,6 +39,10 @@ struct nn_reader {
     int skipped;       /* its payload was skipped (nn_reader_next_header) */
     int unread;
     nn_tensor_tracker *trk; /* for nn_reader_next_at, made on first use */
+    uint64_t piece_pos;     /* bytes of elements handed out in pieces */
+    ZSTD_inBuffer zin;      /* the frame being decoded piece by piece */
+    int zstarted;           /* zin is set up for the current record */
+    uint64_t max_decode;    /* the most nn_reader_decode makes at once */
 };
 
 /* Fuzzing builds skip the hash checks so that mutated inputs reach the
@@ -64,6 +68,7 @@ nn_reader *nn_reader_from_file(FILE *f, const char *name, nn_error *e)
     }
     r->f = f;
     r->start = ftello(f);
+    r->max_decode = NN_DECODE_MAX;
     return r;
 }
 
@@ -326,6 +331,8 @@ static int read_record(nn_reader *r, int mode, nn_error *e)
     uint64_t at = r->offset;
     r->have = 0;
     r->cur = r->index;
+    r->piece_pos = 0;
+    r->zstarted = 0;
     if (nn_buf_reserve(&r->hdr, &r->hdr_cap, NN_FIXED_HEADER) < 0)
         return nn_fail(e, "out of memory");
     unsigned char *h = r->hdr;
@@ -440,12 +447,12 @@ static int read_record(nn_reader *r, int mode, nn_error *e)
     return 1;
 }
 
-/* Decompresses the payload into r->raw.  The output buffer grows only as
- * the decoder produces bytes, so a small frame that claims a huge size (a
- * decompression bomb, or corruption) costs at most what it really holds. */
-static int unzstd(nn_reader *r, nn_error *e)
+/* Sets up the frame of the current (compressed) record for decoding. */
+static int zstart(nn_reader *r, nn_error *e)
 {
     nn_record *rec = &r->rec;
+    if (r->zstarted)
+        return 0;
     if (!r->dctx && !(r->dctx = ZSTD_createDCtx()))
         return nn_fail(e, "out of memory");
     size_t plen = rec->raw_payload_len;
@@ -458,30 +465,110 @@ static int unzstd(nn_reader *r, nn_error *e)
         return bad(r, rec->offset, e, "zstd frame holds %llu bytes, the shape "
                    "needs %zu", csz, rec->nbytes);
     ZSTD_DCtx_reset(r->dctx, ZSTD_reset_session_only);
-    ZSTD_inBuffer in = {r->payload, plen, 0};
-    ZSTD_outBuffer out = {NULL, 0, 0};
-    size_t ret;
-    do {
-        if (out.pos == out.size) {
-            size_t want = out.size ? 2 * out.size : READ_STEP;
-            if (want > rec->nbytes)
-                want = rec->nbytes;
-            /* one byte more than the shape needs detects surplus data */
-            if (nn_buf_reserve(&r->raw, &r->raw_cap, want + 1) < 0)
-                return bad(r, rec->offset, e, "out of memory decoding %zu "
-                           "bytes", rec->nbytes);
-            out.dst = r->raw;
-            out.size = want + (want == rec->nbytes);
-        }
-        ret = ZSTD_decompressStream(r->dctx, &out, &in);
+    r->zin = (ZSTD_inBuffer){r->payload, plen, 0};
+    r->zstarted = 1;
+    return 0;
+}
+
+/* Decodes the next n bytes of the current record's frame into dst; the
+ * last piece also checks that the frame ends exactly there. */
+static int zpiece(nn_reader *r, unsigned char *dst, size_t n, nn_error *e)
+{
+    nn_record *rec = &r->rec;
+    ZSTD_outBuffer out = {dst, n, 0};
+    size_t ret = 1;
+    while (out.pos < out.size) {
+        size_t before = out.pos, used = r->zin.pos;
+        ret = ZSTD_decompressStream(r->dctx, &out, &r->zin);
         if (ZSTD_isError(ret))
             return bad(r, rec->offset, e, "zstd: %s", ZSTD_getErrorName(ret));
-        if (out.pos > rec->nbytes)
-            break;
-    } while (ret != 0 && (in.pos < in.size || out.pos == out.size));
-    if (ret != 0 || out.pos != rec->nbytes)
+        if (out.pos == before && r->zin.pos == used)
+            break; /* the frame ended, or its input did */
+    }
+    r->piece_pos += out.pos;
+    if (out.pos < n)
         return bad(r, rec->offset, e, "zstd frame does not decode to the %zu "
                    "bytes the shape needs", rec->nbytes);
+    if (r->piece_pos == rec->nbytes && ret != 0) {
+        /* the shape is full: the frame must end here, with nothing more */
+        unsigned char extra;
+        ZSTD_outBuffer more = {&extra, 1, 0};
+        ret = ZSTD_decompressStream(r->dctx, &more, &r->zin);
+        if (ZSTD_isError(ret) || more.pos || ret != 0)
+            return bad(r, rec->offset, e, "zstd frame does not decode to the "
+                       "%zu bytes the shape needs", rec->nbytes);
+    }
+    return 0;
+}
+
+int nn_reader_piece(nn_reader *r, const nn_record *rec, size_t max,
+                    const void **data, size_t *n, nn_error *e)
+{
+    if (!r || rec != &r->rec || !r->have)
+        return nn_fail(e, "record '%s' is not the last one read", rec->name);
+    if (r->skipped)
+        return nn_fail(e, "%s: record %llu: its payload was skipped", r->name,
+                       (unsigned long long)rec->index);
+    size_t es = nn_dtype_size(rec->dtype);
+    uint64_t left = rec->nbytes - r->piece_pos;
+    if (left == 0)
+        return 0;
+    size_t k = max < left ? max - max % es : (size_t)left;
+    if (k == 0)
+        return nn_fail(e, "a piece of '%s' smaller than one element",
+                       rec->name);
+    if (rec->data || (!(rec->flags & NN_FLAG_ZSTD) && NN_HOST_LE)) {
+        const unsigned char *all = rec->data ? rec->data : r->payload;
+        *data = all + r->piece_pos;
+        *n = k;
+        r->piece_pos += k;
+        return 1;
+    }
+    if (nn_buf_reserve(&r->raw, &r->raw_cap, k) < 0)
+        return bad(r, rec->offset, e, "out of memory decoding %zu bytes", k);
+    if (rec->flags & NN_FLAG_ZSTD) {
+        if (zstart(r, e) < 0 || zpiece(r, r->raw, k, e) < 0)
+            return -1;
+    } else {
+        memcpy(r->raw, r->payload + r->piece_pos, k);
+        r->piece_pos += k;
+    }
+    if (!NN_HOST_LE)
+        nn_bswap(r->raw, k / es, es);
+    *data = r->raw;
+    *n = k;
+    return 1;
+}
+
+void nn_reader_set_max_decode(nn_reader *r, uint64_t bytes)
+{
+    r->max_decode = bytes;
+}
+
+/* Decompresses the whole payload into r->raw.  The output buffer grows
+ * only as the decoder produces bytes, so a small frame that claims a huge
+ * size (corruption) costs at most what it really holds; a frame that
+ * really holds more than the tool decodes at once is refused. */
+static int unzstd(nn_reader *r, nn_error *e)
+{
+    nn_record *rec = &r->rec;
+    if (r->piece_pos)
+        return nn_fail(e, "%s: record %llu: decoded in pieces already",
+                       r->name, (unsigned long long)rec->index);
+    if (zstart(r, e) < 0)
+        return -1;
+    size_t got = 0;
+    while (got < rec->nbytes) {
+        size_t step = got ? got : READ_STEP;
+        if (step > rec->nbytes - got)
+            step = rec->nbytes - got;
+        if (nn_buf_reserve(&r->raw, &r->raw_cap, got + step) < 0)
+            return bad(r, rec->offset, e, "out of memory decoding %zu "
+                       "bytes", rec->nbytes);
+        if (zpiece(r, r->raw + got, step, e) < 0)
+            return -1;
+        got += step;
+    }
     return 0;
 }
 
@@ -491,6 +578,11 @@ static int decode(nn_reader *r, nn_error *e)
     nn_record *rec = &r->rec;
     if (rec->data)
         return 0;
+    if (rec->nbytes > r->max_decode)
+        return bad(r, rec->offset, e, "'%s' holds %zu bytes, more than this "
+                   "tool takes in one record (%llu MiB): cut it into chunks "
+                   "(nn-cat --rows)", rec->name, rec->nbytes,
+                   (unsigned long long)(r->max_decode >> 20));
     if (!(rec->flags & NN_FLAG_ZSTD) && NN_HOST_LE) {
         rec->data = r->payload;
         return 0;

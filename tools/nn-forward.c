@@ -163,7 +163,7 @@ int main(int argc, char **argv)
     int rc, seen = 0;
     size_t n_in = net.layers[0].n_in;
     nn_row_pos pos;
-    while ((rc = nn_reader_next_at(r, &rec, &pos, 0, &e)) == 1) {
+    while ((rc = nn_reader_next_at(r, &rec, &pos, 1, &e)) == 1) {
         if (strcmp(rec->name, opt_name) != 0) {
             if (is_output_name(rec->name))
                 nn_die("%s: record %llu: the stream has a tensor '%s' "
@@ -183,15 +183,21 @@ int main(int argc, char **argv)
                    (unsigned long long)rec->index, rec->name, cols, n_in);
         size_t rows = (size_t)nn_record_rows(rec), es_in = nn_record_row_bytes(rec);
         int ct = opt_f64 ? NN_F64 : NN_F32;
-        for (size_t i = 0; i < rows; i += STEP_ROWS) {
-            size_t m = rows - i < STEP_ROWS ? rows - i : STEP_ROWS;
-            const char *src = (const char *)rec->data + i * es_in;
+        /* the rows in pieces of STEP_ROWS, decoded as they are needed */
+        const void *piece;
+        size_t got;
+        while ((rc = nn_reader_piece(r, rec, STEP_ROWS * es_in, &piece, &got,
+                                     &e)) == 1) {
+            size_t m = got / es_in;
+            const void *src = piece;
             if (rec->dtype != ct) { /* rows of the compute type are used in place */
                 nn_convert(buf[0], ct, src, rec->dtype, m * n_in);
                 src = buf[0];
             }
             run(m, src);
         }
+        if (rc < 0)
+            nn_die("%s", e.msg);
         if (rows == 0) /* keep an empty tensor visible downstream */
             run(0, buf[0]);
         done += rows;

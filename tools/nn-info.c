@@ -207,7 +207,7 @@ static int info(const char *path, nn_error *e)
     uint64_t records = 0;
     int rc;
     nn_row_pos pos;
-    while ((rc = nn_reader_next_at(r, &rec, &pos, opt_headers, e)) == 1) {
+    while ((rc = nn_reader_next_at(r, &rec, &pos, 1, e)) == 1) {
         entry *t;
         if (opt_records || pos.first) {
             t = add_entry(rec);
@@ -217,8 +217,16 @@ static int info(const char *path, nn_error *e)
         }
         t->records++;
         t->stored += rec->raw_header_len + rec->raw_payload_len;
-        if (!opt_headers)
-            nn_summary_add(&t->sum, rec->data, rec->dtype, rec->nelem);
+        if (!opt_headers) { /* decoded in pieces: any record in 1 MiB */
+            const void *p;
+            size_t n;
+            size_t es = nn_dtype_size(rec->dtype);
+            while ((rc = nn_reader_piece(r, rec, NN_CHUNK_BYTES, &p, &n,
+                                         e)) == 1)
+                nn_summary_add(&t->sum, p, rec->dtype, n / es);
+            if (rc < 0)
+                break;
+        }
         records++;
         nn_progress_update(&prog, nn_reader_offset(r) >> 20, 0, "MiB");
     }
