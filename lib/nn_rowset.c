@@ -46,8 +46,10 @@ struct nn_rowset {
     nn_error err;       /* the error that stopped it, repeated to callers */
     /* the rows of the reader's current record not yet handed out */
     int live;
-    const unsigned char *live_data;
-    uint64_t live_rows, live_off;
+    const nn_record *live_rec;
+    const unsigned char *live_data; /* the piece of it decoded */
+    uint64_t live_rows, live_off;   /* rows in the piece, handed out */
+    uint64_t live_left;             /* rows of the record after the piece */
     uint64_t live_index, live_offset;
     uint64_t delivered;
     size_t held, limit;
@@ -279,6 +281,44 @@ static int all_required_seen(const nn_rowset *s)
     return 1;
 }
 
+/* Bytes of rows decoded at a time from a compressed record: the records of
+ * this project's writers (about 1 MiB) in one piece, and any record in
+ * bounded memory. */
+#define PIECE_BYTES ((size_t)4 << 20)
+
+/* Decodes the next piece of the live record's rows (all of them at once
+ * when they are stored uncompressed: they are handed out in place). */
+static int next_piece(nn_rowset *s, nn_error *e)
+{
+    const nn_record *rec = s->live_rec;
+    size_t rb = s->t[s->live].row_bytes;
+    if (rb == 0) { /* rows of no bytes: nothing to decode */
+        s->live_rows = s->live_left;
+        s->live_left = 0;
+        s->live_off = 0;
+        s->live_data = NULL;
+        return 0;
+    }
+    size_t max = rec->flags & NN_FLAG_ZSTD ? PIECE_BYTES - PIECE_BYTES % rb
+                                           : rec->nbytes;
+    if (max < rb)
+        max = rb;
+    const void *p;
+    size_t n;
+    int rc = nn_reader_piece(s->r, rec, max, &p, &n, e);
+    if (rc < 0)
+        return -1;
+    if (rc == 0 || n % rb)
+        return nn_fail(e, "%s: record %llu: rows of '%s' end early",
+                       nn_reader_name(s->r), (unsigned long long)rec->index,
+                       rec->name);
+    s->live_data = p;
+    s->live_rows = n / rb;
+    s->live_off = 0;
+    s->live_left -= s->live_rows;
+    return 0;
+}
+
 /* Reads the next record: a followed one becomes the live record, another
  * goes to the callback.  Returns 1, 0 at the end, -1 on error. */
 static int read_one(nn_rowset *s, nn_error *e)
@@ -308,18 +348,15 @@ static int read_one(nn_rowset *s, nn_error *e)
         s->fixed = 1;
     if (rec->dims[0] == 0)
         return 1;
-    /* rows of no bytes have nothing to decode (and a reader that has read
-     * no payload yet has no buffer to point at) */
-    if (rec->nbytes && nn_reader_decode(s->r, rec, e) < 0)
-        return -1;
     s->live = i;
-    s->live_data = rec->nbytes ? rec->data : NULL;
-    s->live_rows = rec->dims[0];
-    s->live_off = 0;
+    s->live_rec = rec;
+    s->live_data = NULL;
+    s->live_rows = s->live_off = 0;
+    s->live_left = rec->dims[0];
     s->live_index = rec->index;
     s->live_offset = rec->offset;
     t->rows_read += rec->dims[0];
-    return 1;
+    return next_piece(s, e) < 0 ? -1 : 1;
 }
 
 /* Rows of tensor i that can be handed out in one piece. */
@@ -393,6 +430,9 @@ int nn_rowset_next(nn_rowset *s, size_t max_rows, nn_rowblock *b, nn_error *e)
         return -1;
     }
     for (;;) {
+        if (s->live >= 0 && s->live_off == s->live_rows && s->live_left &&
+            next_piece(s, e) < 0)
+            return fail(s, e);
         if (s->fixed && s->n) {
             uint64_t m = max_rows ? max_rows : UINT64_MAX;
             for (int i = 0; i < s->n && m; i++) {
@@ -429,13 +469,21 @@ int nn_rowset_next(nn_rowset *s, size_t max_rows, nn_rowblock *b, nn_error *e)
         }
         if (s->eof)
             return finish(s, b, e) < 0 ? -1 : 0;
-        if (s->live >= 0) {
-            uint64_t left = s->live_rows - s->live_off;
+        if (s->live >= 0) { /* hold what is left of it, piece by piece */
             int i = s->live;
+            for (;;) {
+                uint64_t left = s->live_rows - s->live_off;
+                if (left && hold(s, i, s->live_data ? s->live_data +
+                                 s->live_off * s->t[i].row_bytes : NULL,
+                                 left, e) < 0)
+                    return fail(s, e);
+                s->live_off = s->live_rows;
+                if (!s->live_left)
+                    break;
+                if (next_piece(s, e) < 0)
+                    return fail(s, e);
+            }
             s->live = -1;
-            if (left && hold(s, i, s->live_data + s->live_off *
-                             s->t[i].row_bytes, left, e) < 0)
-                return fail(s, e);
         }
         int rc = read_one(s, e);
         if (rc < 0)
