@@ -112,10 +112,10 @@ int nn_act_from_attrs(const char *attrs, nn_act *a, nn_error *e)
     }
     if (acts[kind].nparams >= 1 && !nn_act_is_poly(kind) &&
         nn_attrs_get(attrs, "alpha", v, sizeof v) &&
-        nn_parse_double(v, &a->alpha) < 0)
+        (nn_parse_double(v, &a->alpha) < 0 || !isfinite(a->alpha)))
         return nn_fail(e, "invalid alpha=%s", v);
     if (acts[kind].nparams >= 2 && nn_attrs_get(attrs, "beta", v, sizeof v) &&
-        nn_parse_double(v, &a->beta) < 0)
+        (nn_parse_double(v, &a->beta) < 0 || !isfinite(a->beta)))
         return nn_fail(e, "invalid beta=%s", v);
     if (kind == NN_ACT_CELU && !(a->alpha > 0))
         return nn_fail(e, "celu needs alpha > 0");

@@ -2,6 +2,7 @@
  * a layer on a block of rows. */
 #include "nn.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,6 +172,20 @@ int nn_net_read(nn_reader *r, nn_net *net, nn_error *e)
                          (unsigned long long)(is_coef ? (uint64_t)l->act.degree + 1
                                                       : l->n_out));
             break;
+        }
+        if (!is_mask) { /* weights must be numbers */
+            size_t bad = nn_nonfinite_find(rec->data, rec->dtype, rec->nelem);
+            if (bad < rec->nelem) {
+                rc = nn_fail(e, "%s: record %llu: '%s' of layer %zu holds %s "
+                             "(row %llu, column %llu of the record)", src,
+                             (unsigned long long)rec->index, rec->name,
+                             net->n,
+                             isnan(nn_elem_f64(rec->data, rec->dtype, bad))
+                                 ? "NaN" : "an infinity",
+                             (unsigned long long)(bad / rec->dims[1]),
+                             (unsigned long long)(bad % rec->dims[1]));
+                break;
+            }
         }
         if (is_w)
             rc = append_rows(&l->w, &w_rows, rec, e);

@@ -184,3 +184,22 @@ PY
 fails_clean "-A beside a tensor named z1" "tensor 'z1' already" nn-forward -A a.nns z1.nns
 fails_usage "--as ''" "invalid --as" nn-forward --as '' a.nns in20.nns
 fails_usage "-n with '='" "invalid --name" nn-forward -n 'a=b' a.nns in20.nns
+
+# A network that holds something other than numbers: an error naming the
+# layer and the place, not outputs of NaN.
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+from nns_craft import record
+import numpy as np
+w = np.ones((21, 3), "<f4"); w[0, 0] = np.nan
+open("wnan.nns", "wb").write(record("w", np.ones((21, 3), "<f4")) + record("w", w[:4]))
+w2 = np.ones((21, 3), "<f8"); w2[7, 2] = np.inf
+open("winf.nns", "wb").write(record("w", w2, "activation=relu\n"))
+open("alphanan.nns", "wb").write(record("w", np.ones((21, 3), "<f4"), "activation=celu\nalpha=nan\n"))
+c = np.ones((3, 3), "<f4"); c[1, 1] = -np.inf
+open("coefinf.nns", "wb").write(record("w", np.ones((21, 3), "<f4"), "activation=legendre\ndegree=2\n") + record("coef", c))
+PY
+fails_clean "NaN in a network's weights" "'w' of layer 2 holds NaN \(row 0, column 0" nn-forward wnan.nns in20.nns
+fails_clean "an infinity in a network's weights" "holds an infinity \(row 7, column 2" nn-forward winf.nns in20.nns
+fails_clean "alpha=nan" "invalid alpha=nan" nn-forward alphanan.nns in20.nns
+fails_clean "an infinite polynomial coefficient" "'coef' of layer 1 holds an infinity" nn-forward coefinf.nns in20.nns
