@@ -67,9 +67,17 @@ static size_t utf8_len(const unsigned char *p, size_t n)
                : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
     if (!len || n < len || (len == 2 && c < 0xc2))
         return 0;
-    for (size_t i = 1; i < len; i++)
+    uint32_t cp = c & (0x7f >> len);
+    for (size_t i = 1; i < len; i++) {
         if ((p[i] & 0xc0) != 0x80)
             return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    /* well-formed UTF-8 only (RFC 3629): no overlong forms, no surrogates,
+     * nothing above U+10FFFF */
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        return 0;
     return len;
 }
 
