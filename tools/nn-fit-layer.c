@@ -251,10 +251,15 @@ static void read_grams(nn_gram *g)
         if (!r)
             nn_die("%s", e.msg);
         const nn_record *rec;
+        nn_row_pos pos;
         int rc, found = 0;
-        while ((rc = nn_reader_next(r, &rec, &e)) == 1) {
+        while ((rc = nn_reader_next_at(r, &rec, &pos, 0, &e)) == 1) {
             if (strcmp(rec->name, "gram") != 0)
                 continue;
+            if (!pos.first) /* --gram writes the matrix in one record */
+                nn_die("%s: record %llu: a Gram record in chunks (join "
+                       "them with nn-cat)", grams[k],
+                       (unsigned long long)rec->index);
             char v[32];
             uint64_t nz = 0, ny = 0, rows = 0, n;
             if (!nn_attrs_get(rec->attrs, "nz", v, sizeof v) || nn_parse_u64(v, &nz) ||
