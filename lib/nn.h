@@ -300,6 +300,12 @@ double nn_summary_std(const nn_summary *s);
  * (host order) at data, or n when all are finite (always, for an integer
  * dtype). */
 size_t nn_nonfinite_find(const void *data, int dt, size_t n);
+/* 0 when the m rows of cols values at data are finite, else -1 with e
+ * "row R, column C of WHAT'NAME': V is not finite" for the first that is
+ * not (R counted from row0; what is "" or the like of "the targets "). */
+int nn_rows_check_finite(const void *data, int dt, size_t m, size_t cols,
+                         uint64_t row0, const char *what, const char *name,
+                         nn_error *e);
 
 /* ------------------------------------------------------------ random draws */
 

@@ -168,3 +168,17 @@ size_t nn_nonfinite_find(const void *data, int dt, size_t n)
     }
     return n;
 }
+
+int nn_rows_check_finite(const void *data, int dt, size_t m, size_t cols,
+                         uint64_t row0, const char *what, const char *name,
+                         nn_error *e)
+{
+    size_t n = m * cols;
+    size_t bad = nn_nonfinite_find(data, dt, n);
+    if (bad == n)
+        return 0;
+    double v = nn_elem_f64(data, dt, bad);
+    return nn_fail(e, "row %llu, column %zu of %s'%s': %g is not finite",
+                   (unsigned long long)(row0 + bad / cols), bad % cols, what,
+                   name, isnan(v) ? fabs(v) : v); /* "nan", never "-nan" */
+}

@@ -206,15 +206,10 @@ static void grow_sums(lsd_t *l, size_t slots)
 static void check_finite(nn_rowset *s, const nn_rowblock *b, int i,
                          const char *what, uint64_t row0)
 {
-    size_t n = b->rows * b->cols[i];
-    size_t bad = nn_nonfinite_find(b->data[i], b->dtype[i], n);
-    if (bad < n) {
-        double v = nn_elem_f64(b->data[i], b->dtype[i], bad);
-        nn_die("%s: row %llu, column %zu of %s'%s': %g is not finite",
-               in_name, (unsigned long long)(row0 + bad / b->cols[i]),
-               bad % b->cols[i], what, nn_rowset_name(s, i),
-               isnan(v) ? fabs(v) : v); /* "nan", never "-nan" */
-    }
+    nn_error e;
+    if (nn_rows_check_finite(b->data[i], b->dtype[i], b->rows, b->cols[i],
+                             row0, what, nn_rowset_name(s, i), &e) < 0)
+        nn_die("%s: %s", in_name, e.msg);
 }
 
 /* The index labels of a block, checked. */

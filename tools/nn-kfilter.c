@@ -288,15 +288,10 @@ static void classes(size_t m, uint32_t *cls)
 /* Rows of the searched tensor must be finite: the first that is not. */
 static void check_finite(size_t m)
 {
-    int dt = B.dtype[B.ix];
-    size_t d = B.cols[B.ix], n = m * d;
-    size_t bad = nn_nonfinite_find(B.buf[B.ix], dt, n);
-    if (bad < n) {
-        double v = nn_elem_f64(B.buf[B.ix], dt, bad);
-        nn_die("%s: row %llu, column %zu of '%s': %g is not finite", in_name,
-               (unsigned long long)(B.row0 + bad / d), bad % d, O.name,
-               isnan(v) ? fabs(v) : v); /* "nan", never "-nan" */
-    }
+    nn_error e;
+    if (nn_rows_check_finite(B.buf[B.ix], B.dtype[B.ix], m, B.cols[B.ix],
+                             B.row0, "", O.name, &e) < 0)
+        nn_die("%s: %s", in_name, e.msg);
 }
 
 /* Sort keys: ascending value, ties by row. */
