@@ -110,6 +110,59 @@ int nn_row_sink_put(nn_row_sink *s, const nn_header *h, const void *data,
     return nn_writer_put(s->w, h, data ? data : "", e);
 }
 
+/* A record's rows in order, read piece by piece (a whole number of rows
+ * near NN_CHUNK_BYTES at a time): a record of any size costs one piece. */
+typedef struct row_cursor {
+    nn_reader *rd;
+    const nn_record *r;
+    size_t rb;                  /* bytes per row, 1 or more */
+    uint64_t row;               /* the next row */
+    const unsigned char *p;     /* where it is, in the current piece */
+    uint64_t left;              /* rows from it to the end of the piece */
+} row_cursor;
+
+/* The next rows, up to want (1 or more) of them: *got rows at the address
+ * returned (NULL on error), valid until the next call. */
+static const unsigned char *cursor_take(row_cursor *c, uint64_t want,
+                                        uint64_t *got, nn_error *e)
+{
+    if (!c->left) {
+        const void *p;
+        size_t n;
+        int rc = nn_reader_piece(c->rd, c->r, nn_chunk_rows(c->rb) * c->rb,
+                                 &p, &n, e);
+        if (rc == 0)
+            nn_fail(e, "record '%s' ended before row %llu", c->r->name,
+                    (unsigned long long)c->row);
+        if (rc != 1)
+            return NULL;
+        c->p = p;
+        c->left = n / c->rb;
+    }
+    uint64_t k = want < c->left ? want : c->left;
+    const unsigned char *at = c->p;
+    c->p += k * c->rb;
+    c->left -= k;
+    c->row += k;
+    *got = k;
+    return at;
+}
+
+/* Moves the cursor on to row `to` (not before it). */
+static int cursor_seek(row_cursor *c, uint64_t to, nn_error *e)
+{
+    uint64_t got;
+    while (c->row < to)
+        if (!cursor_take(c, to - c->row, &got, e))
+            return -1;
+    return 0;
+}
+
+/* Rows written anew go out as one record up to this size, as they always
+ * did; more as a tensor of chunks of near NN_CHUNK_BYTES, so that a record
+ * of any size costs no more memory than this. */
+#define REWRITE_WHOLE_MAX ((uint64_t)16 << 20)
+
 int nn_row_sink_record(nn_row_sink *s, nn_reader *rd, const nn_record *r,
                        const nn_header *h, uint64_t first, uint64_t count,
                        uint64_t step, nn_error *e)
@@ -135,21 +188,53 @@ int nn_row_sink_record(nn_row_sink *s, nn_reader *rd, const nn_record *r,
             return nn_writer_copy(s->w, r, e);
         return nn_writer_copy_as(s->w, r, &o, e);
     }
-    const unsigned char *data = NULL;
-    if (count) {
-        if (nn_reader_decode(rd, r, e) < 0)
+    size_t rb = nn_record_row_bytes(r);
+    if (!count || !rb) { /* no elements (decoding checks the frame) */
+        if (count && nn_reader_decode(rd, r, e) < 0)
             return -1;
-        size_t rb = nn_record_row_bytes(r);
-        data = (const unsigned char *)r->data + first * rb;
-        if (step > 1 && count > 1 && rb) { /* gather the rows */
-            if (nn_buf_reserve(&s->scratch, &s->scratch_cap, count * rb) < 0)
+        return nn_row_sink_put(s, &o, NULL, zsrc, e);
+    }
+    /* rows per record written; count * rb is within the record's bytes */
+    uint64_t per = count * rb <= REWRITE_WHOLE_MAX ? count : nn_chunk_rows(rb);
+    if (per > count)
+        per = count;
+    row_cursor c = {rd, r, rb, 0, NULL, 0};
+    for (uint64_t i = 0; i < count;) {
+        uint64_t k = count - i < per ? count - i : per, got = 0;
+        const unsigned char *data = NULL, *p;
+        if (step == 1) {
+            if (cursor_seek(&c, first + i, e) < 0 ||
+                !(data = cursor_take(&c, k, &got, e)))
+                return -1;
+        }
+        if (step > 1 || got < k) { /* gathered into the scratch space */
+            if (nn_buf_reserve(&s->scratch, &s->scratch_cap, k * rb) < 0)
                 return nn_fail(e, "out of memory slicing '%s'", r->name);
-            for (uint64_t i = 0; i < count; i++)
-                memcpy(s->scratch + i * rb, data + i * step * rb, rb);
+            uint64_t j = 0;
+            if (step == 1) { /* the rows taken already */
+                memcpy(s->scratch, data, got * rb);
+                j = got;
+            }
+            for (; j < k; j += got) {
+                if (cursor_seek(&c, first + (i + j) * step, e) < 0 ||
+                    !(p = cursor_take(&c, step == 1 ? k - j : 1, &got, e)))
+                    return -1;
+                memcpy(s->scratch + j * rb, p, got * rb);
+            }
             data = s->scratch;
         }
+        nn_header oc = o;
+        if (oc.rank > 0)
+            oc.dims[0] = k;
+        if (i > 0) { /* the chunks after the first continue it */
+            oc.flags |= NN_FLAG_CONT;
+            oc.attrs = NULL;
+        }
+        if (nn_row_sink_put(s, &oc, data, zsrc, e) < 0)
+            return -1;
+        i += k;
     }
-    return nn_row_sink_put(s, &o, data, zsrc, e);
+    return 0;
 }
 
 void nn_row_sink_free(nn_row_sink *s)

@@ -127,7 +127,28 @@ static void survey(nn_reader *rd)
         nn_die("%s", e.msg);
 }
 
-/* Writes shards k0..k0+nk-1, reading the records they need from rd. */
+/* Reads record i of the input again (it is at m) and checks that it is
+ * still the record of tensor t that the first pass saw. */
+static const nn_record *reread(nn_reader *rd, const place *m, size_t i,
+                               const tensor *t)
+{
+    const nn_record *r;
+    nn_error e;
+    if (nn_reader_seek(rd, m->offset, i, &e) < 0 ||
+        nn_reader_next_raw(rd, &r, &e) != 1)
+        fail(e.msg);
+    if (r->rank != t->rank || strcmp(r->name, t->name) ||
+        (r->rank && r->dims[0] != m->rows)) {
+        snprintf(e.msg, sizeof e.msg, "%s: changed while being read",
+                 nn_reader_name(rd));
+        fail(e.msg);
+    }
+    return r;
+}
+
+/* Writes shards k0..k0+nk-1, reading the records they need from rd: a
+ * record that goes to several shards is read once for each, since its rows
+ * are decoded in order, piece by piece, as they are written. */
 static void write_batch(nn_reader *rd, const char *prefix, int digits,
                         uint64_t k0, size_t nk, int store)
 {
@@ -149,36 +170,23 @@ static void write_batch(nn_reader *rd, const char *prefix, int digits,
         const place *m = &places[i];
         const tensor *t = &tensors[m->tensor];
         uint64_t lo[BATCH], cnt[BATCH];
-        int need = m->scalar;
         for (size_t j = 0; j < nk; j++) {
             uint64_t a, b, end = m->row + m->rows;
             shard_rows(t, k0 + j, &a, &b);
             uint64_t hi = b < end ? b : end;
             lo[j] = a > m->row ? a : m->row;
             cnt[j] = hi > lo[j] ? hi - lo[j] : 0;
-            need |= cnt[j] > 0;
-        }
-        const nn_record *r = NULL;
-        if (need) {
-            if (nn_reader_seek(rd, m->offset, i, &e) < 0 ||
-                nn_reader_next_raw(rd, &r, &e) != 1)
-                fail(e.msg);
-            if (r->rank != t->rank || strcmp(r->name, t->name) ||
-                (r->rank && r->dims[0] != m->rows)) {
-                snprintf(e.msg, sizeof e.msg, "%s: changed while being read",
-                         nn_reader_name(rd));
-                fail(e.msg);
-            }
         }
         for (size_t j = 0; j < nk; j++) {
             int rc = 0;
-            if (m->scalar) {
+            if (m->scalar || cnt[j]) {
+                const nn_record *r = reread(rd, m, i, t);
                 nn_header h;
                 nn_header_from_record(&h, r);
-                rc = nn_row_sink_record(&sinks[j], rd, r, &h, 0, 1, 1, &e);
-            } else if (cnt[j]) {
-                nn_header h;
-                nn_header_from_record(&h, r);
+                if (m->scalar) { /* whole, into every shard */
+                    lo[j] = m->row;
+                    cnt[j] = 1;
+                }
                 rc = nn_row_sink_record(&sinks[j], rd, r, &h, lo[j] - m->row,
                                         cnt[j], 1, &e);
             } else if (m->first) { /* the tensor, with none of its rows */
