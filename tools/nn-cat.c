@@ -177,14 +177,80 @@ static void plan_free(plan *p)
     free(p->t);
 }
 
+/* The rows of the record being fed, read in pieces of whole rows near
+ * NN_CHUNK_BYTES: a record of any size costs a piece and a chunk. */
+typedef struct rows_in {
+    nn_reader *rd;
+    const nn_record *r;
+    size_t rb;                  /* bytes per row */
+    const unsigned char *p;     /* the next row, in the current piece */
+    uint64_t left;              /* rows from it to the end of the piece */
+} rows_in;
+
+/* The next rows, up to want (1 or more) of them: *got rows at the address
+ * returned (NULL on error), valid until the next call. */
+static const unsigned char *rows_take(rows_in *in, uint64_t want,
+                                      uint64_t *got, nn_error *e)
+{
+    if (!in->rb) { /* rows of width 0: nothing to decode */
+        *got = want;
+        return (const unsigned char *)"";
+    }
+    if (!in->left) {
+        const void *p;
+        size_t n;
+        int rc = nn_reader_piece(in->rd, in->r,
+                                 nn_chunk_rows(in->rb) * in->rb, &p, &n, e);
+        if (rc == 0)
+            nn_fail(e, "record '%s' ended before its rows", in->r->name);
+        if (rc != 1)
+            return NULL;
+        in->p = p;
+        in->left = n / in->rb;
+    }
+    uint64_t k = want < in->left ? want : in->left;
+    const unsigned char *at = in->p;
+    in->p += k * in->rb;
+    in->left -= k;
+    *got = k;
+    return at;
+}
+
+/* Adds k rows of rb bytes at p to the rows held for o. */
+static int keep(out_tensor *o, const unsigned char *p, uint64_t k, size_t rb,
+                nn_error *e)
+{
+    if (!o->buf && !(o->buf = nn_alloc(rows_per_chunk, rb, "chunk of rows",
+                                       e)))
+        return -1;
+    if (k && rb) /* rows of width 0 come from no buffer */
+        memcpy(o->buf + o->pending * rb, p, k * rb);
+    o->pending += k;
+    return 0;
+}
+
+/* Moves the next k rows of in to the rows held for o. */
+static int hold(out_tensor *o, rows_in *in, uint64_t k, nn_error *e)
+{
+    for (uint64_t got; k; k -= got) {
+        const unsigned char *p = rows_take(in, k, &got, e);
+        if (!p || keep(o, p, got, in->rb, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* --rows: adds the rows of r (input rd) to output tensor o. */
 static int feed(out_tensor *o, nn_reader *rd, const nn_record *r,
                 nn_error *e)
 {
     uint64_t n = r->dims[0], N = rows_per_chunk;
-    size_t rb = nn_record_row_bytes(r);
+    int zsrc = (r->flags & NN_FLAG_ZSTD) != 0;
+    rows_in in = {rd, r, nn_record_row_bytes(r), NULL, 0};
+    if (n && !in.rb && nn_reader_decode(rd, r, e) < 0)
+        return -1; /* no elements, but the frame is checked */
     for (uint64_t i = 0; i < n;) {
-        if (!o->pending && n - i >= N) { /* a whole chunk straight from r */
+        if (!o->pending && n - i >= N) { /* a whole chunk from r */
             nn_header h;
             nn_header_from_record(&h, r);
             h.name = o->name;
@@ -192,21 +258,36 @@ static int feed(out_tensor *o, nn_reader *rd, const nn_record *r,
                                        (r->flags & ~NN_FLAGS_CRITICAL)
                                  : o->ancillary;
             h.attrs = o->started ? NULL : o->attrs;
+            h.dims[0] = N;
             o->started = 1;
-            if (nn_row_sink_record(&sink, rd, r, &h, i, N, 1, e) < 0)
+            if (N == n && (sink.store == NN_STORE_KEEP ||
+                           (sink.store == NN_STORE_RAW && !zsrc))) {
+                /* r itself, copied as stored */
+                if (nn_row_sink_record(&sink, rd, r, &h, 0, N, 1, e) < 0)
+                    return -1;
+                i += N;
+                continue;
+            }
+            uint64_t got;
+            const unsigned char *data = rows_take(&in, N, &got, e);
+            if (!data)
+                return -1;
+            if (got < N) { /* across pieces: gathered in o->buf */
+                if (keep(o, data, got, in.rb, e) < 0 ||
+                    hold(o, &in, N - got, e) < 0)
+                    return -1;
+                o->pending = 0;
+                data = o->buf;
+            }
+            if (nn_row_sink_put(&sink, &h, data, zsrc, e) < 0)
                 return -1;
             i += N;
             continue;
         }
-        if (nn_reader_decode(rd, r, e) < 0)
-            return -1;
-        if (!o->buf && !(o->buf = nn_alloc(N, rb, "chunk of rows", e)))
-            return -1;
         uint64_t take = N - o->pending < n - i ? N - o->pending : n - i;
-        memcpy(o->buf + o->pending * rb, (const unsigned char *)r->data + i * rb,
-               take * rb);
-        o->pending += take;
-        o->zsrc |= (r->flags & NN_FLAG_ZSTD) != 0;
+        if (hold(o, &in, take, e) < 0)
+            return -1;
+        o->zsrc |= zsrc;
         i += take;
         if (o->pending == N && flush(o, e) < 0)
             return -1;
