@@ -646,19 +646,43 @@ static void begin(const nn_record *r)
     formats[opt_format].begin();
 }
 
-/* The rows of one record of the tensor: passes on those selected. */
-static void feed(const nn_record *r)
+/* The rows of one record of the tensor (read from in): passes on those
+ * selected, decoding the record in pieces of whole rows near
+ * NN_CHUNK_BYTES only as far as the selection goes. */
+static void feed(nn_reader *in, const nn_record *r)
 {
+    nn_error e;
     uint64_t n = nn_record_rows(r), r0 = t.rows;
+    size_t rb = t.row_len * t.esize;
     t.rows += n;
     uint64_t lo = r0 > opt_skip ? r0 : opt_skip;
     uint64_t hi = t.sel_end < r0 + n ? t.sel_end : r0 + n;
     if (lo >= hi)
         return;
-    const char *p = (const char *)r->data + (lo - r0) * t.row_len * t.esize;
-    size_t count = (size_t)(hi - lo);
-    formats[opt_format].rows(p, count);
-    t.exported += count;
+    if (!rb) { /* rows of width 0: no elements (decoding checks the frame) */
+        if (nn_reader_decode(in, r, &e) < 0)
+            nn_die("%s", e.msg);
+        formats[opt_format].rows("", (size_t)(hi - lo));
+        t.exported += hi - lo;
+        return;
+    }
+    const void *p;
+    size_t got;
+    int rc;
+    /* at: the row of the tensor that the next piece starts with */
+    for (uint64_t at = r0; at < hi; at += got / rb) {
+        if ((rc = nn_reader_piece(in, r, nn_chunk_rows(rb) * rb, &p, &got,
+                                  &e)) != 1)
+            nn_die("%s", rc < 0 ? e.msg : "a record ended before its rows");
+        uint64_t a = at > lo ? at : lo, b = at + got / rb;
+        if (b > hi)
+            b = hi;
+        if (a >= b)
+            continue;
+        formats[opt_format].rows((const char *)p + (a - at) * rb,
+                                 (size_t)(b - a));
+        t.exported += b - a;
+    }
 }
 
 static void export(const char *path)
@@ -675,8 +699,8 @@ static void export(const char *path)
     nn_row_pos pos;
     int rc;
     uint64_t records = 0;
-    /* Records are read raw (hash checked, not decoded); those of the
-     * tensor are then decoded. */
+    /* Records are read raw (hash checked, not decoded); the rows of the
+     * tensor that are exported are then decoded. */
     while ((rc = nn_reader_next_at(in, &r, &pos, 1, &e)) == 1) {
         records++;
         int mine = 0;
@@ -691,11 +715,9 @@ static void export(const char *path)
                 mine = 1;
         }
         if (mine) {
-            if (nn_reader_decode(in, r, &e) < 0)
-                nn_die("%s", e.msg);
             if (pos.first)
                 begin(r);
-            feed(r);
+            feed(in, r);
         }
         nn_progress_update(&prog, nn_reader_offset(in) >> 20, 0, "MiB");
     }
