@@ -47,14 +47,20 @@ typedef struct colstats {
 /* "nan", never "-nan", in messages */
 static double shown(double v) { return isnan(v) ? fabs(v) : v; }
 
-/* Adds the rows of r, from input in_name, whose values must be finite. */
-static void colstats_add(colstats *s, const nn_record *r, const char *in_name)
+/* Rows are added in blocks of this many, counted from the start of each
+ * record. */
+#define BLOCK_ROWS 256
+
+/* Adds rows (rows, s->n) of record r at data, from input in_name, whose
+ * values must be finite. */
+static void colstats_add(colstats *s, const nn_record *r, const void *data,
+                         size_t rows, const char *in_name)
 {
-    size_t n = s->n, rows = nn_record_rows(r);
-    for (size_t i0 = 0; i0 < rows; i0 += 256) {
-        size_t k = rows - i0 < 256 ? rows - i0 : 256;
+    size_t n = s->n;
+    for (size_t i0 = 0; i0 < rows; i0 += BLOCK_ROWS) {
+        size_t k = rows - i0 < BLOCK_ROWS ? rows - i0 : BLOCK_ROWS;
         /* (k,n) block in double */
-        nn_convert(s->buf, NN_F64, (const char *)r->data + i0 * n *
+        nn_convert(s->buf, NN_F64, (const char *)data + i0 * n *
                    nn_dtype_size(r->dtype), r->dtype, k * n);
         size_t bad = nn_nonfinite_find(s->buf, NN_F64, k * n);
         if (bad < k * n)
@@ -101,8 +107,6 @@ static void fit(nn_reader *in, nn_writer *w)
     while ((rc = nn_reader_next_at(in, &r, &pos, 1, &e)) == 1) {
         if (strcmp(r->name, opt_name) != 0)
             continue;
-        if (nn_reader_decode(in, r, &e) < 0)
-            nn_die("%s", e.msg);
         check_rows(in, r);
         size_t n = nn_record_row_bytes(r) / nn_dtype_size(r->dtype);
         if (!s.mean) {
@@ -113,14 +117,32 @@ static void fit(nn_reader *in, nn_writer *w)
                 !(s.m2 = calloc(n ? n : 1, sizeof(double))) ||
                 !(s.bmean = calloc(n ? n : 1, sizeof(double))) ||
                 !(s.bm2 = calloc(n ? n : 1, sizeof(double))) ||
-                !(s.buf = nn_alloc(256 * n, sizeof(double), "row block", &e)))
+                !(s.buf = nn_alloc(BLOCK_ROWS * n, sizeof(double), "row block",
+                                   &e)))
                 nn_die("out of memory for %zu features", n);
         } else if (n != s.n) {
             nn_die("%s: record %llu: '%s' has %zu features per row, earlier "
                    "records %zu", nn_reader_name(in),
                    (unsigned long long)r->index, r->name, n, s.n);
         }
-        colstats_add(&s, r, nn_reader_name(in));
+        /* in pieces of whole blocks, so that the sums are those of the
+         * record read whole */
+        size_t rb = nn_record_row_bytes(r), rows = nn_record_rows(r);
+        const void *p;
+        size_t got;
+        int prc;
+        if (!rb) { /* no elements (decoding checks the frame) */
+            if (nn_reader_decode(in, r, &e) < 0)
+                nn_die("%s", e.msg);
+            colstats_add(&s, r, "", rows, nn_reader_name(in));
+            continue;
+        }
+        size_t blocks = nn_chunk_rows(rb) / BLOCK_ROWS;
+        size_t max = (blocks ? blocks : 1) * BLOCK_ROWS * rb;
+        while ((prc = nn_reader_piece(in, r, max, &p, &got, &e)) == 1)
+            colstats_add(&s, r, p, got / rb, nn_reader_name(in));
+        if (prc < 0)
+            nn_die("%s", e.msg);
     }
     if (rc < 0)
         nn_die("%s", e.msg);
@@ -165,11 +187,13 @@ static void load_stats(double **mean, double **scale, size_t *n, int *rank,
     int rc;
     size_t sizes[2] = {0, 0};
     *mean = *scale = NULL;
-    while ((rc = nn_reader_next(r, &rec, &e)) == 1) {
+    while ((rc = nn_reader_next_raw(r, &rec, &e)) == 1) {
         int k = strcmp(rec->name, "mean") == 0 ? 0
               : strcmp(rec->name, "std") == 0  ? 1 : -1;
-        if (k < 0)
+        if (k < 0) /* other records are not decoded */
             continue;
+        if (nn_reader_decode(r, rec, &e) < 0)
+            nn_die("%s", e.msg);
         double **dst = k ? scale : mean;
         if (k == 0) { /* the shape of a row comes from the means */
             *rank = rec->rank;
@@ -207,8 +231,9 @@ static void load_stats(double **mean, double **scale, size_t *n, int *rank,
 }
 
 /* Rewrites the rows of tensor NAME chunk by chunk (near NN_CHUNK_BYTES of
- * output, whatever the size of the input's records); other records are
- * copied as stored, without being decoded. */
+ * output, whatever the size of the input's records, which are decoded
+ * piece by piece as the chunks need them); other records are copied as
+ * stored, without being decoded. */
 static void apply(nn_reader *in, nn_writer *w)
 {
     nn_error e;
@@ -242,8 +267,8 @@ static void apply(nn_reader *in, nn_writer *w)
                    nn_shape_str(a, sizeof a, r->rank - 1, r->dims + 1),
                    nn_shape_str(b, sizeof b, srank, sdims));
         }
-        if (nn_reader_decode(in, r, &e) < 0)
-            nn_die("%s", e.msg);
+        if (!r->nbytes && nn_reader_decode(in, r, &e) < 0)
+            nn_die("%s", e.msg); /* no elements, but the frame is checked */
         int dt = opt_dtype ? opt_dtype : r->dtype == NN_F64 ? NN_F64 : NN_F32;
         char *attrs = NULL;
         if (pos.first) { /* a new tensor of this name starts here */
@@ -254,10 +279,16 @@ static void apply(nn_reader *in, nn_writer *w)
         }
         size_t rows = (size_t)nn_record_rows(r), rb = nn_record_row_bytes(r);
         for (size_t i0 = 0; i0 < rows || (i0 == 0 && rows == 0); i0 += chunk) {
-            size_t k = rows - i0 < chunk ? rows - i0 : chunk;
+            size_t k = rows - i0 < chunk ? rows - i0 : chunk, got;
+            const void *p = "";
+            int prc;
+            /* the chunk's rows, decoded as they are needed */
+            if (k && rb &&
+                (prc = nn_reader_piece(in, r, k * rb, &p, &got, &e)) != 1)
+                nn_die("%s", prc < 0 ? e.msg
+                                     : "a record ended before its rows");
             for (size_t i = 0; i < k; i++) {
-                nn_convert(tmp, NN_F64, (const char *)r->data + (i0 + i) * rb,
-                           r->dtype, n);
+                nn_convert(tmp, NN_F64, (const char *)p + i * rb, r->dtype, n);
                 for (size_t j = 0; j < n; j++)
                     tmp[j] = (tmp[j] - mean[j]) * scale[j];
                 nn_convert((char *)out + i * n * nn_dtype_size(dt), dt, tmp,
