@@ -32,7 +32,7 @@ UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEPS_OK   = build/.deps-ok
 
 .PHONY: all test units demo data install uninstall fuzz \
-        bench clean help deps
+        bench clean help deps check-fresh
 .DELETE_ON_ERROR:
 # object files are kept, not removed as intermediates of the tools
 .SECONDARY:
@@ -47,6 +47,7 @@ help:
 	@echo "make install    PREFIX=$(PREFIX): tools and man pages"
 	@echo "make fuzz       fuzz the stream reader (FUZZ_SECONDS=600)"
 	@echo "make bench      run the benchmarks in bench/ (needs data)"
+	@echo "make check-fresh  make demo and make test in a new minimal Debian root (slow; root)"
 
 # Build dependencies: installed with apt-get when missing and run as root,
 # otherwise the missing package names are printed.
@@ -107,6 +108,12 @@ fuzz: | $(DEPS_OK)
 
 bench: all
 	@$(MAKE) --no-print-directory -f bench/bench.mk
+
+# The README's commands on a machine with nothing installed by hand: a new
+# debootstrap root (FRESH_ROOT=DIR reuses one), make demo and make test in a
+# clone of HEAD inside it.  Minutes, several hundred packages: not for CI.
+check-fresh:
+	@sh pipelines/check-fresh.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
