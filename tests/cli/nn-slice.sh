@@ -209,3 +209,78 @@ PY
 # A bad option in the middle of a cluster is named, not the program.
 fails_usage "a bad option inside a cluster (-qd)" "invalid option -q$" nn-slice -qd 0:1
 fails_usage "an argument to a long option that takes none" "'--decompress' takes no argument" nn-slice --decompress=3 0:1
+
+# A decompression bomb (issue 10): x f32 (ROWS,16) of zeros in one zstd
+# frame of RLE blocks (2 GiB in 64 KiB for 2^25 rows), then y i32 (3).
+# Records are read in pieces: peak memory stays a few MB (checked without
+# ASan, whose own memory would hide it).
+bomb() {
+    "$PY" - "$TOP" "$1" "$2" <<'PY'
+import sys, struct; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+rows = int(sys.argv[2]); n = rows * 64
+rle = lambda last: struct.pack("<I", 1 << 20 | 2 | last)[:3] + b"\0"  # 128 KiB
+frame = struct.pack("<IBBQ", 0xFD2FB528, 0xC0, 7 << 3, n) + rle(0) * (n // (1 << 17) - 1) + rle(1)
+open(sys.argv[3], "wb").write(record("x", None, flags=1, dims=(rows, 16), dtype=9, payload=frame) +
+                              record("y", np.arange(3, dtype="<i4")))
+PY
+}
+# bounded WHAT OUT CMD...: CMD succeeds, its stdout in OUT, in under 100 MB.
+bounded() {
+    what=$1 bout=$2; shift 2
+    if ! /usr/bin/time -f %M -o bounded.rss "$@" >"$bout" 2>bounded.err; then
+        not_ok "$what" "$(head -c 300 bounded.err)"
+    elif ldd "$NN_BIN/nn-info" | grep -q asan; then
+        ok "$what"
+    elif [ "$(tail -1 bounded.rss)" -lt 100000 ]; then
+        ok "$what, in $(tail -1 bounded.rss) KB"
+    else
+        not_ok "$what" "peak memory $(tail -1 bounded.rss) KB"
+    fi
+}
+# shapes FILE: "name shape records" of each tensor, from the headers.
+shapes() {
+    nn-info -H -j "$1" | "$PY" -c 'import sys, json
+for l in sys.stdin:
+    t = json.loads(l); print(t["name"], ",".join(map(str, t["shape"])), t["records"])'
+}
+bomb $((1 << 25)) bomb.nns
+bounded "nn-slice 0:10 of a 2 GiB zstd bomb" b10.nns nn-slice 0:10 bomb.nns
+bounded "its last rows (the frame decoded to its end)" blast.nns nn-slice -d 33554430: bomb.nns
+"$PY" - "$TOP" <<'PY' && ok "the rows of the bomb asked for" || not_ok "rows of the bomb" "see above"
+import sys; sys.path.insert(0, sys.argv[1] + "/examples")
+from nns_read import read
+t = {n: a for n, a, _ in read(open("b10.nns", "rb"))}
+assert t["x"].shape == (10, 16) and not t["x"].any() and list(t["y"]) == [0, 1, 2], t
+t = {n: a for n, a, _ in read(open("blast.nns", "rb"))}
+assert t["x"].shape == (2, 16) and not t["x"].any() and t["y"].shape == (0,), t
+PY
+bounded "every other row of the bomb, recompressed" bhalf.nns nn-slice -z ::2 bomb.nns
+shapes bhalf.nns > bhalf.txt
+printf 'x 16777216,16 1024\ny 2 1\n' > want.txt
+same "... as chunks of near 1 MiB (16384 rows)" want.txt bhalf.txt
+
+# Rows of a record over 16 MiB written anew go out as chunks of near 1 MiB
+# (16384 rows of 64 bytes); up to 16 MiB, as one record.
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+x = np.arange(300000 * 16, dtype="<f4").reshape(300000, 16)  # 19.2 MB
+open("big.nns", "wb").write(record("x", x, "k=v\n", zstd=True) + record("x", x[:1000], flags=2))
+PY
+nn-slice 5::3 big.nns > big3.nns && nn-slice -d 100:300500 big.nns > bigd.nns &&
+"$PY" - "$TOP" <<'PY' && ok "a record over 16 MiB written anew: chunks of 16384 rows, those of NumPy slicing" || not_ok "chunks of a record over 16 MiB" "see above"
+import sys; sys.path.insert(0, sys.argv[1] + "/examples")
+import numpy as np
+from nns_read import read, records
+x = np.arange(300000 * 16, dtype="<f4").reshape(300000, 16)
+x = np.concatenate([x, x[:1000]])
+for f, s, n in (("big3.nns", slice(5, None, 3), [len(range(5, 300000, 3)), 333]),
+                ("bigd.nns", slice(100, 300500), [16384] * 18 + [4988, 500])):
+    (name, a, attrs), = read(open(f, "rb"))
+    assert name == "x" and attrs == {"k": "v"} and np.array_equal(a, x[s]), (f, a.shape)
+    got = [(len(a), cont, at) for _, a, at, cont in records(open(f, "rb"))]
+    assert got == [(k, i > 0, {"k": "v"} if i == 0 else {}) for i, k in enumerate(n)], (f, got[:3])
+PY

@@ -162,3 +162,70 @@ if [ -c /dev/full ]; then
         sh -c 'nn-split -v -l 5 vfull ds.nns >/dev/full'
     check "no shard when the names could not be printed" test -z "$(ls vfull.* 2>/dev/null)"
 fi
+
+# A decompression bomb (issue 10): x f32 (ROWS,16) of zeros in one zstd
+# frame of RLE blocks (2 GiB in 64 KiB for 2^25 rows), then y i32 (3).
+# Records are read in pieces: peak memory stays a few MB (checked without
+# ASan, whose own memory would hide it).
+bomb() {
+    "$PY" - "$TOP" "$1" "$2" <<'PY'
+import sys, struct; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+rows = int(sys.argv[2]); n = rows * 64
+rle = lambda last: struct.pack("<I", 1 << 20 | 2 | last)[:3] + b"\0"  # 128 KiB
+frame = struct.pack("<IBBQ", 0xFD2FB528, 0xC0, 7 << 3, n) + rle(0) * (n // (1 << 17) - 1) + rle(1)
+open(sys.argv[3], "wb").write(record("x", None, flags=1, dims=(rows, 16), dtype=9, payload=frame) +
+                              record("y", np.arange(3, dtype="<i4")))
+PY
+}
+# bounded WHAT OUT CMD...: CMD succeeds, its stdout in OUT, in under 100 MB.
+bounded() {
+    what=$1 bout=$2; shift 2
+    if ! /usr/bin/time -f %M -o bounded.rss "$@" >"$bout" 2>bounded.err; then
+        not_ok "$what" "$(head -c 300 bounded.err)"
+    elif ldd "$NN_BIN/nn-info" | grep -q asan; then
+        ok "$what"
+    elif [ "$(tail -1 bounded.rss)" -lt 100000 ]; then
+        ok "$what, in $(tail -1 bounded.rss) KB"
+    else
+        not_ok "$what" "peak memory $(tail -1 bounded.rss) KB"
+    fi
+}
+# shapes FILE: "name shape records" of each tensor, from the headers.
+shapes() {
+    nn-info -H -j "$1" | "$PY" -c 'import sys, json
+for l in sys.stdin:
+    t = json.loads(l); print(t["name"], ",".join(map(str, t["shape"])), t["records"])'
+}
+bomb $((1 << 25)) bomb.nns
+bounded "nn-split -n 3 of a 2 GiB zstd bomb" /dev/null nn-split -n 3 bs bomb.nns
+for k in 0 1 2; do shapes bs.00$k.nns; done > bs.txt
+printf 'x %s,16 683\ny 1 1\n' 11184811 11184811 11184810 > want.txt
+same "... its shards, records over 16 MiB written as chunks of 16384 rows" want.txt bs.txt
+
+# A record cut between several shards, read in pieces (16384 rows of 64
+# bytes), compressed and not.
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+x = np.arange(40003 * 16, dtype="<f4").reshape(40003, 16)
+for z in 0, 1:
+    open(f"wide{z}.nns", "wb").write(record("x", x[:3], "k=v\n") + record("x", x[3:], flags=2, zstd=z))
+PY
+for z in 0 1; do
+    nn-split -l 7000 wl$z wide$z.nns && nn-split -n 3 -z wn$z wide$z.nns ||
+        not_ok "shards across pieces" "exit $?"
+done
+"$PY" - "$TOP" <<'PY' && ok "shards of a record read in pieces hold its rows" || not_ok "shards across pieces" "see above"
+import sys, glob; sys.path.insert(0, sys.argv[1] + "/examples")
+import numpy as np
+from nns_read import read
+x = np.arange(40003 * 16, dtype="<f4").reshape(40003, 16)
+for p in "wl0", "wl1", "wn0", "wn1":
+    parts = [read(open(f, "rb"))[0] for f in sorted(glob.glob(p + ".*.nns"))]
+    assert len(parts) == (6 if p[1] == "l" else 3), p
+    assert all(n == "x" and at == {"k": "v"} for n, _, at in parts), p
+    assert np.array_equal(np.concatenate([a for _, a, _ in parts]), x), p
+PY
