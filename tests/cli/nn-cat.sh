@@ -187,3 +187,72 @@ fails_usage "bad --rows" "invalid --rows" nn-cat --rows x a.nns
 fails_usage "bad zstd level" "zstd level" nn-cat -z0 a.nns
 check "--help" nn-cat --help
 check "--version" nn-cat --version
+
+# A decompression bomb (issue 10): x f32 (ROWS,16) of zeros in one zstd
+# frame of RLE blocks (2 GiB in 64 KiB for 2^25 rows), then y i32 (3).
+# Records are read in pieces: peak memory stays a few MB (checked without
+# ASan, whose own memory would hide it).
+bomb() {
+    "$PY" - "$TOP" "$1" "$2" <<'PY'
+import sys, struct; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+rows = int(sys.argv[2]); n = rows * 64
+rle = lambda last: struct.pack("<I", 1 << 20 | 2 | last)[:3] + b"\0"  # 128 KiB
+frame = struct.pack("<IBBQ", 0xFD2FB528, 0xC0, 7 << 3, n) + rle(0) * (n // (1 << 17) - 1) + rle(1)
+open(sys.argv[3], "wb").write(record("x", None, flags=1, dims=(rows, 16), dtype=9, payload=frame) +
+                              record("y", np.arange(3, dtype="<i4")))
+PY
+}
+# bounded WHAT OUT CMD...: CMD succeeds, its stdout in OUT, in under 100 MB.
+bounded() {
+    what=$1 bout=$2; shift 2
+    if ! /usr/bin/time -f %M -o bounded.rss "$@" >"$bout" 2>bounded.err; then
+        not_ok "$what" "$(head -c 300 bounded.err)"
+    elif ldd "$NN_BIN/nn-info" | grep -q asan; then
+        ok "$what"
+    elif [ "$(tail -1 bounded.rss)" -lt 100000 ]; then
+        ok "$what, in $(tail -1 bounded.rss) KB"
+    else
+        not_ok "$what" "peak memory $(tail -1 bounded.rss) KB"
+    fi
+}
+# shapes FILE: "name shape records" of each tensor, from the headers.
+shapes() {
+    nn-info -H -j "$1" | "$PY" -c 'import sys, json
+for l in sys.stdin:
+    t = json.loads(l); print(t["name"], ",".join(map(str, t["shape"])), t["records"])'
+}
+bomb $((1 << 25)) bomb.nns
+bounded "nn-cat --rows 100000 of a 2 GiB zstd bomb after 20 rows" br.nns \
+    sh -c 'nn-slice -n 20 bomb.nns | nn-cat --rows 100000 - bomb.nns'
+shapes br.nns > br.txt
+printf 'x 33554452,16 336\ny 6 1\n' > want.txt
+same "... rechunked" want.txt br.txt
+bounded "nn-cat -z of the bomb" bz.nns nn-cat -z bomb.nns
+shapes bz.nns > bz.txt
+printf 'x 33554432,16 2048\ny 3 1\n' > want.txt
+same "... recompressed as chunks of near 1 MiB (16384 rows)" want.txt bz.txt
+
+# --rows across the pieces a record is read in (16384 rows of 64 bytes).
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+x = np.arange(40003 * 16, dtype="<f4").reshape(40003, 16)
+open("wide.nns", "wb").write(record("x", x[:3], "k=v\n") + record("x", x[3:], flags=2, zstd=True))
+PY
+for n in 7 10000 40003; do
+    nn-cat --rows $n wide.nns > wide$n.nns || not_ok "--rows $n across pieces" "exit $?"
+done
+"$PY" - "$TOP" <<'PY' && ok "--rows N across the pieces of a record: the rows, N a record" || not_ok "--rows across pieces" "see above"
+import sys; sys.path.insert(0, sys.argv[1] + "/examples")
+import numpy as np
+from nns_read import read, records
+x = np.arange(40003 * 16, dtype="<f4").reshape(40003, 16)
+for n in 7, 10000, 40003:
+    (name, a, attrs), = read(open(f"wide{n}.nns", "rb"))
+    assert name == "x" and attrs == {"k": "v"} and np.array_equal(a, x), n
+    sizes = [len(a) for _, a, _, _ in records(open(f"wide{n}.nns", "rb"))]
+    assert sizes == [n] * (40003 // n) + ([40003 % n] if 40003 % n else []), (n, sizes[:3])
+PY

@@ -445,3 +445,73 @@ check "npy of rows of width 0" nn-export -f npy -o zw.npy zw.nns
 "$PY" -c "import numpy as np; a = np.load('zw.npy'); assert a.shape == (3, 0), a.shape" &&
     ok "npy of rows of width 0 has shape (3, 0)" || not_ok "npy of rows of width 0" "shape"
 check "CSV of rows of width 0" nn-export -f csv -o zw.csv zw.nns
+
+# A decompression bomb (issue 10): x f32 (ROWS,16) of zeros in one zstd
+# frame of RLE blocks (2 GiB in 64 KiB for 2^25 rows), then y i32 (3).
+# Records are read in pieces: peak memory stays a few MB (checked without
+# ASan, whose own memory would hide it).
+bomb() {
+    "$PY" - "$TOP" "$1" "$2" <<'PY'
+import sys, struct; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+rows = int(sys.argv[2]); n = rows * 64
+rle = lambda last: struct.pack("<I", 1 << 20 | 2 | last)[:3] + b"\0"  # 128 KiB
+frame = struct.pack("<IBBQ", 0xFD2FB528, 0xC0, 7 << 3, n) + rle(0) * (n // (1 << 17) - 1) + rle(1)
+open(sys.argv[3], "wb").write(record("x", None, flags=1, dims=(rows, 16), dtype=9, payload=frame) +
+                              record("y", np.arange(3, dtype="<i4")))
+PY
+}
+# bounded WHAT OUT CMD...: CMD succeeds, its stdout in OUT, in under 100 MB.
+bounded() {
+    what=$1 bout=$2; shift 2
+    if ! /usr/bin/time -f %M -o bounded.rss "$@" >"$bout" 2>bounded.err; then
+        not_ok "$what" "$(head -c 300 bounded.err)"
+    elif ldd "$NN_BIN/nn-info" | grep -q asan; then
+        ok "$what"
+    elif [ "$(tail -1 bounded.rss)" -lt 100000 ]; then
+        ok "$what, in $(tail -1 bounded.rss) KB"
+    else
+        not_ok "$what" "peak memory $(tail -1 bounded.rss) KB"
+    fi
+}
+# shapes FILE: "name shape records" of each tensor, from the headers.
+shapes() {
+    nn-info -H -j "$1" | "$PY" -c 'import sys, json
+for l in sys.stdin:
+    t = json.loads(l); print(t["name"], ",".join(map(str, t["shape"])), t["records"])'
+}
+bomb $((1 << 25)) bomb.nns
+bounded "nn-export -f csv -c 5 of a 2 GiB zstd bomb" b5.csv nn-export -f csv -c 5 bomb.nns
+bounded "... its last rows (the frame decoded to its end)" blast.csv \
+    nn-export -f csv --skip-rows 33554430 bomb.nns
+bounded "... -f npy -c 3 from row 1000000" b3.npy nn-export -f npy --skip-rows 1000000 -c 3 bomb.nns
+z16=0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0
+printf '%s\n' $z16 $z16 $z16 $z16 $z16 > want5.csv
+printf '%s\n' $z16 $z16 > want2.csv
+same "... CSV of its first rows" want5.csv b5.csv
+same "... CSV of its last rows" want2.csv blast.csv
+"$PY" -c "import numpy as np; a = np.load('b3.npy'); assert a.shape == (3, 16) and not a.any(), a.shape" &&
+    ok "... npy of 3 rows" || not_ok "npy of the bomb's rows" "see above"
+
+# Rows selected across the pieces a record is read in (16384 rows of 64
+# bytes), compressed and not.
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+x = np.arange(40003 * 16, dtype="<f4").reshape(40003, 16)
+for z in 0, 1:
+    open(f"wide{z}.nns", "wb").write(record("x", x[:3], "k=v\n") + record("x", x[3:], flags=2, zstd=z))
+PY
+for z in 0 1; do
+    nn-export -f npy -o wide$z.npy --skip-rows 16000 -c 17000 wide$z.nns &&
+    nn-export -f npy -o wide${z}all.npy wide$z.nns || not_ok "npy across pieces" "exit $?"
+done
+"$PY" - <<'PY' && ok "npy of rows across the pieces of a record" || not_ok "npy across pieces" "see above"
+import numpy as np
+x = np.arange(40003 * 16, dtype="<f4").reshape(40003, 16)
+for z in 0, 1:
+    assert np.array_equal(np.load(f"wide{z}.npy"), x[16000:33000]), z
+    assert np.array_equal(np.load(f"wide{z}all.npy"), x), z
+PY

@@ -129,3 +129,54 @@ from nns_read import read
 a = read(open("four.nns", "rb"))[0][1]; b = read(open("zero.out", "rb"))[0][1]
 assert (a == b).all(), abs(a - b).max()
 PY
+
+# A decompression bomb (issue 10): x f32 (ROWS,16) of zeros in one zstd
+# frame of RLE blocks (2 GiB in 64 KiB for 2^25 rows), then y i32 (3).
+# Records are read in pieces: peak memory stays a few MB (checked without
+# ASan, whose own memory would hide it).
+bomb() {
+    "$PY" - "$TOP" "$1" "$2" <<'PY'
+import sys, struct; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+rows = int(sys.argv[2]); n = rows * 64
+rle = lambda last: struct.pack("<I", 1 << 20 | 2 | last)[:3] + b"\0"  # 128 KiB
+frame = struct.pack("<IBBQ", 0xFD2FB528, 0xC0, 7 << 3, n) + rle(0) * (n // (1 << 17) - 1) + rle(1)
+open(sys.argv[3], "wb").write(record("x", None, flags=1, dims=(rows, 16), dtype=9, payload=frame) +
+                              record("y", np.arange(3, dtype="<i4")))
+PY
+}
+# bounded WHAT OUT CMD...: CMD succeeds, its stdout in OUT, in under 100 MB.
+bounded() {
+    what=$1 bout=$2; shift 2
+    if ! /usr/bin/time -f %M -o bounded.rss "$@" >"$bout" 2>bounded.err; then
+        not_ok "$what" "$(head -c 300 bounded.err)"
+    elif ldd "$NN_BIN/nn-info" | grep -q asan; then
+        ok "$what"
+    elif [ "$(tail -1 bounded.rss)" -lt 100000 ]; then
+        ok "$what, in $(tail -1 bounded.rss) KB"
+    else
+        not_ok "$what" "peak memory $(tail -1 bounded.rss) KB"
+    fi
+}
+# shapes FILE: "name shape records" of each tensor, from the headers.
+shapes() {
+    nn-info -H -j "$1" | "$PY" -c 'import sys, json
+for l in sys.stdin:
+    t = json.loads(l); print(t["name"], ",".join(map(str, t["shape"])), t["records"])'
+}
+bomb $((1 << 25)) bomb.nns
+bounded "nn-standardize --fit of a 2 GiB zstd bomb" bst.nns nn-standardize --fit bomb.nns
+"$PY" - "$TOP" <<'PY' && ok "... its statistics" || not_ok "statistics of the bomb" "see above"
+import sys; sys.path.insert(0, sys.argv[1] + "/examples")
+from nns_read import read
+t = {n: (a, at) for n, a, at in read(open("bst.nns", "rb"))}
+assert t["mean"][0].shape == (16,) and not t["mean"][0].any() and not t["std"][0].any(), t
+assert t["mean"][1]["rows"] == str(1 << 25), t["mean"][1]
+PY
+# 256 MiB of zeros standardized (every value decoded and written)
+bomb $((1 << 22)) bomb256.nns
+bounded "nn-standardize -s of a 256 MiB zstd bomb" bs.nns nn-standardize -z -s bst.nns bomb256.nns
+shapes bs.nns > bs.txt
+printf 'x 4194304,16 256\ny 3 1\n' > want.txt
+same "... in chunks" want.txt bs.txt
