@@ -184,14 +184,18 @@ static void load_stats(double **mean, double **scale, size_t *n, int *rank,
     if (!r)
         nn_die("%s", e.msg);
     const nn_record *rec;
+    nn_row_pos pos;
     int rc;
     size_t sizes[2] = {0, 0};
     *mean = *scale = NULL;
-    while ((rc = nn_reader_next_raw(r, &rec, &e)) == 1) {
+    while ((rc = nn_reader_next_at(r, &rec, &pos, 1, &e)) == 1) {
         int k = strcmp(rec->name, "mean") == 0 ? 0
               : strcmp(rec->name, "std") == 0  ? 1 : -1;
         if (k < 0) /* other records are not decoded */
             continue;
+        if (!pos.first) /* --fit writes each in one record */
+            nn_die("%s: record %llu: '%s' in chunks (join them with nn-cat)",
+                   opt_stats, (unsigned long long)rec->index, rec->name);
         if (nn_reader_decode(r, rec, &e) < 0)
             nn_die("%s", e.msg);
         double **dst = k ? scale : mean;
