@@ -118,7 +118,9 @@ while IFS='	' read -r gf gapp gere <&3; do
     case $gapp in
     all)    keys="$DATA_KEYS $ROLES" ;;
     data)   keys=$DATA_KEYS ;;
-    decode) keys="$(echo "$DATA_KEYS" | sed 's/info-H //') $ROLES"
+    # (nn-standardize -s decodes only the records mean and std of its
+    # statistics file, not the x these files hold)
+    decode) keys="$(echo "$DATA_KEYS" | sed 's/info-H //') $(echo "$ROLES" | sed 's/std-stats //')"
             DEC=-d stdin=info ;;
     info)   keys=info stdin=info ;;
     keys=*) keys=$(echo "${gapp#keys=}" | tr , ' ') stdin= ;;
