@@ -56,3 +56,36 @@ fails_usage() {
         not_ok "$what" "message does not match /$pat/ — $msg"
     else ok "$what"; fi
 }
+
+# bomb ROWS FILE: a decompression bomb: x f32 (ROWS,16) of zeros in one
+# zstd frame of RLE blocks (2 GiB in 64 KiB for 2^25 rows), then y i32 (3).
+bomb() {
+    "$PY" - "$TOP" "$1" "$2" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record, zeros_frame
+rows = int(sys.argv[2])
+open(sys.argv[3], "wb").write(
+    record("x", None, flags=1, dims=(rows, 16), dtype=9, payload=zeros_frame(rows * 64)) +
+    record("y", np.arange(3, dtype="<i4")))
+PY
+}
+# bounded WHAT OUT CMD...: CMD succeeds, its stdout in OUT, in under 100 MB.
+bounded() {
+    what=$1 bout=$2; shift 2
+    if ! /usr/bin/time -f %M -o bounded.rss "$@" >"$bout" 2>bounded.err; then
+        not_ok "$what" "$(head -c 300 bounded.err)"
+    elif ldd "$NN_BIN/nn-info" | grep -q asan; then
+        ok "$what"
+    elif [ "$(tail -1 bounded.rss)" -lt 100000 ]; then
+        ok "$what, in $(tail -1 bounded.rss) KB"
+    else
+        not_ok "$what" "peak memory $(tail -1 bounded.rss) KB"
+    fi
+}
+# shapes FILE: "name shape records" of each tensor, from the headers.
+shapes() {
+    nn-info -H -j "$1" | "$PY" -c 'import sys, json
+for l in sys.stdin:
+    t = json.loads(l); print(t["name"], ",".join(map(str, t["shape"])), t["records"])'
+}

@@ -36,6 +36,14 @@ def record(name, a=None, attrs="", flags=0, zstd=False, dims=None, dtype=None,
     head = head[:32] + struct.pack("<Q", h) + head[40:]
     return head + payload
 
+def zeros_frame(n):
+    """One zstd frame of n zero bytes (n a multiple of 128 KiB) made of RLE
+    blocks: 2 GiB in 64 KiB, without a compressor (a decompression bomb)."""
+    assert n % (1 << 17) == 0 and n > 0
+    rle = lambda last: struct.pack("<I", 1 << 20 | 2 | last)[:3] + b"\0"
+    return (struct.pack("<IBBQ", 0xFD2FB528, 0xC0, 7 << 3, n)
+            + rle(0) * (n // (1 << 17) - 1) + rle(1))
+
 def main():
     out = sys.stdout.buffer
     kind = sys.argv[1]

@@ -192,37 +192,6 @@ check "--version" nn-cat --version
 # frame of RLE blocks (2 GiB in 64 KiB for 2^25 rows), then y i32 (3).
 # Records are read in pieces: peak memory stays a few MB (checked without
 # ASan, whose own memory would hide it).
-bomb() {
-    "$PY" - "$TOP" "$1" "$2" <<'PY'
-import sys, struct; sys.path.insert(0, sys.argv[1] + "/tests")
-import numpy as np
-from nns_craft import record
-rows = int(sys.argv[2]); n = rows * 64
-rle = lambda last: struct.pack("<I", 1 << 20 | 2 | last)[:3] + b"\0"  # 128 KiB
-frame = struct.pack("<IBBQ", 0xFD2FB528, 0xC0, 7 << 3, n) + rle(0) * (n // (1 << 17) - 1) + rle(1)
-open(sys.argv[3], "wb").write(record("x", None, flags=1, dims=(rows, 16), dtype=9, payload=frame) +
-                              record("y", np.arange(3, dtype="<i4")))
-PY
-}
-# bounded WHAT OUT CMD...: CMD succeeds, its stdout in OUT, in under 100 MB.
-bounded() {
-    what=$1 bout=$2; shift 2
-    if ! /usr/bin/time -f %M -o bounded.rss "$@" >"$bout" 2>bounded.err; then
-        not_ok "$what" "$(head -c 300 bounded.err)"
-    elif ldd "$NN_BIN/nn-info" | grep -q asan; then
-        ok "$what"
-    elif [ "$(tail -1 bounded.rss)" -lt 100000 ]; then
-        ok "$what, in $(tail -1 bounded.rss) KB"
-    else
-        not_ok "$what" "peak memory $(tail -1 bounded.rss) KB"
-    fi
-}
-# shapes FILE: "name shape records" of each tensor, from the headers.
-shapes() {
-    nn-info -H -j "$1" | "$PY" -c 'import sys, json
-for l in sys.stdin:
-    t = json.loads(l); print(t["name"], ",".join(map(str, t["shape"])), t["records"])'
-}
 bomb $((1 << 25)) bomb.nns
 bounded "nn-cat --rows 100000 of a 2 GiB zstd bomb after 20 rows" br.nns \
     sh -c 'nn-slice -n 20 bomb.nns | nn-cat --rows 100000 - bomb.nns'
