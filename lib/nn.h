@@ -164,6 +164,22 @@ int nn_reader_piece(nn_reader *r, const nn_record *rec, size_t max,
  * raise it. */
 #define NN_DECODE_MAX ((uint64_t)1 << 30)
 void nn_reader_set_max_decode(nn_reader *r, uint64_t bytes);
+/* A record's rows in order, read piece by piece through nn_reader_piece
+ * (a whole number of rows near NN_CHUNK_BYTES at a time): a record of any
+ * size costs one piece.  rec is the record last read, raw. */
+typedef struct nn_row_cursor {
+    nn_reader *rd;
+    const nn_record *r;
+    size_t rb;                  /* bytes per row */
+    uint64_t row;               /* the next row */
+    const unsigned char *p;     /* where it is, in the current piece */
+    uint64_t left;              /* rows from it to the end of the piece */
+} nn_row_cursor;
+void nn_row_cursor_init(nn_row_cursor *c, nn_reader *rd, const nn_record *rec);
+/* The next rows, up to want (1 or more) of them: *got rows at the address
+ * returned (NULL on error), valid until the next call. */
+const unsigned char *nn_row_cursor_take(nn_row_cursor *c, uint64_t want,
+                                        uint64_t *got, nn_error *e);
 /* Opens path for reading more than once: a regular file as is, anything
  * else (a pipe) copied first to an unlinked temporary file in $TMPDIR,
  * record by record, each checked as it passes (so that what is not a

@@ -110,22 +110,19 @@ int nn_row_sink_put(nn_row_sink *s, const nn_header *h, const void *data,
     return nn_writer_put(s->w, h, data ? data : "", e);
 }
 
-/* A record's rows in order, read piece by piece (a whole number of rows
- * near NN_CHUNK_BYTES at a time): a record of any size costs one piece. */
-typedef struct row_cursor {
-    nn_reader *rd;
-    const nn_record *r;
-    size_t rb;                  /* bytes per row, 1 or more */
-    uint64_t row;               /* the next row */
-    const unsigned char *p;     /* where it is, in the current piece */
-    uint64_t left;              /* rows from it to the end of the piece */
-} row_cursor;
+void nn_row_cursor_init(nn_row_cursor *c, nn_reader *rd, const nn_record *r)
+{
+    *c = (nn_row_cursor){rd, r, nn_record_row_bytes(r), 0, NULL, 0};
+}
 
-/* The next rows, up to want (1 or more) of them: *got rows at the address
- * returned (NULL on error), valid until the next call. */
-static const unsigned char *cursor_take(row_cursor *c, uint64_t want,
+const unsigned char *nn_row_cursor_take(nn_row_cursor *c, uint64_t want,
                                         uint64_t *got, nn_error *e)
 {
+    if (!c->rb) { /* rows of width 0: nothing to decode */
+        c->row += want;
+        *got = want;
+        return (const unsigned char *)"";
+    }
     if (!c->left) {
         const void *p;
         size_t n;
@@ -149,11 +146,11 @@ static const unsigned char *cursor_take(row_cursor *c, uint64_t want,
 }
 
 /* Moves the cursor on to row `to` (not before it). */
-static int cursor_seek(row_cursor *c, uint64_t to, nn_error *e)
+static int cursor_seek(nn_row_cursor *c, uint64_t to, nn_error *e)
 {
     uint64_t got;
     while (c->row < to)
-        if (!cursor_take(c, to - c->row, &got, e))
+        if (!nn_row_cursor_take(c, to - c->row, &got, e))
             return -1;
     return 0;
 }
@@ -198,13 +195,14 @@ int nn_row_sink_record(nn_row_sink *s, nn_reader *rd, const nn_record *r,
     uint64_t per = count * rb <= REWRITE_WHOLE_MAX ? count : nn_chunk_rows(rb);
     if (per > count)
         per = count;
-    row_cursor c = {rd, r, rb, 0, NULL, 0};
+    nn_row_cursor c;
+    nn_row_cursor_init(&c, rd, r);
     for (uint64_t i = 0; i < count;) {
         uint64_t k = count - i < per ? count - i : per, got = 0;
         const unsigned char *data = NULL, *p;
         if (step == 1) {
             if (cursor_seek(&c, first + i, e) < 0 ||
-                !(data = cursor_take(&c, k, &got, e)))
+                !(data = nn_row_cursor_take(&c, k, &got, e)))
                 return -1;
         }
         if (step > 1 || got < k) { /* gathered into the scratch space */
@@ -217,7 +215,7 @@ int nn_row_sink_record(nn_row_sink *s, nn_reader *rd, const nn_record *r,
             }
             for (; j < k; j += got) {
                 if (cursor_seek(&c, first + (i + j) * step, e) < 0 ||
-                    !(p = cursor_take(&c, step == 1 ? k - j : 1, &got, e)))
+                    !(p = nn_row_cursor_take(&c, step == 1 ? k - j : 1, &got, e)))
                     return -1;
                 memcpy(s->scratch + j * rb, p, got * rb);
             }

@@ -177,45 +177,6 @@ static void plan_free(plan *p)
     free(p->t);
 }
 
-/* The rows of the record being fed, read in pieces of whole rows near
- * NN_CHUNK_BYTES: a record of any size costs a piece and a chunk. */
-typedef struct rows_in {
-    nn_reader *rd;
-    const nn_record *r;
-    size_t rb;                  /* bytes per row */
-    const unsigned char *p;     /* the next row, in the current piece */
-    uint64_t left;              /* rows from it to the end of the piece */
-} rows_in;
-
-/* The next rows, up to want (1 or more) of them: *got rows at the address
- * returned (NULL on error), valid until the next call. */
-static const unsigned char *rows_take(rows_in *in, uint64_t want,
-                                      uint64_t *got, nn_error *e)
-{
-    if (!in->rb) { /* rows of width 0: nothing to decode */
-        *got = want;
-        return (const unsigned char *)"";
-    }
-    if (!in->left) {
-        const void *p;
-        size_t n;
-        int rc = nn_reader_piece(in->rd, in->r,
-                                 nn_chunk_rows(in->rb) * in->rb, &p, &n, e);
-        if (rc == 0)
-            nn_fail(e, "record '%s' ended before its rows", in->r->name);
-        if (rc != 1)
-            return NULL;
-        in->p = p;
-        in->left = n / in->rb;
-    }
-    uint64_t k = want < in->left ? want : in->left;
-    const unsigned char *at = in->p;
-    in->p += k * in->rb;
-    in->left -= k;
-    *got = k;
-    return at;
-}
-
 /* Adds k rows of rb bytes at p to the rows held for o. */
 static int keep(out_tensor *o, const unsigned char *p, uint64_t k, size_t rb,
                 nn_error *e)
@@ -230,10 +191,10 @@ static int keep(out_tensor *o, const unsigned char *p, uint64_t k, size_t rb,
 }
 
 /* Moves the next k rows of in to the rows held for o. */
-static int hold(out_tensor *o, rows_in *in, uint64_t k, nn_error *e)
+static int hold(out_tensor *o, nn_row_cursor *in, uint64_t k, nn_error *e)
 {
     for (uint64_t got; k; k -= got) {
-        const unsigned char *p = rows_take(in, k, &got, e);
+        const unsigned char *p = nn_row_cursor_take(in, k, &got, e);
         if (!p || keep(o, p, got, in->rb, e) < 0)
             return -1;
     }
@@ -246,9 +207,12 @@ static int feed(out_tensor *o, nn_reader *rd, const nn_record *r,
 {
     uint64_t n = r->dims[0], N = rows_per_chunk;
     int zsrc = (r->flags & NN_FLAG_ZSTD) != 0;
-    rows_in in = {rd, r, nn_record_row_bytes(r), NULL, 0};
+    nn_row_cursor in;
+    nn_row_cursor_init(&in, rd, r);
     if (n && !in.rb && nn_reader_decode(rd, r, e) < 0)
         return -1; /* no elements, but the frame is checked */
+    if (!in.rb) /* rows of nothing: all in one record (not 2^31 records) */
+        N = UINT64_MAX;
     for (uint64_t i = 0; i < n;) {
         if (!o->pending && n - i >= N) { /* a whole chunk from r */
             nn_header h;
@@ -269,7 +233,7 @@ static int feed(out_tensor *o, nn_reader *rd, const nn_record *r,
                 continue;
             }
             uint64_t got;
-            const unsigned char *data = rows_take(&in, N, &got, e);
+            const unsigned char *data = nn_row_cursor_take(&in, N, &got, e);
             if (!data)
                 return -1;
             if (got < N) { /* across pieces: gathered in o->buf */

@@ -225,3 +225,14 @@ for n in 7, 10000, 40003:
     sizes = [len(a) for _, a, _, _ in records(open(f"wide{n}.nns", "rb"))]
     assert sizes == [n] * (40003 // n) + ([40003 % n] if 40003 % n else []), (n, sizes[:3])
 PY
+
+# --rows over rows of width 0: they hold nothing, and go in one record
+# (2^32 of them once made 2^31 records of two rows).
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+from nns_craft import record
+open("zw.nns", "wb").write(record("x", None, dims=(1 << 32, 0), dtype=9, payload=b""))
+PY
+timeout 20 nn-cat --rows 2 zw.nns > zw.out && [ "$(nn-info -r zw.out | grep -c ' x ')" -eq 1 ] &&
+    ok "--rows 2 of 2^32 rows of width 0: one record" ||
+    not_ok "--rows 2 of 2^32 rows of width 0" "$(nn-info -r zw.out 2>&1 | head -3)"
