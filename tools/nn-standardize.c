@@ -109,6 +109,10 @@ static void fit(nn_reader *in, nn_writer *w)
             continue;
         check_rows(in, r);
         size_t n = nn_record_row_bytes(r) / nn_dtype_size(r->dtype);
+        if (n == 0)
+            nn_die("%s: record %llu: '%s' has rows of width 0: nothing to "
+                   "standardize", nn_reader_name(in),
+                   (unsigned long long)r->index, r->name);
         if (!s.mean) {
             s.n = n;
             rank = r->rank - 1;
@@ -218,6 +222,8 @@ static void load_stats(double **mean, double **scale, size_t *n, int *rank,
     if (sizes[0] != sizes[1])
         nn_die("%s: 'mean' has %zu values, 'std' %zu", opt_stats, sizes[0],
                sizes[1]);
+    if (sizes[0] == 0)
+        nn_die("%s: statistics of no columns", opt_stats);
     *n = sizes[0];
     for (size_t j = 0; j < *n; j++) {
         if (!isfinite((*mean)[j]))

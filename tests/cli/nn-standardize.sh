@@ -149,3 +149,15 @@ bounded "nn-standardize -s of a 256 MiB zstd bomb" bs.nns nn-standardize -z -s b
 shapes bs.nns > bs.txt
 printf 'x 4194304,16 256\ny 3 1\n' > want.txt
 same "... in chunks" want.txt bs.txt
+
+# Rows of width 0: nothing to standardize, and statistics of no columns
+# (they once asked for 8 TB of chunk buffer).
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+from nns_craft import record
+import numpy as np
+open("st0.nns", "wb").write(record("mean", np.zeros(0, "<f8")) + record("std", np.zeros(0, "<f8")))
+open("d0.nns", "wb").write(record("x", np.zeros((5, 0), "<f4")))
+PY
+fails_clean "--fit of rows of width 0" "rows of width 0" nn-standardize --fit d0.nns
+fails_clean "statistics of no columns" "statistics of no columns" nn-standardize -s st0.nns d0.nns
