@@ -99,9 +99,13 @@ void nn_bad_option(int c, char **argv)
     const char *arg = optind > 0 ? argv[optind - 1] : "";
     /* getopt names a short option by optopt; a long one only by argv.  A
      * long option always moves optind past itself; a bad short option in
-     * the middle of a cluster (-qd) does not, so argv[optind - 1] is then
-     * the word before it. */
-    int longopt = strncmp(arg, "--", 2) == 0 && arg[2];
+     * the middle of a cluster (-Zd) does not, so argv[optind - 1] is then
+     * the word before it (perhaps a long option) and the cluster is
+     * argv[optind]. */
+    const char *cur = argv[optind];
+    int in_cluster = optopt > 0 && optopt < 128 && cur && cur[0] == '-' &&
+                     cur[1] && cur[1] != '-' && strchr(cur + 1, optopt);
+    int longopt = !in_cluster && strncmp(arg, "--", 2) == 0 && arg[2];
     int shortopt = !longopt && optopt > 0 && optopt < 128;
     if (c == ':' && shortopt)
         nn_usage_error("option -%c needs an argument", optopt);

@@ -18,10 +18,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 /* ------------------------------------------------- temporary files, exits */
@@ -138,22 +140,37 @@ void nn_guard_fail(int fd)
             repair(&guards[i]);
 }
 
+/* Whether the directory of path p is in procfs (however p spells it:
+ * /dev/stdout, /dev/./fd/1, a relative link to ../proc/self/fd/1). */
+static int in_procfs(const char *p)
+{
+    const char *slash = strrchr(p, '/');
+    char dir[4096];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == p ? 1 : (int)(slash - p),
+                 p);
+    struct statfs fs;
+    return statfs(dir, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
+}
+
 /* What path names once symbolic links are followed: the file to replace
- * (it may not exist yet), or NULL with *through set when the chain passes
- * through /proc or /dev/fd (/dev/stdout and the like name a descriptor,
- * not a file to replace).  Malloc'd. */
+ * (it may not exist yet), or, with *through set, the link in procfs at
+ * which the chain reached a descriptor (/dev/stdout and the like name a
+ * descriptor, not a file to replace).  Malloc'd. */
 static char *follow_links(const char *path, int *through, nn_error *e)
 {
     char *p = strdup(path);
     *through = 0;
     for (int hops = 0; p; hops++) {
-        if (strncmp(p, "/proc/", 6) == 0 || strncmp(p, "/dev/fd/", 8) == 0) {
-            *through = 1;
-            return p;
-        }
         struct stat st;
         if (lstat(p, &st) != 0 || !S_ISLNK(st.st_mode))
             return p;
+        if (in_procfs(p)) {
+            *through = 1;
+            return p;
+        }
         if (hops == 40) {
             nn_fail(e, "%s: too many levels of symbolic links", path);
             free(p);
@@ -186,6 +203,26 @@ static char *follow_links(const char *path, int *through, nn_error *e)
     return NULL;
 }
 
+/* The descriptor a link in procfs names when it is one of this process's
+ * own (/proc/self/fd/N, /proc/PID/fd/N), else -1. */
+static int own_fd(const char *link)
+{
+    const char *slash = strrchr(link, '/');
+    if (!slash || slash == link)
+        return -1;
+    char dir[4096], real[4096], self[64];
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - link), link);
+    if (!realpath(dir, real))
+        return -1;
+    snprintf(self, sizeof self, "/proc/%ld/fd", (long)getpid());
+    char *end;
+    long n = strtol(slash + 1, &end, 10);
+    if (strcmp(real, self) != 0 || end == slash + 1 || *end || n < 0 ||
+        n > 1 << 20 || fcntl((int)n, F_GETFD) < 0)
+        return -1;
+    return (int)n;
+}
+
 #define TMP_SUFFIX ".tmp.XXXXXX"
 
 int nn_tmp_create(const char *path, char **tmp, nn_error *e)
@@ -197,26 +234,36 @@ int nn_tmp_create(const char *path, char **tmp, nn_error *e)
         return -1;
     struct stat st;
     if (through || (stat(target, &st) == 0 && !S_ISREG(st.st_mode))) {
+        int own = through ? own_fd(target) : -1;
         free(target);
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
             return nn_fail(e, "%s: is a directory", path);
-        /* a device, FIFO or descriptor: written through, appending to a
-         * regular file behind /dev/stdout as the shell's >> would */
-        int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        /* one of this process's descriptors (/dev/stdout): that very
+         * descriptor, as if writing to it, with its offset and flags;
+         * anything else (a device, a FIFO) opened and written through */
+        int fd = own >= 0 ? fcntl(own, F_DUPFD_CLOEXEC, 3)
+                          : open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
         if (fd < 0)
             return nn_fail(e, "%s: %s", path, strerror(errno));
         hook_exit();
         return fd;
     }
     if (npending == pending_cap) {
+        /* no signal handler may walk the array while it moves */
+        sigset_t all, old;
+        sigfillset(&all);
+        sigprocmask(SIG_BLOCK, &all, &old);
         size_t cap = pending_cap ? 2 * pending_cap : 8;
         char **np = realloc(pending, cap * sizeof *np);
+        if (np) {
+            pending = np;
+            pending_cap = cap;
+        }
+        sigprocmask(SIG_SETMASK, &old, NULL);
         if (!np) {
             free(target);
             return nn_fail(e, "out of memory");
         }
-        pending = np;
-        pending_cap = cap;
     }
     size_t n = strlen(target);
     char *t = malloc(n + sizeof TMP_SUFFIX);

@@ -511,8 +511,13 @@ int nn_reader_piece(nn_reader *r, const nn_record *rec, size_t max,
                        (unsigned long long)rec->index);
     size_t es = nn_dtype_size(rec->dtype);
     uint64_t left = rec->nbytes - r->piece_pos;
-    if (left == 0)
+    if (left == 0) {
+        /* no elements: the frame must still hold nothing more */
+        if (rec->nbytes == 0 && (rec->flags & NN_FLAG_ZSTD) && !r->zstarted &&
+            (zstart(r, e) < 0 || zpiece(r, NULL, 0, e) < 0))
+            return -1;
         return 0;
+    }
     size_t k = max < left ? max - max % es : (size_t)left;
     if (k == 0)
         return nn_fail(e, "a piece of '%s' smaller than one element",
@@ -557,6 +562,8 @@ static int unzstd(nn_reader *r, nn_error *e)
                        r->name, (unsigned long long)rec->index);
     if (zstart(r, e) < 0)
         return -1;
+    if (rec->nbytes == 0) /* the frame must hold nothing */
+        return zpiece(r, NULL, 0, e);
     size_t got = 0;
     while (got < rec->nbytes) {
         size_t step = got ? got : READ_STEP;
@@ -569,6 +576,7 @@ static int unzstd(nn_reader *r, nn_error *e)
             return -1;
         got += step;
     }
+    r->piece_pos = 0; /* pieces asked for later come from rec->data */
     return 0;
 }
 
@@ -578,7 +586,7 @@ static int decode(nn_reader *r, nn_error *e)
     nn_record *rec = &r->rec;
     if (rec->data)
         return 0;
-    if (rec->nbytes > r->max_decode)
+    if ((rec->flags & NN_FLAG_ZSTD) && rec->nbytes > r->max_decode)
         return bad(r, rec->offset, e, "'%s' holds %zu bytes, more than this "
                    "tool takes in one record (%llu MiB): cut it into chunks "
                    "(nn-cat --rows)", rec->name, rec->nbytes,

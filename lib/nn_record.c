@@ -110,8 +110,11 @@ int nn_name_valid(const char *s, size_t n)
         return 0;
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
     while (p < end) {
-        size_t len = *p < 0x20 || *p == 0x7f || *p == '=' ? 0
-                                                          : utf8_len(p, (size_t)(end - p));
+        /* no C0 or C1 control characters (U+0080..U+009F: C2 80..C2 9F) */
+        size_t len = *p < 0x20 || *p == 0x7f || *p == '=' ||
+                             (*p == 0xc2 && p + 1 < end && p[1] < 0xa0)
+                         ? 0
+                         : utf8_len(p, (size_t)(end - p));
         if (!len)
             return 0;
         p += len;

@@ -187,7 +187,7 @@ int nn_row_sink_record(nn_row_sink *s, nn_reader *rd, const nn_record *r,
     }
     size_t rb = nn_record_row_bytes(r);
     if (!count || !rb) { /* no elements (decoding checks the frame) */
-        if (count && nn_reader_decode(rd, r, e) < 0)
+        if (r->nbytes == 0 && nn_reader_decode(rd, r, e) < 0)
             return -1;
         return nn_row_sink_put(s, &o, NULL, zsrc, e);
     }

@@ -72,3 +72,17 @@ fails_clean "missing file" "no-such-file" nn-info no-such-file
 fails_clean "corrupt second file: no listing for it" "checksum" nn-info -j bad-checksum.nns
 fails_usage "unknown option" "invalid option|unrecognized" nn-info --frobnicate
 check "--help exits 0" nn-info --help
+
+# A compressed record of no elements must still hold nothing more in its
+# frame; a name with a C1 control character (U+0085) is not a name.
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+from nns_craft import record
+import numpy as np, zstandard
+frame = zstandard.ZstdCompressor(write_content_size=False).compress(bytes(1000))
+open("z0.nns", "wb").write(record("x", np.zeros((0, 4), "<f4"), flags=1, payload=frame))
+open("c1.nns", "wb").write(record("a\u0085b", np.zeros(2, "<f4")))
+PY
+fails_clean "an empty record whose frame holds 1000 bytes" "does not decode to the 0 bytes" nn-info z0.nns
+fails_clean "an empty record whose frame holds 1000 bytes, copied undecoded (-d)" "does not decode to the 0 bytes" nn-cat -d z0.nns
+fails_clean "a C1 control character in a name" "not UTF-8 text without control" nn-info c1.nns

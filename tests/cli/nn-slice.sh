@@ -253,3 +253,4 @@ for f, s, n in (("big3.nns", slice(5, None, 3), [len(range(5, 300000, 3)), 333])
     got = [(len(a), cont, at) for _, a, at, cont in records(open(f, "rb"))]
     assert got == [(k, i > 0, {"k": "v"} if i == 0 else {}) for i, k in enumerate(n)], (f, got[:3])
 PY
+fails_usage "a bad option inside a cluster after a long option" "invalid option -Z$" nn-slice --name=x -Zd 0:1

@@ -90,3 +90,21 @@ if [ -c full ]; then
     if [ -c full ]; then ok "the full device is still a character device"
     else not_ok "the full device is still a character device" "$(ls -l full)"; fi
 fi
+
+# However a path spells a descriptor (/dev/./fd/1, a relative link into
+# /proc), it is written through, as that descriptor: appending after >>,
+# never renaming a file over what stdout is.
+nn-toy -n 10 sine >log.nns
+nn-toy -n 10 -o /dev/./fd/1 sine >>log.nns
+ln -s ../../../../../../../../../../proc/self/fd/1 fdlink
+nn-toy -n 10 -o fdlink sine >>log.nns
+[ "$(nn-info -q log.nns 2>&1; nn-info log.nns | tail -1 | cut -d' ' -f3)" = 6 ] &&
+    ok "-o /dev/./fd/1 and a relative link to /proc/self/fd/1 append after >>" ||
+    not_ok "-o other spellings of /dev/stdout" "$(nn-info log.nns 2>&1 | tail -1)"
+nn-toy -n 10 -o fdlink sine | cat >fdpipe.nns
+nn-toy -n 10 sine >via-pipe10.nns
+same "-o a relative link to /proc/self/fd/1 into a pipe" via-pipe10.nns fdpipe.nns
+# ... and a regular file behind it is cut back when the tool fails.
+{ printf 'keep\n'; nn-slice 0: -o stdout late.nns 2>/dev/null; } >out.file
+printf 'keep\n' >want.file
+same "late failure with -o /dev/stdout into a file: cut back" want.file out.file
