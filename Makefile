@@ -98,6 +98,7 @@ data:
 # libFuzzer target for the stream reader (clang, libclang-rt-14-dev).
 FUZZ_SECONDS ?= 600
 fuzz: | $(DEPS_OK)
+	@sh pipelines/deps.sh fuzz
 	@mkdir -p build/fuzz/corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(NN_CFLAGS) \
 	    -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
