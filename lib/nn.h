@@ -772,7 +772,9 @@ void nn_rowset_close(nn_rowset *s);
 enum { NN_SOLVE_CHOL, NN_SOLVE_PINV, NN_SOLVE_LSTSQ };
 
 typedef struct nn_fit_opts {
-    int solver;         /* NN_SOLVE_CHOL (default) or NN_SOLVE_PINV */
+    int solver;         /* NN_SOLVE_CHOL (default) or NN_SOLVE_PINV from
+                         * the Gram matrix (nn_fit_solve, which refuses
+                         * another); NN_SOLVE_LSTSQ from R (nn_fit_solve_qr) */
     double lambda;      /* ridge: minimise ||Z1 W - T||^2 + lambda ||W||^2 */
     double tol;         /* pinv: keep singular values of Z1 above tol times
                          * the largest (0: sqrt(p) * 2^-26, see nn_fit_solve) */

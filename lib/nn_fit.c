@@ -43,6 +43,9 @@ int nn_fit_solve(const nn_gram *g, const double *P, size_t d,
                  const nn_fit_opts *o, double *W, nn_error *e)
 {
     size_t p = 1 + g->nz, n = g->n;
+    if (o->solver != NN_SOLVE_CHOL && o->solver != NN_SOLVE_PINV)
+        return nn_fail(e, "a fit from the Gram matrix solves with chol or "
+                       "pinv (lstsq works from the data: nn_fit_solve_qr)");
     if (all_finite(g->g, n * n, "Gram matrix", e) < 0)
         return -1;
     double *a = nn_alloc(p * p, sizeof *a, "fit", e);

@@ -3,8 +3,10 @@
  * Debian's OpenBLAS ships LAPACK's Fortran symbols without LAPACKE, so the
  * few routines used are declared here.  LAPACK is column-major; a row-major
  * (m,n) array is the column-major (n,m) transpose, which the wrappers use
- * instead of copying where they can.  Dimensions must fit in an int (the
- * Fortran interface), which every caller checks through nn_blas_dim_ok. */
+ * instead of copying where they can.  Dimensions are passed as int (the
+ * Fortran and CBLAS interfaces) unchecked here: the callers keep them
+ * below 2^31 (nn_gram_init and nn_tsqr_init check their sides, nn_net_read
+ * a layer's widths, and rows go through in blocks). */
 #include "nn.h"
 #include "nn_internal.h"
 

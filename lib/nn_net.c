@@ -2,6 +2,7 @@
  * a layer on a block of rows. */
 #include "nn.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,9 @@ static int finish_layer(nn_net *net, uint64_t w_rows, uint64_t mask_rows,
     if (w_rows < 2)
         return nn_fail(e, "%s: layer %zu: weights need a bias row and at "
                        "least one input row", src, k);
+    if (w_rows - 1 > INT_MAX)
+        return nn_fail(e, "%s: layer %zu: %llu inputs, more than BLAS takes "
+                       "(2^31 - 1)", src, k, (unsigned long long)(w_rows - 1));
     l->n_in = (size_t)w_rows - 1;
     if (k > 1 && net->layers[k - 2].n_out != l->n_in)
         return nn_fail(e, "%s: layer %zu takes %zu inputs but layer %zu gives "
@@ -145,6 +149,14 @@ int nn_net_read(nn_reader *r, nn_net *net, nn_error *e)
                     break;
                 }
                 net->layers = nl;
+            }
+            if (rec->dims[0] > INT_MAX || rec->dims[1] > INT_MAX) {
+                rc = nn_fail(e, "%s: record %llu: a layer of (%llu,%llu) "
+                             "weights is wider than BLAS takes (2^31 - 1)",
+                             src, (unsigned long long)rec->index,
+                             (unsigned long long)rec->dims[0],
+                             (unsigned long long)rec->dims[1]);
+                break;
             }
             nn_layer *l = &net->layers[net->n++];
             memset(l, 0, sizeof *l);

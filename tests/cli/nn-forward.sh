@@ -203,3 +203,11 @@ fails_clean "NaN in a network's weights" "'w' of layer 2 holds NaN \(row 0, colu
 fails_clean "an infinity in a network's weights" "holds an infinity \(row 7, column 2" nn-forward winf.nns in20.nns
 fails_clean "alpha=nan" "invalid alpha=nan" nn-forward alphanan.nns in20.nns
 fails_clean "an infinite polynomial coefficient" "'coef' of layer 1 holds an infinity" nn-forward coefinf.nns in20.nns
+# A layer wider than BLAS's int: refused when read, not passed on cut short
+# (2^31 columns of no rows hold nothing, so the record is tiny).
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+from nns_craft import record
+open("wide.nns", "wb").write(record("w", None, dims=(0, 1 << 31), dtype=9, payload=b""))
+PY
+fails_clean "a layer 2^31 wide" "wider than BLAS takes" nn-forward wide.nns in20.nns

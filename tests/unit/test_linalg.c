@@ -95,6 +95,12 @@ static void test_tsqr(nn_rng *r)
             upper &= q.r[i * n + j] == 0;
     CHECK(d < 1e-13 && upper && q.rows == m,
           "R^T R of the streaming QR is the Gram matrix (rel %.2g)", d);
+    /* lstsq solves from R only: from the Gram matrix it is an error, not
+     * a silent pinv */
+    double P[10 * 2] = {0}, W[8 * 2];
+    nn_fit_opts lo = {.solver = NN_SOLVE_LSTSQ};
+    CHECK(nn_fit_solve(&g, P, 2, &lo, W, &e) < 0 && strstr(e.msg, "lstsq"),
+          "nn_fit_solve refuses lstsq (%s)", e.msg);
     free(rtr);
     free(z);
     free(y);
