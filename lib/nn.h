@@ -1016,9 +1016,6 @@ int nn_knn_ref(size_t m, size_t d, const void *x, int dtype, size_t k,
  * the tensor. */
 int nn_labels_classes(const char *attrs, const char *name, uint64_t *k,
                       nn_error *e);
-/* K of the attribute classes=K, or 0 when there is none or it is bad
- * (nn_labels_classes says which). */
-uint64_t nn_attrs_classes(const char *attrs);
 /* Fills out (m,k) with the one-hot rows of the m class numbers y (dtype
  * dt); fails on a label outside [0, k), naming it and its row (row0 + i). */
 int nn_labels_onehot(const void *y, int dt, size_t m, size_t k,

@@ -21,12 +21,6 @@ int nn_labels_classes(const char *attrs, const char *name, uint64_t *k,
     return 1;
 }
 
-uint64_t nn_attrs_classes(const char *attrs)
-{
-    uint64_t k;
-    return nn_labels_classes(attrs, "", &k, NULL) == 1 ? k : 0;
-}
-
 int nn_labels_onehot(const void *y, int dt, size_t m, size_t k,
                      uint64_t row0, double *out, nn_error *e)
 {
