@@ -158,15 +158,16 @@ int nn_reader_decode(nn_reader *r, const nn_record *rec, nn_error *e);
  * whatever its size; a piece is valid until the next call. */
 int nn_reader_piece(nn_reader *r, const nn_record *rec, size_t max,
                     const void **data, size_t *n, nn_error *e);
-/* The most nn_reader_decode (and nn_reader_next) decodes of one record:
- * by default NN_DECODE_MAX; a larger record is an error asking for it in
- * chunks.  Tools that need whole records of a kind (network layers) may
+/* The most nn_reader_decode (and nn_reader_next) decompresses of one
+ * record: by default NN_DECODE_MAX; a larger compressed record is an error
+ * (a stored one is in memory already).  Tools that need whole records of a kind (network layers) may
  * raise it. */
 #define NN_DECODE_MAX ((uint64_t)1 << 30)
 void nn_reader_set_max_decode(nn_reader *r, uint64_t bytes);
-/* A record's rows in order, read piece by piece through nn_reader_piece
- * (a whole number of rows near NN_CHUNK_BYTES at a time): a record of any
- * size costs one piece.  rec is the record last read, raw. */
+/* A record's rows in order, read piece by piece through nn_reader_piece:
+ * stored rows in place, compressed ones decoded a whole number of rows
+ * near NN_CHUNK_BYTES at a time, so that a record of any size costs one
+ * piece.  rec is the record last read, raw. */
 typedef struct nn_row_cursor {
     nn_reader *rd;
     const nn_record *r;
@@ -176,8 +177,11 @@ typedef struct nn_row_cursor {
     uint64_t left;              /* rows from it to the end of the piece */
 } nn_row_cursor;
 void nn_row_cursor_init(nn_row_cursor *c, nn_reader *rd, const nn_record *rec);
+/* Sets *avail to the rows that can be taken at once (decoding the next
+ * piece when the last is used up); 0 at the end of the record. */
+int nn_row_cursor_ready(nn_row_cursor *c, uint64_t *avail, nn_error *e);
 /* The next rows, up to want (1 or more) of them: *got rows at the address
- * returned (NULL on error), valid until the next call. */
+ * returned (NULL on error, or past the end), valid until the next call. */
 const unsigned char *nn_row_cursor_take(nn_row_cursor *c, uint64_t want,
                                         uint64_t *got, nn_error *e);
 /* Opens path for reading more than once: a regular file as is, anything

@@ -115,31 +115,54 @@ void nn_row_cursor_init(nn_row_cursor *c, nn_reader *rd, const nn_record *r)
     *c = (nn_row_cursor){rd, r, nn_record_row_bytes(r), 0, NULL, 0};
 }
 
-const unsigned char *nn_row_cursor_take(nn_row_cursor *c, uint64_t want,
-                                        uint64_t *got, nn_error *e)
+int nn_row_cursor_ready(nn_row_cursor *c, uint64_t *avail, nn_error *e)
 {
+    uint64_t total = c->r->rank ? c->r->dims[0] : 1;
     if (!c->rb) { /* rows of width 0: nothing to decode */
-        c->row += want;
-        *got = want;
-        return (const unsigned char *)"";
+        *avail = total - c->row;
+        return 0;
     }
-    if (!c->left) {
+    if (!c->left && c->row < total) {
+        /* stored rows are handed out in place, all at once; compressed
+         * ones decoded near NN_CHUNK_BYTES at a time (the size this
+         * project's writers give a record: one piece) */
+        size_t max = c->r->flags & NN_FLAG_ZSTD ? nn_chunk_rows(c->rb) * c->rb
+                                                : c->r->nbytes;
         const void *p;
         size_t n;
-        int rc = nn_reader_piece(c->rd, c->r, nn_chunk_rows(c->rb) * c->rb,
-                                 &p, &n, e);
-        if (rc == 0)
-            nn_fail(e, "record '%s' ended before row %llu", c->r->name,
-                    (unsigned long long)c->row);
-        if (rc != 1)
-            return NULL;
+        int rc = nn_reader_piece(c->rd, c->r, max, &p, &n, e);
+        if (rc == 0 || (rc == 1 && n % c->rb))
+            return nn_fail(e, "%s: record %llu: '%s' ended before row %llu",
+                           nn_reader_name(c->rd),
+                           (unsigned long long)c->r->index, c->r->name,
+                           (unsigned long long)c->row);
+        if (rc < 0)
+            return -1;
         c->p = p;
         c->left = n / c->rb;
     }
-    uint64_t k = want < c->left ? want : c->left;
-    const unsigned char *at = c->p;
-    c->p += k * c->rb;
-    c->left -= k;
+    *avail = c->left;
+    return 0;
+}
+
+const unsigned char *nn_row_cursor_take(nn_row_cursor *c, uint64_t want,
+                                        uint64_t *got, nn_error *e)
+{
+    uint64_t avail;
+    if (nn_row_cursor_ready(c, &avail, e) < 0)
+        return NULL;
+    if (!avail) {
+        nn_fail(e, "%s: record %llu: '%s' ended before row %llu",
+                nn_reader_name(c->rd), (unsigned long long)c->r->index,
+                c->r->name, (unsigned long long)c->row);
+        return NULL;
+    }
+    uint64_t k = want < avail ? want : avail;
+    const unsigned char *at = c->rb ? c->p : (const unsigned char *)"";
+    if (c->rb) {
+        c->p += k * c->rb;
+        c->left -= k;
+    }
     c->row += k;
     *got = k;
     return at;

@@ -46,10 +46,8 @@ struct nn_rowset {
     nn_error err;       /* the error that stopped it, repeated to callers */
     /* the rows of the reader's current record not yet handed out */
     int live;
-    const nn_record *live_rec;
-    const unsigned char *live_data; /* the piece of it decoded */
-    uint64_t live_rows, live_off;   /* rows in the piece, handed out */
-    uint64_t live_left;             /* rows of the record after the piece */
+    nn_row_cursor cur;          /* its rows not handed out yet */
+    uint64_t live_avail;        /* of them, those at hand in one piece */
     uint64_t live_index, live_offset;
     uint64_t delivered;
     size_t held, limit;
@@ -281,44 +279,6 @@ static int all_required_seen(const nn_rowset *s)
     return 1;
 }
 
-/* Bytes of rows decoded at a time from a compressed record: the records of
- * this project's writers (about 1 MiB) in one piece, and any record in
- * bounded memory. */
-#define PIECE_BYTES ((size_t)4 << 20)
-
-/* Decodes the next piece of the live record's rows (all of them at once
- * when they are stored uncompressed: they are handed out in place). */
-static int next_piece(nn_rowset *s, nn_error *e)
-{
-    const nn_record *rec = s->live_rec;
-    size_t rb = s->t[s->live].row_bytes;
-    if (rb == 0) { /* rows of no bytes: nothing to decode */
-        s->live_rows = s->live_left;
-        s->live_left = 0;
-        s->live_off = 0;
-        s->live_data = NULL;
-        return 0;
-    }
-    size_t max = rec->flags & NN_FLAG_ZSTD ? PIECE_BYTES - PIECE_BYTES % rb
-                                           : rec->nbytes;
-    if (max < rb)
-        max = rb;
-    const void *p;
-    size_t n;
-    int rc = nn_reader_piece(s->r, rec, max, &p, &n, e);
-    if (rc < 0)
-        return -1;
-    if (rc == 0 || n % rb)
-        return nn_fail(e, "%s: record %llu: rows of '%s' end early",
-                       nn_reader_name(s->r), (unsigned long long)rec->index,
-                       rec->name);
-    s->live_data = p;
-    s->live_rows = n / rb;
-    s->live_off = 0;
-    s->live_left -= s->live_rows;
-    return 0;
-}
-
 /* Reads the next record: a followed one becomes the live record, another
  * goes to the callback.  Returns 1, 0 at the end, -1 on error. */
 static int read_one(nn_rowset *s, nn_error *e)
@@ -349,14 +309,11 @@ static int read_one(nn_rowset *s, nn_error *e)
     if (rec->dims[0] == 0)
         return 1;
     s->live = i;
-    s->live_rec = rec;
-    s->live_data = NULL;
-    s->live_rows = s->live_off = 0;
-    s->live_left = rec->dims[0];
+    nn_row_cursor_init(&s->cur, s->r, rec);
     s->live_index = rec->index;
     s->live_offset = rec->offset;
     t->rows_read += rec->dims[0];
-    return next_piece(s, e) < 0 ? -1 : 1;
+    return nn_row_cursor_ready(&s->cur, &s->live_avail, e) < 0 ? -1 : 1;
 }
 
 /* Rows of tensor i that can be handed out in one piece. */
@@ -364,7 +321,7 @@ static uint64_t contiguous(const nn_rowset *s, int i)
 {
     if (s->t[i].held_rows)
         return s->t[i].held_rows;
-    return s->live == i ? s->live_rows - s->live_off : 0;
+    return s->live == i ? s->live_avail : 0;
 }
 
 static void describe(const nn_rowset *s, nn_rowblock *b, size_t rows)
@@ -430,8 +387,8 @@ int nn_rowset_next(nn_rowset *s, size_t max_rows, nn_rowblock *b, nn_error *e)
         return -1;
     }
     for (;;) {
-        if (s->live >= 0 && s->live_off == s->live_rows && s->live_left &&
-            next_piece(s, e) < 0)
+        if (s->live >= 0 && !s->live_avail &&
+            nn_row_cursor_ready(&s->cur, &s->live_avail, e) < 0)
             return fail(s, e);
         if (s->fixed && s->n) {
             uint64_t m = max_rows ? max_rows : UINT64_MAX;
@@ -457,10 +414,11 @@ int nn_rowset_next(nn_rowset *s, size_t max_rows, nn_rowblock *b, nn_error *e)
                                 t->cap = 0;
                         }
                     } else {
-                        b->data[i] = s->live_data
-                            ? s->live_data + s->live_off * t->row_bytes
-                            : none;
-                        s->live_off += m;
+                        uint64_t got;
+                        b->data[i] = nn_row_cursor_take(&s->cur, m, &got, e);
+                        if (!b->data[i])
+                            return fail(s, e);
+                        s->live_avail -= m;
                     }
                 }
                 s->delivered += m;
@@ -472,15 +430,15 @@ int nn_rowset_next(nn_rowset *s, size_t max_rows, nn_rowblock *b, nn_error *e)
         if (s->live >= 0) { /* hold what is left of it, piece by piece */
             int i = s->live;
             for (;;) {
-                uint64_t left = s->live_rows - s->live_off;
-                if (left && hold(s, i, s->live_data ? s->live_data +
-                                 s->live_off * s->t[i].row_bytes : NULL,
-                                 left, e) < 0)
+                uint64_t got;
+                const unsigned char *p;
+                if (nn_row_cursor_ready(&s->cur, &s->live_avail, e) < 0)
                     return fail(s, e);
-                s->live_off = s->live_rows;
-                if (!s->live_left)
+                if (!s->live_avail)
                     break;
-                if (next_piece(s, e) < 0)
+                if (!(p = nn_row_cursor_take(&s->cur, s->live_avail, &got,
+                                             e)) ||
+                    hold(s, i, p, got, e) < 0)
                     return fail(s, e);
             }
             s->live = -1;
