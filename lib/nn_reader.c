@@ -587,9 +587,9 @@ static int decode(nn_reader *r, nn_error *e)
     if (rec->data)
         return 0;
     if ((rec->flags & NN_FLAG_ZSTD) && rec->nbytes > r->max_decode)
-        return bad(r, rec->offset, e, "'%s' holds %zu bytes, more than this "
-                   "tool takes in one record (%llu MiB): cut it into chunks "
-                   "(nn-cat --rows)", rec->name, rec->nbytes,
+        return bad(r, rec->offset, e, "'%s' decompresses to %zu bytes, more "
+                   "than this tool takes in one record (%llu MiB): store it "
+                   "uncompressed (nn-cat -d)", rec->name, rec->nbytes,
                    (unsigned long long)(r->max_decode >> 20));
     if (!(rec->flags & NN_FLAG_ZSTD) && NN_HOST_LE) {
         rec->data = r->payload;

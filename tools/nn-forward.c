@@ -167,10 +167,10 @@ int main(int argc, char **argv)
         if (strcmp(rec->name, opt_name) != 0) {
             if (is_output_name(rec->name))
                 nn_die("%s: record %llu: the stream has a tensor '%s' "
-                       "already; name the output otherwise (%s)",
-                       nn_reader_name(r), (unsigned long long)rec->index,
-                       rec->name, opt_all ? "-n, or drop it with nn-pick"
-                                          : "--as");
+                       "already: %s", nn_reader_name(r),
+                       (unsigned long long)rec->index, rec->name,
+                       opt_all ? "drop it first with nn-pick"
+                               : "name the output otherwise with --as");
             if (nn_writer_copy(w, rec, &e) < 0)
                 nn_die("%s", e.msg);
             continue;
