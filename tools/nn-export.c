@@ -4,7 +4,7 @@
  *   nn-export -n x -o x.npy train.nns
  *   nn-export -o digits.png --zoom 2 train.nns
  */
-#include "nn.h"
+#include "nn_tool.h"
 
 #include <errno.h>
 #include <getopt.h>

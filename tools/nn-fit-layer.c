@@ -1,7 +1,7 @@
 /* nn-fit-layer — fit one layer in closed form, without backpropagation
  * (Platonic projections, thesis ch. 7): one streaming pass accumulates the
  * Gram matrix of [1 Z Y] in double precision, then small dense algebra. */
-#include "nn.h"
+#include "nn_tool.h"
 
 #include <float.h>
 #include <getopt.h>

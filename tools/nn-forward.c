@@ -1,5 +1,5 @@
 /* nn-forward — run the rows of a data stream through a network. */
-#include "nn.h"
+#include "nn_tool.h"
 
 #include <getopt.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * the blocks of the tensors interleaved, so memory stays bounded whatever the
  * size of the inputs.  The formats themselves (and gzip) are read by the
  * library; this file decides names, types, labels and attributes. */
-#include "nn.h"
+#include "nn_tool.h"
 
 #include <getopt.h>
 #include <limits.h>

@@ -1,6 +1,6 @@
 /* nn-info — what a stream holds: every tensor (or record) with its dtype,
  * shape, attributes and statistics, after verifying every checksum. */
-#include "nn.h"
+#include "nn_tool.h"
 
 #include <getopt.h>
 #include <math.h>

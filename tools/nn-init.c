@@ -1,6 +1,6 @@
 /* nn-init — create a network: layers of initial weights, optionally with
  * fixed pruning masks. */
-#include "nn.h"
+#include "nn_tool.h"
 
 #include <getopt.h>
 #include <math.h>

@@ -2,7 +2,7 @@
  * neighbours all carry their label, block by block; the k-redundancy
  * (percentage dropped) overall and per class; or the loss filtering of
  * §6.8.4 (drop the lowest-loss fraction). */
-#include "nn.h"
+#include "nn_tool.h"
 
 #include <getopt.h>
 #include <math.h>

@@ -1,6 +1,6 @@
 /* nn-pick — keep (or drop) whole tensors by name pattern, renaming on the
  * way; records are copied, never decoded. */
-#include "nn.h"
+#include "nn_tool.h"
 
 #include <getopt.h>
 #include <stdlib.h>

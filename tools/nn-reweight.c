@@ -1,7 +1,7 @@
 /* nn-reweight — per-sample weights from the errors of a decision layer,
  * an exponential moving average over the layers of a fit (thesis §7.9.3):
  * d <- lambda d + (1 - lambda) ||y - yhat||^2. */
-#include "nn.h"
+#include "nn_tool.h"
 
 #include <float.h>
 #include <getopt.h>

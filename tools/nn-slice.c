@@ -1,6 +1,6 @@
 /* nn-slice — keep the rows START:STOP:STEP of every tensor, counting rows
  * across chunks, one record at a time. */
-#include "nn.h"
+#include "nn_tool.h"
 
 #include <getopt.h>
 #include <stdlib.h>

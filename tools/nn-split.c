@@ -5,7 +5,7 @@
  * time, each batch reading again just the records it needs.  Input that
  * is not a regular file is first copied to a temporary file, record by
  * record as each is checked. */
-#include "nn.h"
+#include "nn_tool.h"
 
 #include <getopt.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  *   nn-standardize --fit < train.nns > stats.nns
  *   nn-standardize -s stats.nns < test.nns > test.std.nns
  */
-#include "nn.h"
+#include "nn_tool.h"
 
 #include <getopt.h>
 #include <math.h>

@@ -1,6 +1,6 @@
 /* nn-toy — the toy problems of the texts, seeded: the sine, two spirals and
  * the 8x8 checkerboard, as data sets x, y. */
-#include "nn.h"
+#include "nn_tool.h"
 
 #include <getopt.h>
 #include <math.h>

@@ -1,0 +1,156 @@
+/* nn_linalg.h — layer 1 of libnn: BLAS and LAPACK, Gram matrices,
+ * streaming QR, exact selection, nearest neighbours.  Depends on base
+ * only. */
+#ifndef NN_LINALG_H
+#define NN_LINALG_H
+
+#include "base/nn_base.h"
+
+/* ------------------------------------------------------- linear algebra */
+
+/* C (m,n) = alpha * op(A) op(B) + beta * C, row-major, single precision.
+ * op(A) is (m,k): A is (m,k), or (k,m) when ta.  op(B) is (k,n). */
+void nn_gemm_f32(int ta, int tb, size_t m, size_t n, size_t k, float alpha,
+                 const float *a, const float *b, float beta, float *c);
+void nn_gemm_f64(int ta, int tb, size_t m, size_t n, size_t k, double alpha,
+                 const double *a, const double *b, double beta, double *c);
+/* Reference loops for the same, for tests. */
+void nn_gemm_f64_ref(int ta, int tb, size_t m, size_t n, size_t k,
+                     double alpha, const double *a, const double *b,
+                     double beta, double *c);
+/* G (n,n) += A^T A for A (m,n); only the upper triangle of G is updated
+ * (nn_sym_fill copies it down). */
+void nn_syrk_f64(size_t m, size_t n, const double *a, double *g);
+void nn_sym_fill(size_t n, double *g);
+/* Solves A X = B for symmetric positive definite A (n,n), B (n,nrhs), by
+ * Cholesky (LAPACK dpotrf/dpotrs).  A and B are overwritten (B by X).
+ * Fails with a message if A is not positive definite. */
+int nn_chol_solve(size_t n, size_t nrhs, double *a, double *b, nn_error *e);
+/* Singular values s (min(m,n)) and, if u/vt non-NULL, the thin factors
+ * U (m,k) and Vt (k,n), k = min(m,n), of A (m,n) (LAPACK dgesdd).
+ * A is destroyed. */
+int nn_svd(size_t m, size_t n, double *a, double *s, double *u, double *vt,
+           nn_error *e);
+/* Eigenvalues w (ascending) and, if v non-NULL, eigenvectors as the rows of
+ * v (n,n) of symmetric A (n,n) (LAPACK dsyevd).  A is destroyed. */
+int nn_eigh(size_t n, double *a, double *w, double *v, nn_error *e);
+/* Q (m,n) with orthonormal columns from A (m,n), m >= n, by Householder QR,
+ * with each column multiplied by the sign of R's diagonal, so that Q of a
+ * Gaussian A is Haar-distributed.  A is overwritten by Q. */
+int nn_qr_q(size_t m, size_t n, double *a, nn_error *e);
+
+
+/* ------------------------------------------------------ Gram accumulation */
+
+/* The augmented Gram matrix G = A^T A of A = [1 Z Y] over a stream of row
+ * blocks, in double precision (dsyrk), where Z (m,nz) is a representation
+ * and Y (m,ny) the targets: every least-squares quantity of a linear map
+ * from [1 Z] to Y or to any linear mixture of [Z Y] follows from it, and
+ * Gram matrices of disjoint row blocks add. */
+typedef struct nn_gram {
+    size_t nz, ny, n;       /* n = 1 + nz + ny */
+    uint64_t rows;
+    double *g;              /* (n,n), upper triangle accumulated */
+    double *block;          /* row block of A being assembled */
+    size_t block_rows, block_cap;
+} nn_gram;
+
+/* Fails (and g holds nothing) when 1+nz+ny or its square overflows, or
+ * memory runs out. */
+int nn_gram_init(nn_gram *g, size_t nz, size_t ny, nn_error *e);
+/* Adds m rows: z (m,nz) and y (m,ny), each of its dtype (y may be NULL
+ * when ny is 0). */
+int nn_gram_add(nn_gram *g, size_t m, const void *z, int zdt, const void *y,
+                int ydt, nn_error *e);
+/* Folds the pending block into g and fills the lower triangle. */
+void nn_gram_finish(nn_gram *g);
+/* The least-squares distance of the representation to the targets,
+ * LSD = (1/m) ||Y - Z1 Z1^+ Y||_F^2 with Z1 = [1 Z]: the mean squared
+ * residual of the best linear map.  The pseudoinverse drops singular
+ * directions of Z1^T Z1 below rtol times the largest (0: machine
+ * precision times its size). */
+int nn_gram_lsd(const nn_gram *g, double rtol, double *lsd, nn_error *e);
+void nn_gram_free(nn_gram *g);
+
+/* ----------------------------------------------------- streaming QR (TSQR)
+ * The triangular factor R of A = [1 Z Y] over a stream of row blocks, in
+ * double precision: R <- qr([R; block]) (LAPACK dgeqrf), Q never formed.
+ * R^T R is the Gram matrix, but R holds Z's singular values themselves, to
+ * full precision, where the Gram holds their squares (lib/nn_tsqr.c). */
+typedef struct nn_tsqr {
+    size_t nz, ny, n;       /* n = 1 + nz + ny */
+    uint64_t rows;
+    double *r;              /* (n,n) row-major, upper triangular (finished) */
+    double *buf;            /* column-major [R; rows]: n + cap rows */
+    double *tau, *work;
+    size_t cap, pending;
+    int lwork;
+} nn_tsqr;
+
+/* Fails when 1+nz+ny columns are too many for LAPACK's int counts or for
+ * memory. */
+int nn_tsqr_init(nn_tsqr *q, size_t nz, size_t ny, nn_error *e);
+/* Adds m rows: z (m,nz) and y (m,ny) in double precision. */
+int nn_tsqr_add(nn_tsqr *q, size_t m, const double *z, const double *y,
+                nn_error *e);
+/* Folds the pending rows in and fills q->r. */
+int nn_tsqr_finish(nn_tsqr *q, nn_error *e);
+void nn_tsqr_free(nn_tsqr *q);
+
+
+/* ------------------------------------------------------- exact selection
+ * The rows at given ranks of n keys ordered by (key, row), in memory
+ * bounded by a budget whatever n is, over as many passes as it takes: one
+ * collecting pass when n is within the budget, otherwise counting passes
+ * first (at most ceil(64 / log2(budget / ranks)) of them) (lib/nn_select.c).
+ *
+ *   nn_select *s = nn_select_new(n, nranks, ranks, 0, &e);
+ *   while ((rc = nn_select_pass(s)) == 1) {
+ *       for every row: nn_select_add(s, key);   (the same keys every pass)
+ *       if (nn_select_end(s, &e) < 0) ...
+ *   }
+ *   rows = nn_select_rows(s);   (rows[i]: the row at ranks[i]) */
+typedef struct nn_select nn_select;
+/* budget: counters and collected keys at most (0: 2^18, i.e. 6 MiB);
+ * raised to 2 nranks if below. */
+nn_select *nn_select_new(uint64_t n, size_t nranks, const uint64_t *ranks,
+                         size_t budget, nn_error *e);
+/* Starts a pass: 1 if one is needed, 0 when the rows are known, -1 when
+ * out of memory. */
+int nn_select_pass(nn_select *s);
+void nn_select_add(nn_select *s, double key);
+/* Ends a pass: -1 if it gave another number of keys than n, or other
+ * keys than the passes before. */
+int nn_select_end(nn_select *s, nn_error *e);
+const uint64_t *nn_select_rows(const nn_select *s);
+int nn_select_passes(const nn_select *s);
+void nn_select_free(nn_select *s);
+
+
+/* ------------------------------------------------------ nearest neighbours
+ * Exact k nearest neighbours of each row among the other rows of a set
+ * (lib/nn_knn.c), for k-filtering (ALGORITHMS.md, nn-kfilter).  Distances
+ * are squared Euclidean, computed in double precision from the rows as
+ * given; ties go to the lower row index, so the lists are a function of
+ * the data alone.  The search: blocked single-precision distances
+ * |a|^2 - 2 a.b + |b|^2 by sgemm (tiles of at most 2048 x 2048, each pair
+ * once), k+8 candidates per row ordered by a bound on the single-precision
+ * error where it proves the order and by their double-precision distances
+ * where it does not, and a second search, within the bound, for the rows
+ * where near ties leave the candidates in doubt.  Memory: O(m (k + 8))
+ * besides a single-precision copy of x when x is not f32 or is far from
+ * centred.  Time: about 1.2 times the sgemm calls (m = 60000, d = 784). */
+
+/* Neighbours of each of the m rows of x (m,d) of dtype, finite values:
+ * idx (m,k) their row indices, nearest first; dist (m,k) their squared
+ * distances (may be NULL).  1 <= k < m < 2^32.  *researched (may be NULL):
+ * rows the second search settled. */
+int nn_knn(size_t m, size_t d, const void *x, int dtype, size_t k,
+           uint32_t *idx, double *dist, size_t *researched, nn_error *e);
+/* The same by brute force, O(m^2 d), with the same distances: the
+ * reference for tests. */
+int nn_knn_ref(size_t m, size_t d, const void *x, int dtype, size_t k,
+               uint32_t *idx, double *dist, nn_error *e);
+
+
+#endif

@@ -1,0 +1,60 @@
+/* nn_methods.h — layer 3 of libnn: the methods of the research texts
+ * (closed-form fits).  Depends on every layer below. */
+#ifndef NN_METHODS_H
+#define NN_METHODS_H
+
+#include "base/nn_base.h"
+#include "linalg/nn_linalg.h"
+#include "net/nn_net.h"
+
+/* ------------------------------------------------------ closed-form fits
+ * Layers fitted from the Gram matrix G of [Z1 Y], Z1 = [1 Z] (p = 1+nz
+ * columns), Y the targets (ALGORITHMS.md, nn-fit-layer; thesis ch. 7). */
+
+enum { NN_SOLVE_CHOL, NN_SOLVE_PINV, NN_SOLVE_LSTSQ };
+
+typedef struct nn_fit_opts {
+    int solver;         /* NN_SOLVE_CHOL (default) or NN_SOLVE_PINV from
+                         * the Gram matrix (nn_fit_solve, which refuses
+                         * another); NN_SOLVE_LSTSQ from R (nn_fit_solve_qr) */
+    double lambda;      /* ridge: minimise ||Z1 W - T||^2 + lambda ||W||^2 */
+    double tol;         /* pinv: keep singular values of Z1 above tol times
+                         * the largest (0: sqrt(p) * 2^-26, see nn_fit_solve) */
+} nn_fit_opts;
+
+/* W (p,d) = argmin ||Z1 W - [Z1 Y] P||^2 + lambda ||W||^2 for P (p+ny, d),
+ * from g (finished).  Cholesky fails on a singular system with a message
+ * that suggests a ridge or the pseudoinverse; the pseudoinverse works
+ * through the eigendecomposition of Z1^T Z1 + lambda I.  This and the
+ * other fits fail on a Gram matrix (or R) that holds NaN or infinity,
+ * which would give a layer of NaN. */
+int nn_fit_solve(const nn_gram *g, const double *P, size_t d,
+                 const nn_fit_opts *o, double *W, nn_error *e);
+/* The same from the triangular factor of [Z1 Y] (nn_tsqr): the least
+ * squares solution through the SVD of R11 (Z1 = Q1 R11), keeping singular
+ * values above tol (default sqrt(p) 2^-52) times the largest when lambda is
+ * 0, W = V diag(s / (s^2 + lambda)) U^T [R11 R12] P otherwise. */
+int nn_fit_solve_qr(const nn_tsqr *q, const double *P, size_t d,
+                    const nn_fit_opts *o, double *W, nn_error *e);
+/* Platonic PCA from R: the right singular vectors of R diag(alpha..,
+ * alpha beta..), which are the eigenvectors of A^T A. */
+int nn_fit_pca_qr(const nn_tsqr *q, double alpha, double beta, size_t d,
+                  double *Q, nn_error *e);
+/* The projection of a Platonic target T = alpha [Z1  beta Y] Q: fills P
+ * (p+ny, d) = alpha diag(1.., beta..) Q, for Q (p+ny, d) given. */
+void nn_fit_scale_projection(size_t p, size_t ny, size_t d, double alpha,
+                             double beta, const double *q, double *P);
+/* Platonic PCA: Q = the d leading eigenvectors of A^T A (uncentred) for
+ * A = alpha [Z1  beta Y], as columns.  d <= p + ny. */
+int nn_fit_pca(const nn_gram *g, double alpha, double beta, size_t d,
+               double *Q, nn_error *e);
+/* Platonic PCA on the correlation matrix of [Z Y] (every column centred
+ * and scaled to unit variance; constant columns, the bias among them,
+ * have no part in it, so that the components of non-zero eigenvalue are
+ * zero there): Q = its d leading eigenvectors.  alpha and beta do not change Q; they scale the target
+ * T = alpha [Z1  beta Y] Q.  d <= p + ny (past the non-constant columns
+ * the components have eigenvalue 0). */
+int nn_fit_pca_corr(const nn_gram *g, size_t d, double *Q, nn_error *e);
+
+
+#endif

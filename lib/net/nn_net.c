@@ -1,0 +1,301 @@
+/* nn_net.c — networks as streams of layers: reading, writing, and running
+ * a layer on a block of rows. */
+#include "net/nn_net.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void nn_net_free(nn_net *net)
+{
+    for (size_t i = 0; i < net->n; i++) {
+        nn_layer *l = &net->layers[i];
+        free(l->w);
+        free(l->mask);
+        free(l->coef);
+        free(l->attrs);
+        free(l->wf);
+    }
+    free(net->layers);
+    net->layers = NULL;
+    net->n = 0;
+}
+
+void nn_layer_apply_mask(nn_layer *l)
+{
+    if (!l->mask)
+        return;
+    size_t n = (1 + l->n_in) * l->n_out;
+    for (size_t i = 0; i < n; i++)
+        if (!l->mask[i])
+            l->w[i] = 0;
+    free(l->wf);
+    l->wf = NULL;
+}
+
+/* Appends the elements of r, as doubles, to *buf (*rows rows so far). */
+static int append_rows(double **buf, uint64_t *rows, const nn_record *r,
+                       nn_error *e)
+{
+    size_t cols = r->rank == 2 ? r->dims[1] : 0;
+    size_t total = (size_t)(*rows + r->dims[0]) * cols;
+    double *b = nn_alloc(total ? total : 1, sizeof *b, "network layer", e);
+    if (!b)
+        return -1;
+    if (*buf)
+        memcpy(b, *buf, (size_t)*rows * cols * sizeof *b);
+    nn_convert(b + (size_t)*rows * cols, NN_F64, r->data, r->dtype, r->nelem);
+    free(*buf);
+    *buf = b;
+    *rows += r->dims[0];
+    return 0;
+}
+
+/* Checks the layer just completed and the chaining of widths. */
+static int finish_layer(nn_net *net, uint64_t w_rows, uint64_t mask_rows,
+                        uint64_t coef_rows, const unsigned char *mask_u8,
+                        const char *src, nn_error *e)
+{
+    nn_layer *l = &net->layers[net->n - 1];
+    size_t k = net->n;
+    if (w_rows < 2)
+        return nn_fail(e, "%s: layer %zu: weights need a bias row and at "
+                       "least one input row", src, k);
+    if (w_rows - 1 > INT_MAX)
+        return nn_fail(e, "%s: layer %zu: %llu inputs, more than BLAS takes "
+                       "(2^31 - 1)", src, k, (unsigned long long)(w_rows - 1));
+    l->n_in = (size_t)w_rows - 1;
+    if (k > 1 && net->layers[k - 2].n_out != l->n_in)
+        return nn_fail(e, "%s: layer %zu takes %zu inputs but layer %zu gives "
+                       "%zu", src, k, l->n_in, k - 1, net->layers[k - 2].n_out);
+    size_t n = (1 + l->n_in) * l->n_out;
+    if (mask_u8) {
+        if (mask_rows != w_rows)
+            return nn_fail(e, "%s: layer %zu: mask is not the shape of the "
+                           "weights", src, k);
+        if (!(l->mask = malloc(n)))
+            return nn_fail(e, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+            if (mask_u8[i] > 1)
+                return nn_fail(e, "%s: layer %zu: mask holds %d, not 0 or 1",
+                               src, k, mask_u8[i]);
+            l->mask[i] = mask_u8[i];
+        }
+    }
+    int poly = nn_act_is_poly(l->act.kind);
+    if (poly && (!l->coef || coef_rows != l->n_out))
+        return nn_fail(e, "%s: layer %zu: %s units need coefficients 'coef' "
+                       "(%zu,%d)", src, k, nn_act_name(l->act.kind), l->n_out,
+                       l->act.degree + 1);
+    if (!poly && l->coef)
+        return nn_fail(e, "%s: layer %zu: coefficients given for %s units",
+                       src, k, nn_act_name(l->act.kind));
+    nn_layer_apply_mask(l);
+    return 0;
+}
+
+int nn_net_read(nn_reader *r, nn_net *net, nn_error *e)
+{
+    memset(net, 0, sizeof *net);
+    const char *src = nn_reader_name(r);
+    const nn_record *rec;
+    uint64_t w_rows = 0, mask_rows = 0, coef_rows = 0;
+    unsigned char *mask_u8 = NULL;
+    size_t cap = 0;
+    int rc;
+    char last[8] = "";
+    while ((rc = nn_reader_next(r, &rec, e)) == 1) {
+        int cont = (rec->flags & NN_FLAG_CONT) != 0;
+        if (cont && strcmp(rec->name, last) != 0) {
+            rc = nn_fail(e, "%s: record %llu: chunk of '%s' does not follow "
+                         "its tensor", src, (unsigned long long)rec->index,
+                         rec->name);
+            break;
+        }
+        int is_w = strcmp(rec->name, "w") == 0;
+        int is_mask = strcmp(rec->name, "mask") == 0;
+        int is_coef = strcmp(rec->name, "coef") == 0;
+        if (!is_w && !is_mask && !is_coef) {
+            rc = nn_fail(e, "%s: record %llu: '%s' is not part of a network "
+                         "(layers are records w, mask, coef)", src,
+                         (unsigned long long)rec->index, rec->name);
+            break;
+        }
+        if (rec->rank != 2 || (!is_mask && !nn_dtype_is_float(rec->dtype)) ||
+            (is_mask && rec->dtype != NN_U8)) {
+            char s[100];
+            rc = nn_fail(e, "%s: record %llu: '%s' is %s %s; it must be "
+                         "a matrix of %s", src, (unsigned long long)rec->index,
+                         rec->name, nn_dtype_name(rec->dtype),
+                         nn_shape_str(s, sizeof s, rec->rank, rec->dims),
+                         is_mask ? "u8" : "f32 or f64");
+            break;
+        }
+        if (is_w && !cont) {
+            if (net->n && finish_layer(net, w_rows, mask_rows, coef_rows,
+                                       mask_u8, src, e) < 0) {
+                rc = -1;
+                break;
+            }
+            free(mask_u8);
+            mask_u8 = NULL;
+            w_rows = mask_rows = coef_rows = 0;
+            if (net->n == cap) {
+                cap = cap ? 2 * cap : 8;
+                nn_layer *nl = realloc(net->layers, cap * sizeof *nl);
+                if (!nl) {
+                    rc = nn_fail(e, "out of memory");
+                    break;
+                }
+                net->layers = nl;
+            }
+            if (rec->dims[0] > INT_MAX || rec->dims[1] > INT_MAX) {
+                rc = nn_fail(e, "%s: record %llu: a layer of (%llu,%llu) "
+                             "weights is wider than BLAS takes (2^31 - 1)",
+                             src, (unsigned long long)rec->index,
+                             (unsigned long long)rec->dims[0],
+                             (unsigned long long)rec->dims[1]);
+                break;
+            }
+            nn_layer *l = &net->layers[net->n++];
+            memset(l, 0, sizeof *l);
+            l->n_out = (size_t)rec->dims[1];
+            l->dtype = rec->dtype;
+            if (!(l->attrs = strdup(rec->attrs))) {
+                rc = nn_fail(e, "out of memory");
+                break;
+            }
+            if (nn_act_from_attrs(rec->attrs, &l->act, e) < 0) {
+                rc = nn_error_wrap(e, "%s: record %llu ('w')", src,
+                                   (unsigned long long)rec->index);
+                break;
+            }
+        } else if (!net->n) {
+            rc = nn_fail(e, "%s: record %llu: '%s' before any weights 'w'", src,
+                         (unsigned long long)rec->index, rec->name);
+            break;
+        }
+        nn_layer *l = &net->layers[net->n - 1];
+        if (rec->dims[1] != (is_coef ? (uint64_t)l->act.degree + 1 : l->n_out)) {
+            rc = nn_fail(e, "%s: record %llu: '%s' has %llu columns, layer %zu "
+                         "needs %llu", src, (unsigned long long)rec->index,
+                         rec->name, (unsigned long long)rec->dims[1], net->n,
+                         (unsigned long long)(is_coef ? (uint64_t)l->act.degree + 1
+                                                      : l->n_out));
+            break;
+        }
+        if (!is_mask) { /* weights must be numbers */
+            size_t bad = nn_nonfinite_find(rec->data, rec->dtype, rec->nelem);
+            if (bad < rec->nelem) {
+                rc = nn_fail(e, "%s: record %llu: '%s' of layer %zu holds %s "
+                             "(row %llu, column %llu of the record)", src,
+                             (unsigned long long)rec->index, rec->name,
+                             net->n,
+                             isnan(nn_elem_f64(rec->data, rec->dtype, bad))
+                                 ? "NaN" : "an infinity",
+                             (unsigned long long)(bad / rec->dims[1]),
+                             (unsigned long long)(bad % rec->dims[1]));
+                break;
+            }
+        }
+        if (is_w)
+            rc = append_rows(&l->w, &w_rows, rec, e);
+        else if (is_coef)
+            rc = append_rows(&l->coef, &coef_rows, rec, e);
+        else {
+            unsigned char *m = realloc(mask_u8, (size_t)(mask_rows + rec->dims[0]) * l->n_out);
+            if (!m) {
+                rc = nn_fail(e, "out of memory");
+                break;
+            }
+            memcpy(m + (size_t)mask_rows * l->n_out, rec->data, rec->nbytes);
+            mask_u8 = m;
+            mask_rows += rec->dims[0];
+        }
+        if (rc < 0)
+            break;
+        strcpy(last, rec->name);
+    }
+    if (rc == 0 && !net->n)
+        rc = nn_fail(e, "%s: no layers (an empty network)", src);
+    if (rc == 0)
+        rc = finish_layer(net, w_rows, mask_rows, coef_rows, mask_u8, src, e);
+    free(mask_u8);
+    if (rc < 0) {
+        nn_net_free(net);
+        return -1;
+    }
+    return 0;
+}
+
+int nn_net_load(const char *path, nn_net *net, nn_error *e)
+{
+    nn_reader *r = nn_reader_open(path, e);
+    if (!r)
+        return -1;
+    int rc = nn_net_read(r, net, e);
+    nn_reader_close(r);
+    return rc;
+}
+
+/* Writes an (r,c) matrix of doubles as dtype. */
+static int put_matrix(nn_writer *w, const char *name, const char *attrs,
+                      int dtype, size_t r, size_t c, const double *m,
+                      nn_error *e)
+{
+    size_t count = r * c;
+    void *buf = nn_alloc(count ? count : 1, nn_dtype_size(dtype), name, e);
+    if (!buf)
+        return -1;
+    nn_convert(buf, dtype, m, NN_F64, count);
+    nn_header h = {.name = name, .dtype = dtype, .rank = 2, .dims = {r, c},
+                   .attrs = attrs};
+    int rc = nn_writer_put(w, &h, buf, e);
+    free(buf);
+    return rc;
+}
+
+int nn_layer_write(nn_writer *w, const nn_layer *l, int dtype, nn_error *e)
+{
+    size_t rows = 1 + l->n_in;
+    if (put_matrix(w, "w", l->attrs, dtype, rows, l->n_out, l->w, e) < 0)
+        return -1;
+    if (l->mask) {
+        nn_header h = {.name = "mask", .dtype = NN_U8, .rank = 2,
+                       .dims = {rows, l->n_out}};
+        if (nn_writer_put(w, &h, l->mask, e) < 0)
+            return -1;
+    }
+    if (l->coef && put_matrix(w, "coef", NULL, dtype, l->n_out,
+                              (size_t)l->act.degree + 1, l->coef, e) < 0)
+        return -1;
+    return 0;
+}
+
+int nn_layer_forward_f32(nn_layer *l, size_t m, const float *in, float *out,
+                         nn_error *e)
+{
+    size_t n = l->n_out;
+    if (!l->wf) {
+        size_t k = (1 + l->n_in) * n;
+        if (!(l->wf = nn_alloc(k, sizeof *l->wf, "single-precision weights", e)))
+            return -1;
+        nn_convert(l->wf, NN_F32, l->w, NN_F64, k);
+    }
+    for (size_t i = 0; i < m; i++) /* every row starts as the bias */
+        memcpy(out + i * n, l->wf, n * sizeof *out);
+    nn_gemm_f32(0, 0, m, n, l->n_in, 1.0f, in, l->wf + n, 1.0f, out);
+    nn_act_apply_f32(&l->act, l->coef, m, n, out);
+    return 0;
+}
+
+void nn_layer_forward_f64(const nn_layer *l, size_t m, const double *in,
+                          double *out)
+{
+    size_t n = l->n_out;
+    for (size_t i = 0; i < m; i++)
+        memcpy(out + i * n, l->w, n * sizeof *out);
+    nn_gemm_f64(0, 0, m, n, l->n_in, 1.0, in, l->w + n, 1.0, out);
+    nn_act_apply_f64(&l->act, l->coef, m, n, out);
+}

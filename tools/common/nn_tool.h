@@ -1,0 +1,92 @@
+/* nn_tool.h — the tool layer: what every tool's main shares and the
+ * library must not do: messages and exits, option parsing, progress on
+ * stderr, signal handling and the cleanup of outputs at exit.  Above
+ * every layer of libnn (lib/nn.h). */
+#ifndef NN_TOOL_H
+#define NN_TOOL_H
+
+#include "nn.h"
+
+/* ---------------------------------------------------------------- progress */
+
+/* A one-line progress report on stderr, redrawn at most 4 times a second,
+ * shown only when stderr is a terminal or when forced (--progress). */
+typedef struct nn_progress {
+    const char *prog;
+    int enabled;
+    double last;
+    double start;
+    int drawn;
+    uint64_t done, total;   /* the latest update, redrawn at the end */
+    const char *unit;
+} nn_progress;
+
+void nn_progress_init(nn_progress *p, const char *prog, int force);
+/* done/total in the unit named; total 0 if unknown. */
+void nn_progress_update(nn_progress *p, uint64_t done, uint64_t total,
+                        const char *unit);
+void nn_progress_end(nn_progress *p);
+/* Set while a progress line is drawn without its newline, so that a
+ * message starts on a line of its own (nn_tool.c reads it). */
+extern int nn_progress_open;
+
+/* ------------------------------------------------------------- tool helpers */
+
+/* Shared behaviour of every tool's main(): program name for messages. */
+extern const char *nn_prog;
+/* Sets nn_prog, leaves getopt's messages to nn_bad_option, and makes
+ * unfinished outputs (temporary files, a stream half-written to a pipe)
+ * be abandoned at exit and on SIGINT, SIGTERM, SIGHUP and SIGPIPE
+ * (nn_outputs_abandon).  The first call of every tool's main. */
+void nn_tool_init(const char *prog);
+/* The last entries of every tool's long-option table: --help and
+ * --version (whose getopt value the tool chooses). */
+/* -o FILE and -z[LEVEL], as every tool that writes a stream spells them */
+#define NN_LONGOPTS_OUTPUT                                                     \
+    {"output", required_argument, 0, 'o'}, {"zstd", optional_argument, 0, 'z'}
+#define NN_LONGOPTS_END(version)                                               \
+    {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, (version)},    \
+        {0, 0, 0, 0}
+/* The default case of every tool's option switch: -h prints usage to
+ * stdout and exits 0, the version value prints the version, anything else
+ * is a usage error (nn_bad_option). */
+void nn_tool_option(int c, char **argv, const char *usage, int version)
+    __attribute__((noreturn));
+/* The usage error for the option getopt_long just refused, c being what it
+ * returned (tools give getopt an option string starting with ':', so that
+ * ':' means a missing argument and '?' an unknown option): one line naming
+ * it, then the "Try --help" line; exits 2. */
+void nn_bad_option(int c, char **argv) __attribute__((noreturn));
+/* Prints "prog: message" to stderr. */
+void nn_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "prog: message" and exits 1 (data/runtime error). */
+void nn_die(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+/* Prints "prog: message" then "Try 'prog --help'." and exits 2. */
+void nn_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+/* Prints "prog (nn tools) VERSION" and exits 0. */
+void nn_print_version(void) __attribute__((noreturn));
+
+
+/* The argument of -z/--zstd[=LEVEL]: 3 when absent, else 1..22; anything
+ * else is a usage error (exits 2). */
+int nn_zstd_level_arg(const char *arg);
+/* The argument of -t/--dtype where a tool computes in f32 or f64: NN_F32
+ * or NN_F64; anything else is a usage error. */
+int nn_float_dtype_arg(const char *arg);
+/* Prints s to stdout as a JSON string, quoted and escaped. */
+void nn_json_string(const char *s);
+
+/* For the row tools: opens path and reads its first record before any
+ * output is made (so an input that is no stream leaves stdout empty); the
+ * next read gives that record again.  Dies with the message on error. */
+nn_reader *nn_reader_open_first(const char *path);
+/* Opens s on out (NULL: stdout) with the storage policy; dies on error. */
+void nn_row_sink_open(nn_row_sink *s, const char *out, int store);
+/* Frees s; then dies with e's message if rc < 0, else closes the output
+ * (dying if that fails). */
+void nn_row_sink_finish(nn_row_sink *s, int rc, nn_error *e);
+
+
+#endif
