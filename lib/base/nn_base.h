@@ -17,7 +17,7 @@
 
 #define NN_VERSION "0.1"
 
-/* ------------------------------------------------------------------ errors */
+/* ------------------------------------------------- errors (nn_error.c) */
 
 typedef struct nn_error {
     char msg[512];
@@ -33,7 +33,7 @@ int nn_fail(nn_error *e, const char *fmt, ...)
 int nn_error_wrap(nn_error *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* ------------------------------------------------------------------ dtypes */
+/* ------------------------------------------------- dtypes (nn_dtype.c) */
 
 typedef enum nn_dtype {
     NN_U8 = 1, NN_I8 = 2, NN_U16 = 3, NN_I16 = 4, NN_U32 = 5,
@@ -68,7 +68,7 @@ double nn_elem_f64(const void *p, int dtype, size_t i);
 void nn_bswap(void *p, size_t n, size_t size);
 
 
-/* ------------------------------------------------------------------ memory */
+/* ------------------------------------------------- memory (nn_alloc.c) */
 
 /* malloc of n*size with overflow and limit checks; message names `what`. */
 void *nn_alloc(size_t n, size_t size, const char *what, nn_error *e);
@@ -77,7 +77,7 @@ void *nn_alloc(size_t n, size_t size, const char *what, nn_error *e);
  * is then as it was). */
 int nn_buf_reserve(unsigned char **buf, size_t *cap, size_t need);
 
-/* -------------------------------------------------------------- statistics */
+/* --------------------------------------------- statistics (nn_stats.c) */
 
 /* Summary of a set of numbers: count, finite min/max, mean and variance
  * (Welford/Chan merging of blocks, so it is accurate for any mean), and the
@@ -105,7 +105,7 @@ int nn_rows_check_finite(const void *data, int dt, size_t m, size_t cols,
                          uint64_t row0, const char *what, const char *name,
                          nn_error *e);
 
-/* ------------------------------------------------------------ random draws */
+/* ------------------------------- random draws (nn_rng.c, nn_math.c) */
 
 /* xoshiro256** seeded through splitmix64.  Every draw is computed with
  * integer arithmetic and correctly rounded IEEE operations only, so the same
@@ -135,8 +135,7 @@ double nn_cos(double x);
 
 
 /* ------------------------------------------------------------------ text
- * Numbers, names and shapes as text (lib/base/nn_text.c); the clock
- * (lib/base/nn_clock.c). */
+ * Numbers, names and shapes as text (nn_text.c); the clock (nn_clock.c). */
 
 /* Parses numbers from option text, whole string or fail: "1e-3", "1/255". */
 int nn_parse_double(const char *s, double *out);

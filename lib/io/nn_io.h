@@ -6,8 +6,8 @@
 #include "base/nn_base.h"
 
 /* ------------------------------------------------------------ array files
- * Headers of NumPy .npy files (lib/nn_npy.c) and of IDX files, the format
- * of MNIST (lib/nn_idx.c). */
+ * Headers of NumPy .npy files (nn_npy.c) and of IDX files, the format
+ * of MNIST (nn_idx.c). */
 
 typedef struct nn_array_header {
     int dtype;
@@ -53,7 +53,7 @@ int nn_idx_header_parse(const void *p, size_t n, nn_array_header *h,
                         nn_error *e);
 
 /* ---------------------------------------------------------- input files
- * Files for importers (lib/nn_source.c): read through zlib, so gzip is
+ * Files for importers (nn_source.c): read through zlib, so gzip is
  * decompressed on the fly, with a buffer for headers and lines.  Messages
  * name the file. */
 
@@ -88,7 +88,7 @@ int nn_source_reopenable(const nn_source *s);
 void nn_source_close(nn_source *s);
 
 /* --------------------------------------------------------------------- CSV
- * Rows of numbers as delimited text (lib/nn_csv.c). */
+ * Rows of numbers as delimited text (nn_csv.c). */
 
 /* The delimiter of an option: "tab" (or "\t"), "space", or one character
  * that cannot be part of a number (no digit, letter, '.', '+', '-'), nor

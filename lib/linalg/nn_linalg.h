@@ -6,7 +6,7 @@
 
 #include "base/nn_base.h"
 
-/* ------------------------------------------------------- linear algebra */
+/* --------------------------------------- linear algebra (nn_linalg.c) */
 
 /* C (m,n) = alpha * op(A) op(B) + beta * C, row-major, single precision.
  * op(A) is (m,k): A is (m,k), or (k,m) when ta.  op(B) is (k,n). */
@@ -40,7 +40,7 @@ int nn_eigh(size_t n, double *a, double *w, double *v, nn_error *e);
 int nn_qr_q(size_t m, size_t n, double *a, nn_error *e);
 
 
-/* ------------------------------------------------------ Gram accumulation */
+/* -------------------------------------- Gram accumulation (nn_gram.c) */
 
 /* The augmented Gram matrix G = A^T A of A = [1 Z Y] over a stream of row
  * blocks, in double precision (dsyrk), where Z (m,nz) is a representation
@@ -76,7 +76,7 @@ void nn_gram_free(nn_gram *g);
  * The triangular factor R of A = [1 Z Y] over a stream of row blocks, in
  * double precision: R <- qr([R; block]) (LAPACK dgeqrf), Q never formed.
  * R^T R is the Gram matrix, but R holds Z's singular values themselves, to
- * full precision, where the Gram holds their squares (lib/nn_tsqr.c). */
+ * full precision, where the Gram holds their squares (nn_tsqr.c). */
 typedef struct nn_tsqr {
     size_t nz, ny, n;       /* n = 1 + nz + ny */
     uint64_t rows;
@@ -102,7 +102,7 @@ void nn_tsqr_free(nn_tsqr *q);
  * The rows at given ranks of n keys ordered by (key, row), in memory
  * bounded by a budget whatever n is, over as many passes as it takes: one
  * collecting pass when n is within the budget, otherwise counting passes
- * first (at most ceil(64 / log2(budget / ranks)) of them) (lib/nn_select.c).
+ * first (at most ceil(64 / log2(budget / ranks)) of them) (nn_select.c).
  *
  *   nn_select *s = nn_select_new(n, nranks, ranks, 0, &e);
  *   while ((rc = nn_select_pass(s)) == 1) {
@@ -129,7 +129,7 @@ void nn_select_free(nn_select *s);
 
 /* ------------------------------------------------------ nearest neighbours
  * Exact k nearest neighbours of each row among the other rows of a set
- * (lib/nn_knn.c), for k-filtering (ALGORITHMS.md, nn-kfilter).  Distances
+ * (nn_knn.c), for k-filtering (ALGORITHMS.md, nn-kfilter).  Distances
  * are squared Euclidean, computed in double precision from the rows as
  * given; ties go to the lower row index, so the lists are a function of
  * the data alone.  The search: blocked single-precision distances

@@ -8,6 +8,7 @@
 #include "net/nn_net.h"
 
 /* ------------------------------------------------------ closed-form fits
+ * (nn_fit.c)
  * Layers fitted from the Gram matrix G of [Z1 Y], Z1 = [1 Z] (p = 1+nz
  * columns), Y the targets (ALGORITHMS.md, nn-fit-layer; thesis ch. 7). */
 

@@ -9,6 +9,7 @@
 #include "linalg/nn_linalg.h"
 
 /* ---------------------------------------------------------------- networks
+ * (nn_net.c; activations nn_act.c, initial weights nn_init.c)
  * A network is a stream of layers (formats/nns.md, section "Networks"):
  * each layer is a record "w" (1+n_in, n_out), f32 or f64, whose first row
  * is the bias and whose attributes name the activation, optionally
@@ -84,7 +85,7 @@ int nn_layer_write(nn_writer *w, const nn_layer *l, int dtype, nn_error *e);
 void nn_layer_apply_mask(nn_layer *l);
 void nn_net_free(nn_net *net);
 
-/* Initial weights (lib/nn_init.c).  Schemes: */
+/* Initial weights (nn_init.c).  Schemes: */
 enum {
     NN_INIT_HE_NORMAL, NN_INIT_HE_UNIFORM, NN_INIT_GLOROT_NORMAL,
     NN_INIT_GLOROT_UNIFORM, NN_INIT_NORMAL, NN_INIT_UNIFORM,

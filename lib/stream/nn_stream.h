@@ -6,7 +6,10 @@
 
 #include "base/nn_base.h"
 
-/* ----------------------------------------------------------- stream format */
+/* ---------------------------------------------------------- records
+ * Records and their attributes, names and shapes (nn_record.c); the
+ * reader (nn_reader.c), the writer (nn_writer.c), other outputs
+ * (nn_output.c). */
 
 #define NN_NAME_MAX 255
 #define NN_ATTRS_MAX 65536
@@ -241,7 +244,7 @@ int nn_stdout_close(nn_error *e);
 
 
 /* -------------------------------------------------------------------- rows
- * For the tools that pick, slice, join and split rows (lib/nn_rows.c). */
+ * For the tools that pick, slice, join and split rows (nn_rows.c). */
 
 /* The rows start, start+step, ... below stop (exclusive) of a tensor. */
 typedef struct nn_range {
@@ -309,7 +312,7 @@ int nn_stream_scan(FILE *f, const char *name, nn_scan_fn fn, void *arg,
 
 /* ----------------------------------------------------------------- row sets
  * The same rows of several tensors of one stream, block by block
- * (lib/nn_rowset.c): x and y of a data set, or z1..zL and y after
+ * (nn_rowset.c): x and y of a data set, or z1..zL and y after
  * nn-forward --all.  All tensors of one name form one sequence of rows, so
  * `cat a b` of two data sets is one longer data set.  The chunks of the
  * tensors may have any sizes and come in any order: rows of a tensor that
@@ -379,7 +382,7 @@ void nn_rowset_close(nn_rowset *s);
 
 /* ------------------------------------------------------------------ labels
  * Class labels are class numbers (an integer tensor of one column, with an
- * attribute classes=K) or rows of targets (lib/nn_labels.c). */
+ * attribute classes=K) or rows of targets (nn_labels.c). */
 
 /* The most classes a tool takes.  Class numbers then fit a u16, and the
  * tables kept per class (counts, the k-redundancy record) stay within a

@@ -184,7 +184,7 @@ fails_clean "missing file" "nope.nns" nn-cat a.nns nope.nns
 cat e.nns | nn-cat a.nns - > /dev/null 2>pipe.err
 check "a join error from a pipe still fails" grep -q "cannot join" pipe.err
 fails_usage "bad --rows" "invalid --rows" nn-cat --rows x a.nns
-fails_usage "bad zstd level" "zstd level" nn-cat -z0 a.nns
+fails_usage "bad zstd level" "invalid --zstd .*: must be from 1 to 22" nn-cat -z0 a.nns
 check "--help" nn-cat --help
 check "--version" nn-cat --version
 

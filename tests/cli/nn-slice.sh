@@ -186,7 +186,7 @@ for r in 1:2:0 a:b 1:2:3:4 -3: 1:x ''; do
 done
 fails_usage "missing RANGE" "missing RANGE" nn-slice
 fails_usage "bad -n" "invalid row count" nn-slice -n x ds.nns
-fails_usage "bad zstd level" "zstd level" nn-slice -z30 : ds.nns
+fails_usage "bad zstd level" "invalid --zstd .*: must be from 1 to 22" nn-slice -z30 : ds.nns
 fails_usage "extra operand" "extra operand" nn-slice : ds.nns ds.nns
 check "--help" nn-slice --help
 check "--version" nn-slice --version

@@ -129,22 +129,6 @@ void nn_print_version(void)
     exit(0);
 }
 
-int nn_zstd_level_arg(const char *arg)
-{
-    uint64_t level = 3;
-    if (arg && (nn_parse_u64(arg, &level) < 0 || level < 1 || level > 22))
-        nn_usage_error("invalid zstd level '%s' (1..22)", arg);
-    return (int)level;
-}
-
-int nn_float_dtype_arg(const char *arg)
-{
-    int t = nn_dtype_parse(arg);
-    if (t != NN_F32 && t != NN_F64)
-        nn_usage_error("--dtype must be f32 or f64, not '%s'", arg);
-    return t;
-}
-
 void nn_json_string(const char *s)
 {
     putchar('"');

@@ -7,7 +7,7 @@
 
 #include "nn.h"
 
-/* ---------------------------------------------------------------- progress */
+/* ----------------------------------------------------- progress (nn_progress.c) */
 
 /* A one-line progress report on stderr, redrawn at most 4 times a second,
  * shown only when stderr is a terminal or when forced (--progress). */
@@ -30,7 +30,7 @@ void nn_progress_end(nn_progress *p);
  * message starts on a line of its own (nn_tool.c reads it). */
 extern int nn_progress_open;
 
-/* ------------------------------------------------------------- tool helpers */
+/* ------------------------------------------------- tool helpers (nn_tool.c) */
 
 /* Shared behaviour of every tool's main(): program name for messages. */
 extern const char *nn_prog;
@@ -69,14 +69,41 @@ void nn_usage_error(const char *fmt, ...)
 void nn_print_version(void) __attribute__((noreturn));
 
 
-/* The argument of -z/--zstd[=LEVEL]: 3 when absent, else 1..22; anything
- * else is a usage error (exits 2). */
+/* ------------------------------------------------ option values (nn_args.c)
+ * Each parses the whole of arg, the value of the option whose long name
+ * (without dashes) is opt, and returns it; anything else is a usage error
+ * (exit 2) in one format:
+ *     nn-tool: invalid --lambda 'x': not a number
+ *     nn-tool: invalid --width '0': must be from 1 to 65536
+ * Bounds are inclusive. */
+
+/* A number ("1e-3", "1/255"; no NaN or infinity) from min to max; an
+ * infinite bound is no bound. */
+double nn_arg_double(const char *opt, const char *arg, double min, double max);
+/* A number greater than 0. */
+double nn_arg_positive(const char *opt, const char *arg);
+/* A whole number from min to max (decimal digits only: no sign). */
+uint64_t nn_arg_u64(const char *opt, const char *arg, uint64_t min,
+                    uint64_t max);
+/* The index of arg among names (NULL-terminated); the message lists
+ * them: "expected npy, csv or png". */
+int nn_arg_choice(const char *opt, const char *arg, const char *const *names);
+/* A dtype name (u8 ... f64); float_only: f32 or f64. */
+int nn_arg_dtype(const char *opt, const char *arg, int float_only);
+/* "28x28": 1..max numbers from 1 to limit joined by 'x', into dims;
+ * returns how many. */
+int nn_arg_dims(const char *opt, const char *arg, int max, uint64_t limit,
+                uint64_t *dims);
+/* -z/--zstd[=LEVEL]: 3 when absent, else 1..22. */
 int nn_zstd_level_arg(const char *arg);
-/* The argument of -t/--dtype where a tool computes in f32 or f64: NN_F32
- * or NN_F64; anything else is a usage error. */
+/* -t/--dtype where a tool computes in f32 or f64: NN_F32 or NN_F64. */
 int nn_float_dtype_arg(const char *arg);
+
+/* ------------------------------------------------------- text on stdout */
 /* Prints s to stdout as a JSON string, quoted and escaped. */
 void nn_json_string(const char *s);
+
+/* --------------------------------------------- row tools (nn_tool_rows.c) */
 
 /* For the row tools: opens path and reads its first record before any
  * output is made (so an input that is no stream leaves stdout empty); the
