@@ -61,7 +61,7 @@ int nn_act_parse(const char *s, nn_act *a, nn_error *e)
                   .beta = acts[kind].beta};
     double v[2];
     int nv = 0;
-    for (char *p = params; p && *p;) {
+    for (char *p = params; p;) { /* "relu:" has an empty parameter */
         char *next = strchr(p, ':');
         if (next)
             *next++ = 0;

@@ -105,12 +105,20 @@ int nn_net_read(nn_reader *r, nn_net *net, nn_error *e)
     size_t cap = 0;
     int rc;
     char last[8] = "";
+    int last_dtype = 0;
     while ((rc = nn_reader_next(r, &rec, e)) == 1) {
         int cont = (rec->flags & NN_FLAG_CONT) != 0;
         if (cont && strcmp(rec->name, last) != 0) {
             rc = nn_fail(e, "%s: record %llu: chunk of '%s' does not follow "
                          "its tensor", src, (unsigned long long)rec->index,
                          rec->name);
+            break;
+        }
+        if (cont && rec->dtype != last_dtype) { /* formats/nns.md, 8 */
+            rc = nn_fail(e, "%s: record %llu: chunk of '%s' is %s, its "
+                         "tensor %s", src, (unsigned long long)rec->index,
+                         rec->name, nn_dtype_name(rec->dtype),
+                         nn_dtype_name(last_dtype));
             break;
         }
         int is_w = strcmp(rec->name, "w") == 0;
@@ -216,6 +224,7 @@ int nn_net_read(nn_reader *r, nn_net *net, nn_error *e)
         if (rc < 0)
             break;
         strcpy(last, rec->name);
+        last_dtype = rec->dtype;
     }
     if (rc == 0 && !net->n)
         rc = nn_fail(e, "%s: no layers (an empty network)", src);

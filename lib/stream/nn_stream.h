@@ -208,6 +208,19 @@ int nn_writer_rows(nn_writer *w, const nn_header *h, const void *data,
 void nn_writer_end_tensor(nn_writer *w, const char *name);
 /* Bytes written so far. */
 uint64_t nn_writer_offset(const nn_writer *w);
+/* Holds output back: what is written from now on stays in memory, up to
+ * bytes (0: NN_HOLD_DEFAULT), and reaches the output only at
+ * nn_writer_release, at a successful nn_writer_close, or when more than
+ * that is written (then output begins).  A tool holds its output until its
+ * first errors are past (a bad first record, a block that fails to fit),
+ * so that failing then leaves the output empty; nn_writer_close(w, 0)
+ * drops what is held.  Memory: the bytes held. */
+#define NN_HOLD_DEFAULT ((size_t)64 << 20)
+void nn_writer_hold(nn_writer *w, size_t bytes);
+/* Ends the hold: what is held is written out.  -1 on a write error. */
+int nn_writer_release(nn_writer *w, nn_error *e);
+/* Whether output is still held (nothing has reached the output). */
+int nn_writer_holding(const nn_writer *w);
 /* ok=1: flush, check for write errors, rename a temporary file into place.
  * ok=0: discard (a temporary file is removed).  Frees w.  Returns -1 if
  * ok was 1 and anything failed. */

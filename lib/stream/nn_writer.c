@@ -32,7 +32,8 @@ struct open_name {
 struct nn_writer {
     int fd;
     unsigned char *obuf; /* output not yet written to fd */
-    size_t olen;
+    size_t olen, ocap;
+    size_t hold;       /* holding output back: at most this many bytes */
     uint64_t flushed;  /* bytes that reached fd */
     char *path;        /* final name, NULL for stdout */
     char *tmp;         /* temporary name */
@@ -56,6 +57,7 @@ nn_writer *nn_writer_open(const char *path, int force, nn_error *e)
         nn_fail(e, "out of memory");
         return NULL;
     }
+    w->ocap = OBUF;
     if (!path || strcmp(path, "-") == 0) {
         if (!force && isatty(STDOUT_FILENO)) {
             nn_fail(e, "refusing to write binary data to a terminal "
@@ -112,12 +114,41 @@ static int flush_obuf(nn_writer *w, nn_error *e)
     return write_all(w, w->obuf, n, e);
 }
 
-/* Buffers small pieces; large payloads go straight to the descriptor. */
+void nn_writer_hold(nn_writer *w, size_t bytes)
+{
+    w->hold = bytes ? bytes : NN_HOLD_DEFAULT;
+}
+
+int nn_writer_release(nn_writer *w, nn_error *e)
+{
+    if (!w->hold)
+        return 0;
+    w->hold = 0;
+    if (w->failed)
+        return nn_fail(e, "write error on %s: an earlier write failed",
+                       w->path ? w->path : "standard output");
+    return flush_obuf(w, e);
+}
+
+int nn_writer_holding(const nn_writer *w) { return w->hold != 0; }
+
+/* Buffers small pieces; large payloads go straight to the descriptor.
+ * While holding, everything is buffered, up to the hold. */
 static int out(nn_writer *w, const void *p, size_t n, nn_error *e)
 {
     if (w->failed)
         return nn_fail(e, "write error on %s: an earlier write failed",
                        w->path ? w->path : "standard output");
+    if (w->hold && n <= w->hold - w->olen) {
+        if (nn_buf_reserve(&w->obuf, &w->ocap, w->olen + n) == 0) {
+            memcpy(w->obuf + w->olen, p, n);
+            w->olen += n;
+            w->offset += n;
+            return 0;
+        }
+    }
+    if (w->hold && nn_writer_release(w, e) < 0) /* past the hold */
+        return -1;
     if (w->olen + n > OBUF && flush_obuf(w, e) < 0)
         return -1;
     if (n >= OBUF / 2) { /* what is buffered goes first */

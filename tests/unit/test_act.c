@@ -54,10 +54,11 @@ static void test_parse(void)
         {"celu:-1", "alpha > 0"},  {"celu:nan", "parameter"},
         {"celu:x", "parameter"},   {"celu:1:2", "surplus"},
         {"exp:1:2", "surplus"},    {"pow3:1:2:3", "surplus"},
-        {"celu::1", "parameter"},  {"exp:inf", "parameter"},  {"legendre", "degree"},
+        {"celu::1", "parameter"},  {"relu:", "surplus"},  {"celu:", "parameter"},
+        {"pow3:2:", "parameter"},  {"legendre:3:", "surplus"},  {"exp:inf", "parameter"},  {"legendre", "degree"},
         {"legendre:0", "degree"},  {"legendre:65", "degree"},
         {"legendre:2.5", "degree"}, {"legendre:2:3", "surplus"},
-        {"hermite:-1", "degree"},  {"chebyshev:", "degree"},
+        {"hermite:-1", "degree"},  {"chebyshev:", "parameter"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         nn_act a;

@@ -383,6 +383,14 @@ static void test_refusals(void)
          {{"w", NN_F64, 2, 3, 2, NULL, 0, 0}, {"mask", NN_U8, 2, 3, 2, NULL, 0, 0},
           {"w", NN_F64, 2, 1, 2, NULL, NN_FLAG_CONT, 0}},
          3},
+        {"a chunk of w in another dtype", "chunk of 'w' is f64, its tensor f32",
+         {{"w", NN_F32, 2, 2, 2, NULL, 0, 0},
+          {"w", NN_F64, 2, 1, 2, NULL, NN_FLAG_CONT, 0}},
+         2},
+        {"a chunk of coef in another dtype", "chunk of 'coef' is f32",
+         {{"w", NN_F64, 2, 3, 2, LEG, 0, 0}, {"coef", NN_F64, 2, 1, 3, NULL, 0, 0},
+          {"coef", NN_F32, 2, 1, 3, NULL, NN_FLAG_CONT, 0}},
+         3},
         {"an empty stream", "no layers", {{0}}, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
