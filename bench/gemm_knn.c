@@ -1,7 +1,7 @@
 /* gemm_knn.c — the BLAS work of nn-kfilter's neighbour search alone: the
  * sgemm calls of the blocked distance computation (tiles of TILE x TILE
  * rows, each pair of row blocks once: the diagonal and the tiles above it,
- * as lib/nn_knn.c computes them) on data already in memory, with nothing
+ * as lib/linalg/nn_knn.c computes them) on data already in memory, with nothing
  * else.  Prints the seconds they take.  With "full" as a fourth argument,
  * every tile of the m x m matrix instead (what a search that does not use
  * the symmetry would pay).

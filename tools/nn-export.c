@@ -80,7 +80,7 @@ static void output_open(int binary)
 
 static void output_write(const void *p, size_t n)
 {
-    if (n && fwrite(p, 1, n, out->f) != n)
+    if (n && fwrite(p, 1, n, nn_output_file(out)) != n)
         nn_die("write error on %s: %s", nn_output_name(out), strerror(errno));
 }
 
@@ -163,7 +163,7 @@ static void npy_begin(void)
 {
     output_open(1);
     npy.dtype = opt_dtype ? opt_dtype : t.dtype;
-    if (out->seekable) {
+    if (nn_output_seekable(out)) {
         char h[NN_NPY_HEADER_FORMAT_MAX];
         npy.header_len = npy_header(h, NO_LIMIT, 0);
         output_write(h, npy.header_len);
@@ -176,7 +176,7 @@ static void npy_rows(const void *data, size_t rows)
     for (size_t i = 0; i < n;) {
         size_t k = n - i < BLOCK ? n - i : BLOCK;
         const void *p = to_le((const char *)data + i * t.esize, npy.dtype, k);
-        if (out->seekable) {
+        if (nn_output_seekable(out)) {
             output_write(p, k * osize);
         } else {
             if (append(&npy.buf, &npy.len, &npy.cap, p, k * osize) < 0)
@@ -190,7 +190,7 @@ static void npy_rows(const void *data, size_t rows)
 static void npy_end(void)
 {
     char h[NN_NPY_HEADER_FORMAT_MAX];
-    if (!out->seekable) {
+    if (!nn_output_seekable(out)) {
         output_write(h, npy_header(h, t.exported, 0));
         output_write(npy.buf, npy.len);
         free(npy.buf);
@@ -198,12 +198,12 @@ static void npy_end(void)
     }
     npy_header(h, t.exported, npy.header_len);
     off_t end;
-    if (fflush(out->f) != 0 || (end = ftello(out->f)) < 0 ||
-        fseeko(out->f, out->start, SEEK_SET) != 0)
+    if (fflush(nn_output_file(out)) != 0 || (end = ftello(nn_output_file(out))) < 0 ||
+        fseeko(nn_output_file(out), nn_output_start(out), SEEK_SET) != 0)
         nn_die("%s: cannot complete the header: %s", nn_output_name(out),
             strerror(errno));
     output_write(h, npy.header_len);
-    if (fflush(out->f) != 0 || fseeko(out->f, end, SEEK_SET) != 0)
+    if (fflush(nn_output_file(out)) != 0 || fseeko(nn_output_file(out), end, SEEK_SET) != 0)
         nn_die("%s: cannot complete the header: %s", nn_output_name(out),
             strerror(errno));
 }
@@ -215,7 +215,7 @@ static size_t csv_col;
 
 static void csv_value(const void *p, size_t i)
 {
-    FILE *f = out->f;
+    FILE *f = nn_output_file(out);
     switch (csv_dtype) {
     case NN_U8: fprintf(f, "%u", ((const uint8_t *)p)[i]); break;
     case NN_I8: fprintf(f, "%d", ((const int8_t *)p)[i]); break;
@@ -255,7 +255,7 @@ static void csv_begin(void)
     csv_dtype = opt_dtype ? opt_dtype : t.dtype;
     if (opt_header)
         for (size_t j = 0; j < t.row_len; j++)
-            fprintf(out->f, "c%zu%c", j, j + 1 < t.row_len ? opt_delim : '\n');
+            fprintf(nn_output_file(out), "c%zu%c", j, j + 1 < t.row_len ? opt_delim : '\n');
 }
 
 static void csv_rows(const void *data, size_t rows)
@@ -270,11 +270,11 @@ static void csv_rows(const void *data, size_t rows)
             csv_value(scratch, j);
             if (++csv_col == t.row_len)
                 csv_col = 0;
-            putc(csv_col ? opt_delim : '\n', out->f);
+            putc(csv_col ? opt_delim : '\n', nn_output_file(out));
         }
         i += k;
     }
-    if (ferror(out->f))
+    if (ferror(nn_output_file(out)))
         nn_die("write error on %s: %s", nn_output_name(out), strerror(errno));
 }
 
@@ -484,7 +484,7 @@ static int png_write(const layout *L, unsigned char *row, char *msg)
         png_destroy_write_struct(&p, &info);
         return -1;
     }
-    png_init_io(p, out->f);
+    png_init_io(p, nn_output_file(out));
     png_set_IHDR(p, info, L->width, L->height, 8,
                  L->ch == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,

@@ -309,19 +309,25 @@ void nn_tmp_discard(char *tmp)
 
 /* ------------------------------------------------------------ nn_output */
 
-struct nn_output_priv {
+struct nn_output {
+    FILE *f;
+    int seekable;   /* a regular file the tool may seek in */
+    int64_t start;  /* offset in it where this tool's output begins */
     char *path;     /* NULL: stdout */
     char *tmp;      /* NULL: written through */
 };
 
+FILE *nn_output_file(const nn_output *o) { return o->f; }
+int nn_output_seekable(const nn_output *o) { return o->seekable; }
+int64_t nn_output_start(const nn_output *o) { return o->start; }
+
 nn_output *nn_output_open(const char *path, int binary, nn_error *e)
 {
-    nn_output *o = calloc(1, sizeof *o + sizeof(struct nn_output_priv));
+    nn_output *o = calloc(1, sizeof *o);
     if (!o) {
         nn_fail(e, "out of memory");
         return NULL;
     }
-    struct nn_output_priv *p = (struct nn_output_priv *)(o + 1);
     if (!path || strcmp(path, "-") == 0) {
         int fd = fileno(stdout);
         if (binary && isatty(fd)) {
@@ -339,18 +345,18 @@ nn_output *nn_output_open(const char *path, int binary, nn_error *e)
         o->f = stdout;
         return o;
     }
-    int fd = nn_tmp_create(path, &p->tmp, e);
-    if (fd < 0 || !(p->path = strdup(path)) || !(o->f = fdopen(fd, "wb"))) {
+    int fd = nn_tmp_create(path, &o->tmp, e);
+    if (fd < 0 || !(o->path = strdup(path)) || !(o->f = fdopen(fd, "wb"))) {
         if (fd >= 0) {
             nn_fail(e, "%s: %s", path, strerror(errno));
             close(fd);
-            nn_tmp_discard(p->tmp);
+            nn_tmp_discard(o->tmp);
         }
-        free(p->path);
+        free(o->path);
         free(o);
         return NULL;
     }
-    if (p->tmp) {
+    if (o->tmp) {
         o->seekable = 1;
     } else {
         off_t start = nn_guard_output(fd, NULL);
@@ -362,15 +368,13 @@ nn_output *nn_output_open(const char *path, int binary, nn_error *e)
 
 const char *nn_output_name(const nn_output *o)
 {
-    const struct nn_output_priv *p = (const struct nn_output_priv *)(o + 1);
-    return p->path ? p->path : "standard output";
+    return o->path ? o->path : "standard output";
 }
 
 int nn_output_close(nn_output *o, int ok, nn_error *e)
 {
     if (!o)
         return 0;
-    struct nn_output_priv *p = (struct nn_output_priv *)(o + 1);
     int rc = 0, fd = fileno(o->f);
     if (ok && (fflush(o->f) != 0 || ferror(o->f)))
         rc = nn_fail(e, "write error on %s: %s", nn_output_name(o),
@@ -378,14 +382,14 @@ int nn_output_close(nn_output *o, int ok, nn_error *e)
     if (!(ok && rc == 0))
         nn_guard_fail(fd);
     nn_guard_release(fd);
-    if (p->path) {
+    if (o->path) {
         if (fclose(o->f) != 0 && ok && rc == 0)
-            rc = nn_fail(e, "write error on %s: %s", p->path, strerror(errno));
+            rc = nn_fail(e, "write error on %s: %s", o->path, strerror(errno));
         if (ok && rc == 0)
-            rc = nn_tmp_commit(p->tmp, p->path, e);
+            rc = nn_tmp_commit(o->tmp, o->path, e);
         else
-            nn_tmp_discard(p->tmp);
-        free(p->path);
+            nn_tmp_discard(o->tmp);
+        free(o->path);
     } else if (ok && rc == 0) {
         rc = nn_stdout_close(e);
     }

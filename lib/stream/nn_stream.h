@@ -230,13 +230,16 @@ int nn_writer_close(nn_writer *w, int ok, nn_error *e);
  * written under a temporary name and renamed by nn_output_close(o, 1); if
  * the tool fails first it is removed, and a regular file on stdout is cut
  * back to where the tool began.  binary: refuse a terminal. */
-typedef struct nn_output {
-    FILE *f;
-    int seekable;       /* a regular file the tool may seek in */
-    int64_t start;      /* offset in it where this tool's output begins */
-} nn_output;
+typedef struct nn_output nn_output;
 nn_output *nn_output_open(const char *path, int binary, nn_error *e);
 const char *nn_output_name(const nn_output *o);
+/* The stream to write to. */
+FILE *nn_output_file(const nn_output *o);
+/* Whether the output is a regular file the tool may seek in, and the
+ * offset in it where this tool's output begins (a file on stdout may
+ * hold another program's output before it). */
+int nn_output_seekable(const nn_output *o);
+int64_t nn_output_start(const nn_output *o);
 /* ok=1: flush and commit; ok=0: discard.  Frees o. */
 int nn_output_close(nn_output *o, int ok, nn_error *e);
 

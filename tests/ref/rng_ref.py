@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""rng_ref.py — an independent Python model of lib/nn_rng.c (splitmix64
+"""rng_ref.py — an independent Python model of lib/base/nn_rng.c (splitmix64
 seeding, xoshiro256**, 53-bit uniforms, Marsaglia polar normals with
 math.log).  Prints the first draws for seed 42; test_rng.c holds these
 numbers as its known answers."""
