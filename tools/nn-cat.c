@@ -27,7 +27,7 @@ static const char usage[] =
     "Exit status: 0 success, 1 bad input, tensors that cannot be joined or\n"
     "write error, 2 usage error.  See nn-cat(1) and nns(5).\n";
 
-enum { OPT_ROWS = 256, OPT_VERSION };
+enum { OPT_ROWS = 256 };
 
 /* The latest output tensor of a name, and with --rows the rows held back
  * for its next chunk. */
@@ -353,12 +353,12 @@ int main(int argc, char **argv)
         {"rows", required_argument, 0, OPT_ROWS},
         NN_LONGOPTS_OUTPUT,
         {"decompress", no_argument, 0, 'd'},
-        NN_LONGOPTS_END(OPT_VERSION)};
+        NN_LONGOPTS_END};
     const char *out = NULL;
     int store = NN_STORE_KEEP;
     nn_error e;
     int c;
-    while ((c = getopt_long(argc, argv, ":Jo:z::dh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":Jo:z::dhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'J': join_all = 1; break;
         case OPT_ROWS:
@@ -368,7 +368,7 @@ int main(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'z': store = nn_zstd_level_arg(optarg); break;
         case 'd': store = NN_STORE_RAW; break;
-        default: nn_tool_option(c, argv, usage, OPT_VERSION);
+        default: nn_tool_option(c, argv, usage);
         }
     }
     static char *dash[] = {"-"};

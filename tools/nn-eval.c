@@ -33,7 +33,7 @@ static const char usage[] =
     "      --version         show the version and exit\n"
     "See nn-eval(1).\n";
 
-enum { OPT_REGRESSION = 256, OPT_VERSION };
+enum { OPT_REGRESSION = 256 };
 
 /* Classes above this have no confusion matrix. */
 #define CONFUSION_MAX 1024
@@ -534,12 +534,12 @@ int main(int argc, char **argv)
         {"lsd", required_argument, 0, 'l'},
         {"json", no_argument, 0, 'j'},
         {"quiet", no_argument, 0, 'q'},
-        NN_LONGOPTS_END(OPT_VERSION)};
+        NN_LONGOPTS_END};
     opt_lsd = calloc((size_t)argc, sizeof *opt_lsd);
     if (!opt_lsd)
         nn_die("out of memory");
     int c;
-    while ((c = getopt_long(argc, argv, ":p:n:y:t:l:jqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:n:y:t:l:jqhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'p':
         case 'n': opt_pred = optarg; break;
@@ -553,7 +553,7 @@ int main(int argc, char **argv)
         case 'l': opt_lsd[nlsd++] = optarg; break;
         case 'j': opt_json = 1; break;
         case 'q': opt_quiet = 1; break;
-        default: nn_tool_option(c, argv, usage, OPT_VERSION);
+        default: nn_tool_option(c, argv, usage);
         }
     }
     if (opt_json && opt_quiet)

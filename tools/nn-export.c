@@ -50,7 +50,7 @@ static const char usage[] =
 
 enum { FMT_NONE, FMT_NPY, FMT_CSV, FMT_PNG };
 enum {
-    OPT_VERSION = 256, OPT_PROGRESS, OPT_SKIP, OPT_HEADER, OPT_TILE,
+    OPT_PROGRESS = 256, OPT_SKIP, OPT_HEADER, OPT_TILE,
     OPT_GRID, OPT_COLUMNS, OPT_RANGE, OPT_PERTILE, OPT_ZOOM, OPT_INVERT
 };
 
@@ -801,10 +801,10 @@ int main(int argc, char **argv)
         {"zoom", required_argument, 0, OPT_ZOOM},
         {"invert", no_argument, 0, OPT_INVERT},
         {"progress", no_argument, 0, OPT_PROGRESS},
-        NN_LONGOPTS_END(OPT_VERSION)};
+        NN_LONGOPTS_END};
     nn_error e;
     int c, csv_opts = 0, png_opts = 0;
-    while ((c = getopt_long(argc, argv, ":n:f:o:c:t:d:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":n:f:o:c:t:d:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'n': opt_name = optarg; break;
         case 'f':
@@ -874,7 +874,7 @@ int main(int argc, char **argv)
             break;
         case OPT_INVERT: opt_invert = png_opts = 1; break;
         case OPT_PROGRESS: opt_progress = 1; break;
-        default: nn_tool_option(c, argv, usage, OPT_VERSION);
+        default: nn_tool_option(c, argv, usage);
         }
     }
     if (argc - optind > 1)

@@ -58,7 +58,7 @@ static const char *const methods[] = {"random", "platonic-pca", "sorted-pca",
                                       "elm", "output"};
 enum {
     OPT_ALPHA = 256, OPT_BETA, OPT_PCA, OPT_TOL, OPT_SEED, OPT_WEIGHTS, OPT_CLASSES,
-    OPT_INPUT, OPT_TARGET, OPT_GRAM, OPT_PROGRESS, OPT_VERSION
+    OPT_INPUT, OPT_TARGET, OPT_GRAM, OPT_PROGRESS
 };
 
 static int opt_method = M_RANDOM, opt_gram, opt_dtype = NN_F32, opt_level;
@@ -568,9 +568,9 @@ int main(int argc, char **argv)
         {"dtype", required_argument, 0, 't'},
         NN_LONGOPTS_OUTPUT,
         {"progress", no_argument, 0, OPT_PROGRESS},
-        NN_LONGOPTS_END(OPT_VERSION)};
+        NN_LONGOPTS_END};
     int c, m_set = 0;
-    while ((c = getopt_long(argc, argv, ":m:w:a:l:s:n:y:G:t:o:z::h", longopts,
+    while ((c = getopt_long(argc, argv, ":m:w:a:l:s:n:y:G:t:o:z::hV", longopts,
                             NULL)) != -1) {
         uint64_t u;
         switch (c) {
@@ -656,7 +656,7 @@ int main(int argc, char **argv)
         case 'o': opt_out = optarg; break;
         case 'z': opt_level = nn_zstd_level_arg(optarg); break;
         case OPT_PROGRESS: opt_progress = 1; break;
-        default: nn_tool_option(c, argv, usage, OPT_VERSION);
+        default: nn_tool_option(c, argv, usage);
         }
     }
     if (argc - optind > 1)

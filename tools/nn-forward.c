@@ -24,7 +24,7 @@ static const char usage[] =
     "      --version      show the version and exit\n"
     "See nn-forward(1).\n";
 
-enum { OPT_AS = 256, OPT_PROGRESS, OPT_VERSION };
+enum { OPT_AS = 256, OPT_PROGRESS };
 
 /* Rows per step through the layers: long enough for GEMM to run at its
  * rate, short enough to bound memory whatever the record size. */
@@ -101,9 +101,9 @@ int main(int argc, char **argv)
         {"f64", no_argument, 0, 'd'},
         NN_LONGOPTS_OUTPUT,
         {"progress", no_argument, 0, OPT_PROGRESS},
-        NN_LONGOPTS_END(OPT_VERSION)};
+        NN_LONGOPTS_END};
     int c;
-    while ((c = getopt_long(argc, argv, ":l:An:do:z::h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":l:An:do:z::hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'l': {
             uint64_t v;
@@ -119,7 +119,7 @@ int main(int argc, char **argv)
         case 'o': opt_out = optarg; break;
         case 'z': opt_level = nn_zstd_level_arg(optarg); break;
         case OPT_PROGRESS: opt_progress = 1; break;
-        default: nn_tool_option(c, argv, usage, OPT_VERSION);
+        default: nn_tool_option(c, argv, usage);
         }
     }
     if (argc - optind < 1 || argc - optind > 2)

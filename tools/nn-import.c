@@ -41,7 +41,7 @@ static const char usage[] =
     "See nn-import(1) and nns(5).\n";
 
 enum { OPT_SCALE = 256, OPT_ONEHOT, OPT_LABEL_COLUMN, OPT_HEADER,
-       OPT_NO_HEADER, OPT_NO_FLATTEN, OPT_PROGRESS, OPT_VERSION };
+       OPT_NO_HEADER, OPT_NO_FLATTEN, OPT_PROGRESS };
 enum { FMT_AUTO, FMT_IDX, FMT_NPY, FMT_CSV };
 static const char *const fmt_names[] = {"?", "IDX", "npy", "CSV"};
 
@@ -602,12 +602,12 @@ int main(int argc, char **argv)
         {"no-flatten", no_argument, 0, OPT_NO_FLATTEN},
         NN_LONGOPTS_OUTPUT,
         {"progress", no_argument, 0, OPT_PROGRESS},
-        NN_LONGOPTS_END(OPT_VERSION)};
+        NN_LONGOPTS_END};
     const char *out_path = NULL;
     nn_error e;
     int c;
     uint64_t u;
-    while ((c = getopt_long(argc, argv, ":f:t:d:o:z::h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":f:t:d:o:z::hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (strcmp(optarg, "idx") == 0)
@@ -651,7 +651,7 @@ int main(int argc, char **argv)
         case 'o': out_path = optarg; break;
         case 'z': opt_level = nn_zstd_level_arg(optarg); break;
         case OPT_PROGRESS: opt_progress = 1; break;
-        default: nn_tool_option(c, argv, usage, OPT_VERSION);
+        default: nn_tool_option(c, argv, usage);
         }
     }
     int ninputs = argc - optind;

@@ -23,7 +23,7 @@ static const char usage[] =
     "Exit status: 0 valid, 1 invalid or unreadable input, 2 usage error.\n"
     "See nn-info(1) and nns(5).\n";
 
-enum { OPT_PROGRESS = 256, OPT_VERSION };
+enum { OPT_PROGRESS = 256 };
 
 static int opt_records, opt_headers, opt_json, opt_quiet, opt_progress;
 static int nfiles, nprinted;
@@ -250,16 +250,16 @@ int main(int argc, char **argv)
         {"json", no_argument, 0, 'j'},
         {"quiet", no_argument, 0, 'q'},
         {"progress", no_argument, 0, OPT_PROGRESS},
-        NN_LONGOPTS_END(OPT_VERSION)};
+        NN_LONGOPTS_END};
     int c;
-    while ((c = getopt_long(argc, argv, ":rHjqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":rHjqhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'r': opt_records = 1; break;
         case 'H': opt_headers = 1; break;
         case 'j': opt_json = 1; break;
         case 'q': opt_quiet = 1; break;
         case OPT_PROGRESS: opt_progress = 1; break;
-        default: nn_tool_option(c, argv, usage, OPT_VERSION);
+        default: nn_tool_option(c, argv, usage);
         }
     }
     /* Text goes out only after a whole stream verified, so a corrupt

@@ -32,7 +32,7 @@ static const char usage[] =
     "      --version      show the version and exit\n"
     "See nn-init(1).\n";
 
-enum { OPT_BALL = 256, OPT_SEED, OPT_VERSION };
+enum { OPT_BALL = 256, OPT_SEED };
 
 #define MAX_LAYERS 4096
 
@@ -76,13 +76,13 @@ int main(int argc, char **argv)
         {"dtype", required_argument, 0, 't'},
         {"seed", required_argument, 0, OPT_SEED},
         NN_LONGOPTS_OUTPUT,
-        NN_LONGOPTS_END(OPT_VERSION)};
+        NN_LONGOPTS_END};
     const char *acts = "relu", *head = "identity", *out = "-";
     int scheme = NN_INIT_HE_NORMAL, ball = 0, dtype = NN_F32, level = 0;
     double gain = 1, rho = 0;
     uint64_t seed = 1;
     int c;
-    while ((c = getopt_long(argc, argv, ":a:O:s:g:p:t:o:z::h", longopts,
+    while ((c = getopt_long(argc, argv, ":a:O:s:g:p:t:o:z::hV", longopts,
                             NULL)) != -1) {
         switch (c) {
         case 'a': acts = optarg; break;
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
             break;
         case 'o': out = optarg; break;
         case 'z': level = nn_zstd_level_arg(optarg); break;
-        default: nn_tool_option(c, argv, usage, OPT_VERSION);
+        default: nn_tool_option(c, argv, usage);
         }
     }
     if (optind != argc - 1)

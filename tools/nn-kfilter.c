@@ -44,7 +44,7 @@ static const char usage[] =
     "See nn-kfilter(1).\n";
 
 enum { OPT_CAP = 256, OPT_DROPPED, OPT_REPORT, OPT_BY_LOSS, OPT_LOSS,
-       OPT_PRED, OPT_VERSION };
+       OPT_PRED };
 
 /* -v lists the classes one by one up to this many. */
 #define SAY_CLASSES_MAX 100
@@ -652,12 +652,12 @@ int main(int argc, char **argv)
         {"loss", required_argument, 0, OPT_LOSS},
         {"pred", required_argument, 0, OPT_PRED},
         NN_LONGOPTS_OUTPUT,
-        NN_LONGOPTS_END(OPT_VERSION)};
+        NN_LONGOPTS_END};
     O.tensors = calloc((size_t)argc, sizeof *O.tensors);
     if (!O.tensors)
         nn_die("out of memory");
     int c;
-    while ((c = getopt_long(argc, argv, ":k:b:n:y:t:isr:vo:z::h", longopts,
+    while ((c = getopt_long(argc, argv, ":k:b:n:y:t:isr:vo:z::hV", longopts,
                             NULL)) != -1) {
         switch (c) {
         case 'k':
@@ -686,7 +686,7 @@ int main(int argc, char **argv)
         case OPT_PRED: O.pred = optarg; break;
         case 'o': O.out = optarg; break;
         case 'z': O.level = nn_zstd_level_arg(optarg); break;
-        default: nn_tool_option(c, argv, usage, OPT_VERSION);
+        default: nn_tool_option(c, argv, usage);
         }
     }
     if (argc - optind > 1)

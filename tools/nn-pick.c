@@ -26,7 +26,7 @@ static const char usage[] =
     "Exit status: 0 success, 1 bad input or write error, 2 usage error.\n"
     "See nn-pick(1) and nns(5).\n";
 
-enum { OPT_INDEX = 256, OPT_VERSION };
+enum { OPT_INDEX = 256 };
 
 struct rename { const char *old, *new; };
 
@@ -56,7 +56,7 @@ int main(int argc, char **argv)
         {"input", required_argument, 0, 'i'},
         NN_LONGOPTS_OUTPUT,
         {"decompress", no_argument, 0, 'd'},
-        NN_LONGOPTS_END(OPT_VERSION)};
+        NN_LONGOPTS_END};
     const char *in = "-", *out = NULL;
     int store = NN_STORE_KEEP, invert = 0, has_index = 0;
     uint64_t index = 0;
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
     renames = calloc((size_t)argc, sizeof *renames);
     if (!renames)
         nn_die("out of memory");
-    while ((c = getopt_long(argc, argv, ":vr:i:o:z::dh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":vr:i:o:z::dhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'v': invert = 1; break;
         case OPT_INDEX:
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'z': store = nn_zstd_level_arg(optarg); break;
         case 'd': store = NN_STORE_RAW; break;
-        default: nn_tool_option(c, argv, usage, OPT_VERSION);
+        default: nn_tool_option(c, argv, usage);
         }
     }
     char **patterns = argv + optind;

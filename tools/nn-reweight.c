@@ -29,7 +29,7 @@ static const char usage[] =
     "      --version        show the version and exit\n"
     "See nn-reweight(1).\n";
 
-enum { OPT_CLASSES = 256, OPT_VERSION };
+enum { OPT_CLASSES = 256 };
 
 enum { BLOCK = 1024 };
 
@@ -181,10 +181,10 @@ int main(int argc, char **argv)
         {"target", required_argument, 0, 'y'},
         {"classes", required_argument, 0, OPT_CLASSES},
         NN_LONGOPTS_OUTPUT,
-        NN_LONGOPTS_END(OPT_VERSION)};
+        NN_LONGOPTS_END};
     const char *out = "-";
     int level = 0, c;
-    while ((c = getopt_long(argc, argv, ":e:w:n:y:o:z::h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":e:w:n:y:o:z::hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'e':
             if (nn_parse_double(optarg, &R.lambda) < 0 ||
@@ -201,7 +201,7 @@ int main(int argc, char **argv)
             break;
         case 'o': out = optarg; break;
         case 'z': level = nn_zstd_level_arg(optarg); break;
-        default: nn_tool_option(c, argv, usage, OPT_VERSION);
+        default: nn_tool_option(c, argv, usage);
         }
     }
     if (argc - optind < 1 || argc - optind > 2)

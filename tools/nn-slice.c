@@ -27,7 +27,7 @@ static const char usage[] =
     "Exit status: 0 success, 1 bad input or write error, 2 usage error.\n"
     "See nn-slice(1) and nns(5).\n";
 
-enum { OPT_NAME = 256, OPT_VERSION };
+enum { OPT_NAME = 256 };
 
 static char **names;        /* --name patterns */
 static size_t nnames;
@@ -40,7 +40,7 @@ int main(int argc, char **argv)
         {"name", required_argument, 0, OPT_NAME},
         NN_LONGOPTS_OUTPUT,
         {"decompress", no_argument, 0, 'd'},
-        NN_LONGOPTS_END(OPT_VERSION)};
+        NN_LONGOPTS_END};
     const char *out = NULL;
     int store = NN_STORE_KEEP, head = 0;
     nn_range rg = {0, UINT64_MAX, 1};
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
     names = calloc((size_t)argc, sizeof *names);
     if (!names)
         nn_die("out of memory");
-    while ((c = getopt_long(argc, argv, ":n:o:z::dh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":n:o:z::dhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'n':
             if (nn_parse_u64(optarg, &rg.stop) < 0)
@@ -60,7 +60,7 @@ int main(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'z': store = nn_zstd_level_arg(optarg); break;
         case 'd': store = NN_STORE_RAW; break;
-        default: nn_tool_option(c, argv, usage, OPT_VERSION);
+        default: nn_tool_option(c, argv, usage);
         }
     }
     if (!head) {

@@ -32,7 +32,6 @@ static const char usage[] =
     "A failed run leaves no shard.  Exit status: 0 success, 1 bad input or\n"
     "write error, 2 usage error.  See nn-split(1) and nns(5).\n";
 
-enum { OPT_VERSION = 256 };
 
 /* Shards written at once: each batch reads the input again. */
 #define BATCH 8
@@ -218,11 +217,11 @@ int main(int argc, char **argv)
         {"verbose", no_argument, 0, 'v'},
         {"zstd", optional_argument, 0, 'z'},
         {"decompress", no_argument, 0, 'd'},
-        NN_LONGOPTS_END(OPT_VERSION)};
+        NN_LONGOPTS_END};
     int store = NN_STORE_KEEP, verbose = 0;
     uint64_t digits = 3;
     int c;
-    while ((c = getopt_long(argc, argv, ":l:n:a:vz::dh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":l:n:a:vz::dhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'l':
             if (nn_parse_u64(optarg, &opt_rows) < 0 || opt_rows == 0)
@@ -239,7 +238,7 @@ int main(int argc, char **argv)
         case 'v': verbose = 1; break;
         case 'z': store = nn_zstd_level_arg(optarg); break;
         case 'd': store = NN_STORE_RAW; break;
-        default: nn_tool_option(c, argv, usage, OPT_VERSION);
+        default: nn_tool_option(c, argv, usage);
         }
     }
     if (!opt_rows == !opt_shards)

@@ -31,7 +31,6 @@ static const char usage[] =
     "      --version      show the version and exit\n"
     "See nn-standardize(1).\n";
 
-enum { OPT_VERSION = 256 };
 
 static const char *opt_name = "x", *opt_out = "-", *opt_stats;
 static int opt_fit, opt_center, opt_dtype, opt_zstd;
@@ -334,9 +333,9 @@ int main(int argc, char **argv)
         {"eps", required_argument, 0, 'e'},
         {"dtype", required_argument, 0, 't'},
         NN_LONGOPTS_OUTPUT,
-        NN_LONGOPTS_END(OPT_VERSION)};
+        NN_LONGOPTS_END};
     int c;
-    while ((c = getopt_long(argc, argv, ":Fs:n:ce:t:o:z::h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":Fs:n:ce:t:o:z::hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'F': opt_fit = 1; break;
         case 's': opt_stats = optarg; break;
@@ -351,7 +350,7 @@ int main(int argc, char **argv)
             break;
         case 'o': opt_out = optarg; break;
         case 'z': opt_zstd = nn_zstd_level_arg(optarg); break;
-        default: nn_tool_option(c, argv, usage, OPT_VERSION);
+        default: nn_tool_option(c, argv, usage);
         }
     }
     if (opt_fit == !!opt_stats)

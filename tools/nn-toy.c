@@ -25,7 +25,7 @@ static const char usage[] =
     "      --version       show the version and exit\n"
     "See nn-toy(1).\n";
 
-enum { OPT_SEED = 256, OPT_NOISE, OPT_ONEHOT, OPT_VERSION };
+enum { OPT_SEED = 256, OPT_NOISE, OPT_ONEHOT };
 enum { SINE, SPIRALS, CHECKERBOARD };
 
 static const char *const problems[] = {"sine", "spirals", "checkerboard"};
@@ -93,12 +93,12 @@ int main(int argc, char **argv)
         {"noise", required_argument, 0, OPT_NOISE},
         {"onehot", no_argument, 0, OPT_ONEHOT},
         NN_LONGOPTS_OUTPUT,
-        NN_LONGOPTS_END(OPT_VERSION)};
+        NN_LONGOPTS_END};
     uint64_t n = 5000, seed = 1;
     const char *out = NULL;
     int noisy = 0;
     int level = 0, c;
-    while ((c = getopt_long(argc, argv, ":n:o:z::h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":n:o:z::hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'n':
             if (nn_parse_u64(optarg, &n) < 0)
@@ -118,7 +118,7 @@ int main(int argc, char **argv)
         case OPT_ONEHOT: opt_onehot = 1; break;
         case 'o': out = optarg; break;
         case 'z': level = nn_zstd_level_arg(optarg); break;
-        default: nn_tool_option(c, argv, usage, OPT_VERSION);
+        default: nn_tool_option(c, argv, usage);
         }
     }
     if (optind >= argc)

@@ -106,7 +106,7 @@ void nn_bad_option(int c, char **argv)
                    "one)", arg);
 }
 
-void nn_tool_option(int c, char **argv, const char *usage, int version)
+void nn_tool_option(int c, char **argv, const char *usage)
 {
     if (c == 'h') {
         fputs(usage, stdout);
@@ -115,7 +115,7 @@ void nn_tool_option(int c, char **argv, const char *usage, int version)
             nn_die("%s", e.msg);
         exit(0);
     }
-    if (c == version)
+    if (c == 'V')
         nn_print_version();
     nn_bad_option(c, argv);
 }

@@ -39,18 +39,18 @@ extern const char *nn_prog;
  * be abandoned at exit and on SIGINT, SIGTERM, SIGHUP and SIGPIPE
  * (nn_outputs_abandon).  The first call of every tool's main. */
 void nn_tool_init(const char *prog);
-/* The last entries of every tool's long-option table: --help and
- * --version (whose getopt value the tool chooses). */
 /* -o FILE and -z[LEVEL], as every tool that writes a stream spells them */
 #define NN_LONGOPTS_OUTPUT                                                     \
     {"output", required_argument, 0, 'o'}, {"zstd", optional_argument, 0, 'z'}
-#define NN_LONGOPTS_END(version)                                               \
-    {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, (version)},    \
+/* The last entries of every tool's long-option table: -h/--help and
+ * -V/--version (the getopt string ends "hV"). */
+#define NN_LONGOPTS_END                                                        \
+    {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},          \
         {0, 0, 0, 0}
 /* The default case of every tool's option switch: -h prints usage to
- * stdout and exits 0, the version value prints the version, anything else
- * is a usage error (nn_bad_option). */
-void nn_tool_option(int c, char **argv, const char *usage, int version)
+ * stdout and exits 0, -V prints the version, anything else is a usage
+ * error (nn_bad_option). */
+void nn_tool_option(int c, char **argv, const char *usage)
     __attribute__((noreturn));
 /* The usage error for the option getopt_long just refused, c being what it
  * returned (tools give getopt an option string starting with ':', so that
