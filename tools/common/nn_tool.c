@@ -145,3 +145,13 @@ void nn_json_string(const char *s)
     }
     putchar('"');
 }
+
+void *nn_xalloc(size_t n, size_t size, const char *what)
+{
+    nn_error e;
+    void *p = nn_alloc(n ? n : 1, size ? size : 1, what, &e);
+    if (!p)
+        nn_die("%s", e.msg);
+    memset(p, 0, (n ? n : 1) * (size ? size : 1));
+    return p;
+}

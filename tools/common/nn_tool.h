@@ -65,6 +65,9 @@ void nn_die(const char *fmt, ...)
 /* Prints "prog: message" then "Try 'prog --help'." and exits 2. */
 void nn_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
+/* nn_alloc that dies on failure ("what: out of memory ..."): n elements
+ * of size bytes (at least one), zeroed. */
+void *nn_xalloc(size_t n, size_t size, const char *what);
 /* Prints "prog (nn tools) VERSION" and exits 0. */
 void nn_print_version(void) __attribute__((noreturn));
 
