@@ -1,38 +1,57 @@
 /* nn_linalg.c — thin wrappers over BLAS (OpenBLAS's cblas) and LAPACK.
  *
  * Debian's OpenBLAS ships LAPACK's Fortran symbols without LAPACKE, so the
- * few routines used are declared here.  LAPACK is column-major; a row-major
- * (m,n) array is the column-major (n,m) transpose, which the wrappers use
- * instead of copying where they can.  Dimensions are passed as int (the
- * Fortran and CBLAS interfaces) unchecked here: the callers keep them
- * below 2^31 (nn_gram_init and nn_tsqr_init check their sides, nn_net_read
- * a layer's widths, and rows go through in blocks). */
+ * few routines used are declared in nn_lapack.h.  LAPACK is column-major;
+ * a row-major (m,n) array is the column-major (n,m) transpose, which the
+ * wrappers use instead of copying where they can.
+ *
+ * CBLAS and LAPACK count in int.  Row counts may be any size: the BLAS
+ * wrappers split them into blocks of at most nn_blas_max_rows rows.  Row
+ * widths (leading dimensions) and the sides of the LAPACK problems must be
+ * below 2^31; their callers keep them so (nn_gram_init and nn_tsqr_init
+ * check their sides, nn_net_read a layer's widths), and a row of 2^31
+ * elements would be 8 GiB. */
 #include "linalg/nn_linalg.h"
 #include "base/nn_base_private.h"
 #include "linalg/nn_lapack.h"
 
 #include <cblas.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-void nn_gemm_f32(int ta, int tb, size_t m, size_t n, size_t k, float alpha,
-                 const float *a, const float *b, float beta, float *c)
-{
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-                tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, alpha,
-                a, ta ? (int)m : (int)k, b, tb ? (int)k : (int)n, beta, c,
-                (int)n);
-}
+/* The most rows one BLAS call gets; tests lower it to check the blocks. */
+size_t nn_blas_max_rows = INT_MAX;
 
-void nn_gemm_f64(int ta, int tb, size_t m, size_t n, size_t k, double alpha,
-                 const double *a, const double *b, double beta, double *c)
-{
-    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-                tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, alpha,
-                a, ta ? (int)m : (int)k, b, tb ? (int)k : (int)n, beta, c,
-                (int)n);
-}
+/* The row counts a gemm can split: m when A is (m,k) (its rows and C's),
+ * k when A is (k,m) and B (k,n) (the rows both share: the blocks add up,
+ * beta applying to the first only). */
+#define GEMM(NAME, T, CBLAS)                                                   \
+    void NAME(int ta, int tb, size_t m, size_t n, size_t k, T alpha,           \
+              const T *a, const T *b, T beta, T *c)                            \
+    {                                                                          \
+        size_t max = nn_blas_max_rows;                                         \
+        if (!ta && m > max) {                                                  \
+            for (size_t i = 0; i < m; i += max)                                \
+                NAME(ta, tb, m - i < max ? m - i : max, n, k, alpha,           \
+                     a + i * k, b, beta, c + i * n);                           \
+            return;                                                            \
+        }                                                                      \
+        if (ta && !tb && k > max) {                                            \
+            for (size_t p = 0; p < k; p += max)                                \
+                NAME(ta, tb, m, n, k - p < max ? k - p : max, alpha,           \
+                     a + p * m, b + p * n, p ? (T)1 : beta, c);                \
+            return;                                                            \
+        }                                                                      \
+        CBLAS(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,                   \
+              tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, alpha,   \
+              a, ta ? (int)m : (int)k, b, tb ? (int)k : (int)n, beta, c,       \
+              (int)n);                                                         \
+    }
+
+GEMM(nn_gemm_f32, float, cblas_sgemm)
+GEMM(nn_gemm_f64, double, cblas_dgemm)
 
 void nn_gemm_f64_ref(int ta, int tb, size_t m, size_t n, size_t k,
                      double alpha, const double *a, const double *b,
@@ -50,8 +69,11 @@ void nn_gemm_f64_ref(int ta, int tb, size_t m, size_t n, size_t k,
 
 void nn_syrk_f64(size_t m, size_t n, const double *a, double *g)
 {
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)n, (int)m, 1.0, a,
-                (int)n, 1.0, g, (int)n);
+    for (size_t i = 0; i < m; i += nn_blas_max_rows) {
+        size_t r = m - i < nn_blas_max_rows ? m - i : nn_blas_max_rows;
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)n, (int)r, 1.0,
+                    a + i * n, (int)n, 1.0, g, (int)n);
+    }
 }
 
 void nn_sym_fill(size_t n, double *g)

@@ -9,7 +9,9 @@
 /* --------------------------------------- linear algebra (nn_linalg.c) */
 
 /* C (m,n) = alpha * op(A) op(B) + beta * C, row-major, single precision.
- * op(A) is (m,k): A is (m,k), or (k,m) when ta.  op(B) is (k,n). */
+ * op(A) is (m,k): A is (m,k), or (k,m) when ta.  op(B) is (k,n).  Rows
+ * (m when A is (m,k); k when A is (k,m) and B (k,n)) may number 2^31 or
+ * more (the call is split); row widths must stay below 2^31. */
 void nn_gemm_f32(int ta, int tb, size_t m, size_t n, size_t k, float alpha,
                  const float *a, const float *b, float beta, float *c);
 void nn_gemm_f64(int ta, int tb, size_t m, size_t n, size_t k, double alpha,
