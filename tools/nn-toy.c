@@ -15,28 +15,40 @@ static const char usage[] =
     "                3 pi t, radius t; class 1 is class 0 negated; x (N,2)\n"
     "  checkerboard  x uniform on [-0.5,0.5)^2, the class of an 8x8 board\n"
     "\n"
-    "  -n, --samples N     number of samples (default 5000)\n"
-    "      --seed S        seed of the draws (default 1)\n"
-    "      --noise SIGMA   Gaussian noise added to the inputs (default 0)\n"
+    "      --samples=N     number of samples (default 5000, at most 2^40)\n"
+    "  -s, --seed=S        seed of the draws (default 1)\n"
+    "      --noise=SIGMA   Gaussian noise added to the inputs (default 0)\n"
     "      --onehot        labels as one-hot f32 rows, not i32 indices\n"
-    "  -o, --output FILE   write to FILE instead of stdout\n"
+    "  -o, --output=FILE   write to FILE instead of stdout\n"
     "  -z, --zstd[=LEVEL]  compress records with zstd (default level 3)\n"
     "  -h, --help          show this help and exit\n"
-    "      --version       show the version and exit\n"
-    "See nn-toy(1).\n";
+    "  -V, --version       show the version and exit\n"
+    "\n"
+    "See nn-toy(1).\n"
+    "Exit status: 0 success, 1 write error, 2 usage error.\n"
+    "Example: nn-toy --samples 1000 -s 2 spirals > spirals.nns\n";
 
-enum { OPT_SEED = 256, OPT_NOISE, OPT_ONEHOT };
+enum { OPT_SAMPLES = 256, OPT_NOISE, OPT_ONEHOT };
 enum { SINE, SPIRALS, CHECKERBOARD };
 
-static const char *const problems[] = {"sine", "spirals", "checkerboard"};
+static const char *const problems[] = {"sine", "spirals", "checkerboard",
+                                       NULL};
 
 #define PI 3.14159265358979323846
+#define SAMPLES_MAX ((uint64_t)1 << 40)
 
 /* The noise generator's seed: a stream apart from the points' stream. */
 #define NOISE_SEED 0x6e6f697365000000ull /* "noise" */
 
-static int problem, opt_onehot;
-static double opt_noise;
+typedef struct options {
+    int problem;                /* SINE, SPIRALS or CHECKERBOARD */
+    uint64_t samples, seed;
+    double noise;
+    int noisy;                  /* --noise given: recorded, even if 0 */
+    int onehot;
+    const char *out;            /* NULL: stdout */
+    int level;                  /* zstd level, 0 for none */
+} options;
 
 /* Class of an f32 point on the 8x8 board; exact in double. */
 static int32_t square(float a, float b)
@@ -48,17 +60,17 @@ static int32_t square(float a, float b)
 }
 
 /* Rows [row0, row0+m) into x (m,d) and y (m,yw), y as i32 or f32. */
-static void generate(nn_rng *g, nn_rng *ng, uint64_t row0, size_t m,
-                     float *x, void *y)
+static void generate(const options *o, nn_rng *g, nn_rng *ng, uint64_t row0,
+                     size_t m, float *x, void *y)
 {
-    size_t d = problem == SINE ? 1 : 2;
+    size_t d = o->problem == SINE ? 1 : 2;
     for (size_t i = 0; i < m; i++) {
         float *p = x + i * d;
         int32_t cls = 0;
-        if (problem == SINE) {
+        if (o->problem == SINE) {
             p[0] = (float)(2 * nn_rng_uniform(g) - 1);
             ((float *)y)[i] = (float)nn_sin(2 * PI * (double)p[0]);
-        } else if (problem == SPIRALS) {
+        } else if (o->problem == SPIRALS) {
             cls = (int32_t)((row0 + i) % 2);
             double t = 1 - nn_rng_uniform(g), th = 3 * PI * t;
             double s = cls ? -t : t;
@@ -69,8 +81,8 @@ static void generate(nn_rng *g, nn_rng *ng, uint64_t row0, size_t m,
             p[1] = (float)(nn_rng_uniform(g) - 0.5);
             cls = square(p[0], p[1]);
         }
-        if (problem != SINE) {
-            if (opt_onehot) {
+        if (o->problem != SINE) {
+            if (o->onehot) {
                 float *q = (float *)y + 2 * i;
                 q[0] = cls == 0;
                 q[1] = cls == 1;
@@ -78,46 +90,36 @@ static void generate(nn_rng *g, nn_rng *ng, uint64_t row0, size_t m,
                 ((int32_t *)y)[i] = cls;
             }
         }
-        if (opt_noise > 0)
+        if (o->noise > 0)
             for (size_t j = 0; j < d; j++)
-                p[j] = (float)((double)p[j] + opt_noise * nn_rng_normal(ng));
+                p[j] = (float)((double)p[j] + o->noise * nn_rng_normal(ng));
     }
 }
 
-int main(int argc, char **argv)
+static void parse(int argc, char **argv, options *o)
 {
-    nn_tool_init("nn-toy");
     static const struct option longopts[] = {
-        {"samples", required_argument, 0, 'n'},
-        {"seed", required_argument, 0, OPT_SEED},
+        {"samples", required_argument, 0, OPT_SAMPLES},
+        {"seed", required_argument, 0, 's'},
         {"noise", required_argument, 0, OPT_NOISE},
         {"onehot", no_argument, 0, OPT_ONEHOT},
         NN_LONGOPTS_OUTPUT,
         NN_LONGOPTS_END};
-    uint64_t n = 5000, seed = 1;
-    const char *out = NULL;
-    int noisy = 0;
-    int level = 0, c;
-    while ((c = getopt_long(argc, argv, ":n:o:z::hV", longopts, NULL)) != -1) {
+    *o = (options){.samples = 5000, .seed = 1};
+    int c;
+    while ((c = getopt_long(argc, argv, ":s:o:z::hV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'n':
-            if (nn_parse_u64(optarg, &n) < 0)
-                nn_usage_error("invalid number of samples '%s'", optarg);
+        case OPT_SAMPLES:
+            o->samples = nn_arg_u64("samples", optarg, 0, SAMPLES_MAX);
             break;
-        case OPT_SEED:
-            if (nn_parse_u64(optarg, &seed) < 0)
-                nn_usage_error("invalid seed '%s'", optarg);
-            break;
+        case 's': o->seed = nn_arg_u64("seed", optarg, 0, UINT64_MAX); break;
         case OPT_NOISE:
-            if (nn_parse_double(optarg, &opt_noise) < 0 ||
-                !(opt_noise >= 0) || isinf(opt_noise))
-                nn_usage_error("invalid noise '%s' (a standard deviation "
-                               ">= 0)", optarg);
-            noisy = 1;
+            o->noise = nn_arg_double("noise", optarg, 0, INFINITY);
+            o->noisy = 1;
             break;
-        case OPT_ONEHOT: opt_onehot = 1; break;
-        case 'o': out = optarg; break;
-        case 'z': level = nn_zstd_level_arg(optarg); break;
+        case OPT_ONEHOT: o->onehot = 1; break;
+        case 'o': o->out = optarg; break;
+        case 'z': o->level = nn_zstd_level_arg(optarg); break;
         default: nn_tool_option(c, argv, usage);
         }
     }
@@ -125,79 +127,104 @@ int main(int argc, char **argv)
         nn_usage_error("missing problem (sine, spirals or checkerboard)");
     if (argc - optind > 1)
         nn_usage_error("extra operand '%s'", argv[optind + 1]);
-    problem = -1;
-    for (int i = 0; i < 3; i++)
+    o->problem = -1;
+    for (int i = 0; problems[i]; i++)
         if (strcmp(argv[optind], problems[i]) == 0)
-            problem = i;
-    if (problem < 0)
+            o->problem = i;
+    if (o->problem < 0)
         nn_usage_error("unknown problem '%s' (sine, spirals or "
                        "checkerboard)", argv[optind]);
-    if (opt_onehot && problem == SINE)
+    if (o->onehot && o->problem == SINE)
         nn_usage_error("--onehot needs a classification problem, not sine");
-    if (n > ((uint64_t)1 << 40))
-        nn_usage_error("%llu samples are too many (at most 2^40)",
-                       (unsigned long long)n);
+}
 
-    char xattrs[256], yattrs[256];
-    int len = snprintf(xattrs, sizeof xattrs, "producer=nn-toy %s\nproblem=%s\n"
-                       "seed=%llu\n", NN_VERSION, problems[problem],
-                       (unsigned long long)seed);
-    if (noisy) {
+/* The attributes of x and y: where they come from, and how to read y. */
+static void attributes(const options *o, char *xattrs, char *yattrs,
+                       size_t size)
+{
+    int len = snprintf(xattrs, size, "producer=nn-toy %s\nproblem=%s\n"
+                       "seed=%llu\n", NN_VERSION, problems[o->problem],
+                       (unsigned long long)o->seed);
+    if (o->noisy) {
         /* the fewest digits that read back as the same number */
         int digits = 1;
         char v[32];
         do
-            snprintf(v, sizeof v, "%.*g", digits, opt_noise);
-        while (strtod(v, NULL) != opt_noise && ++digits <= 17);
-        snprintf(xattrs + len, sizeof xattrs - len, "noise=%s\n", v);
+            snprintf(v, sizeof v, "%.*g", digits, o->noise);
+        while (strtod(v, NULL) != o->noise && ++digits <= 17);
+        snprintf(xattrs + len, size - len, "noise=%s\n", v);
     }
-    len = snprintf(yattrs, sizeof yattrs, "producer=nn-toy %s\nproblem=%s\n"
-                   "seed=%llu\n", NN_VERSION, problems[problem],
-                   (unsigned long long)seed);
-    if (problem != SINE)
-        snprintf(yattrs + len, sizeof yattrs - len, "classes=2\nencoding=%s\n",
-                 opt_onehot ? "onehot" : "index");
+    len = snprintf(yattrs, size, "producer=nn-toy %s\nproblem=%s\n"
+                   "seed=%llu\n", NN_VERSION, problems[o->problem],
+                   (unsigned long long)o->seed);
+    if (o->problem != SINE)
+        snprintf(yattrs + len, size - len, "classes=2\nencoding=%s\n",
+                 o->onehot ? "onehot" : "index");
+}
 
-    size_t d = problem == SINE ? 1 : 2;
+/* The data set, x and y in chunks of about NN_CHUNK_BYTES of x: the
+ * blocks x (chunk,d) and y (chunk,2) at most, and the writer w. */
+typedef struct toy {
+    float *x;
+    void *y;
+    size_t chunk;
+    nn_writer *w;
+} toy;
+
+/* Writes o's data set to w; 0, or -1 with the message in e. */
+static int toy_write(const options *o, toy *s, nn_error *e)
+{
+    char xattrs[256], yattrs[256];
+    attributes(o, xattrs, yattrs, sizeof xattrs);
+    size_t d = o->problem == SINE ? 1 : 2;
     nn_header hx = {.name = "x", .dtype = NN_F32, .rank = 2,
                     .dims = {0, d}, .attrs = xattrs};
     nn_header hy = {.name = "y", .dtype = NN_F32, .rank = 2,
                     .dims = {0, 1}, .attrs = yattrs};
-    if (problem != SINE && opt_onehot)
+    if (o->problem != SINE && o->onehot)
         hy.dims[1] = 2;
-    else if (problem != SINE) {
+    else if (o->problem != SINE) {
         hy.dtype = NN_I32;
         hy.rank = 1;
     }
-    size_t chunk = nn_chunk_rows(d * sizeof(float));
-    nn_error e;
-    float *x = nn_alloc(chunk, d * sizeof(float), "row block", &e);
-    float *y = x ? nn_alloc(chunk, 2 * sizeof(float), "row block", &e) : NULL;
-    if (!y)
-        nn_die("%s", e.msg);
     nn_rng g, ng;
-    nn_rng_seed(&g, seed);
-    nn_rng_seed(&ng, seed ^ NOISE_SEED);
-
-    nn_writer *w = nn_writer_open(out, 0, &e);
-    if (!w)
-        nn_die("%s", e.msg);
-    nn_writer_set_compression(w, level);
+    nn_rng_seed(&g, o->seed);
+    nn_rng_seed(&ng, o->seed ^ NOISE_SEED);
     uint64_t done = 0;
     do {
-        size_t m = n - done < chunk ? (size_t)(n - done) : chunk;
-        generate(&g, &ng, done, m, x, y);
+        size_t m = o->samples - done < s->chunk ? (size_t)(o->samples - done)
+                                                : s->chunk;
+        generate(o, &g, &ng, done, m, s->x, s->y);
         hx.dims[0] = hy.dims[0] = m;
-        if (nn_writer_rows(w, &hx, x, &e) < 0 ||
-            nn_writer_rows(w, &hy, y, &e) < 0) {
-            nn_writer_close(w, 0, NULL);
-            nn_die("%s", e.msg);
-        }
+        if (nn_writer_rows(s->w, &hx, s->x, e) < 0 ||
+            nn_writer_rows(s->w, &hy, s->y, e) < 0)
+            return -1;
         done += m;
-    } while (done < n);
-    free(x);
-    free(y);
-    if (nn_writer_close(w, 1, &e) < 0)
+    } while (done < o->samples);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    nn_tool_init("nn-toy");
+    options o;
+    parse(argc, argv, &o);
+
+    nn_error e;
+    size_t d = o.problem == SINE ? 1 : 2;
+    toy s = {.chunk = nn_chunk_rows(d * sizeof(float))};
+    if (!(s.x = nn_alloc(s.chunk, d * sizeof(float), "row block", &e)) ||
+        !(s.y = nn_alloc(s.chunk, 2 * sizeof(float), "row block", &e)) ||
+        !(s.w = nn_writer_open(o.out, 0, &e)))
+        nn_die("%s", e.msg);
+    nn_writer_set_compression(s.w, o.level);
+    if (toy_write(&o, &s, &e) < 0) {
+        nn_writer_close(s.w, 0, NULL);
+        nn_die("%s", e.msg);
+    }
+    free(s.x);
+    free(s.y);
+    if (nn_writer_close(s.w, 1, &e) < 0)
         nn_die("%s", e.msg);
     return 0;
 }

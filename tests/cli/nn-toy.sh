@@ -5,19 +5,22 @@ cd "$T"
 
 check "--help" nn-toy --help
 check "--version" nn-toy --version
+check "-V" sh -c 'nn-toy -V | grep -q "^nn-toy (nn tools) "'
 
 # determinism
-nn-toy -n 3000 --seed 7 spirals > a.nns
-nn-toy -n 3000 --seed 7 spirals > b.nns
-nn-toy -n 3000 --seed 8 spirals > c.nns
-nn-toy -n 3000 --seed 7 -o d.nns spirals
+nn-toy --samples 3000 --seed 7 spirals > a.nns
+nn-toy --samples 3000 --seed 7 spirals > b.nns
+nn-toy --samples 3000 --seed 8 spirals > c.nns
+nn-toy --samples 3000 --seed 7 -o d.nns spirals
+nn-toy --samples 3000 -s 7 spirals > e.nns
 same "the same seed gives the same bytes" a.nns b.nns
 same "-o FILE writes what stdout gets" a.nns d.nns
+same "-s is --seed" a.nns e.nns
 if cmp -s a.nns c.nns; then not_ok "another seed gives other bytes" "identical"
 else ok "another seed gives other bytes"; fi
 # the generator's own known answer: the first sine points of seed 42 are
 # fixed for ever (nn_rng, tests/ref/rng_ref.py), whatever the machine
-nn-toy -n 3 --seed 42 sine > s42.nns
+nn-toy --samples 3 --seed 42 sine > s42.nns
 "$PY" - "$TOP" <<'PY' && ok "sine x of seed 42 from the documented generator" || not_ok "seed 42" "see above"
 import sys; sys.path.insert(0, sys.argv[1] + "/examples")
 import numpy as np
@@ -27,11 +30,11 @@ u = np.array([0.08386297105988216, 0.3789802506626686, 0.6800434110281394])
 assert np.array_equal(x, (2 * u - 1).astype(np.float32)), x
 PY
 
-nn-toy -n 2001 sine > sine.nns
-nn-toy -n 2001 --seed 3 spirals > spirals.nns
-nn-toy -n 20000 --seed 5 checkerboard > board.nns
-nn-toy -n 2001 --seed 3 --onehot spirals > spirals1h.nns
-nn-toy -n 20000 --seed 5 --noise 0.05 checkerboard > boardn.nns
+nn-toy --samples 2001 sine > sine.nns
+nn-toy --samples 2001 --seed 3 spirals > spirals.nns
+nn-toy --samples 20000 --seed 5 checkerboard > board.nns
+nn-toy --samples 2001 --seed 3 --onehot spirals > spirals1h.nns
+nn-toy --samples 20000 --seed 5 --noise 0.05 checkerboard > boardn.nns
 "$PY" - "$TOP" <<'PY' && ok "sine: shapes, y = sin(2 pi x) within 1e-6, x in [-1,1)" || not_ok "sine" "see above"
 import sys; sys.path.insert(0, sys.argv[1] + "/examples")
 import numpy as np
@@ -95,8 +98,8 @@ assert n[0][2]["noise"] == "0.05", n[0][2]
 PY
 
 # chunks: x and y interleaved, about 1 MiB each
-nn-toy -n 300000 --seed 2 checkerboard > big.nns
-nn-info -r -j big.nns > big.json
+nn-toy --samples 300000 --seed 2 checkerboard > big.nns
+nn-info --records -j big.nns > big.json
 "$PY" - <<'PY' && ok "300000 rows: x and y chunks interleaved, near 1 MiB" || not_ok "chunks" "see above"
 import json
 r = [json.loads(l) for l in open("big.json")]
@@ -107,13 +110,13 @@ assert sum(x["shape"][0] for x in r[::2]) == 300000
 assert all(x["shape"][0] == y["shape"][0] for x, y in zip(r[::2], r[1::2]))
 assert 0.5 * 2**20 < r[0]["shape"][0] * 8 <= 2**20 * 1.01, r[0]["shape"]
 PY
-nn-toy -n 300000 --seed 2 -z checkerboard > bigz.nns
+nn-toy --samples 300000 --seed 2 -z checkerboard > bigz.nns
 nn-cat -d bigz.nns > bigd.nns
 same "-z: compressed, same content" big.nns bigd.nns
 
 # edge cases
-nn-toy -n 1 spirals > one.nns
-nn-toy -n 0 spirals > zero.nns
+nn-toy --samples 1 spirals > one.nns
+nn-toy --samples 0 spirals > zero.nns
 "$PY" - "$TOP" <<'PY' && ok "N=1 gives one row; N=0 an empty data set" || not_ok "edge cases" "see above"
 import sys; sys.path.insert(0, sys.argv[1] + "/examples")
 from nns_read import read
@@ -127,10 +130,15 @@ PY
 fails_usage "no problem" "missing problem" nn-toy
 fails_usage "unknown problem" "unknown problem 'moons'" nn-toy moons
 fails_usage "two problems" "extra operand" nn-toy sine spirals
-fails_usage "bad -n" "invalid number of samples" nn-toy -n -5 sine
-fails_usage "-n not a number" "invalid number of samples" nn-toy -n ten sine
-fails_usage "bad seed" "invalid seed" nn-toy --seed x sine
-fails_usage "negative noise" "invalid noise" nn-toy --noise -1 sine
+fails_usage "negative --samples" "invalid --samples '-5': not a whole number \\(negative\\)" nn-toy --samples -5 sine
+fails_usage "--samples not a number" "invalid --samples 'ten': not a whole number" nn-toy --samples ten sine
+fails_usage "--samples over 2^40" "invalid --samples '1099511627777': must be from 0 to 1099511627776" nn-toy --samples 1099511627777 sine
+fails_usage "bad seed" "invalid --seed 'x': not a whole number" nn-toy --seed x sine
+fails_usage "bad -s" "invalid --seed '-1'" nn-toy -s -1 sine
+fails_usage "negative noise" "invalid --noise '-1': must be at least 0" nn-toy --noise -1 sine
+fails_usage "infinite noise" "invalid --noise 'inf': not a number" nn-toy --noise inf sine
+# the old spellings: -n (now --samples; -n is --name, which nn-toy lacks)
+fails_usage "-n is no longer the sample count" "invalid option -n" nn-toy -n 5 sine
 fails_usage "--onehot with sine" "onehot" nn-toy --onehot sine
 fails_usage "bad zstd level" "" nn-toy -z99 sine
 fails_usage "unknown option" "invalid option|unrecognized" nn-toy --bogus sine
