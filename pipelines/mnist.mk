@@ -1,5 +1,7 @@
 # mnist.mk — the thesis's MNIST experiments with closed-form fits.
 #   make -f pipelines/mnist.mk table72   Table 7.2: one hidden layer, four methods
+#   make -f pipelines/mnist.mk table72-check WIDTHS=392   re-run a column and
+#                                        compare with the recorded runs
 #   make -f pipelines/mnist.mk table73   Table 7.3: deeper deterministic networks
 #   make -f pipelines/mnist.mk toys      sine, two spirals, checkerboard
 #   make -f pipelines/mnist.mk kfilter   k-redundancy by layer, Table 5.1
@@ -12,7 +14,7 @@ SEEDS ?= 10
 export PATH := $(BINDIR):$(PATH)
 export SEEDS OUT
 
-.PHONY: all table72 table73 toys kfilter data deps
+.PHONY: all table72 table72-check table73 toys kfilter data deps
 all: table72 table73 toys kfilter
 
 $(DATA)/mnist/.ok:
@@ -41,6 +43,10 @@ data: $(OUT)/train.nns
 
 table72: deps $(OUT)/train.std.nns
 	sh pipelines/table72.sh $(OUT)/train.std.nns $(OUT)/test.std.nns
+
+table72-check: deps $(OUT)/train.std.nns
+	CHECK=1 WIDTHS="$(or $(WIDTHS),392)" sh pipelines/table72.sh \
+	    $(OUT)/train.std.nns $(OUT)/test.std.nns
 
 table73: deps $(OUT)/train.nns
 	sh pipelines/table73.sh $(OUT)/train.nns $(OUT)/test.nns

@@ -4,6 +4,11 @@
 # randomized methods over $SEEDS seeds.  TRAIN and TEST: pixels standardized
 # per feature with the training set's statistics (see mnist.mk).  Writes pipelines/results/table72.md
 # and table72.png (REUSE=1: from the runs of the last time).
+#
+# CHECK=1 WIDTHS="392": re-runs those widths only and compares the
+# accuracies with the recorded runs (pipelines/results/table72-runs.tsv),
+# writing nothing; exits 1 if any differs.  For changes that must leave the
+# results as they were.
 set -eu
 train=$1 test=$2
 SEEDS=${SEEDS:-10}
@@ -36,7 +41,7 @@ run() {
 
 # REUSE=1: only redo the tables and the plot from the last runs
 if [ "${REUSE:-0}" = 1 ]; then cp $R/table72-runs.tsv "$T/runs.tsv"; fi
-[ "${REUSE:-0}" = 1 ] || for w in 98 196 392 784 1568; do
+[ "${REUSE:-0}" = 1 ] || for w in ${WIDTHS:-98 196 392 784 1568}; do
     for s in $(seq 1 "$SEEDS"); do
         run elm $w $s
         run random $w $s
@@ -45,6 +50,16 @@ if [ "${REUSE:-0}" = 1 ]; then cp $R/table72-runs.tsv "$T/runs.tsv"; fi
     run sorted-pca $w 0
     [ $w -le 784 ] && run platonic-pca $w 0   # at most 1+784+10 components
 done
+if [ "${CHECK:-0}" = 1 ]; then
+    # the same method, width and seed: the same accuracies, to the digit
+    awk 'NR == FNR { rec[$1 " " $2 " " $3] = $4 " " $5; next }
+         { k = $1 " " $2 " " $3; n++
+           if (!(k in rec)) { print "no recorded run: " k; bad++ }
+           else if (rec[k] != $4 " " $5) { print "differs: " k ": recorded " rec[k] ", now " $4 " " $5; bad++ } }
+         END { printf "table72 check: %d runs, %d differ from the record\n", n, bad; exit bad > 0 }' \
+        $R/table72-runs.tsv "$T/runs.tsv"
+    exit
+fi
 cp "$T/runs.tsv" $R/table72-runs.tsv
 
 # mean and standard deviation per method and width, against the thesis
