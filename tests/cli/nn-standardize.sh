@@ -7,8 +7,9 @@ craft random x 1000 7 1 > train.nns
 craft random x 300 7 2 > test.nns
 
 check "fit writes statistics" nn-standardize --fit -o stats.nns train.nns
-nn-standardize -s stats.nns test.nns > test.std.nns
-nn-standardize -c -s stats.nns test.nns > test.c.nns
+check "-V" sh -c 'nn-standardize -V | grep -q "^nn-standardize (nn tools) "'
+nn-standardize --stats stats.nns test.nns > test.std.nns
+nn-standardize --center --stats stats.nns test.nns > test.c.nns
 "$PY" - "$TOP" <<'PY' && ok "mean/std and applied values match NumPy" || not_ok "values match NumPy" "see above"
 import sys; sys.path.insert(0, sys.argv[1] + "/examples")
 import numpy as np
@@ -29,8 +30,8 @@ PY
 # a dataset in chunks: y passes through verbatim and the chunks stay chunks
 craft dataset > ds.nns
 nn-standardize --fit ds.nns > ds.stats
-nn-standardize -s ds.stats ds.nns > ds.std.nns
-nn-info -r -j ds.std.nns > recs.json
+nn-standardize --stats ds.stats ds.nns > ds.std.nns
+nn-info --records -j ds.std.nns > recs.json
 "$PY" - <<'PY' && ok "chunked x standardized, y untouched, chunking kept" || not_ok "chunked dataset" "see above"
 import json
 r = [json.loads(l) for l in open("recs.json")]
@@ -59,28 +60,44 @@ import numpy as np
 x = np.ones((10, 3), '<f4'); x[:, 1] = np.arange(10)
 sys.stdout.buffer.write(record('x', x))" > const.nns
 nn-standardize --fit const.nns > const.stats
-nn-standardize -s const.stats const.nns | nn-info -j > const.json
+nn-standardize --stats const.stats const.nns | nn-info -j > const.json
 "$PY" -c "
 import json; r = json.loads(open('const.json').read())
 assert r['nan'] == 0 and r['inf'] == 0, r" && ok "constant feature: no NaN or Inf" || not_ok "constant feature" "NaN or Inf"
 
 fails_usage "no --fit or --stats is a usage error" "exactly one" nn-standardize train.nns
+fails_usage "--fit and --stats together" "exactly one" nn-standardize --fit --stats stats.nns train.nns
+# the old spellings are refused: -s is --seed, -e --epochs, -c nn-export's --count
+fails_usage "-s FILE is now --stats FILE" "invalid option -s" nn-standardize -s stats.nns test.nns
+fails_usage "-c is now --center" "invalid option -c" nn-standardize -c --stats stats.nns test.nns
+fails_usage "-e E is now --eps E" "invalid option -e" nn-standardize -e 1 --stats stats.nns test.nns
+fails_usage "--eps not a number" "invalid --eps 'x': not a number" nn-standardize --eps x --stats stats.nns test.nns
+fails_usage "negative --eps" "invalid --eps '-1': must be at least 0" nn-standardize --eps -1 --stats stats.nns test.nns
+fails_usage "--dtype not a float type" "invalid --dtype 'i32': expected f32 or f64" nn-standardize -t i32 --stats stats.nns test.nns
+nn-standardize --eps 1e300 --stats stats.nns test.nns > test.e.nns
+"$PY" - "$TOP" <<'PY' && ok "--eps above every std: only centred" || not_ok "--eps" "see above"
+import sys; sys.path.insert(0, sys.argv[1] + "/examples")
+import numpy as np
+from nns_read import read
+e, c = read(open("test.e.nns", "rb"))[0], read(open("test.c.nns", "rb"))[0]
+assert np.array_equal(e[1], c[1]) and e[2]["standardized"] == "z" and c[2]["standardized"] == "center"
+PY
 craft random x 10 5 3 > five.nns
-fails_clean "rows of another width" "statistics" nn-standardize -s stats.nns five.nns
+fails_clean "rows of another width" "statistics" nn-standardize --stats stats.nns five.nns
 fails_clean "no tensor of that name" "no tensor named 'q'" nn-standardize --fit -n q train.nns
-fails_clean "stats file without mean/std" "not a statistics file" nn-standardize -s train.nns test.nns
+fails_clean "stats file without mean/std" "not a statistics file" nn-standardize --stats train.nns test.nns
 craft checksum > bad.nns
 fails_clean "corrupt input" "checksum" nn-standardize --fit bad.nns
 "$PY" -c "
 import sys; sys.path.insert(0, '$TOP/tests'); from nns_craft import record
 import numpy as np
 sys.stdout.buffer.write(record('std', np.ones(2)) + record('mean', np.zeros(3000)))" > lopsided.stats
-fails_clean "std and mean of different sizes, std first" "'mean' has 3000 values, 'std' 2" nn-standardize -s lopsided.stats train.nns
+fails_clean "std and mean of different sizes, std first" "'mean' has 3000 values, 'std' 2" nn-standardize --stats lopsided.stats train.nns
 craft orphan > orphan.nns
 fails_clean "--fit checks the chunks" "continues no tensor" nn-standardize --fit orphan.nns
 head -c 100 train.nns > trunc.nns
-fails_clean "truncated input" "truncated" nn-standardize -s stats.nns trunc.nns
-fails_clean "no partial -o file" "truncated" nn-standardize -s stats.nns -o out.nns trunc.nns
+fails_clean "truncated input" "truncated" nn-standardize --stats stats.nns trunc.nns
+fails_clean "no partial -o file" "truncated" nn-standardize --stats stats.nns -o out.nns trunc.nns
 [ ! -e out.nns ] && [ -z "$(ls out.nns.tmp* 2>/dev/null)" ] && ok "no output file left behind" || not_ok "no output file left behind" "$(ls)"
 
 # --- hostile input: NaN in the data fitted, broken statistics (issue 10)
@@ -115,13 +132,13 @@ fails_clean "--fit: a mean beyond f64" "column 1 of 'x': the mean overflows f64"
 fails_clean "--fit: a variance beyond f64" "column 2 of 'x': the variance overflows f64" nn-standardize --fit bigstd.nns
 fails_clean "--fit -o: no file on NaN" "nan is not finite" nn-standardize --fit -o nan.stats nanfit.nns
 [ ! -e nan.stats ] && ok "--fit: no statistics file left" || not_ok "--fit -o" "nan.stats exists"
-fails_clean "a NaN mean" "nanmean.stats: column 1 of 'mean': nan is not finite" nn-standardize -s nanmean.stats four.nns
-fails_clean "an infinite mean" "column 3 of 'mean': -inf is not finite" nn-standardize -s infmean.stats four.nns
-fails_clean "a NaN standard deviation" "nanstd.stats: column 2 of 'std': nan is not a standard deviation" nn-standardize -s nanstd.stats four.nns
-fails_clean "a negative standard deviation" "column 1 of 'std': -1 is not a standard deviation" nn-standardize -s negstd.stats four.nns
-fails_clean "an infinite standard deviation" "column 0 of 'std': inf is not a standard deviation" nn-standardize -s infstd.stats four.nns
-fails_clean "a negative standard deviation with -c" "column 1 of 'std': -1 is not" nn-standardize -c -s negstd.stats four.nns
-nn-standardize -s zerostd.stats four.nns > zero.out
+fails_clean "a NaN mean" "nanmean.stats: column 1 of 'mean': nan is not finite" nn-standardize --stats nanmean.stats four.nns
+fails_clean "an infinite mean" "column 3 of 'mean': -inf is not finite" nn-standardize --stats infmean.stats four.nns
+fails_clean "a NaN standard deviation" "nanstd.stats: column 2 of 'std': nan is not a standard deviation" nn-standardize --stats nanstd.stats four.nns
+fails_clean "a negative standard deviation" "column 1 of 'std': -1 is not a standard deviation" nn-standardize --stats negstd.stats four.nns
+fails_clean "an infinite standard deviation" "column 0 of 'std': inf is not a standard deviation" nn-standardize --stats infstd.stats four.nns
+fails_clean "a negative standard deviation with --center" "column 1 of 'std': -1 is not" nn-standardize --center --stats negstd.stats four.nns
+nn-standardize --stats zerostd.stats four.nns > zero.out
 "$PY" - "$TOP" <<'PY' && ok "a standard deviation of 0: that column only centred" || not_ok "sd 0" "see above"
 import sys; sys.path.insert(0, sys.argv[1] + "/examples")
 import numpy as np
@@ -145,7 +162,7 @@ assert t["mean"][1]["rows"] == str(1 << 25), t["mean"][1]
 PY
 # 256 MiB of zeros standardized (every value decoded and written)
 bomb $((1 << 22)) bomb256.nns
-bounded "nn-standardize -s of a 256 MiB zstd bomb" bs.nns nn-standardize -z -s bst.nns bomb256.nns
+bounded "nn-standardize --stats of a 256 MiB zstd bomb" bs.nns nn-standardize -z --stats bst.nns bomb256.nns
 shapes bs.nns > bs.txt
 printf 'x 4194304,16 256\ny 3 1\n' > want.txt
 same "... in chunks" want.txt bs.txt
@@ -160,4 +177,4 @@ open("st0.nns", "wb").write(record("mean", np.zeros(0, "<f8")) + record("std", n
 open("d0.nns", "wb").write(record("x", np.zeros((5, 0), "<f4")))
 PY
 fails_clean "--fit of rows of width 0" "rows of width 0" nn-standardize --fit d0.nns
-fails_clean "statistics of no columns" "statistics of no columns" nn-standardize -s st0.nns d0.nns
+fails_clean "statistics of no columns" "statistics of no columns" nn-standardize --stats st0.nns d0.nns
