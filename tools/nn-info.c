@@ -12,25 +12,29 @@ static const char usage[] =
     "List the tensors of NNS streams (stdin if no FILE) with dtype, shape,\n"
     "attributes and min/max/mean/std and NaN/Inf counts; verify checksums.\n"
     "\n"
-    "  -r, --records    one line per record instead of per tensor\n"
+    "      --records    one line per record instead of per tensor\n"
     "  -H, --headers    no statistics: headers and checksums only (faster)\n"
     "  -j, --json       JSON Lines: one object per tensor (or record)\n"
     "  -q, --quiet      print nothing; the exit status tells if the stream is valid\n"
-    "      --progress   report progress on stderr even when it is not a terminal\n"
+    "  -P, --progress   report progress on stderr even when it is not a terminal\n"
     "  -h, --help       show this help and exit\n"
-    "      --version    show the version and exit\n"
+    "  -V, --version    show the version and exit\n"
     "\n"
+    "See nn-info(1) and nns(5).\n"
     "Exit status: 0 valid, 1 invalid or unreadable input, 2 usage error.\n"
-    "See nn-info(1) and nns(5).\n";
+    "Example: nn-info --records -H train.nns\n";
 
-enum { OPT_PROGRESS = 256 };
+enum { OPT_RECORDS = 256 };
 
-static int opt_records, opt_headers, opt_json, opt_quiet, opt_progress;
-static int nfiles, nprinted;
+typedef struct options {
+    int records, headers, json, quiet, progress;
+    const char *const *files;   /* the operands, or "-" */
+    int nfiles;
+} options;
 
-/* One line of output: a tensor, or a record with -r.  Without -r, the
- * entries are the tensors in the order of the stream, so entry i is tensor
- * number i of the tracker. */
+/* One line of output: a tensor, or a record with --records.  Without
+ * --records, the entries are the tensors in the order of the stream, so
+ * entry i is tensor number i of the tracker. */
 typedef struct entry {
     char name[NN_NAME_MAX + 1];
     int dtype, rank;
@@ -41,18 +45,28 @@ typedef struct entry {
     nn_summary sum;
 } entry;
 
-static entry *entries;
-static size_t nentries, cap;
+/* The entries of the stream being read, and how many files were listed. */
+typedef struct listing {
+    entry *entries;
+    size_t n, cap;
+    int printed;
+} listing;
 
-static entry *add_entry(const nn_record *r)
+/* A new entry for record r; NULL, with the message in e, when out of
+ * memory. */
+static entry *add_entry(listing *l, const nn_record *r, nn_error *e)
 {
-    if (nentries == cap) {
-        cap = cap ? 2 * cap : 16;
-        entries = realloc(entries, cap * sizeof *entries);
-        if (!entries)
-            nn_die("out of memory");
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        entry *a = realloc(l->entries, cap * sizeof *a);
+        if (!a) {
+            nn_fail(e, "out of memory");
+            return NULL;
+        }
+        l->entries = a;
+        l->cap = cap;
     }
-    entry *t = &entries[nentries++];
+    entry *t = &l->entries[l->n];
     memset(t, 0, sizeof *t);
     strcpy(t->name, r->name);
     t->dtype = r->dtype;
@@ -61,10 +75,12 @@ static entry *add_entry(const nn_record *r)
     t->index = r->index;
     t->offset = r->offset;
     t->flags = r->flags;
-    t->attrs = strdup(r->attrs);
-    if (!t->attrs)
-        nn_die("out of memory");
+    if (!(t->attrs = strdup(r->attrs))) {
+        nn_fail(e, "out of memory");
+        return NULL;
+    }
     nn_summary_init(&t->sum);
+    l->n++;
     return t;
 }
 
@@ -77,7 +93,7 @@ static void json_number(const char *key, double v)
         printf("null");
 }
 
-static void print_json(const char *file, const entry *t)
+static void print_json(const options *o, const char *file, const entry *t)
 {
     printf("{\"file\":");
     nn_json_string(file);
@@ -88,7 +104,7 @@ static void print_json(const char *file, const entry *t)
         printf("%s%llu", i ? "," : "", (unsigned long long)t->dims[i]);
     printf("],\"records\":%llu,\"stored_bytes\":%llu",
            (unsigned long long)t->records, (unsigned long long)t->stored);
-    if (opt_records)
+    if (o->records)
         printf(",\"index\":%llu,\"offset\":%llu,\"zstd\":%s,\"cont\":%s",
                (unsigned long long)t->index, (unsigned long long)t->offset,
                t->flags & NN_FLAG_ZSTD ? "true" : "false",
@@ -110,7 +126,7 @@ static void print_json(const char *file, const entry *t)
         p = nl + 1;
     }
     putchar('}');
-    if (!opt_headers) {
+    if (!o->headers) {
         printf(",\"count\":%llu,\"nan\":%llu,\"inf\":%llu",
                (unsigned long long)t->sum.n, (unsigned long long)t->sum.nan,
                (unsigned long long)t->sum.inf);
@@ -122,15 +138,15 @@ static void print_json(const char *file, const entry *t)
     printf("}\n");
 }
 
-static void print_text(const entry *t, int name_w)
+static void print_text(const options *o, const entry *t, int name_w)
 {
     char shape[200];
     nn_shape_str(shape, sizeof shape, t->rank, t->dims);
-    if (opt_records)
+    if (o->records)
         printf("%6llu %10llu  ", (unsigned long long)t->index,
                (unsigned long long)t->offset);
     printf("%-*s %-4s %-16s", name_w, t->name, nn_dtype_name(t->dtype), shape);
-    if (opt_records)
+    if (o->records)
         printf(" %-9s", (t->flags & NN_FLAG_CONT) && (t->flags & NN_FLAG_ZSTD)
                             ? "cont,zstd"
                         : t->flags & NN_FLAG_CONT ? "cont"
@@ -139,7 +155,7 @@ static void print_text(const entry *t, int name_w)
     else
         printf(" %7llu", (unsigned long long)t->records);
     printf(" %11llu", (unsigned long long)t->stored);
-    if (!opt_headers) {
+    if (!o->headers) {
         const nn_summary *s = &t->sum;
         if (s->n)
             printf("  %11.6g %11.6g %11.6g %11.6g", s->min, s->max, s->mean,
@@ -151,7 +167,7 @@ static void print_text(const entry *t, int name_w)
     }
     putchar('\n');
     if (*t->attrs) {
-        printf("%*s", opt_records ? 19 : 0, "");
+        printf("%*s", o->records ? 19 : 0, "");
         printf("  ");
         for (const char *p = t->attrs; *p; p++) {
             unsigned char c = (unsigned char)*p;
@@ -165,59 +181,64 @@ static void print_text(const entry *t, int name_w)
     }
 }
 
-static void print_all(const char *file, uint64_t records, uint64_t bytes)
+static void print_all(const options *o, listing *l, const char *file,
+                      uint64_t records, uint64_t bytes)
 {
-    if (opt_quiet)
+    if (o->quiet)
         return;
-    if (!opt_json && nfiles > 1)
-        printf("%s==> %s <==\n", nprinted++ ? "\n" : "", file);
-    if (opt_json) {
-        for (size_t i = 0; i < nentries; i++)
-            print_json(file, &entries[i]);
+    if (!o->json && o->nfiles > 1)
+        printf("%s==> %s <==\n", l->printed++ ? "\n" : "", file);
+    if (o->json) {
+        for (size_t i = 0; i < l->n; i++)
+            print_json(o, file, &l->entries[i]);
         return;
     }
     int w = 4;
-    for (size_t i = 0; i < nentries; i++)
-        if ((int)strlen(entries[i].name) > w)
-            w = (int)strlen(entries[i].name);
-    if (opt_records)
+    for (size_t i = 0; i < l->n; i++)
+        if ((int)strlen(l->entries[i].name) > w)
+            w = (int)strlen(l->entries[i].name);
+    if (o->records)
         printf("%6s %10s  ", "record", "offset");
     printf("%-*s %-4s %-16s %s %11s", w, "name", "type", "shape",
-           opt_records ? "flags    " : "records", "stored");
-    if (!opt_headers)
+           o->records ? "flags    " : "records", "stored");
+    if (!o->headers)
         printf("  %11s %11s %11s %11s %5s %5s", "min", "max", "mean", "std",
                "nan", "inf");
     putchar('\n');
-    for (size_t i = 0; i < nentries; i++)
-        print_text(&entries[i], w);
+    for (size_t i = 0; i < l->n; i++)
+        print_text(o, &l->entries[i], w);
     printf("# %s: %llu record%s, %llu bytes, checksums verified\n", file,
            (unsigned long long)records, records == 1 ? "" : "s",
            (unsigned long long)bytes);
 }
 
-/* Reads one stream; returns 0 or -1 with the message in e. */
-static int info(const char *path, nn_error *e)
+/* Reads one stream into l and lists it; returns 0 or -1 with the message
+ * in e. */
+static int info(const options *o, listing *l, const char *path, nn_error *e)
 {
     nn_reader *r = nn_reader_open(path, e);
     if (!r)
         return -1;
     nn_progress prog;
-    nn_progress_init(&prog, nn_prog, opt_progress);
+    nn_progress_init(&prog, nn_prog, o->progress);
     const nn_record *rec;
     uint64_t records = 0;
     int rc;
     nn_row_pos pos;
     while ((rc = nn_reader_next_at(r, &rec, &pos, 1, e)) == 1) {
         entry *t;
-        if (opt_records || pos.first) {
-            t = add_entry(rec);
+        if (o->records || pos.first) {
+            if (!(t = add_entry(l, rec, e))) {
+                rc = -1;
+                break;
+            }
         } else {
-            t = &entries[pos.tensor];
+            t = &l->entries[pos.tensor];
             t->dims[0] += rec->dims[0];
         }
         t->records++;
         t->stored += rec->raw_header_len + rec->raw_payload_len;
-        if (!opt_headers) { /* decoded in pieces: any record in 1 MiB */
+        if (!o->headers) { /* decoded in pieces: any record in 1 MiB */
             const void *p;
             size_t n;
             size_t es = nn_dtype_size(rec->dtype);
@@ -234,48 +255,61 @@ static int info(const char *path, nn_error *e)
     uint64_t bytes = nn_reader_offset(r);
     nn_reader_close(r);
     if (rc == 0)
-        print_all(path && strcmp(path, "-") ? path : "stdin", records, bytes);
-    for (size_t i = 0; i < nentries; i++)
-        free(entries[i].attrs);
-    nentries = 0;
+        print_all(o, l, path && strcmp(path, "-") ? path : "stdin", records,
+                  bytes);
+    for (size_t i = 0; i < l->n; i++)
+        free(l->entries[i].attrs);
+    l->n = 0;
     return rc;
+}
+
+static void parse(int argc, char **argv, options *o)
+{
+    static const struct option longopts[] = {
+        {"records", no_argument, 0, OPT_RECORDS},
+        {"headers", no_argument, 0, 'H'},
+        {"json", no_argument, 0, 'j'},
+        {"quiet", no_argument, 0, 'q'},
+        {"progress", no_argument, 0, 'P'},
+        NN_LONGOPTS_END};
+    static const char *const stdin_only[] = {"-"};
+    *o = (options){0};
+    int c;
+    while ((c = getopt_long(argc, argv, ":HjqPhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_RECORDS: o->records = 1; break;
+        case 'H': o->headers = 1; break;
+        case 'j': o->json = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 'P': o->progress = 1; break;
+        default: nn_tool_option(c, argv, usage);
+        }
+    }
+    o->files = (const char *const *)argv + optind;
+    o->nfiles = argc - optind;
+    if (o->nfiles == 0) {
+        o->files = stdin_only;
+        o->nfiles = 1;
+    }
 }
 
 int main(int argc, char **argv)
 {
     nn_tool_init("nn-info");
-    static const struct option longopts[] = {
-        {"records", no_argument, 0, 'r'},
-        {"headers", no_argument, 0, 'H'},
-        {"json", no_argument, 0, 'j'},
-        {"quiet", no_argument, 0, 'q'},
-        {"progress", no_argument, 0, OPT_PROGRESS},
-        NN_LONGOPTS_END};
-    int c;
-    while ((c = getopt_long(argc, argv, ":rHjqhV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'r': opt_records = 1; break;
-        case 'H': opt_headers = 1; break;
-        case 'j': opt_json = 1; break;
-        case 'q': opt_quiet = 1; break;
-        case OPT_PROGRESS: opt_progress = 1; break;
-        default: nn_tool_option(c, argv, usage);
-        }
-    }
+    options o;
+    parse(argc, argv, &o);
+
     /* Text goes out only after a whole stream verified, so a corrupt
      * stream leaves stdout empty. */
+    listing l = {0};
     nn_error e;
     int status = 0;
-    nfiles = argc - optind;
-    for (int i = optind; i < argc || i == optind; i++) {
-        const char *path = i < argc ? argv[i] : "-";
-        if (info(path, &e) < 0) {
+    for (int i = 0; i < o.nfiles; i++)
+        if (info(&o, &l, o.files[i], &e) < 0) {
             nn_warn("%s", e.msg);
             status = 1;
         }
-        if (i + 1 >= argc)
-            break;
-    }
+    free(l.entries);
     if (nn_stdout_close(&e) < 0)
         nn_die("%s", e.msg);
     return status;

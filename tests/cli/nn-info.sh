@@ -35,8 +35,12 @@ PY
 cat ds.nns a.nns ds.nns > cat.nns
 n=$(nn-info -j cat.nns | wc -l)
 [ "$n" -eq 5 ] && ok "cat a b c | nn-info lists the tensors of all three" || not_ok "cat lists all" "$n tensors"
-n=$(nn-info -r -j cat.nns | wc -l)
-[ "$n" -eq 9 ] && ok "-r lists every record" || not_ok "-r lists every record" "$n lines"
+n=$(nn-info --records -j cat.nns | wc -l)
+[ "$n" -eq 9 ] && ok "--records lists every record" || not_ok "--records lists every record" "$n lines"
+fails_usage "-r is now --records only" "invalid option -r" nn-info -r cat.nns
+nn-info ds.nns > plain.txt
+nn-info -P ds.nns > progress.txt 2> progress.err && same "-P: the same listing" plain.txt progress.txt
+grep -q "nn-info: .*MiB" progress.err && ok "-P: progress on stderr, not a terminal" || not_ok "-P" "$(head -c 200 progress.err)"
 nn-info -H ds.nns | grep -q '^x  *f32  *(4,3)' && ok "-H lists headers" || not_ok "-H lists headers" "$(nn-info -H ds.nns)"
 nn-info ds.nns | tail -1 | grep -q '4 records, 344 bytes' && ok "summary line" || not_ok "summary line" "$(nn-info ds.nns | tail -1)"
 : > empty.nns
@@ -72,6 +76,7 @@ fails_clean "missing file" "no-such-file" nn-info no-such-file
 fails_clean "corrupt second file: no listing for it" "checksum" nn-info -j bad-checksum.nns
 fails_usage "unknown option" "invalid option|unrecognized" nn-info --frobnicate
 check "--help exits 0" nn-info --help
+check "-V" sh -c 'nn-info -V | grep -q "^nn-info (nn tools) "'
 
 # A compressed record of no elements must still hold nothing more in its
 # frame; a name with a C1 control character (U+0085) is not a name.
