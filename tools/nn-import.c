@@ -18,59 +18,65 @@ static const char usage[] =
     "All files must have the same number of rows; their blocks of rows are\n"
     "interleaved.\n"
     "\n"
-    "  -f, --format FMT       read every file as idx, npy or csv (default: guess)\n"
-    "  -t, --dtype TYPE       convert non-label tensors to TYPE (u8 ... f64)\n"
-    "      --scale S          multiply non-label tensors by S (e.g. 1/255);\n"
+    "  -f, --format=FMT       read every file as idx, npy or csv (default: guess)\n"
+    "  -t, --dtype=TYPE       convert non-label tensors to TYPE (u8 ... f64)\n"
+    "      --scale=S          multiply non-label tensors by S (e.g. 1/255);\n"
     "                         the result is f32 unless -t says otherwise\n"
     "      --onehot[=K]       one-hot encode rank-1 integer (label) tensors as\n"
     "                         f32 (n,K); K defaults to the largest label + 1\n"
-    "      --label-column N   split CSV column N (0-based) into the labels y\n"
-    "  -d, --delimiter C      CSV separator: a character, 'tab' or 'space'\n"
+    "      --label-column=N   split CSV column N (0-based) into the labels y\n"
+    "      --delimiter=C      CSV separator: a character, 'tab' or 'space'\n"
     "                         (default: guessed from the first line)\n"
     "      --header           the first line of a CSV file is a header\n"
     "      --no-header        the first line of a CSV file is data (default:\n"
     "                         a header if none of its fields is a number)\n"
     "      --no-flatten       keep IDX images (n,H,W) instead of (n,H*W)\n"
-    "  -o, --output FILE      write to FILE instead of standard output\n"
+    "  -o, --output=FILE      write to FILE instead of standard output\n"
     "  -z, --zstd[=LEVEL]     compress records with zstd (level 1-22, default 3)\n"
-    "      --progress         report progress on stderr even when not a terminal\n"
+    "  -P, --progress         report progress on stderr even when not a terminal\n"
     "  -h, --help             show this help and exit\n"
-    "      --version          show the version and exit\n"
+    "  -V, --version          show the version and exit\n"
     "\n"
+    "See nn-import(1) and nns(5).\n"
     "Exit status: 0 success, 1 unreadable or malformed input, 2 usage error.\n"
-    "See nn-import(1) and nns(5).\n";
+    "Example: nn-import --scale 1/255 data/mnist/train-images-idx3-ubyte "
+    "data/mnist/train-labels-idx1-ubyte > train.nns\n";
 
-enum { OPT_SCALE = 256, OPT_ONEHOT, OPT_LABEL_COLUMN, OPT_HEADER,
-       OPT_NO_HEADER, OPT_NO_FLATTEN, OPT_PROGRESS };
+enum { OPT_SCALE = 256, OPT_ONEHOT, OPT_LABEL_COLUMN, OPT_DELIMITER,
+       OPT_HEADER, OPT_NO_HEADER, OPT_NO_FLATTEN };
 enum { FMT_AUTO, FMT_IDX, FMT_NPY, FMT_CSV };
 static const char *const fmt_names[] = {"?", "IDX", "npy", "CSV"};
+static const char *const fmt_args[] = {"idx", "npy", "csv", NULL};
 
 #define ROW_MAX ((size_t)256 << 20)     /* largest row of any tensor, bytes */
 #define LOAD_MAX ((uint64_t)64 << 20)   /* label inputs read whole up to this */
 #define CLASSES_MAX ((uint64_t)1 << 20)
 #define COLUMNS_MAX 4096                /* longest `columns` attribute */
 
-static int opt_format = FMT_AUTO, opt_dtype, opt_onehot, opt_flatten = 1;
-static int opt_progress, opt_level, opt_delim, opt_header = NN_CSV_HEADER_AUTO;
-static long opt_label_col = -1;
-static uint64_t opt_classes;
-static double opt_scale = 1;
-static int opt_scaled;
-
-static void *xalloc(size_t n, size_t size, const char *what)
-{
-    nn_error e;
-    void *p = nn_alloc(n, size, what, &e);
-    if (!p)
-        nn_die("%s", e.msg);
-    return p;
-}
+typedef struct options {
+    int format;                 /* FMT_AUTO: guessed per file */
+    int dtype;                  /* -t; 0: as read (f32 if scaled or CSV) */
+    int scaled;                 /* --scale given */
+    double scale;
+    int onehot;
+    uint64_t classes;           /* --onehot=K; 0: from the labels */
+    long label_col;             /* --label-column; -1: none */
+    int delim;                  /* 0: guessed */
+    int header;                 /* NN_CSV_HEADER_AUTO, _YES or _NO */
+    int flatten;
+    const char *out;            /* NULL: stdout */
+    int level;                  /* zstd level, 0 for none */
+    int progress;
+    char **args;                /* the [NAME=]FILE operands */
+    int nargs;
+} options;
 
 /* ------------------------------------------------------------------ inputs */
 
 typedef struct input {
     const char *path;           /* as given; "-" is stdin */
     const char *name;           /* for messages */
+    long label_col;             /* --label-column, for a CSV file */
     nn_source *s;
     nn_csv *csv;
     int fmt;
@@ -154,16 +160,16 @@ static void array_open(input *in)
     check_shape(in);
 }
 
-static void csv_open(input *in)
+static void csv_open(const options *o, input *in)
 {
     nn_error e;
-    if (!(in->csv = nn_csv_open(in->s, opt_delim, opt_header, &e)))
+    if (!(in->csv = nn_csv_open(in->s, o->delim, o->header, &e)))
         nn_die("%s", e.msg);
     size_t ncols = nn_csv_columns(in->csv);
-    if (opt_label_col >= 0 && (size_t)opt_label_col >= ncols)
+    if (in->label_col >= 0 && (size_t)in->label_col >= ncols)
         nn_die("%s: no column %ld for the labels: the file has %zu column%s",
-            in->name, opt_label_col, ncols, ncols == 1 ? "" : "s");
-    if (opt_label_col >= 0 && ncols < 2)
+            in->name, in->label_col, ncols, ncols == 1 ? "" : "s");
+    if (in->label_col >= 0 && ncols < 2)
         nn_die("%s: no feature columns besides the label column", in->name);
     /* keep the names, joined, if they make a clean attribute */
     size_t len = 0;
@@ -174,16 +180,16 @@ static void csv_open(input *in)
         clean = *c && !strchr(c, ',');
     }
     if (clean && len <= COLUMNS_MAX) {
-        char *c = in->columns = xalloc(len + 1, 1, "CSV header");
+        char *c = in->columns = nn_xalloc(len + 1, 1, "CSV header");
         *c = 0;
         for (size_t j = 0; j < ncols; j++)
-            if ((long)j != opt_label_col)
+            if ((long)j != in->label_col)
                 c += sprintf(c, "%s%s", c == in->columns ? "" : ",",
                              nn_csv_name(in->csv, j));
     }
     in->h.dtype = NN_F64;
     in->h.rank = 2;
-    in->h.dims[1] = ncols - (opt_label_col >= 0);
+    in->h.dims[1] = ncols - (in->label_col >= 0);
     in->row_elems = in->h.dims[1];
     in->row_bytes = in->row_elems * sizeof(double);
     if (in->row_bytes > ROW_MAX)
@@ -202,11 +208,11 @@ static int csv_row(input *in, double *feat, int32_t *label)
     if (rc == 0)
         return 0;
     size_t n = nn_csv_columns(in->csv);
-    if (opt_label_col < 0) {
+    if (in->label_col < 0) {
         memcpy(feat, v, n * sizeof *v);
         return 1;
     }
-    size_t k = (size_t)opt_label_col;
+    size_t k = (size_t)in->label_col;
     memcpy(feat, v, k * sizeof *v);
     memcpy(feat + k, v + k + 1, (n - k - 1) * sizeof *v);
     if (!(v[k] >= INT32_MIN && v[k] <= INT32_MAX) || v[k] != floor(v[k]))
@@ -217,14 +223,16 @@ static int csv_row(input *in, double *feat, int32_t *label)
     return 1;
 }
 
-static void input_open(input *in, const char *path)
+/* Opens the file at path as o says, reads its header and sets in up. */
+static void input_open(const options *o, input *in, const char *path)
 {
     nn_error e;
     in->path = path;
+    in->label_col = o->label_col;
     in->name = strcmp(path, "-") ? path : "stdin";
     if (!(in->s = nn_source_open(path, &e)))
         nn_die("%s", e.msg);
-    in->fmt = opt_format;
+    in->fmt = o->format;
     if (in->fmt == FMT_AUTO) {
         size_t n;
         const unsigned char *p = nn_source_peek(in->s, 4096, &n, &e);
@@ -244,10 +252,10 @@ static void input_open(input *in, const char *path)
             in->fmt = FMT_CSV;
     }
     if (in->fmt == FMT_CSV)
-        csv_open(in);
+        csv_open(o, in);
     else
         array_open(in);
-    if (opt_label_col >= 0 && in->fmt != FMT_CSV)
+    if (in->label_col >= 0 && in->fmt != FMT_CSV)
         nn_die("%s: --label-column needs CSV input, this is %s", in->name,
             fmt_names[in->fmt]);
 }
@@ -301,7 +309,7 @@ static void input_load(input *in)
     uint64_t bytes = in->rows * in->row_bytes;
     if (bytes > SIZE_MAX)
         nn_die("%s: too large to read into memory", in->name);
-    in->whole = xalloc(bytes, 1, in->name);
+    in->whole = nn_xalloc(bytes, 1, in->name);
     data_read(in, in->whole, bytes, in->rows * in->row_elems);
     data_end(in);
 }
@@ -363,6 +371,7 @@ typedef struct tensor {
     uint64_t dims[NN_MAX_RANK]; /* dims[0] is set for each block */
     size_t in_elems, out_elems; /* per row */
     int label, onehot, scaled;
+    double scale;               /* the factor, when scaled */
     int have_range;
     int64_t lmin, lmax;
     uint64_t classes;
@@ -398,12 +407,12 @@ static void label_range(tensor *t)
 }
 
 /* The label range of a CSV file, by reading it once more. */
-static void csv_label_range(tensor *t)
+static void csv_label_range(const options *o, tensor *t)
 {
     input probe;
     memset(&probe, 0, sizeof probe);
-    input_open(&probe, t->in->path);
-    double *feat = xalloc(probe.row_elems, sizeof(double), "CSV row");
+    input_open(o, &probe, t->in->path);
+    double *feat = nn_xalloc(probe.row_elems, sizeof(double), "CSV row");
     int32_t label;
     t->lmin = INT64_MAX;
     t->lmax = INT64_MIN;
@@ -424,15 +433,16 @@ static void die_label(const tensor *t, int64_t v, uint64_t row)
         (unsigned long long)t->classes);
 }
 
-/* Decides the output of tensor t: type, shape, labels, attributes. */
-static void tensor_setup(tensor *t)
+/* Decides the output of tensor t as o says: type, shape, labels,
+ * attributes. */
+static void tensor_setup(const options *o, tensor *t)
 {
     input *in = t->in;
     t->in_elems = t->part ? 1 : in->row_elems;
     t->in_dtype = t->part ? NN_I32 : in->h.dtype;
     if (t->part) {
         t->rank = 1;
-    } else if (in->fmt == FMT_IDX && in->h.rank > 2 && opt_flatten) {
+    } else if (in->fmt == FMT_IDX && in->h.rank > 2 && o->flatten) {
         t->rank = 2;
         t->dims[1] = in->row_elems;
     } else {
@@ -441,18 +451,18 @@ static void tensor_setup(tensor *t)
     }
     int is_int = !nn_dtype_is_float(t->in_dtype);
     t->label = t->rank == 1 && is_int;
-    if (opt_onehot && t->rank == 1 && !is_int)
+    if (o->onehot && t->rank == 1 && !is_int)
         nn_die("%s: --onehot needs integer labels, but this rank-1 input is %s",
             in->name, nn_dtype_name(t->in_dtype));
-    t->onehot = opt_onehot && t->label;
+    t->onehot = o->onehot && t->label;
     if (t->label && in->fmt != FMT_CSV && in->rows * in->row_bytes <= LOAD_MAX) {
         input_load(in);
         label_range(t);
-    } else if (t->onehot && !opt_classes && in->fmt == FMT_CSV) {
+    } else if (t->onehot && !o->classes && in->fmt == FMT_CSV) {
         if (!nn_source_reopenable(in->s))
             nn_die("%s: --onehot needs K (--onehot=K) for labels of a CSV file "
                 "that cannot be read twice", in->name);
-        csv_label_range(t);
+        csv_label_range(o, t);
     } else if (in->fortran) {
         input_load(in);
     }
@@ -460,8 +470,8 @@ static void tensor_setup(tensor *t)
         (uint64_t)t->lmax < UINT64_MAX)
         t->classes = (uint64_t)t->lmax + 1;
     if (t->onehot) {
-        if (opt_classes) {
-            t->classes = opt_classes;
+        if (o->classes) {
+            t->classes = o->classes;
         } else if (!t->have_range) {
             nn_die("%s: --onehot needs K (--onehot=K): the labels are %s",
                 in->name, in->rows_known && in->rows == 0 ? "empty"
@@ -497,11 +507,12 @@ static void tensor_setup(tensor *t)
     } else if (t->label) {
         t->dtype = t->in_dtype;
     } else {
-        t->dtype = opt_dtype               ? opt_dtype
-                   : opt_scaled            ? NN_F32
+        t->dtype = o->dtype                ? o->dtype
+                   : o->scaled             ? NN_F32
                    : in->fmt == FMT_CSV    ? NN_F32
                                            : t->in_dtype;
-        t->scaled = opt_scaled;
+        t->scaled = o->scaled;
+        t->scale = o->scale;
     }
     t->out_elems = t->onehot ? t->classes : t->in_elems;
 
@@ -536,14 +547,14 @@ static void tensor_buffers(tensor *t, size_t rows)
 {
     size_t esize = nn_dtype_size(t->dtype);
     if (t->onehot) {
-        t->tmp = xalloc(rows, sizeof(int64_t), "labels");
-        t->out = xalloc(rows * t->out_elems, esize, "one-hot block");
+        t->tmp = nn_xalloc(rows, sizeof(int64_t), "labels");
+        t->out = nn_xalloc(rows * t->out_elems, esize, "one-hot block");
     } else if (t->scaled) {
-        t->out = xalloc(rows * t->out_elems, esize, "block");
+        t->out = nn_xalloc(rows * t->out_elems, esize, "block");
         if (t->dtype != NN_F64)
-            t->tmp = xalloc(rows * t->out_elems, sizeof(double), "block");
+            t->tmp = nn_xalloc(rows * t->out_elems, sizeof(double), "block");
     } else if (t->dtype != t->in_dtype) {
-        t->out = xalloc(rows * t->out_elems, esize, "block");
+        t->out = nn_xalloc(rows * t->out_elems, esize, "block");
     }
 }
 
@@ -568,7 +579,7 @@ static const void *tensor_block(tensor *t, size_t n)
         double *d = t->dtype == NN_F64 ? t->out : t->tmp;
         nn_convert(d, NN_F64, raw, t->in_dtype, ne);
         for (size_t i = 0; i < ne; i++)
-            d[i] *= opt_scale;
+            d[i] *= t->scale;
         if (t->dtype != NN_F64)
             nn_convert(t->out, t->dtype, d, NN_F64, ne);
         return t->out;
@@ -579,7 +590,18 @@ static const void *tensor_block(tensor *t, size_t n)
     return t->out;
 }
 
-/* -------------------------------------------------------------------- main */
+/* ------------------------------------------------------------------ import */
+
+/* The inputs and the tensors made of them (a CSV file with --label-column
+ * gives two), and the rows per block written. */
+typedef struct import {
+    input *ins;
+    int ninputs;
+    tensor *ts;
+    int nt;
+    const input *known;         /* the first input whose row count is known */
+    size_t rows;
+} import;
 
 static int valid_name(const char *s, size_t n)
 {
@@ -587,191 +609,144 @@ static int valid_name(const char *s, size_t n)
            !memchr(s, '/', n);
 }
 
-int main(int argc, char **argv)
+/* Names the tensors and the inputs' paths from the operands, before
+ * anything is opened; a clash is a usage error. */
+static void import_plan(const options *o, import *im)
 {
-    nn_tool_init("nn-import");
-    static const struct option longopts[] = {
-        {"format", required_argument, 0, 'f'},
-        {"dtype", required_argument, 0, 't'},
-        {"scale", required_argument, 0, OPT_SCALE},
-        {"onehot", optional_argument, 0, OPT_ONEHOT},
-        {"label-column", required_argument, 0, OPT_LABEL_COLUMN},
-        {"delimiter", required_argument, 0, 'd'},
-        {"header", no_argument, 0, OPT_HEADER},
-        {"no-header", no_argument, 0, OPT_NO_HEADER},
-        {"no-flatten", no_argument, 0, OPT_NO_FLATTEN},
-        NN_LONGOPTS_OUTPUT,
-        {"progress", no_argument, 0, OPT_PROGRESS},
-        NN_LONGOPTS_END};
-    const char *out_path = NULL;
-    nn_error e;
-    int c;
-    uint64_t u;
-    while ((c = getopt_long(argc, argv, ":f:t:d:o:z::hV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (strcmp(optarg, "idx") == 0)
-                opt_format = FMT_IDX;
-            else if (strcmp(optarg, "npy") == 0)
-                opt_format = FMT_NPY;
-            else if (strcmp(optarg, "csv") == 0)
-                opt_format = FMT_CSV;
-            else
-                nn_usage_error("unknown format '%s' (idx, npy or csv)", optarg);
-            break;
-        case 't':
-            if (!(opt_dtype = nn_dtype_parse(optarg)))
-                nn_usage_error("unknown dtype '%s'", optarg);
-            break;
-        case OPT_SCALE:
-            if (nn_parse_double(optarg, &opt_scale) < 0 || !isfinite(opt_scale))
-                nn_usage_error("--scale needs a number, not '%s'", optarg);
-            opt_scaled = 1;
-            break;
-        case OPT_ONEHOT:
-            opt_onehot = 1;
-            if (optarg && (nn_parse_u64(optarg, &opt_classes) < 0 ||
-                           opt_classes < 1 || opt_classes > CLASSES_MAX))
-                nn_usage_error("--onehot=K needs K from 1 to %llu, not '%s'",
-                               (unsigned long long)CLASSES_MAX, optarg);
-            break;
-        case OPT_LABEL_COLUMN:
-            if (nn_parse_u64(optarg, &u) < 0 || u > INT_MAX)
-                nn_usage_error("--label-column needs a column number, not '%s'",
-                               optarg);
-            opt_label_col = (long)u;
-            break;
-        case 'd':
-            if (nn_delim_parse(optarg, &opt_delim, &e) < 0)
-                nn_usage_error("%s", e.msg);
-            break;
-        case OPT_HEADER: opt_header = NN_CSV_HEADER_YES; break;
-        case OPT_NO_HEADER: opt_header = NN_CSV_HEADER_NO; break;
-        case OPT_NO_FLATTEN: opt_flatten = 0; break;
-        case 'o': out_path = optarg; break;
-        case 'z': opt_level = nn_zstd_level_arg(optarg); break;
-        case OPT_PROGRESS: opt_progress = 1; break;
-        default: nn_tool_option(c, argv, usage);
-        }
-    }
-    int ninputs = argc - optind;
-    if (ninputs < 1)
-        nn_usage_error("no input FILE (use '-' for standard input)");
-    if (opt_label_col >= 0 && ninputs > 1)
-        nn_usage_error("--label-column takes a single FILE");
-
-    /* names and paths, before anything is opened */
-    input *ins = calloc(ninputs, sizeof *ins);
-    tensor *ts = calloc(ninputs + 1, sizeof *ts);
-    if (!ins || !ts)
-        nn_die("out of memory");
-    const char **paths = (const char **)argv + optind;
-    int nt = 0, stdin_used = 0;
-    for (int i = 0; i < ninputs; i++) {
-        const char *arg = paths[i], *eq = strchr(arg, '=');
-        tensor *t = &ts[nt++];
+    *im = (import){.ninputs = o->nargs};
+    im->ins = nn_xalloc(o->nargs, sizeof *im->ins, "inputs");
+    im->ts = nn_xalloc(o->nargs + 1, sizeof *im->ts, "tensors");
+    int stdin_used = 0;
+    for (int i = 0; i < o->nargs; i++) {
+        const char *arg = o->args[i], *eq = strchr(arg, '='), *path = arg;
+        tensor *t = &im->ts[im->nt++];
         if (eq && valid_name(arg, eq - arg)) {
             memcpy(t->name, arg, eq - arg);
-            paths[i] = eq + 1;
-            if (!*paths[i])
+            if (!*(path = eq + 1))
                 nn_usage_error("no FILE after '%s'", arg);
         } else if (i < 2) {
             strcpy(t->name, i ? "y" : "x");
         } else {
             snprintf(t->name, sizeof t->name, "t%d", i);
         }
-        t->in = &ins[i];
-        if (strcmp(paths[i], "-") == 0 && stdin_used++)
+        im->ins[i].path = path;
+        t->in = &im->ins[i];
+        if (strcmp(path, "-") == 0 && stdin_used++)
             nn_usage_error("standard input ('-') given twice");
-        if (opt_label_col >= 0) {
-            tensor *y = &ts[nt++];
+        if (o->label_col >= 0) {
+            tensor *y = &im->ts[im->nt++];
             strcpy(y->name, "y");
-            y->in = &ins[i];
+            y->in = &im->ins[i];
             y->part = 1;
         }
     }
-    for (int i = 0; i < nt; i++)
+    for (int i = 0; i < im->nt; i++)
         for (int j = 0; j < i; j++)
-            if (strcmp(ts[i].name, ts[j].name) == 0)
-                nn_usage_error("two tensors named '%s'", ts[i].name);
+            if (strcmp(im->ts[i].name, im->ts[j].name) == 0)
+                nn_usage_error("two tensors named '%s'", im->ts[i].name);
+}
 
-    /* Every header is read and checked before anything is written. */
-    for (int i = 0; i < ninputs; i++)
-        input_open(&ins[i], paths[i]);
-    input *known = NULL;
-    for (int i = 0; i < ninputs; i++) {
-        if (!ins[i].rows_known)
+/* Opens every input, working out its format and reading its header, and
+ * checks that the row counts known agree. */
+static void inputs_open(const options *o, import *im)
+{
+    for (int i = 0; i < im->ninputs; i++)
+        input_open(o, &im->ins[i], im->ins[i].path);
+    const input *known = NULL;
+    for (int i = 0; i < im->ninputs; i++) {
+        const input *in = &im->ins[i];
+        if (!in->rows_known)
             continue;
-        if (known && ins[i].rows != known->rows)
+        if (known && in->rows != known->rows)
             nn_die("%s has %llu rows but %s has %llu", known->name,
-                (unsigned long long)known->rows, ins[i].name,
-                (unsigned long long)ins[i].rows);
-        known = known ? known : &ins[i];
+                (unsigned long long)known->rows, in->name,
+                (unsigned long long)in->rows);
+        known = known ? known : in;
     }
+    im->known = known;
+}
+
+/* Decides every tensor, then the rows per block (the widest tensor's near
+ * NN_CHUNK_BYTES), and allocates the blocks. */
+static void tensors_setup(const options *o, import *im)
+{
     int any_label = 0;
     size_t widest = 0;
-    for (int i = 0; i < nt; i++) {
-        tensor_setup(&ts[i]);
-        any_label |= ts[i].label;
-        size_t w = ts[i].out_elems * nn_dtype_size(ts[i].dtype);
+    for (int i = 0; i < im->nt; i++) {
+        tensor *t = &im->ts[i];
+        tensor_setup(o, t);
+        any_label |= t->label;
+        size_t w = t->out_elems * nn_dtype_size(t->dtype);
         if (w > ROW_MAX)
-            nn_die("%s: rows of %zu bytes are too large", ts[i].in->name, w);
+            nn_die("%s: rows of %zu bytes are too large", t->in->name, w);
         widest = w > widest ? w : widest;
     }
-    if (opt_onehot && !any_label)
+    if (o->onehot && !any_label)
         nn_die("--onehot: no input is a rank-1 integer (label) tensor");
-    size_t rows = nn_chunk_rows(widest);
-    for (int i = 0; i < ninputs; i++) {
-        input *in = &ins[i];
+    size_t rows = im->rows = nn_chunk_rows(widest);
+    for (int i = 0; i < im->ninputs; i++) {
+        input *in = &im->ins[i];
         if (in->fmt == FMT_CSV) {
-            in->feat = xalloc(rows * in->row_elems, sizeof(double), "block");
-            if (opt_label_col >= 0)
-                in->labels = xalloc(rows, sizeof(int32_t), "block");
+            in->feat = nn_xalloc(rows * in->row_elems, sizeof(double),
+                                 "block");
+            if (in->label_col >= 0)
+                in->labels = nn_xalloc(rows, sizeof(int32_t), "block");
         } else if (!in->whole || in->fortran) {
-            in->block = xalloc(rows, in->row_bytes, "block");
+            in->block = nn_xalloc(rows, in->row_bytes, "block");
         }
     }
-    for (int i = 0; i < nt; i++)
-        tensor_buffers(&ts[i], rows);
+    for (int i = 0; i < im->nt; i++)
+        tensor_buffers(&im->ts[i], im->rows);
+}
 
-    nn_writer *writer = nn_writer_open(out_path, 0, &e);
-    if (!writer)
-        nn_die("%s", e.msg);
-    nn_writer_set_compression(writer, opt_level);
+/* Reads the next block of up to want rows of every input; returns how
+ * many rows, the same for all (an input that ends early dies). */
+static uint64_t inputs_read(import *im, uint64_t want)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < im->ninputs; i++) {
+        uint64_t got = input_read(&im->ins[i], want);
+        if (i == 0) {
+            n = got;
+        } else if (got != n) { /* only CSV inputs end unannounced */
+            const input *a = got < n ? &im->ins[i] : &im->ins[0];
+            const input *b = got < n ? &im->ins[0] : &im->ins[i];
+            nn_die("%s ends after %llu rows, but %s has more", a->name,
+                (unsigned long long)a->done, b->name);
+        }
+    }
+    return n;
+}
+
+/* Writes the tensors block by block, interleaved, to w; 0, or -1 with the
+ * message in e (bad input dies where it is found). */
+static int import_convert(const options *o, import *im, nn_writer *w,
+                          nn_error *e)
+{
+    const input *known = im->known;
     nn_progress prog;
-    nn_progress_init(&prog, nn_prog, opt_progress);
+    nn_progress_init(&prog, nn_prog, o->progress);
     uint64_t done = 0;
     for (int first = 1;; first = 0) {
-        uint64_t want = rows;
+        uint64_t want = im->rows;
         if (known && known->rows - done < want)
             want = known->rows - done;
-        uint64_t n = 0;
-        for (int i = 0; i < ninputs; i++) {
-            uint64_t got = input_read(&ins[i], want);
-            if (i == 0)
-                n = got;
-            else if (got != n) { /* only CSV inputs end unannounced */
-                input *a = got < n ? &ins[i] : &ins[0];
-                input *b = got < n ? &ins[0] : &ins[i];
-                nn_die("%s ends after %llu rows, but %s has more", a->name,
-                    (unsigned long long)a->done, b->name);
-            }
-        }
+        uint64_t n = inputs_read(im, want);
         if (n == 0 && !first)
             break;
         int last = n < want || (known && done + n == known->rows);
-        for (int i = 0; i < ninputs && known && last; i++)
-            if (!ins[i].rows_known && input_read(&ins[i], 1))
-                nn_die("%s has more rows than %s (%llu)", ins[i].name,
+        for (int i = 0; i < im->ninputs && known && last; i++)
+            if (!im->ins[i].rows_known && input_read(&im->ins[i], 1))
+                nn_die("%s has more rows than %s (%llu)", im->ins[i].name,
                     known->name, (unsigned long long)known->rows);
-        for (int i = 0; i < nt; i++) {
-            tensor *t = &ts[i];
+        for (int i = 0; i < im->nt; i++) {
+            tensor *t = &im->ts[i];
             nn_header h = {.name = t->name, .dtype = t->dtype,
                            .rank = t->rank, .attrs = t->attrs};
             memcpy(h.dims, t->dims, sizeof h.dims);
             h.dims[0] = n;
-            if (nn_writer_rows(writer, &h, tensor_block(t, n), &e) < 0)
-                nn_die("%s", e.msg);
+            if (nn_writer_rows(w, &h, tensor_block(t, n), e) < 0)
+                return -1;
         }
         done += n;
         nn_progress_update(&prog, done, known ? known->rows : 0, "rows");
@@ -779,16 +754,111 @@ int main(int argc, char **argv)
             break;
     }
     nn_progress_end(&prog);
-    if (nn_writer_close(writer, 1, &e) < 0)
-        nn_die("%s", e.msg);
-    for (int i = 0; i < nt; i++) {
-        free(ts[i].attrs);
-        free(ts[i].out);
-        free(ts[i].tmp);
+    return 0;
+}
+
+static void import_free(import *im)
+{
+    for (int i = 0; i < im->nt; i++) {
+        free(im->ts[i].attrs);
+        free(im->ts[i].out);
+        free(im->ts[i].tmp);
     }
-    for (int i = 0; i < ninputs; i++)
-        input_close(&ins[i]);
-    free(ins);
-    free(ts);
+    for (int i = 0; i < im->ninputs; i++)
+        input_close(&im->ins[i]);
+    free(im->ins);
+    free(im->ts);
+}
+
+/* -------------------------------------------------------------------- main */
+
+/* --delimiter C: one character that cannot be part of a number, or a
+ * name (the rule is nn_delim_parse's). */
+static int delimiter_arg(const char *arg)
+{
+    int d;
+    nn_error e;
+    if (nn_delim_parse(arg, &d, &e) < 0)
+        nn_usage_error("invalid --delimiter '%s': expected one character "
+                       "that cannot be part of a number (not '\"' or '#'), "
+                       "'tab' or 'space'", arg);
+    return d;
+}
+
+static void parse(int argc, char **argv, options *o)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, 0, 'f'},
+        {"dtype", required_argument, 0, 't'},
+        {"scale", required_argument, 0, OPT_SCALE},
+        {"onehot", optional_argument, 0, OPT_ONEHOT},
+        {"label-column", required_argument, 0, OPT_LABEL_COLUMN},
+        {"delimiter", required_argument, 0, OPT_DELIMITER},
+        {"header", no_argument, 0, OPT_HEADER},
+        {"no-header", no_argument, 0, OPT_NO_HEADER},
+        {"no-flatten", no_argument, 0, OPT_NO_FLATTEN},
+        NN_LONGOPTS_OUTPUT,
+        {"progress", no_argument, 0, 'P'},
+        NN_LONGOPTS_END};
+    *o = (options){.scale = 1, .label_col = -1,
+                   .header = NN_CSV_HEADER_AUTO, .flatten = 1};
+    int c;
+    while ((c = getopt_long(argc, argv, ":f:t:o:z::PhV", longopts,
+                            NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            o->format = FMT_IDX + nn_arg_choice("format", optarg, fmt_args);
+            break;
+        case 't': o->dtype = nn_arg_dtype("dtype", optarg, 0); break;
+        case OPT_SCALE:
+            o->scale = nn_arg_double("scale", optarg, -INFINITY, INFINITY);
+            o->scaled = 1;
+            break;
+        case OPT_ONEHOT:
+            o->onehot = 1;
+            if (optarg)
+                o->classes = nn_arg_u64("onehot", optarg, 1, CLASSES_MAX);
+            break;
+        case OPT_LABEL_COLUMN:
+            o->label_col = (long)nn_arg_u64("label-column", optarg, 0,
+                                            INT_MAX);
+            break;
+        case OPT_DELIMITER: o->delim = delimiter_arg(optarg); break;
+        case OPT_HEADER: o->header = NN_CSV_HEADER_YES; break;
+        case OPT_NO_HEADER: o->header = NN_CSV_HEADER_NO; break;
+        case OPT_NO_FLATTEN: o->flatten = 0; break;
+        case 'o': o->out = optarg; break;
+        case 'z': o->level = nn_zstd_level_arg(optarg); break;
+        case 'P': o->progress = 1; break;
+        default: nn_tool_option(c, argv, usage);
+        }
+    }
+    o->args = argv + optind;
+    o->nargs = argc - optind;
+    if (o->nargs < 1)
+        nn_usage_error("no input FILE (use '-' for standard input)");
+    if (o->label_col >= 0 && o->nargs > 1)
+        nn_usage_error("--label-column takes a single FILE");
+}
+
+int main(int argc, char **argv)
+{
+    nn_tool_init("nn-import");
+    options o;
+    parse(argc, argv, &o);
+    import im;
+    import_plan(&o, &im);
+    /* Every header is read and checked before anything is written. */
+    inputs_open(&o, &im);
+    tensors_setup(&o, &im);
+
+    nn_error e;
+    nn_writer *w = nn_writer_open(o.out, 0, &e);
+    if (!w)
+        nn_die("%s", e.msg);
+    nn_writer_set_compression(w, o.level);
+    if (import_convert(&o, &im, w, &e) < 0 || nn_writer_close(w, 1, &e) < 0)
+        nn_die("%s", e.msg);
+    import_free(&im);
     return 0;
 }

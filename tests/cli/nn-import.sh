@@ -269,8 +269,8 @@ check "csv labels from a pipe with --onehot=4" chk "$T/lab3.nns" \
 nn-import "$D/int.csv" >"$T/int.nns"
 check "csv: one space, no header" chk "$T/int.nns" \
     'eq(x, np.array([[1, 2], [3, 4]], np.float32))'
-nn-import -d ';' -t f64 "$D/semi.csv" >"$T/semi64.nns"
-check "csv -d ';' -t f64" chk "$T/semi64.nns" \
+nn-import --delimiter ';' -t f64 "$D/semi.csv" >"$T/semi64.nns"
+check "csv --delimiter ';' -t f64" chk "$T/semi64.nns" \
     'eq(x, np.loadtxt(D + "semi.csv", delimiter=";")) and x.dtype == np.float64'
 nn-import "$D/hdronly.csv" >"$T/hdr.nns"
 check "csv with a header only: (0,3)" chk "$T/hdr.nns" \
@@ -316,21 +316,28 @@ check "csv --header --label-column" chk "$T/hdrlab.nns" \
 nn-import -t f64 "$D/f64.idx" >"$T/e.nns"
 for d in ';' tab space '|' ':' '/'; do
     rm -f "$T/e2.nns"
-    nn-export -f csv -d "$d" --header "$T/e.nns" >"$T/e.csv" &&
-        nn-import -d "$d" -t f64 "$T/e.csv" >"$T/e2.nns"
-    check "csv -d '$d': nn-export's text reads back" chk "$T/e2.nns" \
+    nn-export -f csv --delimiter "$d" --header "$T/e.nns" >"$T/e.csv" &&
+        nn-import --delimiter "$d" -t f64 "$T/e.csv" >"$T/e2.nns"
+    check "csv --delimiter '$d': nn-export's text reads back" chk "$T/e2.nns" \
         'eq(x, idx("f64.idx")) and A["x"]["columns"] == "c0,c1,c2,c3"'
 done
-fails_usage "-d '#' is the comment mark" "invalid delimiter" \
-    nn-import -d '#' "$D/comma.csv"
-fails_usage "nn-export -d '#' too" "invalid delimiter" \
-    nn-export -f csv -d '#' "$T/e.nns"
+fails_usage "--delimiter '#' is the comment mark" "invalid --delimiter '#': expected one character" \
+    nn-import --delimiter '#' "$D/comma.csv"
+fails_usage "nn-export --delimiter '#' too" "invalid --delimiter '#': expected one character" \
+    nn-export -f csv --delimiter '#' "$T/e.nns"
+fails_usage "-d is no longer --delimiter (it would be --decompress)" "invalid option -d" \
+    nn-import -d ';' "$D/semi.csv"
 
 # ----------------------------------------------------------- output file
 nn-import -o "$T/o.nns" "$D/img.idx" "$D/lab.idx"
 same "-o FILE holds what stdout gets" "$T/a.nns" "$T/o.nns"
 check "--help" sh -c 'nn-import --help | grep -q "^Usage: nn-import"'
 check "--version" sh -c 'nn-import --version | grep -q "nn-import (nn tools) 0.1"'
+check "-V" sh -c 'nn-import -V | grep -q "nn-import (nn tools) 0.1"'
+nn-import -P -o "$T/p.nns" "$D/img.idx" "$D/lab.idx" 2>"$T/p.err"
+same "-P: the same stream" "$T/a.nns" "$T/p.nns"
+grep -q "nn-import: .*rows" "$T/p.err" && ok "-P: progress on stderr, not a terminal" ||
+    not_ok "-P: progress on stderr" "$(head -c 200 "$T/p.err")"
 
 # ------------------------------------------------------------- bad input
 fails_clean "truncated IDX" "truncated" nn-import "$D/trunc.idx"
@@ -409,7 +416,7 @@ else not_ok "an error mid-stream into a file on stdout leaves it empty" \
 
 # usage errors: exit 2, nothing on stdout
 for args in "--bogus x" "-t f16 x" "--onehot=0 x" "-z99 x" "-f png x" \
-    "--scale abc x" "-d 1 x" "" "- -" "--label-column 1 a b" "x=a x=b"; do
+    "--scale abc x" "--delimiter 1 x" "-d , x" "" "- -" "--label-column 1 a b" "x=a x=b"; do
     # shellcheck disable=SC2086
     nn-import $args >"$T/u.out" 2>"$T/u.err" </dev/null
     rc=$?
@@ -417,6 +424,15 @@ for args in "--bogus x" "-t f16 x" "--onehot=0 x" "-z99 x" "-f png x" \
     then ok "usage error: '$args'"
     else not_ok "usage error: '$args'" "exit $rc"; fi
 done
+
+# typed option values: one message, naming the long option
+fails_usage "-t f16" "invalid --dtype 'f16': expected u8, i8" nn-import -t f16 "$D/img.idx"
+fails_usage "--onehot=0" "invalid --onehot '0': must be from 1 to 1048576" nn-import --onehot=0 "$D/img.idx"
+fails_usage "-f png" "invalid --format 'png': expected idx, npy or csv" nn-import -f png "$D/img.idx"
+fails_usage "--scale abc" "invalid --scale 'abc': not a number" nn-import --scale abc "$D/img.idx"
+fails_usage "--label-column -1" "invalid --label-column '-1': not a whole number \\(negative\\)" \
+    nn-import --label-column -1 "$D/comma.csv"
+fails_usage "-z99" "invalid --zstd '99': must be from 1 to 22" nn-import -z99 "$D/img.idx"
 
 echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]
