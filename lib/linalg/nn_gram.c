@@ -7,14 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-int nn_gram_init(nn_gram *g, size_t nz, size_t ny, nn_error *e)
+struct nn_gram {
+    size_t nz, ny, n;       /* n = 1 + nz + ny */
+    uint64_t rows;
+    double *g;              /* (n,n), upper triangle accumulated */
+    double *block;          /* row block of A being assembled */
+    size_t block_rows, block_cap;
+};
+
+nn_gram *nn_gram_new(size_t nz, size_t ny, nn_error *e)
 {
-    memset(g, 0, sizeof *g);
     size_t n, nn, nb;
     if (__builtin_add_overflow(nz, ny, &n) ||
-        __builtin_add_overflow(n, 1, &n) || __builtin_mul_overflow(n, n, &nn))
-        return nn_fail(e, "a Gram matrix of 1+%zu+%zu columns is too large",
-                       nz, ny);
+        __builtin_add_overflow(n, 1, &n) || __builtin_mul_overflow(n, n, &nn)) {
+        nn_fail(e, "a Gram matrix of 1+%zu+%zu columns is too large", nz, ny);
+        return NULL;
+    }
+    nn_gram *g = nn_alloc(1, sizeof *g, "Gram matrix", e);
+    if (!g)
+        return NULL;
+    memset(g, 0, sizeof *g);
     g->nz = nz;
     g->ny = ny;
     g->n = n;
@@ -27,17 +39,59 @@ int nn_gram_init(nn_gram *g, size_t nz, size_t ny, nn_error *e)
     g->block = g->g ? nn_alloc(nb, sizeof *g->block, "row block", e) : NULL;
     if (!g->g || !g->block) {
         nn_gram_free(g);
-        return -1;
+        return NULL;
     }
     memset(g->g, 0, nn * sizeof *g->g);
-    return 0;
+    return g;
 }
 
 void nn_gram_free(nn_gram *g)
 {
+    if (!g)
+        return;
     free(g->g);
     free(g->block);
-    g->g = g->block = NULL;
+    free(g);
+}
+
+size_t nn_gram_nz(const nn_gram *g) { return g->nz; }
+size_t nn_gram_ny(const nn_gram *g) { return g->ny; }
+size_t nn_gram_dim(const nn_gram *g) { return g->n; }
+uint64_t nn_gram_rows(const nn_gram *g) { return g->rows; }
+const double *nn_gram_matrix(const nn_gram *g) { return g->g; }
+
+int nn_gram_merge(nn_gram *g, size_t k, const double *sums, uint64_t rows,
+                  nn_error *e)
+{
+    uint64_t total;
+    if (k > g->n)
+        return nn_fail(e, "sums of side %zu do not fit a Gram matrix of "
+                       "side %zu", k, g->n);
+    if (__builtin_add_overflow(g->rows, rows, &total))
+        return nn_fail(e, "the rows add up past 2^64");
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < k; j++)
+            g->g[i * g->n + j] += sums[i * k + j];
+    g->rows = total;
+    return 0;
+}
+
+void nn_gram_set(nn_gram *g, size_t i, size_t j, double v)
+{
+    g->g[i * g->n + j] = v;
+    g->g[j * g->n + i] = v;
+}
+
+/* Here rather than in nn_tsqr.c: it writes the Gram's matrix. */
+nn_gram *nn_tsqr_gram(const nn_tsqr *q, nn_error *e)
+{
+    nn_gram *g = nn_gram_new(nn_tsqr_nz(q), nn_tsqr_ny(q), e);
+    if (!g)
+        return NULL;
+    const double *r = nn_tsqr_factor(q);
+    nn_gemm_f64(1, 0, g->n, g->n, g->n, 1.0, r, r, 0.0, g->g);
+    g->rows = nn_tsqr_rows(q);
+    return g;
 }
 
 static void flush(nn_gram *g)

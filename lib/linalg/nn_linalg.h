@@ -48,22 +48,36 @@ int nn_qr_q(size_t m, size_t n, double *a, nn_error *e);
  * blocks, in double precision (dsyrk), where Z (m,nz) is a representation
  * and Y (m,ny) the targets: every least-squares quantity of a linear map
  * from [1 Z] to Y or to any linear mixture of [Z Y] follows from it, and
- * Gram matrices of disjoint row blocks add. */
-typedef struct nn_gram {
-    size_t nz, ny, n;       /* n = 1 + nz + ny */
-    uint64_t rows;
-    double *g;              /* (n,n), upper triangle accumulated */
-    double *block;          /* row block of A being assembled */
-    size_t block_rows, block_cap;
-} nn_gram;
+ * Gram matrices of disjoint row blocks add.  Opaque: its sides, rows and
+ * matrix through the functions below.
+ *
+ *   nn_gram *g = nn_gram_new(nz, ny, &e);
+ *   for every block: nn_gram_add(g, m, z, zdt, y, ydt, &e);
+ *   nn_gram_finish(g);
+ *   G = nn_gram_matrix(g);   (n,n), n = nn_gram_dim(g) = 1+nz+ny
+ *   nn_gram_free(g); */
+typedef struct nn_gram nn_gram;
 
-/* Fails (and g holds nothing) when 1+nz+ny or its square overflows, or
- * memory runs out. */
-int nn_gram_init(nn_gram *g, size_t nz, size_t ny, nn_error *e);
+/* A Gram matrix of no rows; NULL (and e says why) when 1+nz+ny or its
+ * square overflows, or memory runs out. */
+nn_gram *nn_gram_new(size_t nz, size_t ny, nn_error *e);
 /* Adds m rows: z (m,nz) and y (m,ny), each of its dtype (y may be NULL
  * when ny is 0). */
 int nn_gram_add(nn_gram *g, size_t m, const void *z, int zdt, const void *y,
                 int ydt, nn_error *e);
+/* Adds sums accumulated elsewhere over rows rows, a Gram matrix held
+ * apart (read back from a file, or of [1 Z] alone), to the leading (k,k)
+ * block of G: sums (k,k) is the whole matrix of another Gram of the same
+ * shape (k = 1+nz+ny) or that of [1 Z] (k = 1+nz), whose sums are the
+ * leading block of those of [1 Z Y].  Its upper triangle at least must be
+ * filled (the lower is overwritten at nn_gram_finish).  Fails when the
+ * rows add up past 2^64 (g unchanged) or k is larger than G. */
+int nn_gram_merge(nn_gram *g, size_t k, const double *sums, uint64_t rows,
+                  nn_error *e);
+/* Sets G(i,j) and G(j,i) to v, i and j < 1+nz+ny: for entries known
+ * otherwise than from rows (the sums Z1^T Y and Y^T Y of one-hot labels
+ * from their class sums); before nn_gram_finish, after any rows. */
+void nn_gram_set(nn_gram *g, size_t i, size_t j, double v);
 /* Folds the pending block into g and fills the lower triangle. */
 void nn_gram_finish(nn_gram *g);
 /* The least-squares distance of the representation to the targets,
@@ -72,31 +86,44 @@ void nn_gram_finish(nn_gram *g);
  * directions of Z1^T Z1 below rtol times the largest (0: machine
  * precision times its size). */
 int nn_gram_lsd(const nn_gram *g, double rtol, double *lsd, nn_error *e);
+/* nz, ny, the side n = 1+nz+ny, and the rows added (nn_gram_add and
+ * nn_gram_merge). */
+size_t nn_gram_nz(const nn_gram *g);
+size_t nn_gram_ny(const nn_gram *g);
+size_t nn_gram_dim(const nn_gram *g);
+uint64_t nn_gram_rows(const nn_gram *g);
+/* G (n,n), row-major; whole once finished (before, only the upper
+ * triangle of what is folded in). */
+const double *nn_gram_matrix(const nn_gram *g);
 void nn_gram_free(nn_gram *g);
 
 /* ----------------------------------------------------- streaming QR (TSQR)
  * The triangular factor R of A = [1 Z Y] over a stream of row blocks, in
  * double precision: R <- qr([R; block]) (LAPACK dgeqrf), Q never formed.
  * R^T R is the Gram matrix, but R holds Z's singular values themselves, to
- * full precision, where the Gram holds their squares (nn_tsqr.c). */
-typedef struct nn_tsqr {
-    size_t nz, ny, n;       /* n = 1 + nz + ny */
-    uint64_t rows;
-    double *r;              /* (n,n) row-major, upper triangular (finished) */
-    double *buf;            /* column-major [R; rows]: n + cap rows */
-    double *tau, *work;
-    size_t cap, pending;
-    int lwork;
-} nn_tsqr;
+ * full precision, where the Gram holds their squares (nn_tsqr.c).  Opaque,
+ * used as nn_gram. */
+typedef struct nn_tsqr nn_tsqr;
 
-/* Fails when 1+nz+ny columns are too many for LAPACK's int counts or for
- * memory. */
-int nn_tsqr_init(nn_tsqr *q, size_t nz, size_t ny, nn_error *e);
+/* NULL (and e says why) when 1+nz+ny columns are too many for LAPACK's
+ * int counts or for memory. */
+nn_tsqr *nn_tsqr_new(size_t nz, size_t ny, nn_error *e);
 /* Adds m rows: z (m,nz) and y (m,ny) in double precision. */
 int nn_tsqr_add(nn_tsqr *q, size_t m, const double *z, const double *y,
                 nn_error *e);
-/* Folds the pending rows in and fills q->r. */
+/* Folds the pending rows in and makes R (nn_tsqr_factor). */
 int nn_tsqr_finish(nn_tsqr *q, nn_error *e);
+/* The Gram matrix R^T R of a finished factor, with its rows: finished
+ * (whole, and not made symmetric by copying a triangle: each entry is the
+ * product of its two columns of R).  NULL when out of memory. */
+nn_gram *nn_tsqr_gram(const nn_tsqr *q, nn_error *e);
+/* nz, ny, the side n = 1+nz+ny, the rows added. */
+size_t nn_tsqr_nz(const nn_tsqr *q);
+size_t nn_tsqr_ny(const nn_tsqr *q);
+size_t nn_tsqr_dim(const nn_tsqr *q);
+uint64_t nn_tsqr_rows(const nn_tsqr *q);
+/* R (n,n), row-major, upper triangular, once finished. */
+const double *nn_tsqr_factor(const nn_tsqr *q);
 void nn_tsqr_free(nn_tsqr *q);
 
 

@@ -9,27 +9,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct nn_tsqr {
+    size_t nz, ny, n;       /* n = 1 + nz + ny */
+    uint64_t rows;
+    double *r;              /* (n,n) row-major, upper triangular (finished) */
+    double *buf;            /* column-major [R; rows]: n + cap rows */
+    double *tau, *work;
+    size_t cap, pending;
+    int lwork;
+};
+
 void nn_tsqr_free(nn_tsqr *q)
 {
+    if (!q)
+        return;
     free(q->r);
     free(q->buf);
     free(q->tau);
     free(q->work);
-    memset(q, 0, sizeof *q);
+    free(q);
 }
 
-int nn_tsqr_init(nn_tsqr *q, size_t nz, size_t ny, nn_error *e)
+size_t nn_tsqr_nz(const nn_tsqr *q) { return q->nz; }
+size_t nn_tsqr_ny(const nn_tsqr *q) { return q->ny; }
+size_t nn_tsqr_dim(const nn_tsqr *q) { return q->n; }
+uint64_t nn_tsqr_rows(const nn_tsqr *q) { return q->rows; }
+const double *nn_tsqr_factor(const nn_tsqr *q) { return q->r; }
+
+nn_tsqr *nn_tsqr_new(size_t nz, size_t ny, nn_error *e)
 {
-    memset(q, 0, sizeof *q);
     /* LAPACK counts in int: the stacked block [R; rows], 3n rows at most
      * (n + max(2n, 512)), must fit one */
     size_t n, nn, nbuf;
     if (__builtin_add_overflow(nz, ny, &n) ||
         __builtin_add_overflow(n, 1, &n) || n > ((size_t)INT_MAX - 512) / 3 ||
         __builtin_mul_overflow(n, n, &nn) ||
-        __builtin_mul_overflow(3 * n + 512, n, &nbuf))
-        return nn_fail(e, "a QR factor of 1+%zu+%zu columns is too large",
-                       nz, ny);
+        __builtin_mul_overflow(3 * n + 512, n, &nbuf)) {
+        nn_fail(e, "a QR factor of 1+%zu+%zu columns is too large", nz, ny);
+        return NULL;
+    }
+    nn_tsqr *q = nn_alloc(1, sizeof *q, "QR", e);
+    if (!q)
+        return NULL;
+    memset(q, 0, sizeof *q);
     q->nz = nz;
     q->ny = ny;
     q->n = n;
@@ -42,7 +64,7 @@ int nn_tsqr_init(nn_tsqr *q, size_t nz, size_t ny, nn_error *e)
     q->tau = nn_alloc(n, sizeof *q->tau, "QR", e);
     if (!q->r || !q->buf || !q->tau) {
         nn_tsqr_free(q);
-        return -1;
+        return NULL;
     }
     memset(q->buf, 0, ld * n * sizeof *q->buf);
     int M = (int)ld, N = (int)q->n, info, lwork = -1;
@@ -51,9 +73,9 @@ int nn_tsqr_init(nn_tsqr *q, size_t nz, size_t ny, nn_error *e)
     q->lwork = (int)wq;
     if (!(q->work = nn_alloc((size_t)q->lwork + 1, sizeof *q->work, "QR", e))) {
         nn_tsqr_free(q);
-        return -1;
+        return NULL;
     }
-    return 0;
+    return q;
 }
 
 /* Factors [R; pending rows] and keeps the new R in the first n rows. */

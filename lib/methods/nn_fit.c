@@ -42,11 +42,12 @@ void nn_fit_scale_projection(size_t p, size_t ny, size_t d, double alpha,
 int nn_fit_solve(const nn_gram *g, const double *P, size_t d,
                  const nn_fit_opts *o, double *W, nn_error *e)
 {
-    size_t p = 1 + g->nz, n = g->n;
+    size_t p = 1 + nn_gram_nz(g), n = nn_gram_dim(g);
+    const double *G = nn_gram_matrix(g);
     if (o->solver != NN_SOLVE_CHOL && o->solver != NN_SOLVE_PINV)
         return nn_fail(e, "a fit from the Gram matrix solves with chol or "
                        "pinv (lstsq works from the data: nn_fit_solve_qr)");
-    if (all_finite(g->g, n * n, "Gram matrix", e) < 0)
+    if (all_finite(G, n * n, "Gram matrix", e) < 0)
         return -1;
     double *a = nn_alloc(p * p, sizeof *a, "fit", e);
     double *rhs = nn_alloc(times(p, d), sizeof *rhs, "fit", e);
@@ -56,12 +57,12 @@ int nn_fit_solve(const nn_gram *g, const double *P, size_t d,
         goto out;
     /* rhs = Z1^T T = [Z1^T Z1  Z1^T Y] P: the first p rows of G times P */
     for (size_t i = 0; i < p; i++)
-        memcpy(a + i * p, g->g + i * n, p * sizeof *a);
+        memcpy(a + i * p, G + i * n, p * sizeof *a);
     double *top = nn_alloc(p * n, sizeof *top, "fit", e);
     if (!top)
         goto out;
     for (size_t i = 0; i < p; i++)
-        memcpy(top + i * n, g->g + i * n, n * sizeof *top);
+        memcpy(top + i * n, G + i * n, n * sizeof *top);
     nn_gemm_f64(0, 0, p, d, n, 1.0, top, P, 0.0, rhs);
     free(top);
     for (size_t i = 0; i < p; i++)
@@ -71,8 +72,8 @@ int nn_fit_solve(const nn_gram *g, const double *P, size_t d,
         if (nn_chol_solve(p, d, a, rhs, e) < 0) {
             if (o->lambda == 0)
                 nn_fail(e, "the system is singular (Z^T Z has no inverse): "
-                        "give a ridge (-l LAMBDA) or use the pseudoinverse "
-                        "(-s pinv)");
+                        "give a ridge (lambda > 0) or use the pseudoinverse "
+                        "solver");
             else
                 nn_error_wrap(e, "ridge lambda %g", o->lambda);
             goto out;
@@ -155,9 +156,10 @@ static int leading(size_t n, double *a, size_t d, double *Q, nn_error *e)
 int nn_fit_pca(const nn_gram *g, double alpha, double beta, size_t d,
                double *Q, nn_error *e)
 {
-    size_t n = g->n, p = 1 + g->nz;
-    if (pca_width(g->nz, g->ny, d, e) < 0 ||
-        all_finite(g->g, n * n, "Gram matrix", e) < 0)
+    size_t n = nn_gram_dim(g), p = 1 + nn_gram_nz(g);
+    const double *G = nn_gram_matrix(g);
+    if (pca_width(nn_gram_nz(g), nn_gram_ny(g), d, e) < 0 ||
+        all_finite(G, n * n, "Gram matrix", e) < 0)
         return -1;
     double *a = nn_alloc(n * n, sizeof *a, "PCA", e);
     if (!a)
@@ -166,7 +168,7 @@ int nn_fit_pca(const nn_gram *g, double alpha, double beta, size_t d,
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++)
             a[i * n + j] = alpha * alpha * (i < p ? 1 : beta) *
-                           (j < p ? 1 : beta) * g->g[i * n + j];
+                           (j < p ? 1 : beta) * G[i * n + j];
     int rc = leading(n, a, d, Q, e);
     free(a);
     return rc;
@@ -174,13 +176,14 @@ int nn_fit_pca(const nn_gram *g, double alpha, double beta, size_t d,
 
 int nn_fit_pca_corr(const nn_gram *g, size_t d, double *Q, nn_error *e)
 {
-    size_t n = g->n;
-    if (pca_width(g->nz, g->ny, d, e) < 0 ||
-        all_finite(g->g, n * n, "Gram matrix", e) < 0)
+    size_t n = nn_gram_dim(g);
+    const double *G = nn_gram_matrix(g);
+    if (pca_width(nn_gram_nz(g), nn_gram_ny(g), d, e) < 0 ||
+        all_finite(G, n * n, "Gram matrix", e) < 0)
         return -1;
-    if (g->rows == 0)
+    if (nn_gram_rows(g) == 0)
         return nn_fail(e, "Platonic PCA: no rows");
-    double m = (double)g->rows;
+    double m = (double)nn_gram_rows(g);
     double *a = nn_alloc(n * n, sizeof *a, "PCA", e);
     double *sd = nn_alloc(n, sizeof *sd, "PCA", e);
     int rc = -1;
@@ -190,14 +193,14 @@ int nn_fit_pca_corr(const nn_gram *g, size_t d, double *Q, nn_error *e)
          * second moment, a sum of m terms */
         double tol = 64 * sqrt(m) * DBL_EPSILON;
         for (size_t i = 0; i < n; i++) {
-            double mu = g->g[i] / m, m2 = g->g[i * n + i] / m;
+            double mu = G[i] / m, m2 = G[i * n + i] / m;
             double var = m2 - mu * mu;
             sd[i] = i > 0 && var > tol * m2 ? sqrt(var) : 0;
         }
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < n; j++)
                 a[i * n + j] = sd[i] > 0 && sd[j] > 0
-                    ? (g->g[i * n + j] / m - g->g[i] / m * (g->g[j] / m)) /
+                    ? (G[i * n + j] / m - G[i] / m * (G[j] / m)) /
                       (sd[i] * sd[j])
                     : 0;
         rc = leading(n, a, d, Q, e);
@@ -210,8 +213,9 @@ int nn_fit_pca_corr(const nn_gram *g, size_t d, double *Q, nn_error *e)
 int nn_fit_solve_qr(const nn_tsqr *q, const double *P, size_t d,
                     const nn_fit_opts *o, double *W, nn_error *e)
 {
-    size_t p = 1 + q->nz, n = q->n;
-    if (all_finite(q->r, n * n, "QR factor", e) < 0)
+    size_t p = 1 + nn_tsqr_nz(q), n = nn_tsqr_dim(q);
+    const double *R = nn_tsqr_factor(q);
+    if (all_finite(R, n * n, "QR factor", e) < 0)
         return -1;
     double *c = nn_alloc(times(p, d), sizeof *c, "fit", e);
     double *r11 = nn_alloc(p * p, sizeof *r11, "fit", e);
@@ -223,9 +227,9 @@ int nn_fit_solve_qr(const nn_tsqr *q, const double *P, size_t d,
     if (!c || !r11 || !s || !u || !vt || !utc)
         goto out;
     /* C = Q1^T T = [R11 R12] P: the first p rows of R times P */
-    nn_gemm_f64(0, 0, p, d, n, 1.0, q->r, P, 0.0, c);
+    nn_gemm_f64(0, 0, p, d, n, 1.0, R, P, 0.0, c);
     for (size_t i = 0; i < p; i++)
-        memcpy(r11 + i * p, q->r + i * n, p * sizeof *r11);
+        memcpy(r11 + i * p, R + i * n, p * sizeof *r11);
     if (nn_svd(p, p, r11, s, u, vt, e) < 0)
         goto out;
     double tol = o->tol > 0 ? o->tol : sqrt((double)p) * 0x1p-52;
@@ -251,9 +255,10 @@ out:
 int nn_fit_pca_qr(const nn_tsqr *q, double alpha, double beta, size_t d,
                   double *Q, nn_error *e)
 {
-    size_t n = q->n, p = 1 + q->nz;
-    if (pca_width(q->nz, q->ny, d, e) < 0 ||
-        all_finite(q->r, n * n, "QR factor", e) < 0)
+    size_t n = nn_tsqr_dim(q), p = 1 + nn_tsqr_nz(q);
+    const double *R = nn_tsqr_factor(q);
+    if (pca_width(nn_tsqr_nz(q), nn_tsqr_ny(q), d, e) < 0 ||
+        all_finite(R, n * n, "QR factor", e) < 0)
         return -1;
     double *a = nn_alloc(n * n, sizeof *a, "PCA", e);
     double *s = nn_alloc(n, sizeof *s, "PCA", e);
@@ -263,7 +268,7 @@ int nn_fit_pca_qr(const nn_tsqr *q, double alpha, double beta, size_t d,
         goto out;
     for (size_t i = 0; i < n; i++) /* A = R D: A^T A = D R^T R D */
         for (size_t j = 0; j < n; j++)
-            a[i * n + j] = q->r[i * n + j] * alpha * (j < p ? 1 : beta);
+            a[i * n + j] = R[i * n + j] * alpha * (j < p ? 1 : beta);
     if (nn_svd(n, n, a, s, NULL, vt, e) < 0)
         goto out;
     /* singular values descend: the leading vectors are vt's first rows */

@@ -21,7 +21,7 @@ static const char *const schemes[] = {
 };
 #define NSCHEMES ((int)(sizeof schemes / sizeof schemes[0]))
 
-int nn_init_scheme_parse(const char *name)
+int nn_scheme_parse(const char *name)
 {
     for (int i = 0; i < NSCHEMES; i++)
         if (strcmp(name, schemes[i]) == 0)
@@ -29,7 +29,7 @@ int nn_init_scheme_parse(const char *name)
     return -1;
 }
 
-const char *nn_init_scheme_name(int scheme)
+const char *nn_scheme_name(int scheme)
 {
     return scheme >= 0 && scheme < NSCHEMES ? schemes[scheme] : "?";
 }
@@ -81,7 +81,7 @@ static int orthogonal(nn_rng *g, double *w, size_t n_in, size_t n_out,
     return rc;
 }
 
-int nn_init_weights(nn_layer *l, int scheme, double gain, int ball,
+int nn_weights_draw(nn_layer *l, int scheme, double gain, int ball,
                     nn_rng *g, nn_error *e)
 {
     size_t n_in = l->n_in, n_out = l->n_out, n = n_in * n_out;
@@ -167,7 +167,7 @@ static int colset_add(colset *c, size_t j)
     return 0;
 }
 
-int nn_init_mask(nn_layer *l, double rho, nn_rng *g, nn_error *e)
+int nn_mask_draw(nn_layer *l, double rho, nn_rng *g, nn_error *e)
 {
     size_t n_in = l->n_in, n_out = l->n_out;
     if (!(rho >= 0 && rho < 1))

@@ -85,27 +85,30 @@ int nn_layer_write(nn_writer *w, const nn_layer *l, int dtype, nn_error *e);
 void nn_layer_apply_mask(nn_layer *l);
 void nn_net_free(nn_net *net);
 
-/* Initial weights (nn_init.c).  Schemes: */
+/* Initial weights (nn_init.c): drawn from a generator, so the functions
+ * are named for what they draw (nn_weights_draw, nn_mask_draw); the
+ * schemes are named as nn_act's activations are (nn_scheme_parse,
+ * nn_scheme_name).  Schemes: */
 enum {
     NN_INIT_HE_NORMAL, NN_INIT_HE_UNIFORM, NN_INIT_GLOROT_NORMAL,
     NN_INIT_GLOROT_UNIFORM, NN_INIT_NORMAL, NN_INIT_UNIFORM,
     NN_INIT_ORTHOGONAL, NN_INIT_BANDLIMITED, NN_INIT_SPHERE, NN_INIT_ZEROS
 };
 /* The scheme of a name ("he-normal", ...), or -1. */
-int nn_init_scheme_parse(const char *name);
-const char *nn_init_scheme_name(int scheme);
+int nn_scheme_parse(const char *name);
+const char *nn_scheme_name(int scheme);
 /* Fills l->w ((1+n_in, n_out), allocated here) by the scheme, scaled by
  * gain; biases zero except for bandlimited, whose (bias, weights) of each
  * unit are uniform in the box [-gain, gain] or, with ball, in the ball of
  * radius gain.  Draws from g in a fixed order: the weights row by row,
  * then the biases (ball: unit by unit, the direction then the radius). */
-int nn_init_weights(nn_layer *l, int scheme, double gain, int ball,
+int nn_weights_draw(nn_layer *l, int scheme, double gain, int ball,
                     nn_rng *g, nn_error *e);
 /* Draws l->mask: weight entries 0 with probability rho, the bias row all
  * 1, redrawing any column that is all zero or repeats an earlier one, so
  * the columns are non-zero and pairwise distinct.  Fails when n_out such
  * columns cannot exist or cannot be found. */
-int nn_init_mask(nn_layer *l, double rho, nn_rng *g, nn_error *e);
+int nn_mask_draw(nn_layer *l, double rho, nn_rng *g, nn_error *e);
 
 /* Runs layer l on m rows: out (m,n_out) = act([1 in] W), in (m,n_in).
  * Single precision through sgemm, double through dgemm. */

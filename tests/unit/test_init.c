@@ -32,36 +32,36 @@ static int draw(nn_layer *l, int scheme, double gain, int ball, uint64_t seed)
     nn_rng g;
     nn_error e;
     nn_rng_seed(&g, seed);
-    return nn_init_weights(l, scheme, gain, ball, &g, &e);
+    return nn_weights_draw(l, scheme, gain, ball, &g, &e);
 }
 
 static void test_names(void)
 {
     int ok = 1;
     for (int s = NN_INIT_HE_NORMAL; s <= NN_INIT_ZEROS; s++)
-        ok &= nn_init_scheme_parse(nn_init_scheme_name(s)) == s &&
-              strcmp(nn_init_scheme_name(s), "?") != 0;
+        ok &= nn_scheme_parse(nn_scheme_name(s)) == s &&
+              strcmp(nn_scheme_name(s), "?") != 0;
     CHECK(ok, "every scheme's name parses back to it");
-    CHECK(nn_init_scheme_parse("he-normal") == NN_INIT_HE_NORMAL &&
-              nn_init_scheme_parse("bandlimited") == NN_INIT_BANDLIMITED &&
-              nn_init_scheme_parse("zeros") == NN_INIT_ZEROS,
+    CHECK(nn_scheme_parse("he-normal") == NN_INIT_HE_NORMAL &&
+              nn_scheme_parse("bandlimited") == NN_INIT_BANDLIMITED &&
+              nn_scheme_parse("zeros") == NN_INIT_ZEROS,
           "he-normal, bandlimited, zeros by name");
-    CHECK(nn_init_scheme_parse("bogus") == -1 && nn_init_scheme_parse("") == -1 &&
-              nn_init_scheme_parse("He-Normal") == -1 &&
-              nn_init_scheme_parse("he_normal") == -1 &&
-              nn_init_scheme_parse("?") == -1,
+    CHECK(nn_scheme_parse("bogus") == -1 && nn_scheme_parse("") == -1 &&
+              nn_scheme_parse("He-Normal") == -1 &&
+              nn_scheme_parse("he_normal") == -1 &&
+              nn_scheme_parse("?") == -1,
           "unknown names parse to -1");
-    CHECK(strcmp(nn_init_scheme_name(-1), "?") == 0 &&
-              strcmp(nn_init_scheme_name(NN_INIT_ZEROS + 1), "?") == 0,
+    CHECK(strcmp(nn_scheme_name(-1), "?") == 0 &&
+              strcmp(nn_scheme_name(NN_INIT_ZEROS + 1), "?") == 0,
           "unknown schemes are named '?'");
     nn_layer l;
     layer_init(&l, 3, 2);
     nn_error e = {{0}};
     nn_rng g;
     nn_rng_seed(&g, 1);
-    CHECK(nn_init_weights(&l, NN_INIT_ZEROS + 1, 1, 0, &g, &e) < 0 &&
+    CHECK(nn_weights_draw(&l, NN_INIT_ZEROS + 1, 1, 0, &g, &e) < 0 &&
               strstr(e.msg, "unknown"),
-          "nn_init_weights refuses scheme %d (%s)", NN_INIT_ZEROS + 1, e.msg);
+          "nn_weights_draw refuses scheme %d (%s)", NN_INIT_ZEROS + 1, e.msg);
     layer_free(&l);
 }
 
@@ -82,12 +82,12 @@ static void test_reproducible(void)
             int differ = memcmp(a.w, c.w, nw * sizeof *a.w) != 0;
             CHECK(rc == 0 && same && (differ || s == NN_INIT_ZEROS),
                   "%s%s: seed 42 twice gives the same weights, seed 43 others",
-                  nn_init_scheme_name(s), ball ? " (ball)" : "");
+                  nn_scheme_name(s), ball ? " (ball)" : "");
             /* again into the same layer: the old weights are freed */
             rc = draw(&a, s, 1, ball, 42);
             CHECK(rc == 0 && memcmp(a.w, b.w, nw * sizeof *a.w) == 0,
                   "%s%s: drawn again into the same layer, the same",
-                  nn_init_scheme_name(s), ball ? " (ball)" : "");
+                  nn_scheme_name(s), ball ? " (ball)" : "");
             layer_free(&a);
             layer_free(&b);
             layer_free(&c);
@@ -164,7 +164,7 @@ static void test_variance(void)
         double mtol = 5 * sqrt(var / (double)N);
         CHECK(fabs(rel) < tol && fabs(mean) < mtol,
               "%s gain %g: variance %.5g within %.2g%% of %.5g, mean %.2g "
-              "(limit %.2g)", nn_init_scheme_name(s), gain, m2, 100 * tol, var,
+              "(limit %.2g)", nn_scheme_name(s), gain, m2, 100 * tol, var,
               mean, mtol);
         if (cases[c].uniform) {
             /* uniform on [-L, L] with L^2 = 3 var: none beyond, and the
@@ -172,13 +172,13 @@ static void test_variance(void)
             double L = sqrt(3 * var);
             CHECK(mx <= L && mx > L * (1 - 20.0 / (double)N),
                   "%s gain %g: |w| <= %.6g, reached (max %.6g)",
-                  nn_init_scheme_name(s), gain, L, mx);
+                  nn_scheme_name(s), gain, L, mx);
         }
         int bias0 = 1;
         for (size_t j = 0; j < n_out; j++)
             bias0 &= l.w[j] == 0;
         if (s != NN_INIT_BANDLIMITED)
-            CHECK(bias0, "%s: the biases are zero", nn_init_scheme_name(s));
+            CHECK(bias0, "%s: the biases are zero", nn_scheme_name(s));
         else {
             double bm = 0;
             for (size_t j = 0; j < n_out; j++)
@@ -306,7 +306,7 @@ static void test_mask(void)
     nn_rng g;
     nn_error e = {{0}};
     nn_rng_seed(&g, 4);
-    int rc = nn_init_mask(&l, rho, &g, &e);
+    int rc = nn_mask_draw(&l, rho, &g, &e);
     CHECK(rc == 0 && l.mask, "a mask of zero rate 0.7 for (100,400)");
     if (rc)
         return;
@@ -345,7 +345,7 @@ static void test_mask(void)
     layer_init(&l2, ni, no);
     draw(&l2, NN_INIT_HE_NORMAL, 1, 0, 3);
     nn_rng_seed(&g, 4);
-    rc = nn_init_mask(&l2, rho, &g, &e);
+    rc = nn_mask_draw(&l2, rho, &g, &e);
     CHECK(rc == 0 && memcmp(l.mask, l2.mask, (1 + ni) * no) == 0 &&
               memcmp(l.w, l2.w, (1 + ni) * no * sizeof *l.w) == 0,
           "mask: the same seed gives the same mask");
@@ -358,7 +358,7 @@ static void test_mask(void)
     layer_init(&l, 3, 7);
     draw(&l, NN_INIT_HE_NORMAL, 1, 0, 3);
     nn_rng_seed(&g, 5);
-    rc = nn_init_mask(&l, 0.5, &g, &e);
+    rc = nn_mask_draw(&l, 0.5, &g, &e);
     int seen = 0;
     for (size_t j = 0; rc == 0 && j < 7; j++) {
         unsigned char c[3];
@@ -392,7 +392,7 @@ static void test_mask(void)
         memcpy(keep, l.w, nw * sizeof *keep);
         nn_rng_seed(&g, 6);
         e.msg[0] = 0;
-        rc = nn_init_mask(&l, bad[t].rho, &g, &e);
+        rc = nn_mask_draw(&l, bad[t].rho, &g, &e);
         CHECK(rc < 0 && strstr(e.msg, bad[t].says) && !l.mask &&
                   memcmp(keep, l.w, nw * sizeof *keep) == 0,
               "no mask for (%zu,%zu) at rho %g, weights untouched (%s)",
@@ -406,7 +406,7 @@ static void test_mask(void)
         layer_init(&l, ok[t][0], ok[t][1]);
         draw(&l, NN_INIT_HE_NORMAL, 1, 0, 3);
         nn_rng_seed(&g, 7);
-        rc = nn_init_mask(&l, t == 1 ? 0 : 0.5, &g, &e);
+        rc = nn_mask_draw(&l, t == 1 ? 0 : 0.5, &g, &e);
         CHECK(rc == 0 && l.mask, "a mask for (%zu,%zu) at rho %g", ok[t][0],
               ok[t][1], t == 1 ? 0 : 0.5);
         layer_free(&l);

@@ -74,38 +74,122 @@ static void test_tsqr(nn_rng *r)
 {
     size_t m = 1500, nz = 7, ny = 2, n = 1 + nz + ny;
     double *z = randn(r, m * nz), *y = randn(r, m * ny);
-    nn_tsqr q;
-    nn_gram g;
     nn_error e;
-    nn_tsqr_init(&q, nz, ny, &e);
-    nn_gram_init(&g, nz, ny, &e);
+    nn_tsqr *q = nn_tsqr_new(nz, ny, &e);
+    nn_gram *g = nn_gram_new(nz, ny, &e);
     for (size_t i = 0; i < m; i += 333) { /* uneven blocks */
         size_t k = m - i < 333 ? m - i : 333;
-        nn_tsqr_add(&q, k, z + i * nz, y + i * ny, &e);
-        nn_gram_add(&g, k, z + i * nz, NN_F64, y + i * ny, NN_F64, &e);
+        nn_tsqr_add(q, k, z + i * nz, y + i * ny, &e);
+        nn_gram_add(g, k, z + i * nz, NN_F64, y + i * ny, NN_F64, &e);
     }
-    CHECK(nn_tsqr_finish(&q, &e) == 0, "streaming QR finishes");
-    nn_gram_finish(&g);
+    CHECK(nn_tsqr_finish(q, &e) == 0, "streaming QR finishes");
+    nn_gram_finish(g);
+    const double *R = nn_tsqr_factor(q), *G = nn_gram_matrix(g);
     double *rtr = malloc(n * n * sizeof *rtr);
-    nn_gemm_f64_ref(1, 0, n, n, n, 1.0, q.r, q.r, 0.0, rtr);
-    double d = max_abs_diff(rtr, g.g, n * n) / g.g[0];
+    nn_gemm_f64_ref(1, 0, n, n, n, 1.0, R, R, 0.0, rtr);
+    double d = max_abs_diff(rtr, G, n * n) / G[0];
     int upper = 1;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < i; j++)
-            upper &= q.r[i * n + j] == 0;
-    CHECK(d < 1e-13 && upper && q.rows == m,
+            upper &= R[i * n + j] == 0;
+    CHECK(d < 1e-13 && upper && nn_tsqr_rows(q) == m,
           "R^T R of the streaming QR is the Gram matrix (rel %.2g)", d);
+    CHECK(nn_tsqr_nz(q) == nz && nn_tsqr_ny(q) == ny && nn_tsqr_dim(q) == n &&
+              nn_gram_nz(g) == nz && nn_gram_ny(g) == ny &&
+              nn_gram_dim(g) == n && nn_gram_rows(g) == m,
+          "the sides and rows of the factor and of the Gram matrix");
+    /* the Gram matrix of the factor: R^T R, with its rows */
+    nn_gram *gq = nn_tsqr_gram(q, &e);
+    CHECK(gq && nn_gram_rows(gq) == m && nn_gram_dim(gq) == n &&
+              max_abs_diff(nn_gram_matrix(gq), rtr, n * n) < 1e-9 * G[0],
+          "nn_tsqr_gram is R^T R (max diff %.2g)",
+          gq ? max_abs_diff(nn_gram_matrix(gq), rtr, n * n) : -1.0);
+    nn_gram_free(gq);
     /* lstsq solves from R only: from the Gram matrix it is an error, not
      * a silent pinv */
     double P[10 * 2] = {0}, W[8 * 2];
     nn_fit_opts lo = {.solver = NN_SOLVE_LSTSQ};
-    CHECK(nn_fit_solve(&g, P, 2, &lo, W, &e) < 0 && strstr(e.msg, "lstsq"),
+    CHECK(nn_fit_solve(g, P, 2, &lo, W, &e) < 0 && strstr(e.msg, "lstsq"),
           "nn_fit_solve refuses lstsq (%s)", e.msg);
     free(rtr);
     free(z);
     free(y);
-    nn_tsqr_free(&q);
-    nn_gram_free(&g);
+    nn_tsqr_free(q);
+    nn_gram_free(g);
+}
+
+/* Gram matrices of disjoint rows add (nn_gram_merge); the Gram matrix of
+ * [1 Z] is the leading block of that of [1 Z Y]; entries set by hand
+ * (nn_gram_set) as those of one-hot targets give the same matrix as the
+ * targets' rows. */
+static void test_gram_merge(nn_rng *r)
+{
+    size_t m = 900, nz = 4, ny = 3, n = 1 + nz + ny, p = 1 + nz;
+    double *z = randn(r, m * nz), *y = calloc(m * ny, sizeof *y);
+    int32_t *lab = malloc(m * sizeof *lab);
+    for (size_t i = 0; i < m; i++) {
+        lab[i] = (int32_t)(i * 7 % ny);
+        y[i * ny + (size_t)lab[i]] = 1;
+    }
+    nn_error e;
+    nn_gram *whole = nn_gram_new(nz, ny, &e), *a = nn_gram_new(nz, ny, &e),
+            *b = nn_gram_new(nz, ny, &e), *sum = nn_gram_new(nz, ny, &e);
+    nn_gram_add(whole, m, z, NN_F64, y, NN_F64, &e);
+    nn_gram_add(a, 500, z, NN_F64, y, NN_F64, &e);
+    nn_gram_add(b, m - 500, z + 500 * nz, NN_F64, y + 500 * ny, NN_F64, &e);
+    nn_gram_finish(whole);
+    nn_gram_finish(a);
+    nn_gram_finish(b);
+    int rc = nn_gram_merge(sum, n, nn_gram_matrix(a), nn_gram_rows(a), &e);
+    rc |= nn_gram_merge(sum, n, nn_gram_matrix(b), nn_gram_rows(b), &e);
+    nn_gram_finish(sum);
+    const double *W = nn_gram_matrix(whole);
+    double d = max_abs_diff(nn_gram_matrix(sum), W, n * n) / W[0];
+    CHECK(rc == 0 && d < 1e-14 && nn_gram_rows(sum) == m,
+          "two halves merged are the whole (rel %.2g)", d);
+    CHECK(nn_gram_merge(sum, n, W, UINT64_MAX, &e) < 0 &&
+              strstr(e.msg, "2^64") && nn_gram_rows(sum) == m,
+          "rows that add up past 2^64 are refused, g unchanged (%s)", e.msg);
+    CHECK(nn_gram_merge(a, n + 1, W, 1, &e) < 0,
+          "sums larger than the Gram matrix are refused (%s)", e.msg);
+
+    /* [1 Z] alone, then the class sums of the one-hot targets */
+    nn_gram *gz = nn_gram_new(nz, 0, &e), *oh = nn_gram_new(nz, ny, &e);
+    nn_gram_add(gz, m, z, NN_F64, NULL, NN_F64, &e);
+    nn_gram_finish(gz);
+    rc = nn_gram_merge(oh, p, nn_gram_matrix(gz), nn_gram_rows(gz), &e);
+    double *cs = calloc(ny * p, sizeof *cs);
+    for (size_t i = 0; i < m; i++) {
+        double *s = cs + (size_t)lab[i] * p;
+        s[0] += 1;
+        for (size_t j = 0; j < nz; j++)
+            s[1 + j] += z[i * nz + j];
+    }
+    for (size_t c = 0; c < ny; c++) {
+        for (size_t i = 0; i < p; i++)
+            nn_gram_set(oh, i, p + c, cs[c * p + i]);
+        nn_gram_set(oh, p + c, p + c, cs[c * p]);
+    }
+    nn_gram_finish(oh);
+    d = max_abs_diff(nn_gram_matrix(oh), W, n * n) / W[0];
+    CHECK(rc == 0 && d < 1e-13 && nn_gram_rows(oh) == m,
+          "the Gram of [1 Z] and class sums set by hand give that of "
+          "[1 Z Y] (rel %.2g)", d);
+    double l1 = -1, l2 = -1;
+    rc = nn_gram_lsd(oh, 0, &l1, &e);
+    rc |= nn_gram_lsd(whole, 0, &l2, &e);
+    CHECK(rc == 0 && l2 > 0 && fabs(l1 - l2) < 1e-12 * l2,
+          "and the same least-squares distance (%.17g, %.17g)", l1, l2);
+    nn_gram_free(whole);
+    nn_gram_free(a);
+    nn_gram_free(b);
+    nn_gram_free(sum);
+    nn_gram_free(gz);
+    nn_gram_free(oh);
+    free(cs);
+    free(z);
+    free(y);
+    free(lab);
 }
 
 static void test_svd_eig_qr(nn_rng *r)
@@ -254,5 +338,6 @@ int main(void)
     test_svd_eig_qr(&r);
     test_tsqr(&r);
     test_stats_convert(&r);
+    test_gram_merge(&r);
     return check_status();
 }

@@ -256,13 +256,13 @@ static void test_forward(nn_rng *r)
     /* the single-precision weights follow new weights */
     nn_rng g;
     nn_rng_seed(&g, 1);
-    nn_init_weights(&wide, NN_INIT_HE_NORMAL, 1, 0, &g, &e);
+    nn_weights_draw(&wide, NN_INIT_HE_NORMAL, 1, 0, &g, &e);
     nn_layer_forward_f64(&wide, mm, wx, w64);
     ok = nn_layer_forward_f32(&wide, mm, wxf, w32, &e) == 0;
     double *w32d = malloc(mm * no * sizeof *w32d);
     nn_convert(w32d, NN_F64, w32, NN_F32, mm * no);
     d = max_abs_diff(w32d, w64, mm * no);
-    CHECK(ok && d < 1e-4, "after nn_init_weights the f32 pass uses the new "
+    CHECK(ok && d < 1e-4, "after nn_weights_draw the f32 pass uses the new "
           "weights (max diff %.2g)", d);
     layer_free(&wide);
     free(wx);
