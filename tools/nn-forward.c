@@ -11,208 +11,268 @@ static const char usage[] =
     "in NET and write the output layer as x; other records (labels) pass\n"
     "through unchanged.\n"
     "\n"
-    "  -l, --layer K      write layer K's output instead (0 is the input)\n"
+    "      --layer=K      write layer K's output instead (0 is the input)\n"
     "  -A, --all          write every layer's output, as tensors z0 (the\n"
     "                     input) to zL\n"
-    "  -n, --name NAME    the input tensor (default x)\n"
-    "      --as NAME      name of the output tensor (default: the input's)\n"
-    "  -d, --f64          compute in double precision and write f64\n"
-    "  -o, --output FILE  write to FILE instead of stdout\n"
+    "  -n, --name=NAME    the input tensor (default x)\n"
+    "      --as=NAME      name of the output tensor (default: the input's)\n"
+    "  -t, --dtype=TYPE   compute in and write f32 (default) or f64 (double\n"
+    "                     precision)\n"
+    "  -o, --output=FILE  write to FILE instead of stdout\n"
     "  -z, --zstd[=LEVEL] compress records with zstd (default level 3)\n"
-    "      --progress     report progress on stderr\n"
+    "  -P, --progress     report progress on stderr\n"
     "  -h, --help         show this help and exit\n"
-    "      --version      show the version and exit\n"
-    "See nn-forward(1).\n";
+    "  -V, --version      show the version and exit\n"
+    "\n"
+    "See nn-forward(1).\n"
+    "Exit status: 0 success, 1 bad input or write error, 2 usage error.\n"
+    "Example: nn-forward net.nns test.nns | nn-eval -q\n";
 
-enum { OPT_AS = 256, OPT_PROGRESS };
+enum { OPT_AS = 256, OPT_LAYER };
 
 /* Rows per step through the layers: long enough for GEMM to run at its
  * rate, short enough to bound memory whatever the record size. */
 #define STEP_ROWS 4096
 
-static const char *opt_name = "x", *opt_as, *opt_out = "-";
-static int opt_all, opt_f64, opt_progress, opt_level;
-static long opt_layer = -1;
+typedef struct options {
+    const char *net, *in, *out;
+    const char *name, *as;  /* as: NULL for the input's name */
+    long layer;             /* --layer, or -1 for the last */
+    int all, dtype, progress, level;
+} options;
 
-static nn_net net;
-static nn_writer *w;
-static void *buf[2];    /* ping-pong activations, STEP_ROWS x widest */
-static size_t widest;
+/* The network and what runs the rows through it. */
+typedef struct forward {
+    const options *o;
+    nn_net net;
+    nn_writer *w;
+    void *buf[2];           /* ping-pong activations, STEP_ROWS x widest */
+} forward;
 
 /* Writes rows of layer k (0 = input) as the next chunk of its tensor. */
-static void emit(size_t k, size_t m, const void *z)
+static int emit(forward *f, size_t k, size_t m, const void *z, nn_error *e)
 {
+    const options *o = f->o;
     char name[NN_NAME_MAX + 1];
-    if (opt_all)
+    if (o->all)
         snprintf(name, sizeof name, "z%zu", k);
     else
-        snprintf(name, sizeof name, "%s", opt_as ? opt_as : opt_name);
-    size_t width = k ? net.layers[k - 1].n_out : net.layers[0].n_in;
+        snprintf(name, sizeof name, "%s", o->as ? o->as : o->name);
+    size_t width = k ? f->net.layers[k - 1].n_out : f->net.layers[0].n_in;
     char attrs[128];
     snprintf(attrs, sizeof attrs, "producer=nn-forward %s\nlayer=%zu\n",
              NN_VERSION, k);
-    nn_header h = {.name = name, .dtype = opt_f64 ? NN_F64 : NN_F32,
-                   .rank = 2, .dims = {m, width}, .attrs = attrs};
-    nn_error e;
-    if (nn_writer_rows(w, &h, z, &e) < 0)
-        nn_die("%s", e.msg);
+    nn_header h = {.name = name, .dtype = o->dtype, .rank = 2,
+                   .dims = {m, width}, .attrs = attrs};
+    return nn_writer_rows(f->w, &h, z, e);
 }
 
 /* Runs m rows of the compute type (in0) through the net. */
-static void run(size_t m, const void *in0)
+static int run(forward *f, size_t m, const void *in0, nn_error *e)
 {
-    size_t last = opt_layer >= 0 ? (size_t)opt_layer : net.n;
-    if (opt_all || last == 0)
-        emit(0, m, in0);
-    nn_error e;
+    const options *o = f->o;
+    size_t last = o->layer >= 0 ? (size_t)o->layer : f->net.n;
+    if ((o->all || last == 0) && emit(f, 0, m, in0, e) < 0)
+        return -1;
     for (size_t k = 0; k < last; k++) {
-        const void *in = k ? buf[k % 2] : in0;
-        void *out = buf[(k + 1) % 2];
-        if (opt_f64)
-            nn_layer_forward_f64(&net.layers[k], m, in, out);
-        else if (nn_layer_forward_f32(&net.layers[k], m, in, out, &e) < 0)
-            nn_die("%s", e.msg);
-        if (opt_all || k + 1 == last)
-            emit(k + 1, m, out);
+        const void *in = k ? f->buf[k % 2] : in0;
+        void *out = f->buf[(k + 1) % 2];
+        if (o->dtype == NN_F64)
+            nn_layer_forward_f64(&f->net.layers[k], m, in, out);
+        else if (nn_layer_forward_f32(&f->net.layers[k], m, in, out, e) < 0)
+            return -1;
+        if ((o->all || k + 1 == last) && emit(f, k + 1, m, out, e) < 0)
+            return -1;
     }
+    return 0;
 }
 
 /* Whether name is one the output tensors take (z0..zL with --all). */
-static int is_output_name(const char *name)
+static int is_output_name(const forward *f, const char *name)
 {
-    if (!opt_all)
-        return strcmp(name, opt_as ? opt_as : opt_name) == 0;
+    const options *o = f->o;
+    if (!o->all)
+        return strcmp(name, o->as ? o->as : o->name) == 0;
     if (name[0] != 'z' || name[1] < '0' || name[1] > '9' ||
         (name[1] == '0' && name[2]))
         return 0;
     char *end;
     unsigned long long k = strtoull(name + 1, &end, 10);
-    return !*end && k <= net.n;
+    return !*end && k <= f->net.n;
 }
 
-int main(int argc, char **argv)
+/* Loads the network and makes room for the activations. */
+static int load_net(forward *f, nn_error *e)
 {
-    nn_tool_init("nn-forward");
-    static const struct option longopts[] = {
-        {"layer", required_argument, 0, 'l'},
-        {"all", no_argument, 0, 'A'},
-        {"name", required_argument, 0, 'n'},
-        {"as", required_argument, 0, OPT_AS},
-        {"f64", no_argument, 0, 'd'},
-        NN_LONGOPTS_OUTPUT,
-        {"progress", no_argument, 0, OPT_PROGRESS},
-        NN_LONGOPTS_END};
-    int c;
-    while ((c = getopt_long(argc, argv, ":l:An:do:z::hV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'l': {
-            uint64_t v;
-            if (nn_parse_u64(optarg, &v) < 0 || v > 1000000)
-                nn_usage_error("invalid --layer '%s'", optarg);
-            opt_layer = (long)v;
-            break;
-        }
-        case 'A': opt_all = 1; break;
-        case 'n': opt_name = optarg; break;
-        case OPT_AS: opt_as = optarg; break;
-        case 'd': opt_f64 = 1; break;
-        case 'o': opt_out = optarg; break;
-        case 'z': opt_level = nn_zstd_level_arg(optarg); break;
-        case OPT_PROGRESS: opt_progress = 1; break;
-        default: nn_tool_option(c, argv, usage);
-        }
-    }
-    if (argc - optind < 1 || argc - optind > 2)
-        nn_usage_error(argc == optind ? "missing NET" : "too many arguments");
-    if (opt_all && (opt_layer >= 0 || opt_as))
-        nn_usage_error("--all writes every layer: no --layer or --as with it");
-    if (!nn_name_valid(opt_name, strlen(opt_name)))
-        nn_usage_error("invalid --name '%s' (a tensor name: 1 to %d bytes "
-                       "of UTF-8 text without control characters or '=')",
-                       opt_name, NN_NAME_MAX);
-    if (opt_as && !nn_name_valid(opt_as, strlen(opt_as)))
-        nn_usage_error("invalid --as '%s' (a tensor name: 1 to %d bytes of "
-                       "UTF-8 text without control characters or '=')",
-                       opt_as, NN_NAME_MAX);
-
-    nn_error e;
-    if (nn_net_load(argv[optind], &net, &e) < 0)
-        nn_die("%s", e.msg);
-    if (opt_layer > (long)net.n)
-        nn_die("%s: --layer %ld, but the network has %zu layers",
-               argv[optind], opt_layer, net.n);
-    widest = net.layers[0].n_in;
-    for (size_t k = 0; k < net.n; k++)
-        if (net.layers[k].n_out > widest)
-            widest = net.layers[k].n_out;
-    size_t es = opt_f64 ? sizeof(double) : sizeof(float);
+    const options *o = f->o;
+    if (nn_net_load(o->net, &f->net, e) < 0)
+        return -1;
+    if (o->layer > (long)f->net.n)
+        return nn_fail(e, "%s: --layer %ld, but the network has %zu layers",
+                       o->net, o->layer, f->net.n);
+    size_t widest = f->net.layers[0].n_in;
+    for (size_t k = 0; k < f->net.n; k++)
+        if (f->net.layers[k].n_out > widest)
+            widest = f->net.layers[k].n_out;
     for (int i = 0; i < 2; i++)
-        if (!(buf[i] = nn_alloc(STEP_ROWS * widest, es, "activations", &e)))
-            nn_die("%s", e.msg);
+        if (!(f->buf[i] = nn_alloc(STEP_ROWS * widest, nn_dtype_size(o->dtype),
+                                   "activations", e)))
+            return -1;
+    return 0;
+}
 
-    nn_reader *r = nn_reader_open(optind + 1 < argc ? argv[optind + 1] : "-", &e);
-    if (!r)
-        nn_die("%s", e.msg);
-    if (!(w = nn_writer_open(opt_out, 0, &e)))
-        nn_die("%s", e.msg);
-    nn_writer_set_compression(w, opt_level);
+/* The rows of record rec (the input tensor) through the net, in pieces of
+ * STEP_ROWS, decoded as they are needed. */
+static int forward_record(forward *f, nn_reader *r, const nn_record *rec,
+                          nn_error *e)
+{
+    size_t n_in = f->net.layers[0].n_in;
+    size_t cols = rec->rank ? nn_record_row_bytes(rec) / nn_dtype_size(rec->dtype)
+                            : 0;
+    if (rec->rank < 1 || cols != n_in)
+        return nn_fail(e, "%s: record %llu: rows of '%s' have %zu values; "
+                       "the network takes %zu inputs", nn_reader_name(r),
+                       (unsigned long long)rec->index, rec->name, cols, n_in);
+    size_t es_in = nn_record_row_bytes(rec), rows = (size_t)nn_record_rows(rec);
+    int ct = f->o->dtype, rc;
+    const void *piece;
+    size_t got;
+    while ((rc = nn_reader_piece(r, rec, STEP_ROWS * es_in, &piece, &got,
+                                 e)) == 1) {
+        size_t m = got / es_in;
+        const void *src = piece;
+        if (rec->dtype != ct) { /* rows of the compute type are used in place */
+            nn_convert(f->buf[0], ct, src, rec->dtype, m * n_in);
+            src = f->buf[0];
+        }
+        if (run(f, m, src, e) < 0)
+            return -1;
+    }
+    if (rc < 0)
+        return -1;
+    if (rows == 0) /* keep an empty tensor visible downstream */
+        return run(f, 0, f->buf[0], e);
+    return 0;
+}
+
+/* Every record of r: the input tensor's rows through the net, the others
+ * copied. */
+static int forward_stream(forward *f, nn_reader *r, nn_error *e)
+{
+    const options *o = f->o;
     nn_progress prog;
-    nn_progress_init(&prog, nn_prog, opt_progress);
+    nn_progress_init(&prog, nn_prog, o->progress);
     const nn_record *rec;
     uint64_t done = 0;
     int rc, seen = 0;
-    size_t n_in = net.layers[0].n_in;
     nn_row_pos pos;
-    while ((rc = nn_reader_next_at(r, &rec, &pos, 1, &e)) == 1) {
-        if (strcmp(rec->name, opt_name) != 0) {
-            if (is_output_name(rec->name))
-                nn_die("%s: record %llu: the stream has a tensor '%s' "
-                       "already: %s", nn_reader_name(r),
-                       (unsigned long long)rec->index, rec->name,
-                       opt_all ? "drop it first with nn-pick"
-                               : "name the output otherwise with --as");
-            if (nn_writer_copy(w, rec, &e) < 0)
-                nn_die("%s", e.msg);
+    while ((rc = nn_reader_next_at(r, &rec, &pos, 1, e)) == 1) {
+        if (strcmp(rec->name, o->name) != 0) {
+            if (is_output_name(f, rec->name)) {
+                rc = nn_fail(e, "%s: record %llu: the stream has a tensor "
+                             "'%s' already: %s", nn_reader_name(r),
+                             (unsigned long long)rec->index, rec->name,
+                             o->all ? "drop it first with nn-pick"
+                                    : "name the output otherwise with --as");
+                break;
+            }
+            if ((rc = nn_writer_copy(f->w, rec, e)) < 0)
+                break;
             continue;
         }
         seen = 1;
-        size_t cols = rec->rank ? nn_record_row_bytes(rec) / nn_dtype_size(rec->dtype) : 0;
-        if (rec->rank < 1 || cols != n_in)
-            nn_die("%s: record %llu: rows of '%s' have %zu values; the "
-                   "network takes %zu inputs", nn_reader_name(r),
-                   (unsigned long long)rec->index, rec->name, cols, n_in);
-        size_t rows = (size_t)nn_record_rows(rec), es_in = nn_record_row_bytes(rec);
-        int ct = opt_f64 ? NN_F64 : NN_F32;
-        /* the rows in pieces of STEP_ROWS, decoded as they are needed */
-        const void *piece;
-        size_t got;
-        while ((rc = nn_reader_piece(r, rec, STEP_ROWS * es_in, &piece, &got,
-                                     &e)) == 1) {
-            size_t m = got / es_in;
-            const void *src = piece;
-            if (rec->dtype != ct) { /* rows of the compute type are used in place */
-                nn_convert(buf[0], ct, src, rec->dtype, m * n_in);
-                src = buf[0];
-            }
-            run(m, src);
-        }
-        if (rc < 0)
-            nn_die("%s", e.msg);
-        if (rows == 0) /* keep an empty tensor visible downstream */
-            run(0, buf[0]);
+        uint64_t rows = nn_record_rows(rec);
+        if ((rc = forward_record(f, r, rec, e)) < 0)
+            break;
         done += rows;
         nn_progress_update(&prog, done, 0, "rows");
     }
     nn_progress_end(&prog);
     if (rc < 0)
-        nn_die("%s", e.msg);
+        return -1;
     if (!seen)
-        nn_die("%s: no tensor named '%s'", nn_reader_name(r), opt_name);
-    nn_reader_close(r);
-    if (nn_writer_close(w, 1, &e) < 0)
+        return nn_fail(e, "%s: no tensor named '%s'", nn_reader_name(r),
+                       o->name);
+    return 0;
+}
+
+static void forward_free(forward *f)
+{
+    nn_net_free(&f->net);
+    free(f->buf[0]);
+    free(f->buf[1]);
+}
+
+/* A name a tensor can have, or a usage error naming the option. */
+static void check_name(const char *opt, const char *name)
+{
+    if (!nn_name_valid(name, strlen(name)))
+        nn_usage_error("invalid --%s '%s': a tensor name is 1 to %d bytes of "
+                       "UTF-8 text without control characters or '='", opt,
+                       name, NN_NAME_MAX);
+}
+
+static void parse(int argc, char **argv, options *o)
+{
+    static const struct option longopts[] = {
+        {"layer", required_argument, 0, OPT_LAYER},
+        {"all", no_argument, 0, 'A'},
+        {"name", required_argument, 0, 'n'},
+        {"as", required_argument, 0, OPT_AS},
+        {"dtype", required_argument, 0, 't'},
+        NN_LONGOPTS_OUTPUT,
+        {"progress", no_argument, 0, 'P'},
+        NN_LONGOPTS_END};
+    *o = (options){.name = "x", .out = "-", .layer = -1, .dtype = NN_F32};
+    int c;
+    while ((c = getopt_long(argc, argv, ":An:t:o:z::PhV", longopts, NULL)) !=
+           -1) {
+        switch (c) {
+        case OPT_LAYER:
+            o->layer = (long)nn_arg_u64("layer", optarg, 0, 1000000);
+            break;
+        case 'A': o->all = 1; break;
+        case 'n': o->name = optarg; break;
+        case OPT_AS: o->as = optarg; break;
+        case 't': o->dtype = nn_float_dtype_arg(optarg); break;
+        case 'o': o->out = optarg; break;
+        case 'z': o->level = nn_zstd_level_arg(optarg); break;
+        case 'P': o->progress = 1; break;
+        default: nn_tool_option(c, argv, usage);
+        }
+    }
+    if (argc - optind < 1 || argc - optind > 2)
+        nn_usage_error(argc == optind ? "missing NET" : "too many arguments");
+    if (o->all && (o->layer >= 0 || o->as))
+        nn_usage_error("--all writes every layer: no --layer or --as with it");
+    check_name("name", o->name);
+    if (o->as)
+        check_name("as", o->as);
+    o->net = argv[optind];
+    o->in = optind + 1 < argc ? argv[optind + 1] : "-";
+}
+
+int main(int argc, char **argv)
+{
+    nn_tool_init("nn-forward");
+    options o;
+    parse(argc, argv, &o);
+
+    forward f = {.o = &o};
+    nn_error e;
+    if (load_net(&f, &e) < 0)
         nn_die("%s", e.msg);
-    nn_net_free(&net);
-    free(buf[0]);
-    free(buf[1]);
+    nn_reader *r = nn_reader_open(o.in, &e);
+    if (!r)
+        nn_die("%s", e.msg);
+    if (!(f.w = nn_writer_open(o.out, 0, &e)))
+        nn_die("%s", e.msg);
+    nn_writer_set_compression(f.w, o.level);
+    if (forward_stream(&f, r, &e) < 0)
+        nn_die("%s", e.msg);
+    nn_reader_close(r);
+    if (nn_writer_close(f.w, 1, &e) < 0)
+        nn_die("%s", e.msg);
+    forward_free(&f);
     return 0;
 }
