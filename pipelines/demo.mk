@@ -47,7 +47,7 @@ $(OUT)/train.c.nns $(OUT)/test.c.nns: $(OUT)/train.nns $(OUT)/test.nns
 # more, a ridge output layer (Table 7.3's 784-392 network)
 $(OUT)/net.nns: $(OUT)/train.c.nns
 	@t0=$$(date +%s.%N); \
-	sh pipelines/fit-net.sh -f sorted-pca -r platonic-pca -b 1e6 -l 0.03 -e 0.2 \
+	sh pipelines/fit-net.sh --first-method sorted-pca -m platonic-pca --beta 1e6 -l 0.03 --ema 0.2 \
 	    $(OUT)/train.c.nns 784 392 > $@.tmp && mv $@.tmp $@; \
 	awk -v a=$$t0 -v b=$$(date +%s.%N) 'BEGIN { printf "%.1f\n", b - a }' > $(OUT)/fit-seconds
 	nn-export -n w --columns --skip-rows 1 --per-tile --count 784 \

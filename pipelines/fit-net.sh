@@ -6,46 +6,98 @@
 #
 #   fit-net.sh [OPTION]... TRAIN WIDTH... > net.nns
 #
-#   -f METHOD   first hidden layer's method (default sorted-pca)
-#   -r METHOD   the other hidden layers' method (default platonic-pca)
-#   -a ACT      hidden activation (default relu)
-#   -A ALPHA    target scale alpha (default 1)
-#   -b BETA     weight of Y in the targets (default 10)
-#   -P BASIS    Platonic PCA's components: raw (default) or corr
-#   -l LAMBDA   ridge of the hidden layers (default 0)
-#   -L LAMBDA   ridge of the output layer (default: that of -l)
-#   -s SOLVER   chol (default), pinv or lstsq
-#   -T TOL      the solvers' tolerance on singular values
-#   -n TRIES    random projections: keep the best of TRIES
-#   -e EMA      re-weight samples by the errors of a decision layer fitted
-#               after each hidden layer (thesis 7.9.3), memory EMA
-#   -S SEED     seed of the random methods (layer k uses SEED+k-1)
-#   -d          double precision throughout (f64 weights and activations)
-#   -k DIR      keep the intermediate streams in DIR
+#       --first-method=M    first hidden layer's method (default sorted-pca)
+#   -m, --method=M          the other hidden layers' method (default
+#                           platonic-pca)
+#   -a, --activation=ACT    hidden activation (default relu)
+#       --alpha=ALPHA       target scale alpha (default 1)
+#       --beta=BETA         weight of Y in the targets (default 10)
+#       --pca=BASIS         Platonic PCA's components: raw (default) or corr
+#   -l, --lambda=LAMBDA     ridge of the hidden layers (default 0)
+#       --output-lambda=L   ridge of the output layer (default: that of -l)
+#       --solver=SOLVER     chol (default), pinv or lstsq
+#       --tol=TOL           the solvers' tolerance on singular values
+#       --tries=N           random projections: keep the best of N
+#       --ema=EMA           re-weight samples by the errors of a decision
+#                           layer fitted after each hidden layer (thesis
+#                           7.9.3), memory EMA
+#   -s, --seed=SEED         seed of the random methods (layer k uses
+#                           SEED+k-1; default 1)
+#   -t, --dtype=TYPE        f32 (default) or f64: double precision throughout
+#                           (weights and activations)
+#       --keep=DIR          keep the intermediate streams in DIR
+#   -h, --help              show this help and exit
 # TRAIN is a stream with x and y (FILE); the network goes to stdout.
+# Options are nn-fit-layer's where it has them (see nn-fit-layer(1)).
+# Exit status: 0 success, 1 a tool failed, 2 usage error.
+# Example: fit-net.sh --first-method random -m random -a celu --beta 1 \
+#              --solver pinv --tries 5 -t f64 sine.nns 16 16 > net.nns
 set -eu
+help() { sed -n '2,34s/^# \{0,1\}//p' "$0"; }
+usage_error() { # message
+    echo "fit-net.sh: $1" >&2
+    echo "Try 'fit-net.sh --help' for more information." >&2
+    exit 2
+}
 first=sorted-pca rest=platonic-pca act=relu alpha=1 beta=10 lambda=0
-olambda= solver=chol tol= tries=1 ema= seed=1 f64= keep= pca=raw
-while getopts f:r:a:A:b:P:l:L:s:T:n:e:S:dk: o; do
-    case $o in
-    f) first=$OPTARG ;; r) rest=$OPTARG ;; a) act=$OPTARG ;;
-    A) alpha=$OPTARG ;; b) beta=$OPTARG ;; P) pca=$OPTARG ;; l) lambda=$OPTARG ;;
-    L) olambda=$OPTARG ;; s) solver=$OPTARG ;; T) tol=$OPTARG ;;
-    n) tries=$OPTARG ;;
-    e) ema=$OPTARG ;; S) seed=$OPTARG ;; d) f64=1 ;; k) keep=$OPTARG ;;
-    *) sed -n '2,28s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+olambda= solver=chol tol= tries=1 ema= seed=1 dt=f32 keep= pca=raw
+while [ $# -gt 0 ]; do
+    opt=$1 val= has=
+    case $opt in
+    --) shift; break ;;
+    --*=*) val=${opt#*=} opt=${opt%%=*} has=1 ;;
+    -[malst]?*) val=${opt#-?} opt=${opt%"$val"} has=1 ;;
+    -?*) ;;
+    *) break ;;
+    esac
+    case $opt in
+    -h | --help) help; exit 0 ;;
+    --first-method | -m | --method | -a | --activation | --alpha | --beta | \
+    --pca | -l | --lambda | --output-lambda | --solver | --tol | --tries | \
+    --ema | -s | --seed | -t | --dtype | --keep)
+        if [ -z "$has" ]; then
+            [ $# -ge 2 ] || usage_error "option '$opt' requires an argument"
+            val=$2
+            shift
+        fi ;;
+    *) usage_error "invalid option '$opt'" ;;
+    esac
+    shift
+    case $opt in
+    --first-method) first=$val ;;
+    -m | --method) rest=$val ;;
+    -a | --activation) act=$val ;;
+    --alpha) alpha=$val ;;
+    --beta) beta=$val ;;
+    --pca) pca=$val ;;
+    -l | --lambda) lambda=$val ;;
+    --output-lambda) olambda=$val ;;
+    --solver) solver=$val ;;
+    --tol) tol=$val ;;
+    --tries) tries=$val ;;
+    --ema) ema=$val ;;
+    -s | --seed) seed=$val ;;
+    -t | --dtype) dt=$val ;;
+    --keep) keep=$val ;;
     esac
 done
-shift $((OPTIND - 1))
-[ $# -ge 1 ] || { echo "fit-net.sh: missing TRAIN" >&2; exit 2; }
+# the seed goes through the shell's arithmetic, which reads anything else
+# (a word as an unset variable, 0) without a word
+case $seed in
+'' | *[!0-9]*) usage_error "invalid --seed '$seed': not a whole number" ;;
+??????????????????*) usage_error "invalid --seed '$seed': must be below 10^17" ;;
+esac
+case $dt in
+f32 | f64) ;;
+*) usage_error "invalid --dtype '$dt': expected f32 or f64" ;;
+esac
+[ $# -ge 1 ] || usage_error "missing TRAIN"
 train=$1
 shift
 : "${olambda:=$lambda}"
 
 if [ -n "$keep" ]; then T=$keep; mkdir -p "$T"
 else T=$(mktemp -d "${TMPDIR:-/tmp}/fit-net.XXXXXX"); trap 'rm -rf "$T"' EXIT; fi
-fwd=nn-forward dt=f32
-[ -z "$f64" ] || { fwd="nn-forward -d"; dt=f64; }
 
 z=$train k=0 layers=
 for width in "$@"; do
@@ -55,17 +107,17 @@ for width in "$@"; do
     weights=
     if [ -n "$ema" ] && [ $k -gt 1 ] && [ "$method" = platonic-pca ]; then
         # the errors of a decision layer on the current representation
-        nn-fit-layer -m output -l "$olambda" -s "$solver" -t $dt "$z" > "$T/decision$k.nns"
-        nn-reweight -e "$ema" "$T/decision$k.nns" "$z" > "$T/w$k.nns"
+        nn-fit-layer -m output -l "$olambda" --solver "$solver" -t $dt "$z" > "$T/decision$k.nns"
+        nn-reweight --ema "$ema" "$T/decision$k.nns" "$z" > "$T/w$k.nns"
         z=$T/w$k.nns weights="--weights d"
     fi
     set -- -m "$method" -w "$width" -a "$act" --alpha "$alpha" --beta "$beta" \
-        -l "$lambda" -s "$solver" ${tol:+--tol $tol} -t $dt --seed $((seed + k - 1))
-    [ "$method" = random ] && set -- "$@" -n "$tries"
+        -l "$lambda" --solver "$solver" ${tol:+--tol $tol} -t $dt -s $((seed + k - 1))
+    [ "$method" = random ] && set -- "$@" --tries "$tries"
     [ "$method" = platonic-pca ] && set -- "$@" --pca "$pca"
     nn-fit-layer "$@" $weights "$z" > "$T/layer$k.nns"
-    $fwd "$T/layer$k.nns" "$z" > "$T/z$k.nns"
+    nn-forward -t $dt "$T/layer$k.nns" "$z" > "$T/z$k.nns"
     z=$T/z$k.nns layers="$layers $T/layer$k.nns"
 done
-nn-fit-layer -m output -l "$olambda" -s "$solver" -t $dt "$z" > "$T/output.nns"
+nn-fit-layer -m output -l "$olambda" --solver "$solver" -t $dt "$z" > "$T/output.nns"
 cat $layers "$T/output.nns"

@@ -13,7 +13,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/kfilter.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 mkdir -p $R
 OUT=${OUT:-build/mnist}
-FIT="sh pipelines/fit-net.sh -f sorted-pca -r platonic-pca -b 1e6 -l 0.03 -e 0.2"
+FIT="sh pipelines/fit-net.sh --first-method sorted-pca -m platonic-pca --beta 1e6 -l 0.03 --ema 0.2"
 
 # percent NNS: the overall percentage of a kredundancy record
 percent() { nn-export -f csv "$1" | awk -F, 'NR == 1 { printf "%.2f", $3 }'; }

@@ -32,8 +32,8 @@ echo "|---|--:|--:|--:|--:|--:|--:|"
 } > $R/table73.md
 while IFS='|' read -r widths lambda beta thesis; do
     t0=$(date +%s.%N)
-    sh pipelines/fit-net.sh -f sorted-pca -r platonic-pca -b "$beta" -l "$lambda" \
-        -e 0.02 "$train" $widths > "$T/net.nns"
+    sh pipelines/fit-net.sh --first-method sorted-pca -m platonic-pca --beta "$beta" -l "$lambda" \
+        --ema 0.02 "$train" $widths > "$T/net.nns"
     t1=$(date +%s.%N)
     tr=$(nn-forward "$T/net.nns" "$train" | nn-eval -q)
     te=$(nn-forward "$T/net.nns" "$test" | nn-eval -q)
