@@ -217,7 +217,7 @@ for n in ["i64", "u64"]:
     assert b == (a if isinstance(a[0], list) else [[v] for v in a]), n
 PY
 
-nn-export -f csv -d tab --header -n c ranks.nns > c.csv
+nn-export -f csv --delimiter tab --header -n c ranks.nns > c.csv
 nn-export -n v -f csv ranks.nns > v.csv
 nn-export -n s -f csv --header -t i32 ranks.nns > s.csv
 "$PY" - <<'PY' && ok "CSV: header, tab, rank 1 one value a line, rank 3 flattened, -t" || not_ok "CSV shapes" "see above"
@@ -251,13 +251,13 @@ pngfix ramp.png > /dev/null 2>&1 && ok "pngfix accepts the PNG" || not_ok "pngfi
 
 nn-export -o tiles.png --tile 2x3 -c 4 tiles.nns
 nn-export -o pertile.png --tile 2x3 --per-tile tiles.nns
-nn-export -o attr.png --zoom 2 --invert -c 4 attr.nns
+nn-export -o attr.png --zoom 2 --negative -c 4 attr.nns
 nn-export -o cube.png -c 4 cube.nns
 nn-export -o grid.png --tile 2x3 --grid 3x1 --range -3:7 tiles.nns
 nn-export -o half.png --tile 1x3 -c 3 --skip-rows 3 tiles.nns
 nn-export -o gray3.png gray3.nns
 nn-export -o none.png --tile none attr.nns
-"$PY" - <<'PY' && ok "PNG tiles: 2x2 grid, separators, per-tile, zoom, invert, image attribute, rank 3, --grid, --tile none" || not_ok "PNG tiles" "see above"
+"$PY" - <<'PY' && ok "PNG tiles: 2x2 grid, separators, per-tile, zoom, negative, image attribute, rank 3, --grid, --tile none" || not_ok "PNG tiles" "see above"
 from png import png_read, pix
 import numpy as np
 t = np.load("want_tiles.npy").astype(np.float64)
@@ -317,7 +317,7 @@ PY
 
 nn-export -o rgb.png rgb.nns
 nn-export -o nan.png nan.nns
-nn-export -o nani.png --invert nan.nns
+nn-export -o nani.png --negative nan.nns
 nn-export -o digits.png digits.nns
 nn-export -o digits3.png --zoom 3 -c 7 digits.nns
 "$PY" - <<'PY' && ok "PNG: RGB (h,w,3), NaN and Inf, 100 MNIST-sized tiles by default" || not_ok "PNG RGB/NaN/digits" "see above"
@@ -342,9 +342,9 @@ open("rgbt.idx", "wb").write(bytes([0, 0, 8, 4]) + struct.pack(">4I", *a.shape) 
 PY
 nn-import rgbt.idx > rgbt.nns && nn-export -o rgbt.png rgbt.nns &&
     nn-import --no-flatten rgbt.idx | nn-export -f png > rgbt4.png &&
-    nn-export -o rgbt2.png -c 2 --invert --zoom 2 rgbt.nns ||
+    nn-export -o rgbt2.png -c 2 --negative --zoom 2 rgbt.nns ||
     not_ok "RGB tiles" "a tool failed"
-"$PY" - <<'PY' && ok "PNG: RGB tiles of image=HxWx3 (rank 2 and rank 4), -c, --zoom, --invert" || not_ok "PNG RGB tiles" "see above"
+"$PY" - <<'PY' && ok "PNG: RGB tiles of image=HxWx3 (rank 2 and rank 4), -c, --zoom, --negative" || not_ok "PNG RGB tiles" "see above"
 from png import png_read, pix
 import numpy as np
 a = np.load("want_rgbt.npy").astype(np.float64)
@@ -413,25 +413,39 @@ fails_clean "columns longer than the tile" "longer than the tile" nn-export -f p
 fails_clean "nothing left to show" "no rows" nn-export -f png --skip-rows 20 r.nns
 fails_clean "scalar with --skip-rows" "rank 0" nn-export -n s --skip-rows 1 -f csv ranks.nns
 fails_clean "--grid for one image" "--grid needs --tile" nn-export -f png --grid 2x2 r.nns
-fails_usage "unknown format" "unknown format 'bmp'" nn-export -f bmp r.nns
+fails_usage "unknown format" "invalid --format 'bmp': expected npy, csv or png" nn-export -f bmp r.nns
 fails_usage "unknown extension" "cannot tell the format" nn-export -o out.bmp r.nns
 fails_usage "stdout needs -f" "give -f" nn-export r.nns
 fails_usage "png option with csv" "png only" nn-export -f csv --zoom 2 r.nns
 fails_usage "csv option with npy" "csv only" nn-export -f npy --header r.nns
 fails_usage "-t with png" "npy and csv only" nn-export -f png -t u8 r.nns
-fails_usage "bad --tile" "invalid --tile" nn-export -f png --tile 0x3 r.nns
-fails_usage "bad --range" "invalid --range" nn-export -f png --range 5:1 r.nns
+fails_usage "bad --tile" "invalid --tile '0x3'" nn-export -f png --tile 0x3 r.nns
+fails_usage "--tile of one number" "invalid --tile '5': expected two numbers" nn-export -f png --tile 5 r.nns
+fails_usage "bad --range" "invalid --range '5:1': expected LO:HI with LO < HI" nn-export -f png --range 5:1 r.nns
 fails_usage "--per-tile with --range" "exclude" nn-export -f png --per-tile --range 0:1 r.nns
 fails_usage "--count beyond the grid" "more than the 4 cells" nn-export -f png --grid 2x2 -c 5 r.nns
-fails_usage "bad delimiter" "invalid delimiter" nn-export -f csv -d 1 r.nns
+fails_usage "bad delimiter" "invalid --delimiter '1': expected one character" nn-export -f csv --delimiter 1 r.nns
+# the old spellings: -d is --decompress (not nn-export's), --invert is --negative
+fails_usage "-d is no longer --delimiter" "invalid option -d" nn-export -f csv -d tab r.nns
+fails_usage "--invert is now --negative" "invalid option '--invert'" nn-export -f png --invert r.nns
+# typed option values: one message, naming the long option
+fails_usage "--zoom 0" "invalid --zoom '0': must be from 1 to 64" nn-export -f png --zoom 0 r.nns
+fails_usage "--count 0" "invalid --count '0': must be at least 1" nn-export -f csv -c 0 r.nns
+fails_usage "--skip-rows x" "invalid --skip-rows 'x': not a whole number" nn-export -f csv --skip-rows x r.nns
+fails_usage "-t f16" "invalid --dtype 'f16': expected u8" nn-export -f npy -t f16 r.nns
 if command -v script > /dev/null; then
     script -qec "nn-export -f npy r.nns 2> tty.err" /dev/null > /dev/null
     [ $? -eq 1 ] && grep -q "refusing to write binary data to a terminal" tty.err &&
         ok "binary output refused on a terminal" || not_ok "terminal" "$(cat tty.err)"
 fi
 check "--progress" nn-export --progress -o progress.npy ds.nns
+nn-export -P -o progressP.npy ds.nns 2> progress.err
+same "-P: the same npy" progress.npy progressP.npy
+grep -q "nn-export: .*MiB" progress.err && ok "-P: progress on stderr, not a terminal" || not_ok "-P" "$(head -c 200 progress.err)"
+nn-export -f NPY -o upper.npy ds.nns && same "-f in capitals" first.npy upper.npy
 check "--help" nn-export --help
 check "--version" nn-export --version
+check "-V" sh -c 'nn-export -V | grep -q "^nn-export (nn tools) "'
 
 # Rows of width 0 (UBSan once caught a memcpy from NULL here).
 "$PY" - "$TOP" <<'PY'
