@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char usage[] =
     "Usage: nn-cat [OPTION]... [FILE]...\n"
@@ -14,20 +15,31 @@ static const char usage[] =
     "later FILE starts is joined, as more rows, to the tensor of its name\n"
     "already written; their dtypes and row shapes must agree.\n"
     "\n"
-    "  -J, --join-all       also join same-named tensors within one stream\n"
-    "      --rows=N         rechunk every tensor into records of N rows\n"
-    "                       (0: keep the chunks, the default)\n"
-    "  -o, --output=FILE    write to FILE instead of stdout\n"
-    "  -z, --zstd[=LEVEL]   compress every record (default level 3)\n"
-    "  -d, --decompress     store every record uncompressed\n"
-    "  -h, --help           show this help and exit\n"
-    "      --version        show the version and exit\n"
+    "  -J, --join-all          also join same-named tensors within one stream\n"
+    "      --rows=N            rechunk every tensor into records of N rows\n"
+    "                          (0: keep the chunks, the default)\n"
+    "  -o, --output=FILE       write to FILE instead of stdout\n"
+    "  -z, --zstd[=LEVEL]      compress every record (default level 3)\n"
+    "  -d, --decompress        store every record uncompressed\n"
+    "  -h, --help              show this help and exit\n"
+    "  -V, --version           show the version and exit\n"
     "\n"
-    "Records whose header does not change are copied byte for byte.\n"
-    "Exit status: 0 success, 1 bad input, tensors that cannot be joined or\n"
-    "write error, 2 usage error.  See nn-cat(1) and nns(5).\n";
+    "Records whose header does not change are copied byte for byte; tensors\n"
+    "that cannot be joined are bad input.\n"
+    "See nn-cat(1) and nns(5).\n"
+    "Exit status: 0 success, 1 bad input or write error, 2 usage error.\n"
+    "Example: nn-cat train.c.nns test.c.nns > all.c.nns\n";
 
 enum { OPT_ROWS = 256 };
+
+typedef struct options {
+    int join_all;
+    uint64_t rows;          /* --rows: rows per record (0: keep the chunks) */
+    char **files;           /* "-": stdin */
+    int nfiles;
+    const char *out;
+    int store;              /* NN_STORE_KEEP, NN_STORE_RAW or a zstd level */
+} options;
 
 /* The latest output tensor of a name, and with --rows the rows held back
  * for its next chunk. */
@@ -44,16 +56,42 @@ typedef struct out_tensor {
     unsigned char *buf;     /* (rows, row bytes) */
 } out_tensor;
 
+/* The output tensors, as the inputs place them. */
 typedef struct plan {
+    const options *o;
+    nn_row_sink *sink;      /* NULL: a check of the inputs, nothing written */
     out_tensor **t;
     size_t n, cap;
-    int live;               /* writing (not a scan): finish replaced tensors */
 } plan;
 
-static char **files;
-static int join_all;
-static uint64_t rows_per_chunk;
-static nn_row_sink sink;
+static void parse(int argc, char **argv, options *o)
+{
+    static const struct option longopts[] = {
+        {"join-all", no_argument, 0, 'J'},
+        {"rows", required_argument, 0, OPT_ROWS},
+        NN_LONGOPTS_OUTPUT,
+        {"decompress", no_argument, 0, 'd'},
+        NN_LONGOPTS_END};
+    static char *dash[] = {"-"};
+    *o = (options){.store = NN_STORE_KEEP};
+    int c;
+    while ((c = getopt_long(argc, argv, ":Jo:z::dhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'J': o->join_all = 1; break;
+        case OPT_ROWS:
+            o->rows = nn_arg_u64("rows", optarg, 0, UINT64_MAX);
+            break;
+        case 'o': o->out = optarg; break;
+        case 'z': o->store = nn_zstd_level_arg(optarg); break;
+        case 'd': o->store = NN_STORE_RAW; break;
+        default: nn_tool_option(c, argv, usage);
+        }
+    }
+    o->nfiles = argc - optind;
+    o->files = o->nfiles ? argv + optind : dash;
+    if (!o->nfiles)
+        o->nfiles = 1;
+}
 
 static out_tensor *find(plan *p, const char *name)
 {
@@ -63,9 +101,9 @@ static out_tensor *find(plan *p, const char *name)
     return NULL;
 }
 
-static const char *file_name(size_t i)
+static const char *file_name(const plan *p, size_t i)
 {
-    return strcmp(files[i], "-") ? files[i] : "stdin";
+    return strcmp(p->o->files[i], "-") ? p->o->files[i] : "stdin";
 }
 
 /* "(*,3,4)": the shape of a tensor's rows, whatever their number. */
@@ -81,33 +119,33 @@ static const char *row_shape(char *buf, size_t cap, int rank,
     return buf;
 }
 
-/* Writes the rows held for o as one record. */
-static int flush(out_tensor *o, nn_error *e)
+/* Writes the rows held for t as one record. */
+static int flush(plan *p, out_tensor *t, nn_error *e)
 {
-    nn_header h = {o->name, o->dtype, o->rank, {0}, o->ancillary, NULL};
-    memcpy(h.dims, o->dims, sizeof h.dims);
-    h.dims[0] = o->pending;
-    if (o->started)
+    nn_header h = {t->name, t->dtype, t->rank, {0}, t->ancillary, NULL};
+    memcpy(h.dims, t->dims, sizeof h.dims);
+    h.dims[0] = t->pending;
+    if (t->started)
         h.flags |= NN_FLAG_CONT;
     else
-        h.attrs = o->attrs;
-    o->started = 1;
-    o->pending = 0;
-    int rc = nn_row_sink_put(&sink, &h, o->buf, o->zsrc, e);
-    o->zsrc = 0;
+        h.attrs = t->attrs;
+    t->started = 1;
+    t->pending = 0;
+    int rc = nn_row_sink_put(p->sink, &h, t->buf, t->zsrc, e);
+    t->zsrc = 0;
     return rc;
 }
 
 /* Ends an output tensor: its last rows, or its header if it had none. */
-static int finish(out_tensor *o, nn_error *e)
+static int finish(plan *p, out_tensor *t, nn_error *e)
 {
     int rc = 0;
-    if (rows_per_chunk && o->rank > 0 && (o->pending || !o->started))
-        rc = flush(o, e);
-    free(o->buf);
-    free(o->attrs);
-    o->buf = NULL;
-    o->attrs = NULL;
+    if (p->o->rows && t->rank > 0 && (t->pending || !t->started))
+        rc = flush(p, t, e);
+    free(t->buf);
+    free(t->attrs);
+    t->buf = NULL;
+    t->attrs = NULL;
     return rc;
 }
 
@@ -116,30 +154,30 @@ static int finish(out_tensor *o, nn_error *e)
 static out_tensor *place(plan *p, const nn_record *r, size_t file, int *join,
                          nn_error *e)
 {
-    out_tensor *o = find(p, r->name);
+    out_tensor *t = find(p, r->name);
     *join = 0;
-    if (o && r->rank > 0 && (join_all || o->file < file)) {
-        int same = o->dtype == r->dtype && o->rank == r->rank;
+    if (t && r->rank > 0 && (p->o->join_all || t->file < file)) {
+        int same = t->dtype == r->dtype && t->rank == r->rank;
         for (int i = 1; same && i < r->rank; i++)
-            same = o->dims[i] == r->dims[i];
+            same = t->dims[i] == r->dims[i];
         if (!same) {
             char a[200], b[200];
             nn_fail(e, "%s: record %llu at byte %llu: tensor '%s' is %s %s "
                     "but '%s' of %s is %s %s; cannot join them",
-                    file_name(file), (unsigned long long)r->index,
+                    file_name(p, file), (unsigned long long)r->index,
                     (unsigned long long)r->offset, r->name,
                     nn_dtype_name(r->dtype),
-                    row_shape(a, sizeof a, r->rank, r->dims), o->name,
-                    file_name(o->file), nn_dtype_name(o->dtype),
-                    row_shape(b, sizeof b, o->rank, o->dims));
+                    row_shape(a, sizeof a, r->rank, r->dims), t->name,
+                    file_name(p, t->file), nn_dtype_name(t->dtype),
+                    row_shape(b, sizeof b, t->rank, t->dims));
             return NULL;
         }
-        o->file = file;
+        t->file = file;
         *join = 1;
-        return o;
+        return t;
     }
-    if (o) {
-        if (p->live && finish(o, e) < 0)
+    if (t) {
+        if (p->sink && finish(p, t, e) < 0)
             return NULL;
     } else {
         if (p->n == p->cap) {
@@ -147,24 +185,23 @@ static out_tensor *place(plan *p, const nn_record *r, size_t file, int *join,
             if (!(p->t = realloc(p->t, p->cap * sizeof *p->t)))
                 nn_die("out of memory");
         }
-        if (!(o = calloc(1, sizeof *o)))
-            nn_die("out of memory");
-        p->t[p->n++] = o;
-        strcpy(o->name, r->name);
+        t = nn_xalloc(1, sizeof *t, "output tensors");
+        p->t[p->n++] = t;
+        strcpy(t->name, r->name);
     }
-    o->dtype = r->dtype;
-    o->rank = r->rank;
-    memcpy(o->dims, r->dims, sizeof o->dims);
-    o->file = file;
-    o->started = 0;
-    o->pending = 0;
-    o->zsrc = 0;
-    if (p->live && rows_per_chunk && r->rank > 0) {
-        o->ancillary = r->flags & ~NN_FLAGS_CRITICAL;
-        if (!(o->attrs = strdup(r->attrs)))
+    t->dtype = r->dtype;
+    t->rank = r->rank;
+    memcpy(t->dims, r->dims, sizeof t->dims);
+    t->file = file;
+    t->started = 0;
+    t->pending = 0;
+    t->zsrc = 0;
+    if (p->sink && p->o->rows && r->rank > 0) {
+        t->ancillary = r->flags & ~NN_FLAGS_CRITICAL;
+        if (!(t->attrs = strdup(r->attrs)))
             nn_die("out of memory");
     }
-    return o;
+    return t;
 }
 
 static void plan_free(plan *p)
@@ -177,89 +214,99 @@ static void plan_free(plan *p)
     free(p->t);
 }
 
-/* Adds k rows of rb bytes at p to the rows held for o. */
-static int keep(out_tensor *o, const unsigned char *p, uint64_t k, size_t rb,
-                nn_error *e)
+/* Adds k rows of rb bytes at at to the rows held for t. */
+static int keep(plan *p, out_tensor *t, const unsigned char *at, uint64_t k,
+                size_t rb, nn_error *e)
 {
-    if (!o->buf && !(o->buf = nn_alloc(rows_per_chunk, rb, "chunk of rows",
-                                       e)))
+    if (!t->buf && !(t->buf = nn_alloc(p->o->rows, rb, "chunk of rows", e)))
         return -1;
     if (k && rb) /* rows of width 0 come from no buffer */
-        memcpy(o->buf + o->pending * rb, p, k * rb);
-    o->pending += k;
+        memcpy(t->buf + t->pending * rb, at, k * rb);
+    t->pending += k;
     return 0;
 }
 
-/* Moves the next k rows of in to the rows held for o. */
-static int hold(out_tensor *o, nn_row_cursor *in, uint64_t k, nn_error *e)
+/* Moves the next k rows of in to the rows held for t. */
+static int hold(plan *p, out_tensor *t, nn_row_cursor *in, uint64_t k,
+                nn_error *e)
 {
     for (uint64_t got; k; k -= got) {
-        const unsigned char *p = nn_row_cursor_take(in, k, &got, e);
-        if (!p || keep(o, p, got, in->rb, e) < 0)
+        const unsigned char *at = nn_row_cursor_take(in, k, &got, e);
+        if (!at || keep(p, t, at, got, nn_row_cursor_row_bytes(in), e) < 0)
             return -1;
     }
     return 0;
 }
 
-/* --rows: adds the rows of r (input rd) to output tensor o. */
-static int feed(out_tensor *o, nn_reader *rd, const nn_record *r,
-                nn_error *e)
+/* --rows: adds the rows of r (input rd, read through in) to output tensor
+ * t. */
+static int feed_rows(plan *p, out_tensor *t, nn_reader *rd,
+                     const nn_record *r, nn_row_cursor *in, nn_error *e)
 {
-    uint64_t n = r->dims[0], N = rows_per_chunk;
+    uint64_t n = r->dims[0], N = p->o->rows;
+    size_t rb = nn_row_cursor_row_bytes(in);
     int zsrc = (r->flags & NN_FLAG_ZSTD) != 0;
-    nn_row_cursor in;
-    nn_row_cursor_init(&in, rd, r);
-    if (n && !in.rb && nn_reader_decode(rd, r, e) < 0)
+    if (n && !rb && nn_reader_decode(rd, r, e) < 0)
         return -1; /* no elements, but the frame is checked */
-    if (!in.rb) /* rows of nothing: all in one record (not 2^31 records) */
+    if (!rb) /* rows of nothing: all in one record (not 2^31 records) */
         N = UINT64_MAX;
     for (uint64_t i = 0; i < n;) {
-        if (!o->pending && n - i >= N) { /* a whole chunk from r */
+        if (!t->pending && n - i >= N) { /* a whole chunk from r */
             nn_header h;
             nn_header_from_record(&h, r);
-            h.name = o->name;
-            h.flags = o->started ? NN_FLAG_CONT |
+            h.name = t->name;
+            h.flags = t->started ? NN_FLAG_CONT |
                                        (r->flags & ~NN_FLAGS_CRITICAL)
-                                 : o->ancillary;
-            h.attrs = o->started ? NULL : o->attrs;
+                                 : t->ancillary;
+            h.attrs = t->started ? NULL : t->attrs;
             h.dims[0] = N;
-            o->started = 1;
-            if (N == n && (sink.store == NN_STORE_KEEP ||
-                           (sink.store == NN_STORE_RAW && !zsrc))) {
+            t->started = 1;
+            if (N == n && nn_row_sink_keeps(p->sink, r)) {
                 /* r itself, copied as stored */
-                if (nn_row_sink_record(&sink, rd, r, &h, 0, N, 1, e) < 0)
+                if (nn_row_sink_record(p->sink, rd, r, &h, 0, N, 1, e) < 0)
                     return -1;
                 i += N;
                 continue;
             }
             uint64_t got;
-            const unsigned char *data = nn_row_cursor_take(&in, N, &got, e);
+            const unsigned char *data = nn_row_cursor_take(in, N, &got, e);
             if (!data)
                 return -1;
-            if (got < N) { /* across pieces: gathered in o->buf */
-                if (keep(o, data, got, in.rb, e) < 0 ||
-                    hold(o, &in, N - got, e) < 0)
+            if (got < N) { /* across pieces: gathered in t->buf */
+                if (keep(p, t, data, got, rb, e) < 0 ||
+                    hold(p, t, in, N - got, e) < 0)
                     return -1;
-                o->pending = 0;
-                data = o->buf;
+                t->pending = 0;
+                data = t->buf;
             }
-            if (nn_row_sink_put(&sink, &h, data, zsrc, e) < 0)
+            if (nn_row_sink_put(p->sink, &h, data, zsrc, e) < 0)
                 return -1;
             i += N;
             continue;
         }
-        uint64_t take = N - o->pending < n - i ? N - o->pending : n - i;
-        if (hold(o, &in, take, e) < 0)
+        uint64_t take = N - t->pending < n - i ? N - t->pending : n - i;
+        if (hold(p, t, in, take, e) < 0)
             return -1;
-        o->zsrc |= zsrc;
+        t->zsrc |= zsrc;
         i += take;
-        if (o->pending == N && flush(o, e) < 0)
+        if (t->pending == N && flush(p, t, e) < 0)
             return -1;
     }
     return 0;
 }
 
-/* Copies one input stream to the output. */
+static int feed(plan *p, out_tensor *t, nn_reader *rd, const nn_record *r,
+                nn_error *e)
+{
+    nn_row_cursor *in = nn_row_cursor_new(rd, r, e);
+    if (!in)
+        return -1;
+    int rc = feed_rows(p, t, rd, r, in, e);
+    nn_row_cursor_free(in);
+    return rc;
+}
+
+/* Copies input stream number file to the output. */
 static int cat(plan *p, size_t file, nn_reader *rd, nn_error *e)
 {
     const nn_record *r;
@@ -267,19 +314,15 @@ static int cat(plan *p, size_t file, nn_reader *rd, nn_error *e)
     int rc;
     while ((rc = nn_reader_next_at(rd, &r, &pos, 1, e)) == 1) {
         int join = 0;
-        out_tensor *o = pos.first ? place(p, r, file, &join, e)
+        out_tensor *t = pos.first ? place(p, r, file, &join, e)
                                   : find(p, r->name);
-        if (!o) {
-            rc = -1;
-            break;
-        }
+        if (!t)
+            return -1;
         if (r->rank > 0 && join && r->dims[0] == 0)
             continue; /* adds nothing to the tensor it joins */
-        if (rows_per_chunk && r->rank > 0) {
-            if (feed(o, rd, r, e) < 0) {
-                rc = -1;
-                break;
-            }
+        if (p->o->rows && r->rank > 0) {
+            if (feed(p, t, rd, r, e) < 0)
+                return -1;
             continue;
         }
         nn_header h;
@@ -288,56 +331,89 @@ static int cat(plan *p, size_t file, nn_reader *rd, nn_error *e)
             h.flags |= NN_FLAG_CONT;
             h.attrs = NULL;
         }
-        if (nn_row_sink_record(&sink, rd, r, &h, 0, nn_record_rows(r), 1,
-                               e) < 0) {
-            rc = -1;
-            break;
-        }
+        if (nn_row_sink_record(p->sink, rd, r, &h, 0, nn_record_rows(r), 1,
+                               e) < 0)
+            return -1;
     }
     return rc;
 }
 
-/* The scan of the inputs before writing: the same placement, on headers. */
-typedef struct scan_state {
-    plan *p;
-    size_t file;
-    nn_tensor_tracker *trk;
-} scan_state;
-
-static int scan_one(const nn_record *r, void *arg, nn_error *e)
+/* Copies every input in turn, then ends the output tensors. */
+static int cat_all(plan *p, nn_error *e)
 {
-    scan_state *s = arg;
-    int join;
-    nn_row_pos pos;
-    if (nn_tensor_track(s->trk, r, &pos, e) < 0)
-        return nn_error_wrap(e, "%s", file_name(s->file));
-    if (pos.first && !place(s->p, r, s->file, &join, e))
-        return -1;
+    for (int i = 0; i < p->o->nfiles; i++) {
+        nn_reader *rd = nn_reader_open(p->o->files[i], e);
+        int rc = rd ? cat(p, (size_t)i, rd, e) : -1;
+        nn_reader_close(rd);
+        if (rc < 0)
+            return -1;
+    }
+    for (size_t i = 0; i < p->n; i++)
+        if (finish(p, p->t[i], e) < 0)
+            return -1;
     return 0;
 }
 
-/* Scans the regular files among the inputs, in order, up to the first
- * that is not (a pipe: what comes after it depends on it). */
-static void prescan(int nfiles)
+/* ---------------------------------------------------- checking the inputs */
+
+/* Reads the headers of the regular file f (input number file) from where
+ * it is, seeking past the payloads, and places the tensors they start as
+ * cat would, with nothing written: a quick look for the errors that can be
+ * found before any output (every header as the reader checks it, payloads
+ * that the file does not hold, tensors that cannot be joined), but not
+ * the payload checksums.  Leaves f where it was. */
+static int check_file(plan *p, FILE *f, size_t file, nn_error *e)
 {
-    plan p = {0};
+    const char *name = file_name(p, file);
+    off_t start = ftello(f);
+    if (start < 0)
+        return nn_fail(e, "%s: %s", name, strerror(errno));
+    nn_reader *rd = nn_reader_from_file(f, name, e);
+    nn_tensor_tracker *trk = nn_tensor_tracker_new();
+    const nn_record *r;
+    int rc = rd && trk ? 1 : -1;
+    if (rd && !trk)
+        nn_fail(e, "out of memory");
+    while (rc == 1 && (rc = nn_reader_next_header(rd, &r, e)) == 1) {
+        nn_row_pos pos;
+        int join;
+        if (nn_tensor_track(trk, r, &pos, e) < 0)
+            rc = nn_error_wrap(e, "%s", name);
+        else if (pos.first && !place(p, r, file, &join, e))
+            rc = -1;
+    }
+    nn_tensor_tracker_free(trk);
+    nn_reader_close(rd);
+    if (fseeko(f, start, SEEK_SET) != 0 && rc == 0)
+        rc = nn_fail(e, "%s: cannot seek back: %s", name, strerror(errno));
+    return rc;
+}
+
+static int is_regular(FILE *f)
+{
+    struct stat st;
+    return fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Checks the regular files among the inputs, in order, up to the first
+ * that is not (a pipe: what comes after it depends on it).  Validation,
+ * not holding: it looks at inputs of any size before anything is
+ * written. */
+static void check_inputs(const options *o)
+{
+    plan p = {o, NULL, NULL, 0, 0};
     nn_error e;
-    int scanning = 1;
-    for (int i = 0; i < nfiles; i++) {
-        int is_stdin = strcmp(files[i], "-") == 0;
-        FILE *f = is_stdin ? stdin : fopen(files[i], "rb");
+    int checking = 1;
+    for (int i = 0; i < o->nfiles; i++) {
+        int is_stdin = strcmp(o->files[i], "-") == 0;
+        FILE *f = is_stdin ? stdin : fopen(o->files[i], "rb");
         if (!f)
-            nn_die("%s: %s", files[i], strerror(errno));
-        if (scanning && nn_file_is_regular(f)) {
-            scan_state s = {&p, (size_t)i, nn_tensor_tracker_new()};
-            if (!s.trk)
-                nn_die("out of memory");
-            int rc = nn_stream_scan(f, file_name((size_t)i), scan_one, &s, &e);
-            nn_tensor_tracker_free(s.trk);
-            if (rc < 0)
+            nn_die("%s: %s", o->files[i], strerror(errno));
+        if (checking && is_regular(f)) {
+            if (check_file(&p, f, (size_t)i, &e) < 0)
                 nn_die("%s", e.msg);
         } else {
-            scanning = 0;
+            checking = 0;
         }
         if (!is_stdin)
             fclose(f);
@@ -348,52 +424,15 @@ static void prescan(int nfiles)
 int main(int argc, char **argv)
 {
     nn_tool_init("nn-cat");
-    static const struct option longopts[] = {
-        {"join-all", no_argument, 0, 'J'},
-        {"rows", required_argument, 0, OPT_ROWS},
-        NN_LONGOPTS_OUTPUT,
-        {"decompress", no_argument, 0, 'd'},
-        NN_LONGOPTS_END};
-    const char *out = NULL;
-    int store = NN_STORE_KEEP;
-    nn_error e;
-    int c;
-    while ((c = getopt_long(argc, argv, ":Jo:z::dhV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'J': join_all = 1; break;
-        case OPT_ROWS:
-            if (nn_parse_u64(optarg, &rows_per_chunk) < 0)
-                nn_usage_error("invalid --rows '%s'", optarg);
-            break;
-        case 'o': out = optarg; break;
-        case 'z': store = nn_zstd_level_arg(optarg); break;
-        case 'd': store = NN_STORE_RAW; break;
-        default: nn_tool_option(c, argv, usage);
-        }
-    }
-    static char *dash[] = {"-"};
-    int nfiles = argc - optind;
-    files = nfiles ? argv + optind : dash;
-    if (!nfiles)
-        nfiles = 1;
+    options o;
+    parse(argc, argv, &o);
 
     /* nothing is written before the inputs that can be checked are */
-    prescan(nfiles);
-    nn_reader *rd = nn_reader_open_first(files[0]);
-    nn_row_sink_open(&sink, out, store);
-    plan p = {0};
-    p.live = 1;
-    int rc = 0;
-    for (int i = 0; rc == 0 && i < nfiles; i++) {
-        if (i > 0 && !(rd = nn_reader_open(files[i], &e)))
-            rc = -1;
-        else
-            rc = cat(&p, (size_t)i, rd, &e);
-        nn_reader_close(rd);
-    }
-    for (size_t i = 0; rc == 0 && i < p.n; i++)
-        rc = finish(p.t[i], &e);
+    check_inputs(&o);
+    plan p = {&o, nn_row_sink_open(o.out, o.store), NULL, 0, 0};
+    nn_error e;
+    int rc = cat_all(&p, &e);
     plan_free(&p);
-    nn_row_sink_finish(&sink, rc, &e);
+    nn_row_sink_finish(p.sink, rc, &e);
     return 0;
 }

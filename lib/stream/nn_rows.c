@@ -1,13 +1,10 @@
 /* nn_rows.c — what the tools that pick, slice, join and split rows share:
- * row ranges, the rows of each tensor across its chunks, writing some rows
- * of a record (copied verbatim when it is kept whole), and a fast look at
- * the headers of a file before any output is written. */
+ * row ranges, a record's rows read piece by piece, and writing some rows
+ * of a record (copied verbatim when it is kept whole). */
 #include "stream/nn_stream.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* ------------------------------------------------------------ row ranges */
 
@@ -75,45 +72,37 @@ uint64_t nn_range_within(const nn_range *rg, uint64_t row, uint64_t n,
     return (hi - 1 - lo) / rg->step + 1;
 }
 
-/* --------------------------------------------------------- writing rows */
+/* ----------------------------------------------------------- row cursor */
 
-void nn_header_from_record(nn_header *h, const nn_record *r)
-{
-    h->name = r->name;
-    h->dtype = r->dtype;
-    h->rank = r->rank;
-    memcpy(h->dims, r->dims, sizeof h->dims);
-    h->flags = r->flags & ~NN_FLAG_ZSTD;
-    h->attrs = r->attrs;
-}
+struct nn_row_cursor {
+    nn_reader *rd;
+    const nn_record *r;
+    size_t rb;                  /* bytes per row */
+    uint64_t row;               /* the next row */
+    const unsigned char *p;     /* where it is, in the current piece */
+    uint64_t left;              /* rows from it to the end of the piece */
+};
 
-/* Whether h describes r exactly (then r can be copied byte for byte). */
-static int same_header(const nn_record *r, const nn_header *h)
-{
-    const char *a = h->attrs ? h->attrs : "";
-    if (h->dtype != r->dtype || h->rank != r->rank ||
-        h->flags != (r->flags & ~NN_FLAG_ZSTD) || strcmp(h->name, r->name) ||
-        (a != r->attrs && strcmp(a, r->attrs)))
-        return 0;
-    for (int i = 0; i < r->rank; i++)
-        if (h->dims[i] != r->dims[i])
-            return 0;
-    return 1;
-}
-
-int nn_row_sink_put(nn_row_sink *s, const nn_header *h, const void *data,
-                    int from_zstd, nn_error *e)
-{
-    int level = s->store > 0 ? s->store
-              : s->store == NN_STORE_KEEP && from_zstd ? 3 : 0;
-    nn_writer_set_compression(s->w, level);
-    return nn_writer_put(s->w, h, data ? data : "", e);
-}
-
-void nn_row_cursor_init(nn_row_cursor *c, nn_reader *rd, const nn_record *r)
+static void cursor_init(nn_row_cursor *c, nn_reader *rd, const nn_record *r)
 {
     *c = (nn_row_cursor){rd, r, nn_record_row_bytes(r), 0, NULL, 0};
 }
+
+nn_row_cursor *nn_row_cursor_new(nn_reader *rd, const nn_record *rec,
+                                 nn_error *e)
+{
+    nn_row_cursor *c = malloc(sizeof *c);
+    if (!c) {
+        nn_fail(e, "out of memory");
+        return NULL;
+    }
+    cursor_init(c, rd, rec);
+    return c;
+}
+
+size_t nn_row_cursor_row_bytes(const nn_row_cursor *c) { return c->rb; }
+
+void nn_row_cursor_free(nn_row_cursor *c) { free(c); }
 
 int nn_row_cursor_ready(nn_row_cursor *c, uint64_t *avail, nn_error *e)
 {
@@ -178,6 +167,68 @@ static int cursor_seek(nn_row_cursor *c, uint64_t to, nn_error *e)
     return 0;
 }
 
+/* --------------------------------------------------------- writing rows */
+
+void nn_header_from_record(nn_header *h, const nn_record *r)
+{
+    h->name = r->name;
+    h->dtype = r->dtype;
+    h->rank = r->rank;
+    memcpy(h->dims, r->dims, sizeof h->dims);
+    h->flags = r->flags & ~NN_FLAG_ZSTD;
+    h->attrs = r->attrs;
+}
+
+/* Whether h describes r exactly (then r can be copied byte for byte). */
+static int same_header(const nn_record *r, const nn_header *h)
+{
+    const char *a = h->attrs ? h->attrs : "";
+    if (h->dtype != r->dtype || h->rank != r->rank ||
+        h->flags != (r->flags & ~NN_FLAG_ZSTD) || strcmp(h->name, r->name) ||
+        (a != r->attrs && strcmp(a, r->attrs)))
+        return 0;
+    for (int i = 0; i < r->rank; i++)
+        if (h->dims[i] != r->dims[i])
+            return 0;
+    return 1;
+}
+
+struct nn_row_sink {
+    nn_writer *w;
+    int store;
+    unsigned char *scratch;
+    size_t scratch_cap;
+};
+
+nn_row_sink *nn_row_sink_new(nn_writer *w, int store, nn_error *e)
+{
+    nn_row_sink *s = calloc(1, sizeof *s);
+    if (!s) {
+        nn_fail(e, "out of memory");
+        return NULL;
+    }
+    s->w = w;
+    s->store = store;
+    return s;
+}
+
+nn_writer *nn_row_sink_writer(const nn_row_sink *s) { return s->w; }
+
+int nn_row_sink_keeps(const nn_row_sink *s, const nn_record *r)
+{
+    return s->store == NN_STORE_KEEP ||
+           (s->store == NN_STORE_RAW && !(r->flags & NN_FLAG_ZSTD));
+}
+
+int nn_row_sink_put(nn_row_sink *s, const nn_header *h, const void *data,
+                    int from_zstd, nn_error *e)
+{
+    int level = s->store > 0 ? s->store
+              : s->store == NN_STORE_KEEP && from_zstd ? 3 : 0;
+    nn_writer_set_compression(s->w, level);
+    return nn_writer_put(s->w, h, data ? data : "", e);
+}
+
 /* Rows written anew go out as one record up to this size, as they always
  * did; more as a tensor of chunks of near NN_CHUNK_BYTES, so that a record
  * of any size costs no more memory than this. */
@@ -202,8 +253,7 @@ int nn_row_sink_record(nn_row_sink *s, nn_reader *rd, const nn_record *r,
         o.dims[0] = count;
     int whole = first == 0 && count == rows;
     int zsrc = (r->flags & NN_FLAG_ZSTD) != 0;
-    if (whole && (s->store == NN_STORE_KEEP ||
-                  (s->store == NN_STORE_RAW && !zsrc))) {
+    if (whole && nn_row_sink_keeps(s, r)) {
         if (same_header(r, &o))
             return nn_writer_copy(s->w, r, e);
         return nn_writer_copy_as(s->w, r, &o, e);
@@ -219,7 +269,7 @@ int nn_row_sink_record(nn_row_sink *s, nn_reader *rd, const nn_record *r,
     if (per > count)
         per = count;
     nn_row_cursor c;
-    nn_row_cursor_init(&c, rd, r);
+    cursor_init(&c, rd, r);
     for (uint64_t i = 0; i < count;) {
         uint64_t k = count - i < per ? count - i : per, got = 0;
         const unsigned char *data = NULL, *p;
@@ -260,37 +310,8 @@ int nn_row_sink_record(nn_row_sink *s, nn_reader *rd, const nn_record *r,
 
 void nn_row_sink_free(nn_row_sink *s)
 {
+    if (!s)
+        return;
     free(s->scratch);
-    s->scratch = NULL;
-    s->scratch_cap = 0;
-}
-
-/* ------------------------------------------------------- header scanning */
-
-int nn_file_is_regular(FILE *f)
-{
-    struct stat st;
-    return fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-int nn_stream_scan(FILE *f, const char *name, nn_scan_fn fn, void *arg,
-                   nn_error *e)
-{
-    off_t start = ftello(f);
-    if (start < 0 || !nn_file_is_regular(f))
-        return nn_fail(e, "%s: not a regular file", name);
-    nn_reader *r = nn_reader_from_file(f, name, e);
-    if (!r)
-        return -1;
-    const nn_record *rec;
-    int rc;
-    while ((rc = nn_reader_next_header(r, &rec, e)) == 1)
-        if (fn(rec, arg, e) < 0) {
-            rc = -1;
-            break;
-        }
-    nn_reader_close(r);
-    if (fseeko(f, start, SEEK_SET) != 0 && rc == 0)
-        rc = nn_fail(e, "%s: cannot seek back: %s", name, strerror(errno));
-    return rc < 0 ? -1 : 0;
+    free(s);
 }

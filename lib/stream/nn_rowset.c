@@ -46,7 +46,7 @@ struct nn_rowset {
     nn_error err;       /* the error that stopped it, repeated to callers */
     /* the rows of the reader's current record not yet handed out */
     int live;
-    nn_row_cursor cur;          /* its rows not handed out yet */
+    nn_row_cursor *cur;         /* its rows not handed out yet */
     uint64_t live_avail;        /* of them, those at hand in one piece */
     uint64_t live_index, live_offset;
     uint64_t delivered;
@@ -157,6 +157,7 @@ void nn_rowset_close(nn_rowset *s)
     free(s->pat);
     free(s->t);
     nn_tensor_tracker_free(s->trk);
+    nn_row_cursor_free(s->cur);
     free(s);
 }
 
@@ -309,11 +310,13 @@ static int read_one(nn_rowset *s, nn_error *e)
     if (rec->dims[0] == 0)
         return 1;
     s->live = i;
-    nn_row_cursor_init(&s->cur, s->r, rec);
+    nn_row_cursor_free(s->cur);
+    if (!(s->cur = nn_row_cursor_new(s->r, rec, e)))
+        return -1;
     s->live_index = rec->index;
     s->live_offset = rec->offset;
     t->rows_read += rec->dims[0];
-    return nn_row_cursor_ready(&s->cur, &s->live_avail, e) < 0 ? -1 : 1;
+    return nn_row_cursor_ready(s->cur, &s->live_avail, e) < 0 ? -1 : 1;
 }
 
 /* Rows of tensor i that can be handed out in one piece. */
@@ -388,7 +391,7 @@ int nn_rowset_next(nn_rowset *s, size_t max_rows, nn_rowblock *b, nn_error *e)
     }
     for (;;) {
         if (s->live >= 0 && !s->live_avail &&
-            nn_row_cursor_ready(&s->cur, &s->live_avail, e) < 0)
+            nn_row_cursor_ready(s->cur, &s->live_avail, e) < 0)
             return fail(s, e);
         if (s->fixed && s->n) {
             uint64_t m = max_rows ? max_rows : UINT64_MAX;
@@ -415,7 +418,7 @@ int nn_rowset_next(nn_rowset *s, size_t max_rows, nn_rowblock *b, nn_error *e)
                         }
                     } else {
                         uint64_t got;
-                        b->data[i] = nn_row_cursor_take(&s->cur, m, &got, e);
+                        b->data[i] = nn_row_cursor_take(s->cur, m, &got, e);
                         if (!b->data[i])
                             return fail(s, e);
                         s->live_avail -= m;
@@ -432,11 +435,11 @@ int nn_rowset_next(nn_rowset *s, size_t max_rows, nn_rowblock *b, nn_error *e)
             for (;;) {
                 uint64_t got;
                 const unsigned char *p;
-                if (nn_row_cursor_ready(&s->cur, &s->live_avail, e) < 0)
+                if (nn_row_cursor_ready(s->cur, &s->live_avail, e) < 0)
                     return fail(s, e);
                 if (!s->live_avail)
                     break;
-                if (!(p = nn_row_cursor_take(&s->cur, s->live_avail, &got,
+                if (!(p = nn_row_cursor_take(s->cur, s->live_avail, &got,
                                              e)) ||
                     hold(s, i, p, got, e) < 0)
                     return fail(s, e);

@@ -107,26 +107,6 @@ int nn_reader_piece(nn_reader *r, const nn_record *rec, size_t max,
  * raise it. */
 #define NN_DECODE_MAX ((uint64_t)1 << 30)
 void nn_reader_set_max_decode(nn_reader *r, uint64_t bytes);
-/* A record's rows in order, read piece by piece through nn_reader_piece:
- * stored rows in place, compressed ones decoded a whole number of rows
- * near NN_CHUNK_BYTES at a time, so that a record of any size costs one
- * piece.  rec is the record last read, raw. */
-typedef struct nn_row_cursor {
-    nn_reader *rd;
-    const nn_record *r;
-    size_t rb;                  /* bytes per row */
-    uint64_t row;               /* the next row */
-    const unsigned char *p;     /* where it is, in the current piece */
-    uint64_t left;              /* rows from it to the end of the piece */
-} nn_row_cursor;
-void nn_row_cursor_init(nn_row_cursor *c, nn_reader *rd, const nn_record *rec);
-/* Sets *avail to the rows that can be taken at once (decoding the next
- * piece when the last is used up); 0 at the end of the record. */
-int nn_row_cursor_ready(nn_row_cursor *c, uint64_t *avail, nn_error *e);
-/* The next rows, up to want (1 or more) of them: *got rows at the address
- * returned (NULL on error, or past the end), valid until the next call. */
-const unsigned char *nn_row_cursor_take(nn_row_cursor *c, uint64_t want,
-                                        uint64_t *got, nn_error *e);
 /* Opens path for reading more than once: a regular file as is, anything
  * else (a pipe) copied first to an unlinked temporary file in $TMPDIR,
  * record by record, each checked as it passes (so that what is not a
@@ -287,15 +267,34 @@ void nn_header_from_record(nn_header *h, const nn_record *r);
 #define NN_STORE_RAW (-1)   /* everything uncompressed */
                             /* 1..22: everything compressed at that level */
 
-/* A writer with a storage policy and scratch space.  Set w and store; the
- * rest starts zeroed and is freed by nn_row_sink_free. */
-typedef struct nn_row_sink {
-    nn_writer *w;
-    int store;
-    unsigned char *scratch;
-    size_t scratch_cap;
-} nn_row_sink;
+/* A record's rows in order, read piece by piece through nn_reader_piece:
+ * stored rows in place, compressed ones decoded a whole number of rows
+ * near NN_CHUNK_BYTES at a time, so that a record of any size costs one
+ * piece.  rec is the record last read from rd, raw, and stays the
+ * caller's.  NULL when out of memory. */
+typedef struct nn_row_cursor nn_row_cursor;
+nn_row_cursor *nn_row_cursor_new(nn_reader *rd, const nn_record *rec,
+                                 nn_error *e);
+/* Bytes per row of its record. */
+size_t nn_row_cursor_row_bytes(const nn_row_cursor *c);
+/* Sets *avail to the rows that can be taken at once (decoding the next
+ * piece when the last is used up); 0 at the end of the record. */
+int nn_row_cursor_ready(nn_row_cursor *c, uint64_t *avail, nn_error *e);
+/* The next rows, up to want (1 or more) of them: *got rows at the address
+ * returned (NULL on error, or past the end), valid until the next call. */
+const unsigned char *nn_row_cursor_take(nn_row_cursor *c, uint64_t want,
+                                        uint64_t *got, nn_error *e);
+void nn_row_cursor_free(nn_row_cursor *c);
 
+/* A writer with a storage policy and scratch space.  w stays the
+ * caller's, to hold, release and close (nn_row_sink_free leaves it
+ * open).  NULL when out of memory. */
+typedef struct nn_row_sink nn_row_sink;
+nn_row_sink *nn_row_sink_new(nn_writer *w, int store, nn_error *e);
+nn_writer *nn_row_sink_writer(const nn_row_sink *s);
+/* Whether the policy keeps r as stored, so that nn_row_sink_record copies
+ * it whole rather than writing its rows anew. */
+int nn_row_sink_keeps(const nn_row_sink *s, const nn_record *r);
 /* Writes rows first, first+step, ... (count of them) of record r, read
  * from rd, as one record with header h (whose dims[0] is replaced by
  * count).  A record kept whole is copied byte for byte when h describes it
@@ -311,18 +310,6 @@ int nn_row_sink_record(nn_row_sink *s, nn_reader *rd, const nn_record *r,
 int nn_row_sink_put(nn_row_sink *s, const nn_header *h, const void *data,
                     int from_zstd, nn_error *e);
 void nn_row_sink_free(nn_row_sink *s);
-/* Whether f is a regular file (so it can be scanned, or read twice). */
-int nn_file_is_regular(FILE *f);
-/* Reads the headers of the records of the regular file f from its current
- * position, seeking past the payloads, and calls fn for each: r has no
- * data or raw bytes, r->attrs is valid during the call.  Checks every
- * header as nn_reader_next does, and that the file holds every payload,
- * but not the payload checksums: a quick look for errors before any output
- * is written.  Leaves f where it was.  Stops at the first error, or when
- * fn returns -1 (fn sets the message). */
-typedef int (*nn_scan_fn)(const nn_record *r, void *arg, nn_error *e);
-int nn_stream_scan(FILE *f, const char *name, nn_scan_fn fn, void *arg,
-                   nn_error *e);
 
 
 

@@ -183,10 +183,22 @@ fails_clean "garbage" "bad magic" nn-cat garbage.nns
 fails_clean "missing file" "nope.nns" nn-cat a.nns nope.nns
 cat e.nns | nn-cat a.nns - > /dev/null 2>pipe.err
 check "a join error from a pipe still fails" grep -q "cannot join" pipe.err
-fails_usage "bad --rows" "invalid --rows" nn-cat --rows x a.nns
+fails_usage "bad --rows" "invalid --rows 'x': not a whole number" nn-cat --rows x a.nns
+fails_usage "negative --rows" "invalid --rows '-2': not a whole number" nn-cat --rows=-2 a.nns
 fails_usage "bad zstd level" "invalid --zstd .*: must be from 1 to 22" nn-cat -z0 a.nns
 check "--help" nn-cat --help
 check "--version" nn-cat --version
+nn-cat -V > version.txt && grep -q '^nn-cat (nn tools) ' version.txt &&
+    ok "-V prints the version" || not_ok "-V" "$(cat version.txt)"
+
+# Output is held back (64 MiB): a corrupt input on a pipe, after 2.4 MB of
+# output from a file, still leaves a pipe empty.
+nn-cat big.nns big.nns big.nns big.nns > big4.nns
+craft checksum > bad.nns
+(cat bad.nns | nn-cat big4.nns - 2>held.err; echo $? > held.rc) | wc -c > held.bytes
+[ "$(cat held.rc)" = 1 ] && [ "$(cat held.bytes)" -eq 0 ] && grep -q "stdin: record 0" held.err &&
+    ok "an error after 2.4 MB of output leaves a pipe empty (held)" ||
+    not_ok "held output" "exit $(cat held.rc), $(cat held.bytes) bytes: $(cat held.err)"
 
 # A decompression bomb (issue 10): x f32 (ROWS,16) of zeros in one zstd
 # frame of RLE blocks (2 GiB in 64 KiB for 2^25 rows), then y i32 (3).
@@ -194,7 +206,7 @@ check "--version" nn-cat --version
 # ASan, whose own memory would hide it).
 bomb $((1 << 25)) bomb.nns
 bounded "nn-cat --rows 100000 of a 2 GiB zstd bomb after 20 rows" br.nns \
-    sh -c 'nn-slice -n 20 bomb.nns | nn-cat --rows 100000 - bomb.nns'
+    sh -c 'nn-slice :20 bomb.nns | nn-cat --rows 100000 - bomb.nns'
 shapes br.nns > br.txt
 printf 'x 33554452,16 336\ny 6 1\n' > want.txt
 same "... rechunked" want.txt br.txt

@@ -9,6 +9,8 @@ export TOP
 
 check "--help" nn-kfilter --help
 check "--version" nn-kfilter --version
+nn-kfilter -V > version.txt && grep -q '^nn-kfilter (nn tools) ' version.txt &&
+    ok "-V prints the version" || not_ok "-V" "$(cat version.txt)"
 
 "$PY" - <<'PY' || not_ok "crafting the test streams" "see above"
 import os, sys; sys.path.insert(0, os.environ["TOP"] + "/tests")
@@ -139,8 +141,8 @@ assert sorted(t) == ["x", "y"], sorted(t)
 assert t["x"][0].tolist() == [[1, 1], [2, 1]] and t["y"][0].tolist() == [0, 1], t
 assert t["x"][1].get("source") == "hand" and t["y"][1].get("classes") == "2", t
 PY
-nn-kfilter -k 3 -s hand.nns > st.nns
-"$PY" - <<'PY' && ok "-s: kredundancy (1+C, 3): rows, dropped, percent" || not_ok "statistics" "see above"
+nn-kfilter -k 3 --report-only hand.nns > st.nns
+"$PY" - <<'PY' && ok "--report-only: kredundancy (1+C, 3): rows, dropped, percent" || not_ok "statistics" "see above"
 import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
 from nns_read import read
 (n, a, at), = read(open("st.nns", "rb"))
@@ -242,21 +244,21 @@ assert len(a["x"]) + len(b["x"]) == 240
 both = np.concatenate([a["d"], b["d"]])
 assert sorted(both.tolist()) == sorted(np.load("rand_d.npy").tolist())
 PY
-nn-kfilter -k 5 -t y rand.nns > onlyxy.nns
+nn-kfilter -k 5 --tensors y rand.nns > onlyxy.nns
 nn-info -j onlyxy.nns | grep -q '"name":"d","dtype":"f32","shape":\[240\]' &&
-    ok "-t y: d is copied whole, only x and y are filtered" || not_ok "-t" "$(nn-info onlyxy.nns)"
-nn-kfilter -k 5 -z -o z.out -r rep.nns rand.nns && nn-info -r z.out | grep -q zstd &&
+    ok "--tensors y: d is copied whole, only x and y are filtered" || not_ok "--tensors" "$(nn-info onlyxy.nns)"
+nn-kfilter -k 5 -z -o z.out --report-file rep.nns rand.nns && nn-info --records z.out | grep -q zstd &&
     "$PY" -c "
 import sys; sys.path.insert(0, '$TOP/examples'); from nns_read import read
 a = {n: v for n, v, _ in read(open('z.out', 'rb'))}; b = {n: v for n, v, _ in read(open('kp.nns', 'rb'))}
 assert all((a[n] == b[n]).all() for n in b)
 (n, r, at), = read(open('rep.nns', 'rb')); assert n == 'kredundancy' and r[0, 0] == 240
-" && ok "-z -o FILE -r REPORT: compressed rows, the statistics in their own file" || not_ok "-z -o -r" "see above"
+" && ok "-z -o FILE --report-file REPORT: compressed rows, the statistics in their own file" || not_ok "-z -o --report-file" "see above"
 
 # --- the k-redundancy of representations
-nn-kfilter -s -n z1 -k 4 z.nns > s1.nns
-nn-kfilter -s -n z2 -k 4 -b 60 z.nns > s2.nns
-"$PY" - <<'PY' && ok "-s -n z1, -n z2 -b 60: percentages = brute force" || not_ok "representations" "see above"
+nn-kfilter --report-only -n z1 -k 4 z.nns > s1.nns
+nn-kfilter --report-only -n z2 -k 4 -b 60 z.nns > s2.nns
+"$PY" - <<'PY' && ok "--report-only -n z1, -n z2 -b 60: percentages = brute force" || not_ok "representations" "see above"
 import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
 import numpy as np
 from nns_read import read
@@ -293,12 +295,21 @@ nn-info -j lr.nns | grep '"name":"kredundancy"' | grep -q '"method":"loss"' &&
 
 # --- bad input
 fails_usage "k >= the block size" "blocks of more than" nn-kfilter -k 5 -b 5 rand.nns
-fails_usage "-k 0" "invalid -k" nn-kfilter -k 0 rand.nns
-fails_usage "--cap out of range" "invalid --cap" nn-kfilter --cap 1.5 rand.nns
+fails_usage "-k 0" "invalid --neighbours '0': must be from 1 to" nn-kfilter -k 0 rand.nns
+fails_usage "-b x" "invalid --batch 'x': not a whole number" nn-kfilter -b x rand.nns
+fails_usage "--cap out of range" "invalid --cap '1.5': must be from 0 to 1" nn-kfilter --cap 1.5 rand.nns
+fails_usage "--by-loss not a number" "invalid --by-loss 'a': not a number" nn-kfilter --by-loss a --loss l rand.nns
+fails_usage "an empty tensor name" "invalid --labels '': not a tensor name" nn-kfilter -y '' rand.nns
 fails_usage "--by-loss without a loss" "one of --loss" nn-kfilter --by-loss 0.2 rand.nns
 fails_usage "--loss without --by-loss" "go with --by-loss" nn-kfilter --loss l rand.nns
 fails_usage "-k with --by-loss" "no -k" nn-kfilter --by-loss 0.2 --loss l -k 3 rand.nns
-fails_usage "-s with -i" "no -i" nn-kfilter -s -i rand.nns
+fails_usage "--report-only with -i" "--report-only writes only the statistics: no -i" nn-kfilter --report-only -i rand.nns
+fails_usage "--report-file on stdout" "--report-file needs a file of its own" nn-kfilter --report-file - rand.nns
+# the old spellings: -s is --seed, -t --dtype elsewhere; -r is nn-pick's
+fails_usage "-s is gone (--report-only)" "invalid option -s" nn-kfilter -s rand.nns
+fails_usage "--stats is gone (--report-only)" "invalid option '--stats" nn-kfilter --stats rand.nns
+fails_usage "-t is gone (--tensors)" "invalid option -t" nn-kfilter -t y rand.nns
+fails_usage "-r is gone (--report-file)" "invalid option -r" nn-kfilter -r rep9.nns rand.nns
 fails_clean "a whole set of k rows" "4 rows: k=4 needs more" nn-kfilter -k 4 tiny.nns
 fails_clean "no labels" "no tensor named 'y'" nn-kfilter nolabels.nns
 fails_clean "rows that do not match" "ends after 9 rows" nn-kfilter -k 2 short.nns
@@ -316,15 +327,29 @@ fails_clean "garbage" "magic" nn-kfilter garbage.nns
 fails_clean "garbage on stdin" "magic" nn-kfilter < garbage.nns
 nn-kfilter -k 2 -o out.nns nan.nns 2>/dev/null
 [ ! -e out.nns ] && ok "-o: no file left on failure" || not_ok "-o on failure" "out.nns exists"
+# Records copied through before the first block are held back (64 MiB):
+# 1.6 MB of them, then NaN in the first block, leave a pipe empty.
+"$PY" - <<'PY'
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/tests")
+import numpy as np
+from nns_craft import record
+x = np.load("rand_x.npy")[:20].copy(); x[13, 2] = np.nan
+open("nanlate.nns", "wb").write(record("w", np.ones((100000, 4), "<f4")) + record("x", x) +
+                                record("y", np.load("rand_y.npy")[:20]))
+PY
+(nn-kfilter -k 2 --tensors y nanlate.nns 2>held.err; echo $? > held.rc) | wc -c > held.bytes
+[ "$(cat held.rc)" = 1 ] && [ "$(cat held.bytes)" -eq 0 ] && grep -q "nan is not finite" held.err &&
+    ok "an error in the first block after 1.6 MB copied through leaves a pipe empty (held)" ||
+    not_ok "held output" "exit $(cat held.rc), $(cat held.bytes) bytes: $(cat held.err)"
 
 # --- the man page's examples run
 nn-kfilter -k 3 -i hand.nns | nn-export -f csv > /dev/null && ok "man: -i | nn-export -f csv" || not_ok "man example" "-i"
 nn-init --seed 1 2-3-2 > net.nns
 nn-forward --all net.nns hand.nns > zz.nns
-for l in 1 2; do nn-kfilter -s -n z$l -k 3 zz.nns | nn-export -f csv | head -1; done > layers.csv
+for l in 1 2; do nn-kfilter --report-only -n z$l -k 3 zz.nns | nn-export -f csv | head -1; done > layers.csv
 [ "$(wc -l < layers.csv)" -eq 2 ] && grep -q '^8,' layers.csv && ok "man: the k-redundancy of each layer" ||
     not_ok "man: layers" "$(cat layers.csv)"
-nn-forward --all net.nns hand.nns | nn-kfilter --by-loss 0.25 --pred z2 -b 4 -t z0 |
+nn-forward --all net.nns hand.nns | nn-kfilter --by-loss 0.25 --pred z2 -b 4 --tensors z0 |
     nn-pick -r z0=x z0 y > hard.nns
 nn-info -j hard.nns | grep -q '"name":"x","dtype":"f32","shape":\[6,2\]' &&
     ok "man: loss filtering of a network's inputs, 1 of each 4 rows dropped" || not_ok "man: loss" "$(nn-info hard.nns)"
@@ -347,11 +372,11 @@ x = g.standard_normal((600, 3)).astype("<f4")
 open("many.nns", "wb").write(record("x", x) + record("y", (np.arange(600) % 150).astype("<u2")))
 PY
 fails_clean "classes=0 on the labels" "c0.nns: the labels 'y' have classes=0: not a number of classes from 1 to 65536" nn-kfilter -k 3 c0.nns
-fails_clean "classes=ten on the labels" "the labels 'y' have classes=ten" nn-kfilter -k 3 -s cten.nns
+fails_clean "classes=ten on the labels" "the labels 'y' have classes=ten" nn-kfilter -k 3 --report-only cten.nns
 fails_clean "classes=65537" "classes=65537: not a number" nn-kfilter -k 3 -i c65537.nns
 fails_clean "classes=5000000" "classes=5000000: not a number" nn-kfilter -k 3 -i c5m.nns
 fails_clean "classes=5000000 in loss filtering" "classes=5000000: not a number" nn-kfilter --by-loss 0.5 --pred x -i c5m.nns
-nn-kfilter -k 3 -s c65536.nns > c65536.st && nn-info -j c65536.st | grep -q '"shape":\[65537,3\]' &&
+nn-kfilter -k 3 --report-only c65536.nns > c65536.st && nn-info -j c65536.st | grep -q '"shape":\[65537,3\]' &&
     ok "classes=65536 is taken: a record of 65537 rows" || not_ok "classes=65536" "$(nn-info c65536.st)"
 fails_clean "a label beyond classes=" "row 4: label 2 is out of range for classes=2" nn-kfilter -k 3 over.nns
 fails_clean "70000 columns of scores: more classes than 65536" "'y' have 70000 columns: more than 65536 classes" nn-kfilter -k 1 wide1h.nns
@@ -359,14 +384,14 @@ fails_clean "70000 columns of scores, no rows" "70000 columns: more than 65536 c
 nn-kfilter -k 3 -v c1000.nns 2>msg.txt >/dev/null
 grep -q "^nn-kfilter: k=3 batch=all: dropped 6 of 8 rows (75.00%); by class 0:75.00% 1:75.00%$" msg.txt &&
     ok "-v: the classes present only, not all 1000 of classes=" || not_ok "-v classes present" "$(head -c 300 msg.txt)"
-nn-kfilter -k 3 -v -s many.nns 2>msg.txt >/dev/null
+nn-kfilter -k 3 -v --report-only many.nns 2>msg.txt >/dev/null
 grep -q "^nn-kfilter: k=3 batch=all: dropped [0-9]* of 600 rows ([0-9.]*%); 150 classes (per class: --report)$" msg.txt &&
     ok "-v: 150 classes present, no per-class list" || not_ok "-v many classes" "$(head -c 300 msg.txt)"
-fails_clean "-r into a missing directory" "nodir/rep.nns" nn-kfilter -k 3 -r nodir/rep.nns hand.nns
-fails_clean "-o and -r into a missing directory" "nodir/rep.nns" nn-kfilter -k 3 -o kept2.nns -r nodir/rep.nns hand.nns
-[ ! -e kept2.nns ] && [ -z "$(ls kept2.nns.* .kept2.nns* 2>/dev/null)" ] && ok "-r failing: no -o file committed" ||
-    not_ok "-r failing" "$(ls)"
-fails_clean "-r failing, -o into a missing directory" "nodir/kept.nns" nn-kfilter -k 3 -o nodir/kept.nns -r rep2.nns hand.nns
-[ ! -e rep2.nns ] && ok "-o failing: no -r file committed" || not_ok "-o failing" "$(ls)"
-nn-kfilter -k 2 -o out.nns -r rep3.nns nan.nns 2>/dev/null
-[ ! -e out.nns ] && [ ! -e rep3.nns ] && ok "bad input: neither -o nor -r file" || not_ok "-o -r on failure" "$(ls)"
+fails_clean "--report-file into a missing directory" "nodir/rep.nns" nn-kfilter -k 3 --report-file nodir/rep.nns hand.nns
+fails_clean "-o and --report-file into a missing directory" "nodir/rep.nns" nn-kfilter -k 3 -o kept2.nns --report-file nodir/rep.nns hand.nns
+[ ! -e kept2.nns ] && [ -z "$(ls kept2.nns.* .kept2.nns* 2>/dev/null)" ] && ok "--report-file failing: no -o file committed" ||
+    not_ok "--report-file failing" "$(ls)"
+fails_clean "--report-file failing, -o into a missing directory" "nodir/kept.nns" nn-kfilter -k 3 -o nodir/kept.nns --report-file rep2.nns hand.nns
+[ ! -e rep2.nns ] && ok "-o failing: no --report-file file committed" || not_ok "-o failing" "$(ls)"
+nn-kfilter -k 2 -o out.nns --report-file rep3.nns nan.nns 2>/dev/null
+[ ! -e out.nns ] && [ ! -e rep3.nns ] && ok "bad input: neither -o nor --report-file file" || not_ok "-o --report-file on failure" "$(ls)"

@@ -1,5 +1,6 @@
-# nn-pick: globs, invert, rename (payload kept), --index on a cat of two
-# streams, verbatim copies, and bad input.
+# nn-pick: globs, --invert, rename (payload kept), --nth on a cat of two
+# streams, verbatim copies, and bad input.  nn-pick reads stdin only: its
+# operands are patterns.
 . "$(dirname "$0")/../lib.sh"
 cd "$T"
 craft() { "$PY" "$TOP/tests/nns_craft.py" "$@"; }
@@ -42,21 +43,22 @@ picks "x y" '?'
 picks "w1 w2" 'w[0-9]'
 picks "epoch x y x.mean w1 w2" '*'
 picks "" nothing
-picks "epoch x.mean w1 w2" -v x y
-picks "epoch x y" -v '*.*' 'w*'
-picks "x.mean" --index 1 'x*'
-picks "epoch x y w1 w2" -v --index 1 'x*'
-picks "w2" --index 5 '*'
-picks "" --index 6 '*'
+picks "epoch x.mean w1 w2" --invert x y
+picks "epoch x y" --invert '*.*' 'w*'
+picks "x.mean" --nth 1 'x*'
+picks "epoch x y w1 w2" --invert --nth=1 'x*'
+picks "w2" --nth 5 '*'
+picks "" --nth 6 '*'
+picks "x" x s.nns
 picks "epoch data labels x.mean w1 w2" -r x=data -r y=labels
 picks "data" -r x=data x
 picks "x2" -r x.mean=x2 -r x.mean=x2 '*.mean'
 
 nn-pick '*' < s.nns > all.nns
 same "'*' copies the stream byte for byte" s.nns all.nns
-nn-pick -i s.nns -o out.nns x y
+nn-pick -o out.nns x y < s.nns
 nn-pick x y < s.nns > out2.nns
-same "-i FILE -o FILE equal the pipe" out.nns out2.nns
+same "-o FILE equals stdout" out.nns out2.nns
 
 # Renamed records: new headers, the same payload bytes, the same arrays,
 # attributes and the ancillary flag kept.
@@ -79,12 +81,12 @@ assert [(n, at) for n, _, at in t] == [("data", {"source": "craft"}), ("lab", {"
 assert np.array_equal(t[0][1], r["x"]) and np.array_equal(t[1][1], r["y"])
 PY
 
-# --index on `cat a b`: the second tensor of each name.
+# --nth on `cat a b`: the second tensor of each name.
 cat s.nns s.nns > two.nns
 craft dataset > ds.nns
-cat ds.nns s.nns | nn-pick --index 1 x > second.nns
+cat ds.nns s.nns | nn-pick --nth 1 x > second.nns
 nn-pick x < s.nns > first.nns
-same "--index 1 picks the x of the second stream" first.nns second.nns
+same "--nth 1 picks the x of the second stream" first.nns second.nns
 
 # -z and -d recompress every record; content unchanged.
 nn-pick -z '*' < s.nns > z.nns
@@ -108,13 +110,13 @@ assert all(np.array_equal(p[1], q[1]) and p[1].dtype == q[1].dtype for p, q in z
 PY
 
 # A rename that would give chunks to the wrong tensor is refused.
-fails_clean "rename mixing chunks" "mixes its chunks" nn-pick -r x=y x y -i s.nns
+fails_clean "rename mixing chunks" "mixes its chunks" nn-pick -r x=y x y < s.nns
 nn-pick -o never.nns -r x=y x y < s.nns 2>/dev/null
 check "no output file after a failure" test ! -e never.nns
 
 for kind in checksum version overflow liar orphan flag dtype; do
     craft $kind > bad.nns
-    fails_clean "corrupt stream ($kind)" "record 0" nn-pick -i bad.nns x
+    fails_clean "corrupt stream ($kind)" "record 0" nn-pick x < bad.nns
 done
 head -c 100 s.nns > trunc.nns
 fails_clean "truncated stream" "truncated" nn-pick x < trunc.nns
@@ -124,20 +126,42 @@ fails_usage "no PATTERN" "missing PATTERN" nn-pick
 for r in x =y x= x=a=b; do
     fails_usage "bad rename '$r'" "invalid --rename" nn-pick -r "$r" x
 done
-fails_usage "bad --index" "invalid --index" nn-pick --index -1 x
+fails_usage "bad --nth" "invalid --nth '-1': not a whole number" nn-pick --nth -1 x
+fails_usage "bad --nth (not a number)" "invalid --nth 'one': not a whole number" nn-pick --nth=one x
+# the old spellings: -v is --verbose elsewhere, -i FILE is stdin now
+fails_usage "-v is gone (--invert)" "invalid option -v" nn-pick -v x
+fails_usage "-i FILE is gone (stdin)" "invalid option -i" nn-pick -i s.nns x
+fails_usage "--input is gone (stdin)" "invalid option '--input" nn-pick --input=s.nns x
+fails_usage "--index is gone (--nth)" "invalid option '--index" nn-pick --index 1 x
 check "--help" nn-pick --help
 check "--version" nn-pick --version
+nn-pick -V > version.txt && grep -q '^nn-pick (nn tools) ' version.txt &&
+    ok "-V prints the version" || not_ok "-V" "$(cat version.txt)"
+
+# Output is held back (64 MiB): a rename mixing chunks found after 1.6 MB
+# of output still leaves a pipe empty.
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+x = np.ones((100000, 4), "<f4")
+open("mix.nns", "wb").write(record("x", x) + record("y", x[:2]) + record("x", x[:2], flags=2))
+PY
+(nn-pick -r x=y x y < mix.nns 2>mix.err; echo $? > mix.rc) | wc -c > mix.bytes
+[ "$(cat mix.rc)" = 1 ] && [ "$(cat mix.bytes)" -eq 0 ] && grep -q "mixes its chunks" mix.err &&
+    ok "an error after 1.6 MB of output leaves a pipe empty (held)" ||
+    not_ok "held output" "exit $(cat mix.rc), $(cat mix.bytes) bytes: $(cat mix.err)"
 
 # A decompression bomb (issue 10): x f32 (ROWS,16) of zeros in one zstd
 # frame of RLE blocks (2 GiB in 64 KiB for 2^25 rows), then y i32 (3).
 # Records are read in pieces: peak memory stays a few MB (checked without
 # ASan, whose own memory would hide it).
 bomb $((1 << 25)) bomb.nns
-bounded "nn-pick -z of a 2 GiB zstd bomb" bz.nns nn-pick -z -i bomb.nns x
+bounded "nn-pick -z of a 2 GiB zstd bomb" bz.nns sh -c 'nn-pick -z x < bomb.nns'
 shapes bz.nns > bz.txt
 printf 'x 33554432,16 2048\n' > want.txt
 same "... recompressed as chunks of near 1 MiB (16384 rows)" want.txt bz.txt
-bounded "nn-pick of the bomb (copied, never decoded)" bx.nns nn-pick -i bomb.nns x
-nn-pick -i bomb.nns y > by.nns
+bounded "nn-pick of the bomb (copied, never decoded)" bx.nns sh -c 'nn-pick x < bomb.nns'
+nn-pick y < bomb.nns > by.nns
 cat bx.nns by.nns > bxy.nns
 same "... byte for byte" bomb.nns bxy.nns

@@ -101,12 +101,12 @@ assert b[3][3] == a[5][3] and b[4][3] == a[6][3], "chunk 10:35 not copied verbat
 assert b[0][3] == a[0][3] and b[6][3] == a[8][3], "scalars not verbatim"
 PY
 
-# --name slices only some tensors; -n is 0:N.
-nn-slice --name x --name 'e*' 0:4 ds.nns > named.nns
-nn-slice -n 4 ds.nns > head.nns
+# --tensors slices only some tensors; --head=N is :N.
+nn-slice --tensors x --tensors 'e*' 0:4 ds.nns > named.nns
+nn-slice :4 ds.nns > head.nns
 nn-slice --head=4 ds.nns > head2.nns
-same "--head=4 equals -n 4" head.nns head2.nns
-"$PY" - "$TOP" <<'PY' && ok "--name restricts slicing; -n N keeps N rows" || not_ok "--name / -n" "see above"
+same "--head=4 equals :4" head.nns head2.nns
+"$PY" - "$TOP" <<'PY' && ok "--tensors restricts slicing; :N keeps N rows" || not_ok "--tensors / :N" "see above"
 import sys; sys.path.insert(0, sys.argv[1] + "/examples")
 import numpy as np
 from nns_read import read
@@ -178,6 +178,19 @@ fails_clean "truncated stream" "truncated" nn-slice 0:2 trunc.nns
 head -c 2000 /dev/urandom > garbage.nns
 fails_clean "garbage" "bad magic" nn-slice 0:2 garbage.nns
 fails_clean "missing file" "nope.nns" nn-slice 0:2 nope.nns
+# Output is held back (64 MiB): an error after a first record of 1.6 MB
+# still leaves a pipe empty, not a record and a truncated stream.
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+b = record("x", np.ones((100000, 4), "<f4")) + record("y", np.arange(100000, dtype="<i4"))
+open("late.nns", "wb").write(b[:-1000])
+PY
+(nn-slice : late.nns 2>late.err; echo $? > late.rc) | wc -c > late.bytes
+[ "$(cat late.rc)" = 1 ] && [ "$(cat late.bytes)" -eq 0 ] && grep -q truncated late.err &&
+    ok "an error after 1.6 MB of output leaves a pipe empty (held)" ||
+    not_ok "held output" "exit $(cat late.rc), $(cat late.bytes) bytes: $(cat late.err)"
 craft checksum > bad.nns
 nn-slice -o never.nns 0:2 bad.nns 2>/dev/null
 check "no output file after a failure" test ! -e never.nns
@@ -185,11 +198,17 @@ for r in 1:2:0 a:b 1:2:3:4 -3: 1:x ''; do
     fails_usage "bad RANGE '$r'" "RANGE|option" nn-slice -- "$r" ds.nns
 done
 fails_usage "missing RANGE" "missing RANGE" nn-slice
-fails_usage "bad -n" "invalid row count" nn-slice -n x ds.nns
+fails_usage "bad --head" "invalid --head 'x': not a whole number" nn-slice --head x ds.nns
+fails_usage "negative --head" "invalid --head '-1': not a whole number" nn-slice --head=-1 ds.nns
+# the old spellings: -n is --name in the other tools, --name one tensor
+fails_usage "-n N is gone (--head=N or :N)" "invalid option -n" nn-slice -n 4 ds.nns
+fails_usage "--name is gone (--tensors)" "invalid option '--name" nn-slice --name x 0:4 ds.nns
 fails_usage "bad zstd level" "invalid --zstd .*: must be from 1 to 22" nn-slice -z30 : ds.nns
 fails_usage "extra operand" "extra operand" nn-slice : ds.nns ds.nns
 check "--help" nn-slice --help
 check "--version" nn-slice --version
+nn-slice -V > version.txt && grep -q '^nn-slice (nn tools) ' version.txt &&
+    ok "-V prints the version" || not_ok "-V" "$(cat version.txt)"
 
 # Rows of width 0, gathered with a step (UBSan once caught a memcpy from
 # NULL here).
@@ -253,4 +272,4 @@ for f, s, n in (("big3.nns", slice(5, None, 3), [len(range(5, 300000, 3)), 333])
     got = [(len(a), cont, at) for _, a, at, cont in records(open(f, "rb"))]
     assert got == [(k, i > 0, {"k": "v"} if i == 0 else {}) for i, k in enumerate(n)], (f, got[:3])
 PY
-fails_usage "a bad option inside a cluster after a long option" "invalid option -Z$" nn-slice --name=x -Zd 0:1
+fails_usage "a bad option inside a cluster after a long option" "invalid option -Z$" nn-slice --tensors=x -Zd 0:1

@@ -58,7 +58,8 @@ def check(prefix, mode, arg):
     assert all(np.array_equal(p[1], q[1]) and p[1].dtype == q[1].dtype for p, q in zip(a, b))
 mode = sys.argv[3]
 for prefix in sys.argv[4:]:
-    what = "-%s %s: shards of NumPy row blocks, joined again by nn-cat" % (mode, prefix[1:])
+    what = "--%s %s: shards of NumPy row blocks, joined again by nn-cat" % (
+        {"l": "rows", "n": "shards"}[mode], prefix[1:])
     try:
         check(prefix, mode, int(prefix[1:].rstrip("p")))
         print("ok -", what)
@@ -67,31 +68,31 @@ for prefix in sys.argv[4:]:
 PY
 }
 for n in 1 5 12 13 25 49 50 60; do
-    nn-split -l $n l$n ds.nns && nn-cat l$n.*.nns > l$n.joined
+    nn-split --rows $n l$n ds.nns && nn-cat l$n.*.nns > l$n.joined
 done
 check_shards x l l1 l5 l12 l13 l25 l49 l50 l60
 for k in 1 2 3 4 7 9 50 51; do
-    nn-split -n $k n$k ds.nns && nn-cat n$k.*.nns > n$k.joined
+    nn-split --shards=$k n$k ds.nns && nn-cat n$k.*.nns > n$k.joined
 done
 check_shards x n n1 n2 n3 n4 n7 n9 n50 n51
 
 # Shards whose blocks match the chunks are copies of the input's records.
-nn-split -l 50 one ds.nns
+nn-split --rows 50 one ds.nns
 nn-cat one.000.nns > one.cat
 same "one shard of everything is the input" ds.nns one.000.nns
 
 # A pipe is copied to a temporary file first; -v lists the shards.
-cat ds.nns | nn-split -n 3 -v n3p > names.txt
+cat ds.nns | nn-split --shards 3 -v n3p > names.txt
 nn-cat n3p.*.nns > n3p.joined
-check_shards x n n3p | sed 's/-n 3p:/-n 3 from a pipe:/'
+check_shards x n n3p | sed 's/--shards 3p:/--shards 3 from a pipe:/'
 
 printf 'n3p.000.nns\nn3p.001.nns\nn3p.002.nns\n' > want.txt
 same "-v lists the shards" want.txt names.txt
-nn-split -l 10 q ds.nns > quiet.txt
+nn-split --rows 10 q ds.nns > quiet.txt
 check "without -v nothing on stdout" test ! -s quiet.txt
-nn-split -l 10 -a 5 wide ds.nns
-check "-a 5 names shards with five digits" test -e wide.00004.nns -a ! -e wide.00005.nns
-nn-split -z -l 20 z ds.nns && nn-split -d -l 20 d z.001.nns
+nn-split --rows 10 --digits 5 wide ds.nns
+check "--digits 5 names shards with five digits" test -e wide.00004.nns -a ! -e wide.00005.nns
+nn-split -z --rows 20 z ds.nns && nn-split -d --rows 20 d z.001.nns
 "$PY" - "$TOP" <<'PY' && ok "-z and -d shards hold the same rows" || not_ok "-z/-d" "see above"
 import sys; sys.path.insert(0, sys.argv[1] + "/examples")
 import numpy as np
@@ -106,11 +107,11 @@ PY
 # into place after eight others were finished.
 for kind in checksum version overflow liar orphan flag dtype; do
     craft $kind > bad.nns
-    fails_clean "corrupt stream ($kind)" "record 0" nn-split -n 2 bad bad.nns
+    fails_clean "corrupt stream ($kind)" "record 0" nn-split --shards 2 bad bad.nns
 done
 head -c 700 ds.nns > trunc.nns
-fails_clean "truncated stream" "truncated" nn-split -l 5 bad trunc.nns
-head -c 300 /dev/urandom | fails_clean "garbage from a pipe" "bad magic" nn-split -l 5 bad
+fails_clean "truncated stream" "truncated" nn-split --rows 5 bad trunc.nns
+head -c 300 /dev/urandom | fails_clean "garbage from a pipe" "bad magic" nn-split --rows 5 bad
 check "no shard after bad input" test -z "$(ls bad.0* 2>/dev/null)"
 # A zstd frame of the wrong size passes the first pass (its checksum is
 # right) and fails when a shard needs its rows: the message names the
@@ -127,39 +128,47 @@ open("zbad.nns", "wb").write(a + b + c)
 open("zbad.at", "w").write(str(len(a) + len(b)))
 PY
 fails_clean "a bad zstd frame found by the second pass" \
-    "zbad.nns: record 2 at byte $(cat zbad.at): zstd" nn-split -l 4 zb zbad.nns
+    "zbad.nns: record 2 at byte $(cat zbad.at): zstd" nn-split --rows 4 zb zbad.nns
 check "no shard after it" test -z "$(ls zb.* 2>/dev/null)"
 mkdir late.009.nns
-fails_clean "a shard that cannot be written" "late.009.nns" nn-split -l 5 late ds.nns
+fails_clean "a shard that cannot be written" "late.009.nns" nn-split --rows 5 late ds.nns
 check "the finished shards are removed too" test -z "$(ls late.0* 2>/dev/null | grep -v late.009.nns)"
-fails_clean "too many shards for the digits" "digits" nn-split -l 1 -a 1 few ds.nns
+fails_clean "too many shards for the digits" "more than 1 digits \\(see --digits\\)" nn-split --rows 1 --digits 1 few ds.nns
 check "no shard when there are too many" test -z "$(ls few.* 2>/dev/null)"
-fails_clean "missing file" "nope.nns" nn-split -l 5 x nope.nns
-fails_usage "neither -l nor -n" "one of -l" nn-split x ds.nns
-fails_usage "both -l and -n" "one of -l" nn-split -l 2 -n 2 x ds.nns
-fails_usage "-l 0" "invalid --rows" nn-split -l 0 x ds.nns
-fails_usage "-n 1001 with 3 digits" "digits" nn-split -n 1001 x ds.nns
-fails_usage "missing PREFIX" "missing PREFIX" nn-split -n 2
+fails_clean "missing file" "nope.nns" nn-split --rows 5 x nope.nns
+fails_usage "neither --rows nor --shards" "one of --rows N and --shards K" nn-split x ds.nns
+fails_usage "both --rows and --shards" "one of --rows" nn-split --rows 2 --shards 2 x ds.nns
+fails_usage "--rows 0" "invalid --rows '0': must be at least 1" nn-split --rows 0 x ds.nns
+fails_usage "--shards x" "invalid --shards 'x': not a whole number" nn-split --shards x x ds.nns
+fails_usage "--digits 10" "invalid --digits '10': must be from 1 to 9" nn-split --shards 2 --digits 10 x ds.nns
+fails_usage "--shards 1001 with 3 digits" "more than 3 digits \\(see --digits\\)" nn-split --shards 1001 x ds.nns
+fails_usage "missing PREFIX" "missing PREFIX" nn-split --shards 2
+# the old spellings: -n is --name, -a --activation and -l --lambda elsewhere
+fails_usage "-n K is gone (--shards)" "invalid option -n" nn-split -n 2 x ds.nns
+fails_usage "-l N is gone (--rows)" "invalid option -l" nn-split -l 5 x ds.nns
+fails_usage "-a DIGITS is gone (--digits)" "invalid option -a" nn-split --rows 5 -a 4 x ds.nns
 check "--help" nn-split --help
 check "--version" nn-split --version
+nn-split -V > version.txt && grep -q '^nn-split (nn tools) ' version.txt &&
+    ok "-V prints the version" || not_ok "-V" "$(cat version.txt)"
 
 # Input that is not a regular file is checked as it is copied: what is not
 # a stream fails at its first bytes (it once copied all of /dev/zero).
 fails_clean "endless non-stream on a device" "/dev/zero: record 0 at byte 0: bad magic" \
-    timeout 10 nn-split -l 5 zz /dev/zero
+    timeout 10 nn-split --rows 5 zz /dev/zero
 fails_clean "non-stream on a pipe" "stdin: record 0 at byte 0: bad magic" \
-    sh -c 'yes | timeout 10 nn-split -l 5 zz'
+    sh -c 'yes | timeout 10 nn-split --rows 5 zz'
 fails_clean "corrupt record on a pipe" "stdin: record 2 at byte $(cat zbad.at): zstd" \
-    sh -c 'cat zbad.nns | nn-split -l 4 zz'
+    sh -c 'cat zbad.nns | nn-split --rows 4 zz'
 check "no shard from them" test -z "$(ls zz.* 2>/dev/null)"
-cat ds.nns | nn-split -l 5 piped - && nn-split -l 5 filed ds.nns
+cat ds.nns | nn-split --rows 5 piped - && nn-split --rows 5 filed ds.nns
 same "a stream on a pipe splits as from a file" filed.000.nns piped.000.nns
 
 # The shard names that cannot be printed (-v into a full device): a failed
 # run, so no shard is left.
 if [ -c /dev/full ]; then
     fails_clean "-v into a full device" "write error on standard output" \
-        sh -c 'nn-split -v -l 5 vfull ds.nns >/dev/full'
+        sh -c 'nn-split -v --rows 5 vfull ds.nns >/dev/full'
     check "no shard when the names could not be printed" test -z "$(ls vfull.* 2>/dev/null)"
 fi
 
@@ -168,7 +177,7 @@ fi
 # Records are read in pieces: peak memory stays a few MB (checked without
 # ASan, whose own memory would hide it).
 bomb $((1 << 25)) bomb.nns
-bounded "nn-split -n 3 of a 2 GiB zstd bomb" /dev/null nn-split -n 3 bs bomb.nns
+bounded "nn-split --shards 3 of a 2 GiB zstd bomb" /dev/null nn-split --shards 3 bs bomb.nns
 for k in 0 1 2; do shapes bs.00$k.nns; done > bs.txt
 printf 'x %s,16 683\ny 1 1\n' 11184811 11184811 11184810 > want.txt
 same "... its shards, records over 16 MiB written as chunks of 16384 rows" want.txt bs.txt
@@ -184,7 +193,7 @@ for z in 0, 1:
     open(f"wide{z}.nns", "wb").write(record("x", x[:3], "k=v\n") + record("x", x[3:], flags=2, zstd=z))
 PY
 for z in 0 1; do
-    nn-split -l 7000 wl$z wide$z.nns && nn-split -n 3 -z wn$z wide$z.nns ||
+    nn-split --rows 7000 wl$z wide$z.nns && nn-split --shards 3 -z wn$z wide$z.nns ||
         not_ok "shards across pieces" "exit $?"
 done
 "$PY" - "$TOP" <<'PY' && ok "shards of a record read in pieces hold its rows" || not_ok "shards across pieces" "see above"

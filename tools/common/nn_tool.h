@@ -108,14 +108,14 @@ void nn_json_string(const char *s);
 
 /* --------------------------------------------- row tools (nn_tool_rows.c) */
 
-/* For the row tools: opens path and reads its first record before any
- * output is made (so an input that is no stream leaves stdout empty); the
- * next read gives that record again.  Dies with the message on error. */
-nn_reader *nn_reader_open_first(const char *path);
-/* Opens s on out (NULL: stdout) with the storage policy; dies on error. */
-void nn_row_sink_open(nn_row_sink *s, const char *out, int store);
-/* Frees s; then dies with e's message if rc < 0, else closes the output
- * (dying if that fails). */
+/* Opens the output of a row tool, out (NULL or "-": stdout), and a sink
+ * on it with the storage policy store (NN_STORE_KEEP ...).  The output is
+ * held back (nn_writer_hold, NN_HOLD_DEFAULT), so that an error in the
+ * first records, or in anything up to that much output, leaves it empty.
+ * Dies on error. */
+nn_row_sink *nn_row_sink_open(const char *out, int store);
+/* Dies with e's message if rc < 0; else closes the output of s (dying if
+ * that fails).  Frees s. */
 void nn_row_sink_finish(nn_row_sink *s, int rc, nn_error *e);
 
 
