@@ -2,7 +2,7 @@
  * on one stream (the training set) and applied to any other (the test set).
  *
  *   nn-standardize --fit < train.nns > stats.nns
- *   nn-standardize -s stats.nns < test.nns > test.std.nns
+ *   nn-standardize --stats stats.nns < test.nns > test.std.nns
  */
 #include "nn_tool.h"
 
