@@ -245,6 +245,6 @@ import sys; sys.path.insert(0, sys.argv[1] + "/tests")
 from nns_craft import record
 open("zw.nns", "wb").write(record("x", None, dims=(1 << 32, 0), dtype=9, payload=b""))
 PY
-timeout 20 nn-cat --rows 2 zw.nns > zw.out && [ "$(nn-info -r zw.out | grep -c ' x ')" -eq 1 ] &&
+timeout 20 nn-cat --rows 2 zw.nns > zw.out && [ "$(nn-info --records zw.out | grep -c ' x ')" -eq 1 ] &&
     ok "--rows 2 of 2^32 rows of width 0: one record" ||
-    not_ok "--rows 2 of 2^32 rows of width 0" "$(nn-info -r zw.out 2>&1 | head -3)"
+    not_ok "--rows 2 of 2^32 rows of width 0" "$(nn-info --records zw.out 2>&1 | head -3)"
