@@ -6,6 +6,7 @@ cd "$T"
 
 check "--help" nn-eval --help
 check "--version" nn-eval --version
+nn-eval -V | grep -q '^nn-eval (nn tools) ' && ok "-V prints the version" || not_ok "-V" "$(nn-eval -V 2>&1)"
 
 # Streams crafted with an independent writer (tests/nns_craft.py).
 "$PY" - "$TOP" <<'PY' || not_ok "crafting the test streams" "see above"
@@ -143,15 +144,19 @@ PY
 [ "$(nn-eval -q small.nns)" = "66.67" ] && ok "-q prints the accuracy alone" || not_ok "-q" "$(nn-eval -q small.nns)"
 nn-eval < small.nns > small2.txt
 same "standard input" small.txt small2.txt
-nn-pick -r x=p -r y=t -i small.nns | nn-eval -n p -y t > small3.txt
-same "-n (or -p) and -y name the tensors" small.txt small3.txt
+nn-pick -r x=p -r y=t < small.nns | nn-eval -n p -y t > small3.txt
+same "-n and -y name the tensors" small.txt small3.txt
+nn-pick -r x=p -r y=t < small.nns | nn-eval --pred p --labels t > small4.txt
+same "--pred (an alias of --name) and --labels alike" small.txt small4.txt
+fails_usage "the old -p" "invalid option -p" nn-eval -p x small.nns
 nn-eval -j ties.nns > ties.json
 "$PY" -c 'import json; j = json.load(open("ties.json")); assert j["confusion"] == [[1,0,0],[0,1,0],[1,0,0]], j' \
     && ok "ties go to the lowest index" || not_ok "ties" "$(cat ties.json)"
 
 # --- one column: threshold
 [ "$(nn-eval -q binary.nns)" = "75.00" ] && ok "one column: prediction >= 0.5 is class 1" || not_ok "threshold" "$(nn-eval binary.nns)"
-[ "$(nn-eval -q -t 0.6 binary.nns)" = "50.00" ] && ok "--threshold 0.6" || not_ok "--threshold" "$(nn-eval -t 0.6 binary.nns)"
+[ "$(nn-eval -q --threshold 0.6 binary.nns)" = "50.00" ] && ok "--threshold 0.6" || not_ok "--threshold" "$(nn-eval --threshold 0.6 binary.nns)"
+fails_usage "the old -t (threshold)" "invalid option -t" nn-eval -q -t 0.6 binary.nns
 nn-eval -j binary.nns > bin.json
 nn-eval -j binaryf.nns > binf.json
 "$PY" - <<'PY' && ok "one column: MSE against the 0/1 label; float 0/1 labels are classes" || not_ok "binary" "see above"
@@ -272,14 +277,14 @@ fails_clean "a glob matching nothing" "no tensor matches 'q\*'" nn-eval --lsd 'q
 fails_clean "a missing --lsd tensor" "no tensor named 'z9'" nn-eval --lsd z9 reps.nns
 fails_clean "missing file" "nosuch.nns" nn-eval nosuch.nns
 fails_usage "-j and -q" "exclude" nn-eval -j -q small.nns
-fails_usage "bad threshold" "invalid threshold" nn-eval -t abc small.nns
+fails_usage "bad threshold" "invalid --threshold 'abc': not a number" nn-eval --threshold abc small.nns
 fails_usage "two files" "extra operand" nn-eval small.nns small.nns
 fails_usage "unknown option" "invalid option|unrecognized" nn-eval --bogus small.nns
 
 # --- with the other tools: toy data, pass-through, cat of two sets
-nn-toy -n 3000 --seed 4 --onehot spirals > sp.nns
-nn-toy -n 3000 --seed 4 spirals > spi.nns
-nn-eval -j -p y -y y sp.nns > self.json
+nn-toy --samples 3000 --seed 4 --onehot spirals > sp.nns
+nn-toy --samples 3000 --seed 4 spirals > spi.nns
+nn-eval -j -n y -y y sp.nns > self.json
 "$PY" -c 'import json; j = json.load(open("self.json")); assert j["accuracy"] == 1 and j["mse"] == 0, j' \
     && ok "one-hot labels against themselves: 100%, MSE 0" || not_ok "self" "$(cat self.json)"
 cat spi.nns spi.nns > twice.nns
@@ -367,12 +372,13 @@ fails_clean "an infinity in regression targets" "row 6, column 2 of the targets 
 fails_clean "an infinity in the predictions" "row 7, column 0 of the predictions 'x': inf is not finite" nn-eval infpred.nns
 fails_clean "NaN in an --lsd tensor" "row 8, column 1 of 'z': nan is not finite" nn-eval --lsd z nanz.nns
 i=0; set --
-while [ $i -lt 65 ]; do set -- "$@" -l "z$i"; i=$((i + 1)); done
+while [ $i -lt 65 ]; do set -- "$@" --lsd "z$i"; i=$((i + 1)); done
 fails_usage "65 --lsd tensors" "at most 64 tensors" nn-eval "$@" small.nns
 i=0; set --
-while [ $i -lt 63 ]; do set -- "$@" -l "z$i"; i=$((i + 1)); done
-fails_usage "63 --lsd tensors, the labels and the predictions" "at most 64 tensors" nn-eval "$@" -l z1 small.nns
-fails_clean "64 tensors in all is not a usage error" "no tensor named 'z0'" nn-eval "$@" -p y small.nns
+while [ $i -lt 63 ]; do set -- "$@" --lsd "z$i"; i=$((i + 1)); done
+fails_usage "63 --lsd tensors, the labels and the predictions" "at most 64 tensors" nn-eval "$@" --lsd z1 small.nns
+fails_clean "64 tensors in all is not a usage error" "no tensor named 'z0'" nn-eval "$@" -n y small.nns
+fails_usage "the old -l (lsd)" "invalid option -l" nn-eval -l z1 small.nns
 
 # A decompression bomb: 16 KB of zstd frames holding 512 MiB of
 # predictions (2^23 rows of 16 zeros) after their labels.  The rows are

@@ -37,7 +37,7 @@ PY
 }
 
 nn-fit-layer -m output -l 2.5 -t f64 ds.nns > out.nns; read_w out.nns
-nn-fit-layer -m output -s pinv -t f64 reg.nns > pinv.nns; read_w pinv.nns
+nn-fit-layer -m output --solver pinv -t f64 reg.nns > pinv.nns; read_w pinv.nns
 nn-fit-layer -m platonic-pca -w 4 --alpha 0.5 --beta 3 -l 1 -t f64 ds.nns > pca.nns; read_w pca.nns
 nn-fit-layer -m sorted-pca -w 9 -t f64 ds.nns > spca.nns; read_w spca.nns
 "$PY" - <<'PY' && ok "output, pinv, Platonic PCA and sorted PCA equal NumPy's answers" || not_ok "known answers" "see above"
@@ -65,17 +65,20 @@ Ws = np.vstack([np.zeros(9), Z[pick].T])
 d = np.abs(np.load("spca.nns.npy") - Ws).max(); assert d < 1e-12, ("sorted", d)
 PY
 
-# other tensor names: --name (or --input) and -y (or --target)
-nn-pick -r x=z -r y=t -i ds.nns > named.nns
-nn-fit-layer -m output -l 2.5 -t f64 --name z -y t named.nns > outn.nns
-same "--name and -y name the tensors" outn.nns out.nns
-nn-fit-layer -m output -l 2.5 -t f64 --input z --target t named.nns > outn2.nns
-same "--input and --target alike" outn2.nns out.nns
+# other tensor names: -n (--name) and -y (--labels); the aliases --input
+# and --target are gone
+nn-pick -r x=z -r y=t < ds.nns > named.nns
+nn-fit-layer -m output -l 2.5 -t f64 -n z -y t named.nns > outn.nns
+same "-n and -y name the tensors" outn.nns out.nns
+nn-fit-layer -m output -l 2.5 -t f64 --name z --labels t named.nns > outn2.nns
+same "--name and --labels alike" outn2.nns out.nns
+fails_usage "--input is no longer an option" "invalid option '--input'" nn-fit-layer -m output --input z -y t named.nns
+fails_usage "--target is no longer an option" "invalid option '--target'" nn-fit-layer -m output -n z --target t named.nns
 
 # Platonic PCA on the correlation matrix of [Z Y]; a constant column
 # (and the bias) take no part in the components
 nn-fit-layer -m platonic-pca --pca corr -w 4 --alpha 0.5 --beta 3 -l 1 -t f64 sing.nns > corr.nns; read_w corr.nns
-nn-fit-layer -m platonic-pca --pca corr -w 4 --alpha 0.5 --beta 3 -l 1 -s lstsq -t f64 sing.nns > corrq.nns; read_w corrq.nns
+nn-fit-layer -m platonic-pca --pca corr -w 4 --alpha 0.5 --beta 3 -l 1 --solver lstsq -t f64 sing.nns > corrq.nns; read_w corrq.nns
 "$PY" - <<'PY' && ok "Platonic PCA of the correlation matrix equals NumPy's (Gram and QR paths)" || not_ok "pca corr" "see above"
 import numpy as np
 Z, Y = np.load("Z.npy"), np.eye(3)[np.load("y.npy")]
@@ -116,7 +119,7 @@ Wp = np.linalg.solve(Z1.T @ Z1 + np.eye(6), Z1.T @ np.hstack([Z1, Y]) @ Q)
 d = np.abs(np.load("corrc.nns.npy") - Wp).max(); assert d < 1e-8, d
 PY
 nn-info -j corr.nns | grep -q '"pca":"corr"' && ok "the layer records pca=corr" || not_ok "pca attribute" "$(nn-info -j corr.nns)"
-fails_usage "an unknown --pca" "unknown --pca 'cov' \\(corr or raw\\)" nn-fit-layer -m platonic-pca --pca cov -w 2 ds.nns
+fails_usage "an unknown --pca" "invalid --pca 'cov': expected raw or corr" nn-fit-layer -m platonic-pca --pca cov -w 2 ds.nns
 fails_usage "--pca with another method" "--pca goes with the platonic-pca method" nn-fit-layer -m random --pca corr -w 2 ds.nns
 
 # sorted PCA over more rows than one ranking pass holds (2^18): the same
@@ -142,9 +145,9 @@ d = np.abs(np.load("bigs.nns.npy") - np.vstack([np.zeros(40), X[pick].T])).max()
 PY
 
 # the least-squares solver (streaming QR) against NumPy's lstsq, ridge and PCA
-nn-fit-layer -m output -s lstsq -t f64 reg.nns > lsq.nns; read_w lsq.nns
-nn-fit-layer -m output -s lstsq -l 2.5 -t f64 ds.nns > lsqr.nns; read_w lsqr.nns
-nn-fit-layer -m platonic-pca -w 4 --alpha 0.5 --beta 3 -l 1 -s lstsq -t f64 ds.nns > pcaq.nns; read_w pcaq.nns
+nn-fit-layer -m output --solver lstsq -t f64 reg.nns > lsq.nns; read_w lsq.nns
+nn-fit-layer -m output --solver lstsq -l 2.5 -t f64 ds.nns > lsqr.nns; read_w lsqr.nns
+nn-fit-layer -m platonic-pca -w 4 --alpha 0.5 --beta 3 -l 1 --solver lstsq -t f64 ds.nns > pcaq.nns; read_w pcaq.nns
 "$PY" - <<'PY' && ok "lstsq: NumPy's lstsq, the ridge normal equations, the same Platonic PCA" || not_ok "lstsq" "see above"
 import numpy as np
 Zr = np.load("Z.npy")[:, :5]; Zr1 = np.hstack([np.ones((700, 1)), Zr])
@@ -156,10 +159,10 @@ W = np.linalg.solve(Z1.T @ Z1 + 2.5 * np.eye(6), Z1.T @ Y)
 d = np.abs(np.load("lsqr.nns.npy") - W).max(); assert d < 1e-10, ("ridge via QR", d)
 d = np.abs(np.load("pcaq.nns.npy") - np.load("pca.nns.npy")).max(); assert d < 1e-9, ("pca via QR", d)
 PY
-fails_usage "lstsq with statistics" "lstsq works from the data" nn-fit-layer -s lstsq --gram ds.nns
+fails_usage "lstsq with statistics" "lstsq works from the data" nn-fit-layer --solver lstsq --gram ds.nns
 
 # sharded statistics add up to the single pass
-nn-split -n 4 part ds.nns
+nn-split --shards 4 part ds.nns
 for i in 0 1 2 3; do
     check "the statistics of shard $i" sh -c "nn-fit-layer --gram part.00$i.nns > g$i.nns"
 done
@@ -175,8 +178,25 @@ d = np.abs(a - b).max() / np.abs(a).max(); assert d < 1e-12, d
 print('# $m: max relative difference %.1e' % d)" >&2 && ok "$m: four shards' statistics give the single-pass layer" || not_ok "$m sharded" "differs"
 done
 
+# the seed: -s and --seed alike, recorded; -P (progress) changes nothing
+nn-fit-layer -w 5 -l 0.1 -s 4 -P ds.nns > s4.nns 2> /dev/null
+nn-fit-layer -w 5 -l 0.1 --seed 4 ds.nns > seed4.nns
+same "-s is --seed (and -P leaves the layer alone)" s4.nns seed4.nns
+nn-info -j s4.nns | grep -q '"seed":"4"' && ok "the layer records seed=4" || not_ok "seed attribute" "$(nn-info -j s4.nns)"
+# the old -s (solver) and -n (tries) mean the seed and the name now
+fails_usage "-s pinv: the seed must be a number" "invalid --seed 'pinv': not a whole number" nn-fit-layer -m output -s pinv ds.nns
+fails_clean "-n 6: a tensor name, not the tries" "no tensor named '6'" nn-fit-layer -n 6 -w 5 ds.nns
+# option values are checked whole, with one message
+fails_usage "--lambda x" "invalid --lambda 'x': not a number" nn-fit-layer -m output --lambda x ds.nns
+fails_usage "-l -1" "invalid --lambda '-1': must be at least 0" nn-fit-layer -m output -l -1 ds.nns
+fails_usage "--tries 0" "invalid --tries '0': must be from 1 to 1000" nn-fit-layer --tries 0 -w 5 ds.nns
+fails_usage "--solver qr" "invalid --solver 'qr': expected chol, pinv or lstsq" nn-fit-layer -m output --solver qr ds.nns
+fails_usage "-m linear" "invalid --method 'linear': expected random, platonic-pca, sorted-pca, elm or output" nn-fit-layer -m linear ds.nns
+fails_usage "-w 0" "invalid --width '0': must be from 1 to 1048576" nn-fit-layer -w 0 ds.nns
+nn-fit-layer -V | grep -q '^nn-fit-layer (nn tools) ' && ok "-V prints the version" || not_ok "-V" "$(nn-fit-layer -V 2>&1)"
+
 # tries: the kept layer has the lowest LSD of the candidates, and says so
-nn-fit-layer -n 6 -w 5 -a tanh -l 0.1 --seed 2 ds.nns > t6.nns
+nn-fit-layer --tries 6 -w 5 -a tanh -l 0.1 --seed 2 ds.nns > t6.nns
 "$PY" - <<'PY' && ok "--tries keeps the candidate of lowest LSD (checked against nn-eval)" || not_ok "tries" "see above"
 import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
 from nns_read import read
@@ -193,18 +213,35 @@ v = json.loads(s)['lsd']['x'] if s.startswith('{') else float(s.split()[-1])
 assert abs(v - want) < 1e-5 * want, (v, want)" && ok "the recorded LSD is nn-eval's LSD of the layer's output" || not_ok "recorded LSD" "$got vs $(cat lsd)"
 
 # the toy problems at small sizes
-nn-toy -n 2000 sine > sine.nns
-sh "$TOP/pipelines/fit-net.sh" -f random -r random -a celu -b 1 -s pinv -n 5 -d sine.nns 16 16 > sine.net
-mse=$(nn-forward -d sine.net sine.nns | nn-eval -q --regression)
+nn-toy --samples 2000 sine > sine.nns
+sh "$TOP/pipelines/fit-net.sh" --first-method random -m random -a celu --beta 1 --solver pinv --tries 5 -t f64 sine.nns 16 16 > sine.net
+mse=$(nn-forward -t f64 sine.net sine.nns | nn-eval -q --regression)
 "$PY" -c "assert float('$mse') <= 1e-4, '$mse'" && ok "sine 1-16-16-1: MSE $mse <= 1e-4" || not_ok "sine" "MSE $mse"
-nn-toy -n 2000 --seed 1 spirals > spirals.nns
-sh "$TOP/pipelines/fit-net.sh" -f random -r random -a tanh -A 1 -b 2 -s pinv -n 10 -d spirals.nns 32 32 32 32 > spirals.net
-acc=$(nn-forward -d spirals.net spirals.nns | nn-eval -q)
+nn-toy --samples 2000 --seed 1 spirals > spirals.nns
+sh "$TOP/pipelines/fit-net.sh" --first-method random -m random -a tanh --alpha 1 --beta 2 --solver pinv --tries 10 -t f64 spirals.nns 32 32 32 32 > spirals.net
+acc=$(nn-forward -t f64 spirals.net spirals.nns | nn-eval -q)
 "$PY" -c "assert float('$acc') >= 99, '$acc'" && ok "two spirals 2-32-32-32-32-2 in double precision: $acc% >= 99%" || not_ok "spirals" "$acc%"
-nn-toy -n 300 --seed 2 checkerboard > cb.nns
-sh "$TOP/pipelines/fit-net.sh" -f random -r random -A 0.08 -b 200 -s pinv -d cb.nns 300 300 300 300 300 300 300 300 > cb.net
-acc=$(nn-forward -d cb.net cb.nns | nn-eval -q)
+nn-toy --samples 300 --seed 2 checkerboard > cb.nns
+sh "$TOP/pipelines/fit-net.sh" --first-method random -m random --alpha 0.08 --beta 200 --solver pinv -t f64 cb.nns 300 300 300 300 300 300 300 300 > cb.net
+acc=$(nn-forward -t f64 cb.net cb.nns | nn-eval -q)
 "$PY" -c "assert float('$acc') == 100, '$acc'" && ok "checkerboard, 300 points, 8 layers of 300: $acc%" || not_ok "checkerboard" "$acc%"
+# fit-net.sh's options: the seed must be a number (the shell's arithmetic
+# read the old -s pinv as seed 0), the old letters are refused
+FN="$TOP/pipelines/fit-net.sh"
+for args in "-s pinv" "--seed=-1" "--seed 1e3"; do
+    sh "$FN" $args sine.nns 4 > fn.out 2> fn.err; rc=$?
+    [ $rc -eq 2 ] && [ ! -s fn.out ] && grep -q "^fit-net.sh: invalid --seed '.*': not a whole number" fn.err &&
+        ok "fit-net.sh $args: a usage error" || not_ok "fit-net.sh $args" "exit $rc: $(head -1 fn.err)"
+done
+for args in "-S 3" "-d" "-f random" "-n 5"; do
+    sh "$FN" $args sine.nns 4 > fn.out 2> fn.err; rc=$?
+    [ $rc -eq 2 ] && [ ! -s fn.out ] && grep -q "^fit-net.sh: invalid option" fn.err &&
+        ok "fit-net.sh $args: the old letter is refused" || not_ok "fit-net.sh $args refused" "exit $rc: $(head -1 fn.err)"
+done
+sh "$FN" --first-method random -m random --solver pinv -s 3 --tries=2 sine.nns 8 > fn1.net &&
+    sh "$FN" --first-method=random --method random --solver=pinv --seed=3 --tries 2 sine.nns 8 > fn2.net &&
+    same "fit-net.sh: -s and --seed=, -m and --method alike" fn1.net fn2.net
+nn-info -j fn1.net | grep -q '"seed":"3"' && ok "fit-net.sh -s 3: the first layer's seed is 3" || not_ok "fit-net.sh seed" "$(nn-info -j fn1.net | head -2)"
 
 # bad input
 "$PY" -c "
@@ -218,8 +255,8 @@ import numpy as np
 x = np.ones((10, 3), '<f4'); x[4, 1] = np.nan
 sys.stdout.buffer.write(record('x', x) + record('y', np.zeros(10, '<i4'), 'classes=2\n'))" > nan.nns
 fails_clean "NaN in the input" "row 4 holds NaN" nn-fit-layer -m output nan.nns
-fails_clean "a singular system without a ridge" "singular.*-l LAMBDA.*-s pinv" nn-fit-layer -m output sing.nns
-nn-fit-layer -m output -s pinv sing.nns > /dev/null && ok "the same system with the pseudoinverse" || not_ok "pinv on a singular system" "failed"
+fails_clean "a singular system without a ridge" "singular.*pseudoinverse solver \(-l LAMBDA or --solver pinv\)" nn-fit-layer -m output sing.nns
+nn-fit-layer -m output --solver pinv sing.nns > /dev/null && ok "the same system with the pseudoinverse" || not_ok "pinv on a singular system" "failed"
 nn-fit-layer -m output -l 1 sing.nns > /dev/null && ok "the same system with a ridge" || not_ok "ridge on a singular system" "failed"
 fails_clean "a width Platonic PCA cannot give" "at most 1\+6\+3 = 10 components, not 11" nn-fit-layer -m platonic-pca -w 11 -l 1 sing.nns
 "$PY" -c "
@@ -232,7 +269,7 @@ craft checksum > bad.nns
 fails_clean "a corrupt stream" "checksum" nn-fit-layer -m output bad.nns
 fails_clean "statistics that are not" "no 'gram' record" nn-fit-layer -m output -G ds.nns
 fails_usage "no width" "width" nn-fit-layer -m random ds.nns
-fails_usage "tries for a deterministic method" "--tries goes with the random method" nn-fit-layer -m platonic-pca -w 2 -n 3 ds.nns
+fails_usage "tries for a deterministic method" "--tries goes with the random method" nn-fit-layer -m platonic-pca -w 2 --tries 3 ds.nns
 fails_usage "sorted-pca from statistics" "needs the data" nn-fit-layer -m sorted-pca -w 2 -G g0.nns
 
 # hostile input (issue 10): sizes from attributes, NaN and infinity where
@@ -284,7 +321,7 @@ fails_clean "-G: NaN in a Gram record" "g-nan.nns: record 0: the Gram record hol
 fails_clean "-G: statistics that sum past double precision" "the sum of the statistics overflows double precision" nn-fit-layer -m output -G g-huge.nns -G g-huge.nns
 fails_clean "an infinity in the targets" "y-inf.nns: 'y' row 1500 holds an infinity" nn-fit-layer -m output y-inf.nns
 fails_clean "an infinity in the targets, --gram" "'y' row 1500 holds an infinity" nn-fit-layer --gram y-inf.nns
-fails_clean "an infinity in the targets, lstsq" "'y' row 1500 holds an infinity" nn-fit-layer -m output -s lstsq y-inf.nns
+fails_clean "an infinity in the targets, lstsq" "'y' row 1500 holds an infinity" nn-fit-layer -m output --solver lstsq y-inf.nns
 fails_clean "NaN in the input, a later chunk" "x-nan.nns: 'x' row 2100 holds NaN" nn-fit-layer -w 3 -l 1 x-nan.nns
 fails_clean "NaN in the weights" "d-nan.nns: weights 'd' row 2500 holds NaN" nn-fit-layer -m output --weights d d-nan.nns
 fails_clean "finite input whose Gram matrix overflows" "the Gram matrix of the data overflows double precision" nn-fit-layer -m output x-huge.nns

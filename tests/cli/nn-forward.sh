@@ -41,7 +41,7 @@ PY
 
 for act in identity relu tanh sigmoid celu softmax exp pow3 legendre chebyshev laguerre hermite; do
     nn-forward net-$act.nns x.nns > out-f32.nns
-    nn-forward -d net-$act.nns x.nns > out-f64.nns
+    nn-forward -t f64 net-$act.nns x.nns > out-f64.nns
     "$PY" - "$act" <<'PY' && ok "$act: known answer in f32 and f64" || not_ok "$act: known answer" "see above"
 import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
 import numpy as np
@@ -62,7 +62,7 @@ nn-init -p 0.5 --seed 3 -a tanh 30-40-5 > masked.nns
 import numpy as np; np.random.seed(0)
 import sys; sys.path.insert(0, '$TOP/tests'); from nns_craft import record
 sys.stdout.buffer.write(record('x', np.random.randn(50, 30).astype('<f4')))" > in30.nns
-nn-forward -d masked.nns in30.nns > masked.out.nns
+nn-forward -t f64 masked.nns in30.nns > masked.out.nns
 "$PY" - <<'PY' && ok "masks: distinct non-zero columns, zero weights, forward matches W*mask" || not_ok "masks" "see above"
 import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
 import numpy as np
@@ -116,7 +116,7 @@ assert p["x"].shape == (700, 4) and (p["y"] == q["y"]).all()
 d = np.abs(p["x"] - q["x"]).max()
 assert d == 0, d
 PY
-[ "$(nn-info -r -j ab.out | grep -c '"name":"x"')" -eq 3 ] && ok "output chunks follow the input's (3 chunks)" || not_ok "chunks follow input" "$(nn-info -r ab.out)"
+[ "$(nn-info --records -j ab.out | grep -c '"name":"x"')" -eq 3 ] && ok "output chunks follow the input's (3 chunks)" || not_ok "chunks follow input" "$(nn-info --records ab.out)"
 
 nn-forward -A ab.nns in20c.nns | nn-info -j > all.json
 "$PY" - <<'PY' && ok "--all writes z0..z4 paired with y" || not_ok "--all" "see above"
@@ -126,7 +126,7 @@ assert sorted(t) == ["y", "z0", "z1", "z2", "z3", "z4"], sorted(t)
 assert [t[f"z{k}"]["shape"][1] for k in range(5)] == [20, 64, 32, 16, 4]
 assert all(t[k]["shape"][0] == 700 for k in t)
 PY
-nn-forward -l 2 ab.nns in20c.nns | nn-export -n x -f npy > l2.npy
+nn-forward --layer 2 ab.nns in20c.nns | nn-export -n x -f npy > l2.npy
 nn-forward a.nns in20c.nns | nn-export -n x -f npy > a.npy
 same "--layer 2 of a+b equals the output of a" l2.npy a.npy
 
@@ -152,8 +152,26 @@ import numpy as np
 sys.stdout.buffer.write(record('w', np.ones((3, 2), '<f4'), 'activation=legendre\ndegree=2\n'))" > nocoef.nns
 fails_clean "polynomial units without coefficients" "need coefficients" nn-forward nocoef.nns x.nns
 fails_clean "no input tensor" "no tensor named 'q'" nn-forward -n q a.nns in20.nns
-fails_clean "layer beyond the network" "has 2 layers" nn-forward -l 5 a.nns in20.nns
+fails_clean "layer beyond the network" "has 2 layers" nn-forward --layer 5 a.nns in20.nns
 fails_usage "missing NET" "missing NET" nn-forward
+
+# the options: -t for the dtype (-d and --f64 are gone), --layer without a
+# letter (-l is the ridge elsewhere), -P, -V; values checked whole
+nn-forward -t f32 ab.nns in20c.nns > ab.f32
+same "-t f32 is the default" ab.out ab.f32
+nn-forward --dtype=f64 ab.nns in20c.nns > ab.f64
+nn-forward -t f64 ab.nns in20c.nns > ab.t64
+same "--dtype=f64 and -t f64 alike" ab.f64 ab.t64
+nn-info -j ab.t64 | grep '"name":"x"' | grep -q '"dtype":"f64"' && ok "-t f64 writes f64" || not_ok "-t f64" "$(nn-info ab.t64)"
+nn-forward -P ab.nns in20c.nns > ab.p 2> /dev/null
+same "-P (progress) changes nothing on stdout" ab.out ab.p
+fails_usage "the old -d" "invalid option -d" nn-forward -d ab.nns in20c.nns
+fails_usage "the old --f64" "invalid option '--f64'" nn-forward --f64 ab.nns in20c.nns
+fails_usage "the old -l 2" "invalid option -l" nn-forward -l 2 ab.nns in20c.nns
+fails_usage "-t f16" "invalid --dtype 'f16': expected f32 or f64" nn-forward -t f16 ab.nns in20c.nns
+fails_usage "--layer x" "invalid --layer 'x': not a whole number" nn-forward --layer x ab.nns in20c.nns
+fails_usage "--layer -1" "invalid --layer '-1': not a whole number \\(negative\\)" nn-forward --layer -1 ab.nns in20c.nns
+nn-forward -V | grep -q '^nn-forward (nn tools) ' && ok "-V prints the version" || not_ok "-V" "$(nn-forward -V 2>&1)"
 
 # Chunks must join: an orphan CONT chunk, a chunk of another dtype or of
 # another row width (they were accepted and converted).

@@ -5,9 +5,9 @@ cd "$T"
 export TOP
 
 for s in he-normal he-uniform glorot-normal glorot-uniform normal uniform orthogonal bandlimited sphere zeros; do
-    nn-init -s $s -g 0.5 --seed 5 300-200-50 > $s.nns || not_ok "scheme $s" "nn-init failed"
+    nn-init --scheme $s -g 0.5 --seed 5 300-200-50 > $s.nns || not_ok "scheme $s" "nn-init failed"
 done
-nn-init -s bandlimited --ball -g 0.5 --seed 5 300-200-50 > ball.nns
+nn-init --scheme bandlimited --ball -g 0.5 --seed 5 300-200-50 > ball.nns
 "$PY" - <<'PY' && ok "every scheme draws what it says (moments, bounds, norms)" || not_ok "schemes" "see above"
 import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
 import numpy as np
@@ -46,7 +46,7 @@ for w, at in layers("ball.nns"):
 PY
 
 for n in 1024 4096; do
-    nn-init -s orthogonal --seed 9 $n-$n > orth$n.nns
+    nn-init --scheme orthogonal --seed 9 $n-$n > orth$n.nns
     "$PY" - $n <<'PY' && ok "orthogonal init at width $n: max |Q^T Q - I| below 1e-5 (f32)" || not_ok "orthogonal $n" "see above"
 import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
 import numpy as np
@@ -61,7 +61,7 @@ assert d < 1e-5, d
 PY
 done
 
-nn-init -s orthogonal --seed 9 20-50 > wide.nns
+nn-init --scheme orthogonal --seed 9 20-50 > wide.nns
 "$PY" - <<'PY' && ok "orthogonal with n_in < n_out: orthonormal rows" || not_ok "orthonormal rows" "see above"
 import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
 import numpy as np
@@ -76,9 +76,9 @@ nn-init --seed 12 -a tanh 50-40-30-10 > s12.nns
 same "the same seed gives the same bytes" s11.nns s11b.nns
 cmp -s s11.nns s12.nns && not_ok "different seeds differ" "identical" || ok "different seeds differ"
 for s in he-uniform bandlimited sphere; do
-    nn-init -s $s -p 0.3 --seed 4 -a celu:0.5 60-30-10 > r1.nns
-    nn-init -s $s -p 0.3 --seed 4 -a celu:0.5 60-30-10 > r2.nns
-    same "$s with masks: the same seed gives the same bytes" r1.nns r2.nns
+    nn-init --scheme $s -p 0.3 --seed 4 -a celu:0.5 60-30-10 > r1.nns
+    nn-init --scheme $s -p 0.3 -s 4 -a celu:0.5 60-30-10 > r2.nns
+    same "$s with masks: the same seed gives the same bytes (--seed 4, -s 4)" r1.nns r2.nns
 done
 # the weights depend on the seed alone, on every machine (xoshiro256** and
 # nn_log; no libm, no BLAS in this scheme): a known answer recorded from
@@ -91,6 +91,9 @@ assert h.hexdigest()[:16] == "9965d0c732594cfd", h.hexdigest()[:16]
 PY
 
 nn-init -p 0.2 -a relu,tanh -O softmax 784-100-50-10 > pr.nns
+nn-init -p 0.2 -a relu,tanh --output-activation softmax 784-100-50-10 > pr2.nns
+same "-O and --output-activation alike" pr.nns pr2.nns
+nn-init -V | grep -q '^nn-init (nn tools) ' && ok "-V prints the version" || not_ok "-V" "$(nn-init -V 2>&1)"
 "$PY" - <<'PY' && ok "pruning widens hidden layers to ceil(n/(1-rho)) and records the rate" || not_ok "pruning" "see above"
 import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
 import numpy as np
@@ -122,7 +125,12 @@ fails_usage "unknown activation" "unknown activation 'swish'" nn-init -a swish 4
 fails_usage "polynomial unit without a degree" "degree" nn-init -a legendre 4-3-2
 fails_usage "bad ARCH" "invalid width" nn-init 784-x-10
 fails_usage "one width is not a network" "at least two widths" nn-init 784
-fails_usage "unknown scheme" "unknown scheme" nn-init -s xavier 4-3
-fails_usage "rate out of range" "invalid --prune" nn-init -p 1 4-3
+fails_usage "unknown scheme" "invalid --scheme 'xavier': expected he-normal, he-uniform, .* or zeros" nn-init --scheme xavier 4-3
+fails_usage "the old -s SCHEME: -s is the seed" "invalid --seed 'orthogonal': not a whole number" nn-init -s orthogonal 4-3
+fails_usage "the old --head" "invalid option '--head'" nn-init --head softmax 4-3
+fails_usage "a gain below 0" "invalid --gain '-1': must be at least 0" nn-init -g -1 4-3
+fails_usage "a seed that is no number" "invalid --seed '1.5': not a whole number" nn-init --seed 1.5 4-3
+fails_usage "rate out of range" "invalid --prune '1': a rate from 0 to below 1" nn-init -p 1 4-3
+fails_usage "rate out of range, above 1" "invalid --prune '2': must be from 0 to 1" nn-init -p 2 4-3
 fails_usage "too many activations" "activations for 2 hidden layers" nn-init -a relu,tanh,relu 4-3-3-2
 fails_clean "masks that cannot exist" "distinct non-zero columns" nn-init -p 0.5 2-4

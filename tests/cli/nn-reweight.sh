@@ -19,8 +19,8 @@ a = W[0] + Z.astype(np.float64) @ W[1:]; p = np.exp(a - a.max(1, keepdims=True))
 e = ((np.eye(3)[y] - p) ** 2).sum(1)
 np.save("d1.npy", 0.3 * 1 + 0.7 * e); np.save("d2.npy", 0.3 * (0.3 + 0.7 * e) + 0.7 * e)
 PY
-nn-reweight -e 0.3 dec.nns ds.nns > r1.nns
-nn-reweight -e 0.3 dec.nns r1.nns > r2.nns
+nn-reweight --ema 0.3 dec.nns ds.nns > r1.nns
+nn-reweight --ema=0.3 dec.nns r1.nns > r2.nns
 "$PY" - <<'PY' && ok "d = lambda d + (1-lambda)||y - yhat||^2, from 1, then again" || not_ok "moving average" "see above"
 import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
 import numpy as np
@@ -35,11 +35,20 @@ out = {n: a for n, a, _ in read(open("r2.nns", "rb"))}
 assert (src["x"] == out["x"]).all() and (src["y"] == out["y"]).all() and out["note"] == 7
 PY
 nn-info -j r1.nns | grep '"name":"y"' | grep -q '"classes":"3"' && ok "the labels keep their attributes" || not_ok "attributes kept" "$(nn-info r1.nns)"
-# other names: -n (or --input) for x, -y (or --target) for y, -w for d
-nn-pick -r x=z -r y=t -i ds.nns > named.nns
-nn-reweight -e 0.3 -n z -y t -w dd dec.nns named.nns | nn-reweight -e 0.3 --input z --target t --weights dd dec.nns |
+# other names: -n (--name) for x, -y (--labels) for y, --weights for d
+nn-pick -r x=z -r y=t < ds.nns > named.nns
+nn-reweight --ema 0.3 -n z -y t --weights dd dec.nns named.nns | nn-reweight --ema 0.3 --name z --labels t --weights dd dec.nns |
     nn-pick -r dd=d -r z=x -r t=y > named2.nns
-same "-n, -y and -w name the tensors (--input, --target alike)" named2.nns r2.nns
+same "-n, -y and --weights name the tensors (--name, --labels alike)" named2.nns r2.nns
+# the old spellings are refused: -e (--epochs elsewhere), -w, --input, --target
+fails_usage "the old -e" "invalid option -e" nn-reweight -e 0.3 dec.nns ds.nns
+fails_usage "the old -w" "invalid option -w" nn-reweight -w dd dec.nns ds.nns
+fails_usage "the old --input" "invalid option '--input'" nn-reweight --input z dec.nns named.nns
+fails_usage "the old --target" "invalid option '--target'" nn-reweight -n z --target t dec.nns named.nns
+fails_usage "--ema 2" "invalid --ema '2': must be from 0 to 1" nn-reweight --ema 2 dec.nns ds.nns
+fails_usage "--ema x" "invalid --ema 'x': not a number" nn-reweight --ema x dec.nns ds.nns
+fails_usage "--classes 0" "invalid --classes '0': must be from 1 to 65536" nn-reweight --classes 0 dec.nns ds.nns
+nn-reweight -V | grep -q '^nn-reweight (nn tools) ' && ok "-V prints the version" || not_ok "-V" "$(nn-reweight -V 2>&1)"
 "$PY" -c "
 import sys; sys.path.insert(0, '$TOP/tests'); from nns_craft import record
 import numpy as np
@@ -54,9 +63,9 @@ fails_clean "a network that is data" "not part of a network" nn-reweight ds.nns 
 fails_usage "missing DECISION" "missing DECISION" nn-reweight
 
 # --- hostile input: names that collide, no rows, NaN, classes= (issue 10)
-fails_usage "-w y: the weights would overwrite the labels" "-w 'y' names the labels" nn-reweight -w y dec.nns ds.nns
-fails_usage "-w x: the weights would overwrite the input" "-w 'x' names the input" nn-reweight -w x dec.nns ds.nns
-fails_usage "--weights t -y t" "-w 't' names the labels" nn-reweight --weights t -y t dec.nns ds.nns
+fails_usage "--weights y: the weights would overwrite the labels" "--weights 'y' names the labels" nn-reweight --weights y dec.nns ds.nns
+fails_usage "--weights x: the weights would overwrite the input" "--weights 'x' names the input" nn-reweight --weights x dec.nns ds.nns
+fails_usage "--weights t -y t" "--weights 't' names the labels" nn-reweight --weights t -y t dec.nns ds.nns
 fails_usage "-n and -y the same tensor" "-n and -y name the same tensor 'x'" nn-reweight -y x dec.nns ds.nns
 "$PY" - <<'PY' || not_ok "crafting the hostile streams" "see above"
 import os, sys; sys.path.insert(0, os.environ["TOP"] + "/tests")
