@@ -16,7 +16,7 @@ nn-import --scale 1/255 $MNIST/train-images-idx3-ubyte $MNIST/train-labels-idx1-
 nn-init --seed 1 $ARCH > "$T/net.nns"
 ${CC:-cc} -O2 -o "$T/gemm_forward" bench/gemm_forward.c -lopenblas
 # nn-forward takes one input record at a time: rows per record as written
-block=$(nn-info -r -j "$T/train.nns" | awk -F'"shape":\\[' '/"name":"x"/ { split($2, a, ","); print a[1]; exit }')
+block=$(nn-info --records -j "$T/train.nns" | awk -F'"shape":\\[' '/"name":"x"/ { split($2, a, ","); print a[1]; exit }')
 
 bench forward "nn-forward \$T/net.nns \$T/train.nns > /dev/null"
 bench forward64 "nn-forward -d \$T/net.nns \$T/train.nns > /dev/null"

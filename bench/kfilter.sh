@@ -34,7 +34,7 @@ flops=$(awk 'BEGIN { t = 2048; m = 60000; f = 0
 md "## Time"
 md ""
 md "Data: \`nn-import --scale 1/255\` of the MNIST training set, centred with" \
-   "\`nn-standardize -c\` (60000x784 f32, as \`pipelines/mnist.mk\` makes it)." \
+   "\`nn-standardize --center\` (60000x784 f32, as \`pipelines/mnist.mk\` makes it)." \
    "The search: every row's $K nearest other rows over the whole set, which" \
    "takes $(awk -v f="$flops" 'BEGIN { printf "%.2f", f / 1e12 }') TFLOP of" \
    "sgemm (tiles of 2048x2048 rows, the diagonal and the tiles above it)."

@@ -78,11 +78,11 @@ rss() {
 ten() { echo "for i in 1 2 3 4 5 6 7 8 9 10; do cat $1; done"; }
 
 # mnist_centred FILE: the MNIST training set in [0,1], centred with
-# nn-standardize -c (as pipelines/mnist.mk makes it), to FILE.
+# nn-standardize --center (as pipelines/mnist.mk makes it), to FILE.
 mnist_centred() {
     nn-import --scale 1/255 $MNIST/train-images-idx3-ubyte $MNIST/train-labels-idx1-ubyte > "$T/raw.nns"
     nn-standardize --fit "$T/raw.nns" > "$T/means.nns"
-    nn-standardize -c -s "$T/means.nns" "$T/raw.nns" > "$1"
+    nn-standardize --center --stats "$T/means.nns" "$T/raw.nns" > "$1"
     rm "$T/raw.nns" "$T/means.nns"
 }
 

@@ -40,8 +40,8 @@ $(OUT)/test.nns: $(MNIST)/.ok
 # centred with the training set's means, for both sets
 $(OUT)/train.c.nns $(OUT)/test.c.nns: $(OUT)/train.nns $(OUT)/test.nns
 	nn-standardize --fit $(OUT)/train.nns > $(OUT)/means.nns
-	nn-standardize -c -s $(OUT)/means.nns $(OUT)/train.nns -o $(OUT)/train.c.nns
-	nn-standardize -c -s $(OUT)/means.nns $(OUT)/test.nns -o $(OUT)/test.c.nns
+	nn-standardize --center --stats $(OUT)/means.nns $(OUT)/train.nns -o $(OUT)/train.c.nns
+	nn-standardize --center --stats $(OUT)/means.nns $(OUT)/test.nns -o $(OUT)/test.c.nns
 
 # sorted PCA for 784 first-layer units, re-weighted Platonic PCA for 392
 # more, a ridge output layer (Table 7.3's 784-392 network)

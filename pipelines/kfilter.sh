@@ -37,8 +37,8 @@ rm "$T/z.nns"
 prepare() { # name images labels test-images test-labels
     nn-import --scale 1/255 "$2" "$3" > "$T/raw.nns"
     nn-standardize --fit "$T/raw.nns" > "$T/means.nns"
-    nn-standardize -c -s "$T/means.nns" "$T/raw.nns" > "$T/$1.train.nns"
-    nn-import --scale 1/255 "$4" "$5" | nn-standardize -c -s "$T/means.nns" > "$T/$1.test.nns"
+    nn-standardize --center --stats "$T/means.nns" "$T/raw.nns" > "$T/$1.train.nns"
+    nn-import --scale 1/255 "$4" "$5" | nn-standardize --center --stats "$T/means.nns" > "$T/$1.test.nns"
     rm "$T/raw.nns"
 }
 prepare mnist data/mnist/train-images-idx3-ubyte data/mnist/train-labels-idx1-ubyte \

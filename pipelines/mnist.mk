@@ -33,10 +33,10 @@ $(OUT)/train.nns $(OUT)/test.nns $(OUT)/train.std.nns $(OUT)/test.std.nns: $(DAT
 	nn-import --scale 1/255 $(DATA)/mnist/t10k-images-idx3-ubyte \
 	    $(DATA)/mnist/t10k-labels-idx1-ubyte > $(OUT)/test.raw.nns
 	nn-standardize --fit $(OUT)/train.raw.nns > $(OUT)/means.nns
-	nn-standardize -c -s $(OUT)/means.nns $(OUT)/train.raw.nns > $(OUT)/train.nns
-	nn-standardize -c -s $(OUT)/means.nns $(OUT)/test.raw.nns > $(OUT)/test.nns
-	nn-standardize -s $(OUT)/means.nns $(OUT)/train.raw.nns > $(OUT)/train.std.nns
-	nn-standardize -s $(OUT)/means.nns $(OUT)/test.raw.nns > $(OUT)/test.std.nns
+	nn-standardize --center --stats $(OUT)/means.nns $(OUT)/train.raw.nns > $(OUT)/train.nns
+	nn-standardize --center --stats $(OUT)/means.nns $(OUT)/test.raw.nns > $(OUT)/test.nns
+	nn-standardize --stats $(OUT)/means.nns $(OUT)/train.raw.nns > $(OUT)/train.std.nns
+	nn-standardize --stats $(OUT)/means.nns $(OUT)/test.raw.nns > $(OUT)/test.std.nns
 	rm -f $(OUT)/train.raw.nns $(OUT)/test.raw.nns
 
 data: $(OUT)/train.nns

@@ -45,8 +45,8 @@ tool() {
                   timeout $TO nn-split $DEC -n 2 "$T/s/p" ${a:+"$a"} ;;
     export)       timeout $TO nn-export -f npy ${a:+"$a"} ;;
     std-fit)      timeout $TO nn-standardize --fit ${a:+"$a"} ;;
-    std)          timeout $TO nn-standardize -s "$T/stats.nns" ${a:+"$a"} ;;
-    std-stats)    timeout $TO nn-standardize -s "$f" "$OK" ;;
+    std)          timeout $TO nn-standardize --stats "$T/stats.nns" ${a:+"$a"} ;;
+    std-stats)    timeout $TO nn-standardize --stats "$f" "$OK" ;;
     forward)      timeout $TO nn-forward "$T/net.nns" ${a:+"$a"} ;;
     forward-net)  timeout $TO nn-forward "$f" "$OK" ;;
     eval)         timeout $TO nn-eval ${a:+"$a"} ;;
@@ -118,7 +118,7 @@ while IFS='	' read -r gf gapp gere <&3; do
     case $gapp in
     all)    keys="$DATA_KEYS $ROLES" ;;
     data)   keys=$DATA_KEYS ;;
-    # (nn-standardize -s decodes only the records mean and std of its
+    # (nn-standardize --stats decodes only the records mean and std of its
     # statistics file, not the x these files hold)
     decode) keys="$(echo "$DATA_KEYS" | sed 's/info-H //') $(echo "$ROLES" | sed 's/std-stats //')"
             DEC=-d stdin=info ;;

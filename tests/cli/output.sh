@@ -4,9 +4,9 @@
 . "$(dirname "$0")/../lib.sh"
 cd "$T" || exit 2
 
-nn-toy -n 300 spirals >small.nns || exit 2
+nn-toy --samples 300 spirals >small.nns || exit 2
 # a stream whose first megabytes are valid, truncated in its last record
-nn-toy -n 200000 spirals >big.nns || exit 2
+nn-toy --samples 200000 spirals >big.nns || exit 2
 head -c $(($(wc -c <big.nns) - 10)) big.nns >late.nns
 
 # The devices are the test's own (made with mknod as root, else skipped),
@@ -20,7 +20,7 @@ ln -s /proc/self/fd/1 stdout
 if [ -c null ]; then
     check "-o a null device (nn-cat)" nn-cat -o null small.nns
     check "-o a null device (nn-export)" nn-export -f csv -o null small.nns
-    check "-o a null device (nn-toy)" nn-toy -n 10 -o null sine
+    check "-o a null device (nn-toy)" nn-toy --samples 10 -o null sine
     if [ -c null ]; then ok "the null device is still a character device"
     else not_ok "the null device is still a character device" "$(ls -l null)"; fi
 fi
@@ -50,7 +50,7 @@ same "-o a link: the target holds the stream" small.nns d/target.nns
 if [ -L link.nns ] && [ -L link2.nns ]; then ok "-o a link: the links stay links"
 else not_ok "-o a link: the links stay links" "$(ls -l link.nns link2.nns)"; fi
 ln -s d/new.nns dangling.nns
-check "-o a dangling link" nn-toy -n 300 -o dangling.nns spirals
+check "-o a dangling link" nn-toy --samples 300 -o dangling.nns spirals
 same "-o a dangling link: the target is created" small.nns d/new.nns
 if [ -L dangling.nns ]; then ok "-o a dangling link: still a link"
 else not_ok "-o a dangling link: still a link" "$(ls -l dangling.nns)"; fi
@@ -94,15 +94,15 @@ fi
 # However a path spells a descriptor (/dev/./fd/1, a relative link into
 # /proc), it is written through, as that descriptor: appending after >>,
 # never renaming a file over what stdout is.
-nn-toy -n 10 sine >log.nns
-nn-toy -n 10 -o /dev/./fd/1 sine >>log.nns
+nn-toy --samples 10 sine >log.nns
+nn-toy --samples 10 -o /dev/./fd/1 sine >>log.nns
 ln -s ../../../../../../../../../../proc/self/fd/1 fdlink
-nn-toy -n 10 -o fdlink sine >>log.nns
+nn-toy --samples 10 -o fdlink sine >>log.nns
 [ "$(nn-info -q log.nns 2>&1; nn-info log.nns | tail -1 | cut -d' ' -f3)" = 6 ] &&
     ok "-o /dev/./fd/1 and a relative link to /proc/self/fd/1 append after >>" ||
     not_ok "-o other spellings of /dev/stdout" "$(nn-info log.nns 2>&1 | tail -1)"
-nn-toy -n 10 -o fdlink sine | cat >fdpipe.nns
-nn-toy -n 10 sine >via-pipe10.nns
+nn-toy --samples 10 -o fdlink sine | cat >fdpipe.nns
+nn-toy --samples 10 sine >via-pipe10.nns
 same "-o a relative link to /proc/self/fd/1 into a pipe" via-pipe10.nns fdpipe.nns
 # ... and a regular file behind it is cut back when the tool fails.
 { printf 'keep\n'; nn-slice 0: -o stdout late.nns 2>/dev/null; } >out.file

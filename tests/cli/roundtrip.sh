@@ -63,8 +63,8 @@ same "compressed and uncompressed streams export identically" x.npy xz.npy
 
 nn-cat --rows 7 ds.nns > small.nns
 nn-cat --rows 1500 ds.nns > whole.nns
-[ "$(nn-info -r -j small.nns | wc -l)" -eq 430 ] && ok "re-chunked to 7 rows: 215 chunks per tensor" || not_ok "re-chunk" "$(nn-info -r -j small.nns | wc -l) records"
-[ "$(nn-info -r -j whole.nns | wc -l)" -eq 2 ] && ok "re-chunked to one record per tensor" || not_ok "one record" "$(nn-info -r -j whole.nns | wc -l) records"
+[ "$(nn-info --records -j small.nns | wc -l)" -eq 430 ] && ok "re-chunked to 7 rows: 215 chunks per tensor" || not_ok "re-chunk" "$(nn-info --records -j small.nns | wc -l) records"
+[ "$(nn-info --records -j whole.nns | wc -l)" -eq 2 ] && ok "re-chunked to one record per tensor" || not_ok "one record" "$(nn-info --records -j whole.nns | wc -l) records"
 nn-export -n x -f npy small.nns > xs.npy
 nn-export -n x -f npy whole.nns > xw.npy
 same "chunked and unchunked tensors export the same" xs.npy xw.npy

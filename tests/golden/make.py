@@ -429,14 +429,14 @@ golden.sh runs these keys (`net.nns` is `nn-init 3-3`, `stats.nns` is
 | split | `nn-split -n 2 P F`; a failure must leave no shard | data, copied or cut |
 | export | `nn-export -f npy F` | data, decoded |
 | std-fit | `nn-standardize --fit F` | data, decoded |
-| std | `nn-standardize -s stats.nns F` | data: x decoded, the rest copied |
+| std | `nn-standardize --stats stats.nns F` | data: x decoded, the rest copied |
 | forward | `nn-forward net.nns F` | data, decoded |
 | eval | `nn-eval F` | data, decoded |
 | eval-lsd | `nn-eval --lsd x F` (classes only) | data, decoded |
 | fit | `nn-fit-layer -m output F` | data, decoded |
 | kfilter | `nn-kfilter -k 1 F` | data, decoded |
 | reweight | `nn-reweight net.nns F` | data, decoded |
-| std-stats | `nn-standardize -s F ok-data.nns` | STATS |
+| std-stats | `nn-standardize --stats F ok-data.nns` | STATS |
 | forward-net | `nn-forward F ok-data.nns` | NET |
 | fit-G | `nn-fit-layer -m output -G F` | Gram statistics |
 | reweight-dec | `nn-reweight F ok-data.nns` | DECISION network |
