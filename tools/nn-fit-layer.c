@@ -55,8 +55,8 @@ static const char usage[] =
     "  -V, --version          show the version and exit\n"
     "\n"
     "See nn-fit-layer(1).\n"
-    "Exit status: 0 success, 1 bad input, a fit that fails or write error, "
-    "2 usage error.\n"
+    "Exit status: 0 success, 1 bad input, failed fit or write error, 2 usage "
+    "error.\n"
     "Example: nn-fit-layer -m sorted-pca -w 392 train.c.nns > l1.nns\n";
 
 enum { M_RANDOM, M_PCA, M_SORTED, M_ELM, M_OUTPUT };
@@ -1002,7 +1002,7 @@ static void parse(int argc, char **argv, options *o)
     }
     if (argc - optind > 1)
         nn_usage_error("at most one input FILE");
-    o->in = optind < argc ? argv[optind] : NULL;
+    o->in = optind < argc ? argv[optind] : NULL; /* NULL: none given */
     check_options(o, method_set);
     if (!o->in)
         o->in = "-";

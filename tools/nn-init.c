@@ -33,10 +33,10 @@ static const char usage[] =
     "  -V, --version      show the version and exit\n"
     "\n"
     "See nn-init(1).\n"
-    "Exit status: 0 success, 1 masks that cannot be drawn or write error, "
-    "2 usage error.\n"
-    "Example: nn-init -a tanh -O softmax --scheme orthogonal -s 7 "
-    "784-100-10 > net.nns\n";
+    "Exit status: 0 success, 1 impossible masks or write error, 2 usage "
+    "error.\n"
+    "Example: nn-init -a tanh -O softmax --scheme orthogonal 784-100-10 > "
+    "net.nns\n";
 
 enum { OPT_BALL = 256, OPT_SCHEME };
 
