@@ -19,7 +19,7 @@ ${CC:-cc} -O2 -o "$T/gemm_forward" bench/gemm_forward.c -lopenblas
 block=$(nn-info --records -j "$T/train.nns" | awk -F'"shape":\\[' '/"name":"x"/ { split($2, a, ","); print a[1]; exit }')
 
 bench forward "nn-forward \$T/net.nns \$T/train.nns > /dev/null"
-bench forward64 "nn-forward -d \$T/net.nns \$T/train.nns > /dev/null"
+bench forward64 "nn-forward -t f64 \$T/net.nns \$T/train.nns > /dev/null"
 # the sgemm calls alone, best and median of seven runs
 for i in 1 2 3 4 5 6 7; do "$T/gemm_forward" 60000 "$block" $ARCH; done | sort -n > "$T/gemm"
 gemm=$(sed -n 4p "$T/gemm")

@@ -16,14 +16,14 @@ mnist_centred "$T/train.nns"
 ${CC:-cc} -O2 -o "$T/gemm_knn" bench/gemm_knn.c -lopenblas
 
 # the whole set is slow: three runs, no warm-up
-bench whole "nn-kfilter -s -k $K \$T/train.nns > /dev/null" --warmup 0 --runs 3
+bench whole "nn-kfilter --report-only -k $K \$T/train.nns > /dev/null" --warmup 0 --runs 3
 bench rows "nn-kfilter -k $K \$T/train.nns > /dev/null" --warmup 0 --runs 2
-bench blocks "nn-kfilter -s -k $K -b 6148 \$T/train.nns > /dev/null"
+bench blocks "nn-kfilter --report-only -k $K -b 6148 \$T/train.nns > /dev/null"
 for i in 1 2 3; do "$T/gemm_knn" 60000 784 2048; done | sort -n > "$T/gemm"
 gemm=$(sed -n 2p "$T/gemm")
 gemm_best=$(sed -n 1p "$T/gemm")
 gemm_full=$("$T/gemm_knn" 60000 784 2048 full)
-nn-kfilter -s -k $K "$T/train.nns" | nn-export -f csv | head -1 > "$T/ours"
+nn-kfilter --report-only -k $K "$T/train.nns" | nn-export -f csv | head -1 > "$T/ours"
 ours_dropped=$(cut -d, -f2 "$T/ours")
 sk=$(/usr/bin/python3 bench/kfilter_sklearn.py "$T/train.nns" $K 2>/dev/null || echo "")
 flops=$(awk 'BEGIN { t = 2048; m = 60000; f = 0
@@ -44,9 +44,9 @@ md "|---|--:|--:|"
 row() { awk -v n="$1" -v t="$2" -v g="$gemm" 'BEGIN {
     printf "| %s | %.2f | %.2f |\n", n, t, t / g }' >>"$R"; }
 row "the sgemm calls alone (\`bench/gemm_knn.c 60000 784 2048\`, median of 3)" "$gemm"
-row "\`nn-kfilter -s -k $K train.nns\`: the k-redundancy only (hyperfine mean of 3)" "$(field whole 3)"
+row "\`nn-kfilter --report-only -k $K train.nns\`: the k-redundancy only (hyperfine mean of 3)" "$(field whole 3)"
 row "\`nn-kfilter -k $K train.nns > /dev/null\`: the kept rows written (mean of 2)" "$(field rows 3)"
-row "\`nn-kfilter -s -k $K -b 6148\`: blocks of 6148 rows (mean of $(field blocks 2))" "$(field blocks 3)"
+row "\`nn-kfilter --report-only -k $K -b 6148\`: blocks of 6148 rows (mean of $(field blocks 2))" "$(field blocks 3)"
 row "the same sgemm over the whole 60000x60000 matrix (no symmetry; one run)" "$gemm_full"
 if [ -n "$sk" ]; then
     set -- $sk
@@ -68,12 +68,12 @@ md ""
 
 md "## Peak memory"
 md ""
-r1=$(rss "" "nn-kfilter -s -k $K \$T/train.nns")
+r1=$(rss "" "nn-kfilter --report-only -k $K \$T/train.nns")
 r2=$(rss "cat \$T/train.nns" "nn-kfilter -k $K -b 6148")
 r3=$(rss "$(ten \$T/train.nns)" "nn-kfilter -k $K -b 6148")
 md "| command | rows | max RSS (MiB) |"
 md "|---|--:|--:|"
-md "| \`nn-kfilter -s -k $K train.nns\` (whole set) | 60000 | $r1 |"
+md "| \`nn-kfilter --report-only -k $K train.nns\` (whole set) | 60000 | $r1 |"
 md "| \`cat train.nns \\| nn-kfilter -k $K -b 6148\` | 60000 | $r2 |"
 md "| the stream 10 times \\| \`nn-kfilter -k $K -b 6148\` | 600000 | $r3 |"
 md ""

@@ -25,7 +25,7 @@ nn-forward --all "$T/net.nns" $OUT/train.nns > "$T/z.nns"
 for l in 0 1 2 3; do
     line="$l"
     for k in 5 10 20; do
-        nn-kfilter -s -n z$l -k $k -b 6148 "$T/z.nns" > "$T/kr.nns"
+        nn-kfilter --report-only -n z$l -k $k -b 6148 "$T/z.nns" > "$T/kr.nns"
         line="$line $(percent "$T/kr.nns")"
     done
     echo "$line" >> "$T/layers.dat"
@@ -55,7 +55,7 @@ for set in mnist fashion; do
         b=; [ $batch = all ] || b="-b $batch"
         for k in 5 10 20 24 40; do
             t0=$(date +%s.%N)
-            nn-kfilter -k $k $b -r "$T/kr.nns" "$T/$set.train.nns" > "$T/kept.nns"
+            nn-kfilter -k $k $b --report-file "$T/kr.nns" "$T/$set.train.nns" > "$T/kept.nns"
             t1=$(date +%s.%N)
             kept=$(awk -v p="$(percent "$T/kr.nns")" 'BEGIN { printf "%.2f", 100 - p }')
             $FIT "$T/kept.nns" 784 392 > "$T/net.nns"

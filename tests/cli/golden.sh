@@ -40,9 +40,10 @@ tool() {
     info-H)       timeout $TO nn-info -H ${a:+"$a"} ;;
     cat)          timeout $TO nn-cat $DEC ${a:+"$a"} ;;
     slice)        timeout $TO nn-slice $DEC 0:1 ${a:+"$a"} ;;
-    pick)         timeout $TO nn-pick $DEC ${a:+-i "$a"} '*' ;;
+    pick)         if [ -n "$a" ]; then timeout $TO nn-pick $DEC '*' <"$a"
+                  else timeout $TO nn-pick $DEC '*'; fi ;;
     split)        rm -rf "$T/s" && mkdir "$T/s" &&
-                  timeout $TO nn-split $DEC -n 2 "$T/s/p" ${a:+"$a"} ;;
+                  timeout $TO nn-split $DEC --shards 2 "$T/s/p" ${a:+"$a"} ;;
     export)       timeout $TO nn-export -f npy ${a:+"$a"} ;;
     std-fit)      timeout $TO nn-standardize --fit ${a:+"$a"} ;;
     std)          timeout $TO nn-standardize --stats "$T/stats.nns" ${a:+"$a"} ;;
@@ -149,7 +150,7 @@ for f in "$G"/ok-*.nns; do
     b=$(basename "$f")
     check "$b: nn-info reads it" tool info "$f"
     copies "$b: nn-cat copies it byte for byte" "$f" nn-cat "$f"
-    copies "$b: nn-pick copies it byte for byte" "$f" nn-pick -i "$f" '*'
+    copies "$b: nn-pick copies it byte for byte" "$f" sh -c 'nn-pick "*" <"$1"' sh "$f"
 done
 
 # --- the classes: the keys after FILE must refuse it, the others survive

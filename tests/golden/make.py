@@ -425,8 +425,8 @@ golden.sh runs these keys (`net.nns` is `nn-init 3-3`, `stats.nns` is
 | info-H | `nn-info -H F` | data, hash checked, not decoded |
 | cat | `nn-cat F` | data, copied |
 | slice | `nn-slice 0:1 F` | data, copied or cut |
-| pick | `nn-pick -i F '*'` | data, copied |
-| split | `nn-split -n 2 P F`; a failure must leave no shard | data, copied or cut |
+| pick | `nn-pick '*' < F` | data, copied |
+| split | `nn-split --shards 2 P F`; a failure must leave no shard | data, copied or cut |
 | export | `nn-export -f npy F` | data, decoded |
 | std-fit | `nn-standardize --fit F` | data, decoded |
 | std | `nn-standardize --stats stats.nns F` | data: x decoded, the rest copied |
@@ -462,7 +462,7 @@ nothing.
 - `keys=...`: those keys only (an orphan chunk in a network, statistics,
   Gram statistics: what their own readers must refuse).
 - `ok`: a valid stream.  `nn-info F` exits 0; `nn-cat F` and
-  `nn-pick -i F '*'` copy it byte for byte (padding, ancillary flags and
+  `nn-pick '*' < F` copy it byte for byte (padding, ancillary flags and
   reserved bits kept: §3, §5).
 
 ## Classes: which tool is responsible
