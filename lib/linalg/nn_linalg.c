@@ -8,7 +8,7 @@
  * CBLAS and LAPACK count in int.  Row counts may be any size: the BLAS
  * wrappers split them into blocks of at most nn_blas_max_rows rows.  Row
  * widths (leading dimensions) and the sides of the LAPACK problems must be
- * below 2^31; their callers keep them so (nn_gram_init and nn_tsqr_init
+ * below 2^31; their callers keep them so (nn_gram_new and nn_tsqr_new
  * check their sides, nn_net_read a layer's widths), and a row of 2^31
  * elements would be 8 GiB. */
 #include "linalg/nn_linalg.h"
