@@ -855,19 +855,6 @@ static int range_arg(const char *arg, double *lo, double *hi)
     return 1;
 }
 
-/* --delimiter C: one character that cannot be part of a number, or a
- * name (the rule is nn_delim_parse's). */
-static int delimiter_arg(const char *arg)
-{
-    int d;
-    nn_error e;
-    if (nn_delim_parse(arg, &d, &e) < 0)
-        nn_usage_error("invalid --delimiter '%s': expected one character "
-                       "that cannot be part of a number (not '\"' or '#'), "
-                       "'tab' or 'space'", arg);
-    return d;
-}
-
 /* The format from the output's name when not given, and the options that
  * apply to one format only. */
 static void check_options(options *o, int csv_opts, int png_opts)
@@ -931,7 +918,7 @@ static void parse(int argc, char **argv, options *o)
         case 'c': o->count = nn_arg_u64("count", optarg, 1, UINT64_MAX); break;
         case 't': o->dtype = nn_arg_dtype("dtype", optarg, 0); break;
         case OPT_DELIMITER:
-            o->delim = delimiter_arg(optarg);
+            o->delim = nn_arg_delimiter("delimiter", optarg);
             csv_opts = 1;
             break;
         case OPT_HEADER: o->header = csv_opts = 1; break;

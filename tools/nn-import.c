@@ -772,19 +772,6 @@ static void import_free(import *im)
 
 /* -------------------------------------------------------------------- main */
 
-/* --delimiter C: one character that cannot be part of a number, or a
- * name (the rule is nn_delim_parse's). */
-static int delimiter_arg(const char *arg)
-{
-    int d;
-    nn_error e;
-    if (nn_delim_parse(arg, &d, &e) < 0)
-        nn_usage_error("invalid --delimiter '%s': expected one character "
-                       "that cannot be part of a number (not '\"' or '#'), "
-                       "'tab' or 'space'", arg);
-    return d;
-}
-
 static void parse(int argc, char **argv, options *o)
 {
     static const struct option longopts[] = {
@@ -823,7 +810,7 @@ static void parse(int argc, char **argv, options *o)
             o->label_col = (long)nn_arg_u64("label-column", optarg, 0,
                                             INT_MAX);
             break;
-        case OPT_DELIMITER: o->delim = delimiter_arg(optarg); break;
+        case OPT_DELIMITER: o->delim = nn_arg_delimiter("delimiter", optarg); break;
         case OPT_HEADER: o->header = NN_CSV_HEADER_YES; break;
         case OPT_NO_HEADER: o->header = NN_CSV_HEADER_NO; break;
         case OPT_NO_FLATTEN: o->flatten = 0; break;

@@ -113,3 +113,13 @@ int nn_float_dtype_arg(const char *arg)
 {
     return nn_arg_dtype("dtype", arg, 1);
 }
+
+int nn_arg_delimiter(const char *opt, const char *arg)
+{
+    int d;
+    nn_error e;
+    if (nn_delim_parse(arg, &d, &e) < 0)
+        invalid(opt, arg, "expected one character that cannot be part of a "
+                          "number (not '\"' or '#'), 'tab' or 'space'");
+    return d;
+}

@@ -97,6 +97,9 @@ int nn_arg_dtype(const char *opt, const char *arg, int float_only);
  * returns how many. */
 int nn_arg_dims(const char *opt, const char *arg, int max, uint64_t limit,
                 uint64_t *dims);
+/* A CSV delimiter (nn_delim_parse): "tab", "space", or one character
+ * that cannot be part of a number. */
+int nn_arg_delimiter(const char *opt, const char *arg);
 /* -z/--zstd[=LEVEL]: 3 when absent, else 1..22. */
 int nn_zstd_level_arg(const char *arg);
 /* -t/--dtype where a tool computes in f32 or f64: NN_F32 or NN_F64. */
