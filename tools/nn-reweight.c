@@ -55,9 +55,17 @@ typedef struct reweight {
     float *d;                   /* (BLOCK) */
 } reweight;
 
+/* Records not followed are copied, except old weights that the row set
+ * did not take up (they came after the rows of x had begun): reweighting
+ * them silently from 1 would write a second, different d. */
 static int copy_other(const nn_record *r, void *arg, nn_error *e)
 {
     reweight *R = arg;
+    if (strcmp(r->name, R->o->dname) == 0 && r->rank > 0)
+        return nn_fail(e, "%s: record %llu: weights '%s' come after the rows "
+                       "of x began, too late to be read beside them; drop "
+                       "them to start from 1 (nn-pick --invert %s)", R->in,
+                       (unsigned long long)r->index, r->name, r->name);
     return nn_writer_copy(R->w, r, e);
 }
 

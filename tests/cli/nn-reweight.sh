@@ -118,3 +118,17 @@ fails_clean "classes=0 on the labels" "the labels 'y' have classes=0: not a numb
 fails_clean "classes=ten on the labels" "the labels 'y' have classes=ten" nn-reweight dec.nns cten.nns
 fails_clean "classes=70000 on the labels" "classes=70000: not" nn-reweight dec.nns c70000.nns
 check "--classes stands for a bad classes=" nn-reweight --classes 3 dec.nns cten.nns
+
+# Old weights after the rows of x began are not taken up by the row set:
+# an error naming them, not a second d reweighted from 1.
+"$PY" -c "
+import sys; sys.path.insert(0, '$TOP/tests')
+import numpy as np
+from nns_craft import record
+x = np.arange(40, dtype='<f4').reshape(10, 4) / 40
+sys.stdout.buffer.write(record('x', x[:5]) + record('x', x[5:], flags=2) +
+    record('y', np.zeros(10, '<i4'), 'classes=3\\n') + record('d', np.full(10, 2, '<f4')))" > late-d.nns
+fails_clean "weights after the rows of x began" "weights 'd' come after the rows of x began.*nn-pick --invert d" \
+    nn-reweight dec.nns late-d.nns
+nn-pick --invert d < late-d.nns > no-d.nns
+check "... and without them, reweighted from 1" nn-reweight dec.nns no-d.nns
