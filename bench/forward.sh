@@ -41,7 +41,7 @@ row() { awk -v n="$1" -v t="$2" -v f="$flops" -v g="$gemm" 'BEGIN {
     printf "| %s | %.0f | %.1f | %.2f |\n", n, t * 1000, f / t / 1e9, t / g }' >>"$R"; }
 row "the sgemm calls alone (\`bench/gemm_forward.c\`, median of 7)" "$gemm"
 row "\`nn-forward net train > /dev/null\` (hyperfine mean, single precision)" "$(field forward 3)"
-row "\`nn-forward -d\`: double precision (dgemm)" "$(field forward64 3)"
+row "\`nn-forward -t f64\`: double precision (dgemm)" "$(field forward64 3)"
 if [ -n "$torch" ]; then
     row "PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'): \`addmm\`+\`relu\`, whole set in one call, compute only (best of 3)" "$torch"
 fi

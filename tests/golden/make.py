@@ -472,7 +472,7 @@ must refuse it with the ERE; the keys marked s must *survive* it: exit 0,
 or exit 1 with one clean `nn-TOOL: ...` line; no crash, no hang, whatever
 they write discarded.  A tool that never looks at the values rightly
 passes a NaN through (nn-cat of a NaN tensor is fine), and so do the
-elementwise transforms (nn-forward, nn-standardize -s: NaN in, NaN out);
+elementwise transforms (nn-forward, nn-standardize --stats: NaN in, NaN out);
 the tools that fit or score refuse it, as does a reader of statistics or
 weights that would spread it to every row.
 
