@@ -55,6 +55,17 @@ void nn_act_apply_f64(const nn_act *a, const double *coef, size_t m,
 /* The basis phi_0..phi_degree of a polynomial kind at x, by the three-term
  * recurrence, into phi (degree+1). */
 void nn_poly_basis(int kind, int degree, double x, double *phi);
+/* The same basis and its derivatives phi' (degree+1), by the recurrence
+ * differentiated term by term. */
+void nn_poly_basis_deriv(int kind, int degree, double x, double *phi,
+                         double *dphi);
+/* The backward step of a: g (m,n) holds dL/dy on entry and dL/dz on
+ * return, for z the pre-activation and y = a(z) (both (m,n)).  Polynomial
+ * units also give dcoef (n, degree+1) = dL/dcoef, when dcoef is non-NULL
+ * (coef as for nn_act_apply_f64). */
+void nn_act_backward_f64(const nn_act *a, const double *coef, size_t m,
+                         size_t n, const double *z, const double *y,
+                         double *g, double *dcoef);
 
 typedef struct nn_layer {
     size_t n_in, n_out;
@@ -117,5 +128,63 @@ int nn_layer_forward_f32(nn_layer *l, size_t m, const float *in, float *out,
 void nn_layer_forward_f64(const nn_layer *l, size_t m, const double *in,
                           double *out);
 
+
+/* ------------------------------------------ losses (nn_loss.c)
+ * Training losses over a block of m rows of n outputs, reduced as
+ * PyTorch's defaults do: MSE, sigmoid cross-entropy (BCEWithLogits) and
+ * hinge by the mean over the m n elements; softmax cross-entropy and the
+ * gradient-amplification heads by the mean over the rows of their sums
+ * over the outputs.  The heads need their output activation: xent a
+ * softmax, sigmoid-xent a sigmoid, exp-ga an exp head (sparse
+ * cross-entropy, sum y - t ln y), pow3-ga a pow3 head (negative
+ * correlation, sum alpha z^4/4 + beta z - t z); for these the gradient at
+ * the pre-activation is (y - t) scaled, computed from z without dividing
+ * by a derivative (log-sum-exp for softmax, no NaN at large logits). */
+enum {
+    NN_LOSS_MSE, NN_LOSS_XENT, NN_LOSS_SIGMOID_XENT, NN_LOSS_HINGE,
+    NN_LOSS_EXP_GA, NN_LOSS_POW3_GA
+};
+/* "mse", "xent", "sigmoid-xent", "hinge", "exp-ga", "pow3-ga"; -1. */
+int nn_loss_parse(const char *s);
+const char *nn_loss_name(int loss);
+/* The loss that follows the output activation: softmax xent, sigmoid
+ * sigmoid-xent, exp exp-ga, pow3 pow3-ga, anything else mse. */
+int nn_loss_default(const nn_act *out);
+/* Fails when loss needs another output activation than out. */
+int nn_loss_check(int loss, const nn_act *out, nn_error *e);
+/* The loss of outputs y = a(z) (m,n) against targets t (m,n) (one-hot
+ * rows for classes; +-1 for hinge), and dz (m,n) = dL/dz; dcoef as for
+ * nn_act_backward_f64 (mse and hinge on polynomial units). */
+double nn_loss_f64(int loss, const nn_act *a, const double *coef, size_t m,
+                   size_t n, const double *z, const double *y,
+                   const double *t, double *dz, double *dcoef);
+
+/* ------------------------------------- the backward pass (nn_backprop.c)
+ * Double precision, for gradients, training and Hessian-vector products. */
+
+/* One layer: from G = dL/dz (m,n_out) and its input x (m,n_in), the
+ * gradient dw (1+n_in, n_out) = [1 x]^T G, zero where the mask is, and
+ * dx (m,n_in) = G W^T without the bias row (dL/dy of the layer below;
+ * NULL: not wanted).  BLAS, and the plain loops for tests. */
+void nn_layer_backward_f64(const nn_layer *l, size_t m, const double *x,
+                           const double *g, double *dw, double *dx);
+void nn_layer_backward_ref(const nn_layer *l, size_t m, const double *x,
+                           const double *g, double *dw, double *dx);
+/* A tape: every layer's pre-activation and output for up to rows rows. */
+typedef struct nn_tape nn_tape;
+nn_tape *nn_tape_new(const nn_net *net, size_t rows, nn_error *e);
+void nn_tape_free(nn_tape *t);
+/* Runs x (m, n_in) through net, m <= rows, keeping what the backward pass
+ * needs (x itself is kept by address: keep it until nn_tape_backward);
+ * returns the output (m, n_out), valid until the next call. */
+const double *nn_tape_forward(nn_tape *t, const nn_net *net, size_t m,
+                              const double *x);
+/* The loss of the last forward pass against targets (m, n_out), and the
+ * gradients: dw[l] (1+n_in, n_out) for every layer l, dcoef[l]
+ * (n_out, degree+1) for polynomial layers (dcoef may be NULL, and so may
+ * dcoef[l] for other layers).  loss must suit the output (nn_loss_check). */
+double nn_tape_backward(nn_tape *t, const nn_net *net, int loss,
+                        const double *target, double *const *dw,
+                        double *const *dcoef);
 
 #endif
