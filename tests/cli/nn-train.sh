@@ -1,0 +1,95 @@
+# nn-train: tiny problems learnt, a step against NumPy's gradient, the same
+# bytes from the same seed, masks kept, and bad input.
+. "$(dirname "$0")/../lib.sh"
+cd "$T" || exit 2
+
+# Sine (mse) and two spirals (softmax cross-entropy) are learnt.
+nn-toy --samples 2000 sine > sine.nns
+nn-init -a tanh 1-32-32-1 > sine0.nns
+nn-train -e 100 -b 32 --lr 0.01 sine0.nns sine.nns > sine1.nns
+mse=$(nn-forward sine1.nns sine.nns | nn-eval -q --regression)
+awk -v m="$mse" 'BEGIN { exit !(m < 0.002) }' && ok "sine: mse $mse after 100 epochs" ||
+    not_ok "sine learnt" "mse $mse"
+nn-toy --samples 1000 spirals > sp.nns
+nn-init -a tanh -O softmax 2-64-64-2 > sp0.nns
+nn-train -e 200 -b 32 --lr 0.01 sp0.nns sp.nns > sp1.nns
+acc=$(nn-forward sp1.nns sp.nns | nn-eval -q)
+awk -v a="$acc" 'BEGIN { exit !(a > 85) }' && ok "spirals: $acc% after 200 epochs" ||
+    not_ok "spirals learnt" "$acc%"
+
+# One step of plain SGD on the whole set equals NumPy's: W - lr [1 X]^T
+# (softmax([1 X] W) - onehot) / m, and the same with weight decay.
+nn-toy --samples 50 spirals > s50.nns
+nn-init -O softmax -t f64 2-2 > w0.nns
+nn-train -e 1 -b 50 --optimizer sgd --momentum 0 --lr 0.5 w0.nns s50.nns > w1.nns
+nn-train -e 1 -b 50 --optimizer sgd --momentum 0 --lr 0.5 -l 0.1 w0.nns s50.nns > w2.nns
+for f in s50 w0 w1 w2; do nn-export -f npy -n "$([ $f = s50 ] && echo x || echo w)" -o $f.npy $f.nns; done
+nn-export -f npy -n y -o y50.npy s50.nns
+if "$PY" - <<'PY'
+import numpy as np
+x = np.load("s50.npy").astype(np.float64); y = np.load("y50.npy")
+w0 = np.load("w0.npy"); w1 = np.load("w1.npy"); w2 = np.load("w2.npy")
+a = np.hstack([np.ones((50, 1)), x])
+z = a @ w0; p = np.exp(z - z.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
+t = np.eye(2)[y]
+g = a.T @ (p - t) / 50
+d1 = np.abs(w1 - (w0 - 0.5 * g)).max(); d2 = np.abs(w2 - (w0 - 0.5 * (g + 0.1 * w0))).max()
+print(d1, d2)
+raise SystemExit(0 if d1 < 1e-12 and d2 < 1e-12 else 1)
+PY
+then ok "one SGD step equals NumPy's, with and without weight decay"
+else not_ok "one SGD step equals NumPy's" "see above"; fi
+
+# The same seed gives the same bytes; another seed another network.
+nn-train -e 2 -b 16 sp0.nns sp.nns > a.nns
+nn-train -e 2 -b 16 sp0.nns sp.nns > b.nns
+nn-train -e 2 -b 16 -s 2 sp0.nns sp.nns > c.nns
+same "same seed, same bytes" a.nns b.nns
+cmp -s a.nns c.nns && not_ok "another seed, another network" "same bytes" ||
+    ok "another seed, another network"
+check "the network reads back" nn-forward a.nns sp.nns
+
+# Masked weights stay zero (and f64 layers stay f64).
+"$PY" -c "
+import sys; sys.path.insert(0, '$TOP/tests')
+import numpy as np
+from nns_craft import record
+x = np.random.default_rng(3).standard_normal((200, 8)).astype('<f4')
+sys.stdout.buffer.write(record('x', x) + record('y', (x[:, 0] > 0).astype('<i4'), 'classes=2\n'))" > d8.nns
+nn-init -a relu -p 0.5 -t f64 -O softmax 8-16-2 > m0.nns
+nn-train -e 5 -b 16 m0.nns d8.nns > m1.nns
+nn-export -f npy -n w -o mw.npy m1.nns
+nn-export -f npy -n mask -o mm.npy m1.nns
+if "$PY" -c "
+import numpy as np
+w = np.load('mw.npy'); m = np.load('mm.npy')
+assert w.dtype == np.float64, w.dtype
+assert (w[m == 0] == 0).all() and (w[m == 1] != 0).any()
+"; then ok "masked weights stay exactly zero; f64 stays f64"
+else not_ok "masked weights stay zero" "see above"; fi
+
+# Bad input: a clear error and an empty stdout.
+nn-init 3-4 > w3.nns
+fails_clean "widths that do not match the data" "2 values; the network takes 3" nn-train w3.nns sp.nns
+nn-init -O softmax 2-3 > c3.nns
+fails_clean "fewer outputs than classes" "2 classes, but the network has 3 outputs" nn-train c3.nns sp.nns
+fails_clean "a loss that needs another head" "needs the exp activation" nn-train --objective exp-ga sp0.nns sp.nns
+"$PY" -c "
+import sys; sys.path.insert(0, '$TOP/tests')
+import numpy as np
+from nns_craft import record
+x = np.zeros((4, 2), '<f4'); x[2, 1] = np.nan
+sys.stdout.buffer.write(record('x', x) + record('y', np.zeros(4, '<i4'), 'classes=2\n'))" > nan.nns
+fails_clean "NaN in the data" "row 2, column 1.*not finite" nn-train sp0.nns nan.nns
+nn-init -a identity 1-8-1 > one.nns
+nn-toy --samples 200 sine > s200.nns
+fails_clean "a loss that diverges names the epoch and step" "diverged at epoch 1, step [0-9]+" \
+    nn-train --optimizer sgd --lr 1e6 -e 3 one.nns s200.nns
+fails_usage "--batch 0" "invalid --batch '0': must be from 1 to 4096" nn-train -b 0 sp0.nns sp.nns
+fails_usage "--lr -1" "invalid --lr '-1': must be greater than 0" nn-train --lr -1 sp0.nns sp.nns
+fails_usage "an unknown optimizer" "invalid --optimizer 'rmsprop': expected adam, adamw or sgd" nn-train --optimizer rmsprop sp0.nns sp.nns
+fails_usage "both inputs on stdin" "cannot both be stdin" nn-train - -
+fails_usage "--nesterov without sgd" "nesterov" nn-train --nesterov sp0.nns sp.nns
+nn-train -o out.nns -e 1 c3.nns sp.nns 2>/dev/null
+[ -e out.nns ] && not_ok "a failed run leaves no -o file" "out.nns exists" ||
+    ok "a failed run leaves no -o file"

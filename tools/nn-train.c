@@ -1,0 +1,552 @@
+/* nn-train — train a network by gradient descent on a data stream
+ * (ALGORITHMS.md, nn-train).  The data set is held in memory, x in its
+ * own float type (f32 for integer pixels) and the labels as class numbers;
+ * every epoch visits it in a new random order drawn from the seed, in
+ * mini-batches whose gradient the library's backward pass computes in
+ * double precision. */
+#include "nn_tool.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "Usage: nn-train [OPTION]... NET [FILE]\n"
+    "Train the network in NET (a stream from nn-init, nn-fit-layer or\n"
+    "nn-train; - for stdin) on the rows of x and y of a data stream (FILE or\n"
+    "stdin) by mini-batch gradient descent, and write the trained network.\n"
+    "\n"
+    "  -e, --epochs=N       passes over the data (default 10)\n"
+    "  -b, --batch=N        rows per mini-batch (default 64)\n"
+    "      --lr=RATE        learning rate (default 0.001 for adam and adamw,\n"
+    "                       0.01 for sgd)\n"
+    "      --optimizer=NAME adam (default), adamw or sgd\n"
+    "      --momentum=M     sgd: momentum (default 0.9; 0 for plain SGD)\n"
+    "      --nesterov       sgd: Nesterov momentum\n"
+    "  -l, --lambda=L       weight decay (adamw: decoupled; else L2 in the\n"
+    "                       gradient, as PyTorch's weight_decay)\n"
+    "      --objective=LOSS the loss (default: by the output activation,\n"
+    "                       softmax xent, sigmoid sigmoid-xent, exp exp-ga,\n"
+    "                       pow3 pow3-ga, else mse); also hinge\n"
+    "  -n, --name=NAME      the inputs (default x)\n"
+    "  -y, --labels=NAME    labels or targets (default y)\n"
+    "      --valid=FILE     a stream scored after every epoch\n"
+    "  -s, --seed=N         seed of the order of the rows (default 1)\n"
+    "  -v, --verbose        a line per epoch on stderr\n"
+    "  -o, --output=FILE    write to FILE instead of stdout\n"
+    "  -z, --zstd[=LEVEL]   compress records with zstd (default level 3)\n"
+    "  -P, --progress       report progress on stderr\n"
+    "  -h, --help           show this help and exit\n"
+    "  -V, --version        show the version and exit\n"
+    "\n"
+    "See nn-train(1).\n"
+    "Exit status: 0 success, 1 bad input, divergence or write error, 2 usage "
+    "error.\n"
+    "Example: nn-init -O softmax 784-256-10 | nn-train -e 3 - train.nns > "
+    "net.nns\n";
+
+enum { OPT_LR = 256, OPT_OPTIMIZER, OPT_MOMENTUM, OPT_NESTEROV, OPT_OBJECTIVE,
+       OPT_VALID };
+enum { OPT_ADAM, OPT_ADAMW, OPT_SGD };
+
+typedef struct options {
+    const char *net, *in, *out, *valid, *name, *labels;
+    uint64_t epochs, batch, seed;
+    double lr, momentum, lambda;
+    int optimizer, nesterov, loss, verbose, progress, level;
+} options;
+
+/* A data set held in memory: x (rows, n_in) of xdt, and either class
+ * numbers (cls, k classes) or targets (t, rows x n_out, f64). */
+typedef struct dataset {
+    const char *name;
+    size_t rows, cols, k;
+    int xdt;
+    void *x;
+    uint32_t *cls;
+    double *t;
+} dataset;
+
+/* The optimiser's state for one parameter array of n values. */
+typedef struct param {
+    double *v, *g;          /* the values (the layer's) and their gradient */
+    const unsigned char *mask;
+    double *m1, *m2;        /* momentum / Adam's moments */
+    size_t n;
+} param;
+
+typedef struct trainer {
+    const options *o;
+    nn_net net;
+    dataset d, val;
+    nn_tape *tape;
+    param *p;
+    size_t np;
+    double *xb, *tb, **dw, **dc;   /* a batch; gradients per layer */
+    size_t nl;                      /* layers with gradients */
+    int loss;
+    uint64_t step;
+} trainer;
+
+/* ---------------------------------------------------------------- data */
+
+/* Appends the rows of block b to the set. */
+static int data_add(dataset *d, const nn_net *net, const nn_rowset *s,
+                    const nn_rowblock *b, nn_error *e)
+{
+    size_t m = b->rows, n_in = net->layers[0].n_in;
+    size_t n_out = net->layers[net->n - 1].n_out;
+    if (!d->x) { /* the first block: widths and kinds */
+        d->cols = b->cols[0];
+        d->xdt = b->dtype[0] == NN_F64 ? NN_F64 : NN_F32;
+        if (d->cols != n_in)
+            return nn_fail(e, "%s: rows of '%s' have %zu values; the network "
+                           "takes %zu inputs", d->name, nn_rowset_name(s, 0),
+                           d->cols, n_in);
+        if (b->rank[1] == 1 && !nn_dtype_is_float(b->dtype[1])) {
+            uint64_t k;
+            int rc = nn_labels_classes(nn_rowset_attrs(s, 1),
+                                       nn_rowset_name(s, 1), &k, e);
+            if (rc < 0)
+                return nn_error_wrap(e, "%s", d->name);
+            d->k = rc ? (size_t)k : n_out;
+            if (d->k != n_out)
+                return nn_fail(e, "%s: %zu classes, but the network has %zu "
+                               "outputs", d->name, d->k, n_out);
+        } else if (b->cols[1] != n_out) {
+            return nn_fail(e, "%s: rows of '%s' have %zu targets; the network "
+                           "has %zu outputs", d->name, nn_rowset_name(s, 1),
+                           b->cols[1], n_out);
+        }
+    }
+    if (nn_rows_check_finite(b->data[0], b->dtype[0], m, d->cols, d->rows, "",
+                             nn_rowset_name(s, 0), e) < 0)
+        return nn_error_wrap(e, "%s", d->name);
+    size_t es = nn_dtype_size(d->xdt), rows = d->rows + m;
+    void *x = realloc(d->x, rows * d->cols * es + 1);
+    if (!x)
+        return nn_fail(e, "%s: out of memory holding %zu rows", d->name, rows);
+    d->x = x;
+    nn_convert((char *)x + d->rows * d->cols * es, d->xdt, b->data[0],
+               b->dtype[0], m * d->cols);
+    if (d->k) {
+        uint32_t *c = realloc(d->cls, rows * sizeof *c + 1);
+        if (!c)
+            return nn_fail(e, "%s: out of memory", d->name);
+        d->cls = c;
+        for (size_t i = 0; i < m; i++) {
+            double v = nn_elem_f64(b->data[1], b->dtype[1], i);
+            if (!(v >= 0 && v < (double)d->k))
+                return nn_fail(e, "%s: label %g of row %zu is outside "
+                               "[0, %zu)", d->name, v, d->rows + i, d->k);
+            c[d->rows + i] = (uint32_t)v;
+        }
+    } else {
+        if (nn_rows_check_finite(b->data[1], b->dtype[1], m, n_out, d->rows,
+                                 "the targets ", nn_rowset_name(s, 1), e) < 0)
+            return nn_error_wrap(e, "%s", d->name);
+        double *t = realloc(d->t, rows * n_out * sizeof *t + 1);
+        if (!t)
+            return nn_fail(e, "%s: out of memory", d->name);
+        d->t = t;
+        nn_convert(t + d->rows * n_out, NN_F64, b->data[1], b->dtype[1],
+                   m * n_out);
+    }
+    d->rows = rows;
+    return 0;
+}
+
+/* Reads every row of x and y of path into d. */
+static int data_load(dataset *d, const options *o, const nn_net *net,
+                     const char *path, nn_error *e)
+{
+    nn_reader *r = nn_reader_open(path, e);
+    if (!r)
+        return -1;
+    d->name = nn_reader_name(r);
+    const char *names[2] = {o->name, o->labels};
+    nn_rowset *s = nn_rowset_open(r, 2, names, e);
+    nn_rowblock b;
+    int rc = s ? 0 : -1;
+    while (rc == 0 && (rc = nn_rowset_next(s, 0, &b, e)) == 1)
+        rc = b.rows ? data_add(d, net, s, &b, e) : 0;
+    if (rc == 0 && d->rows == 0)
+        rc = nn_fail(e, "%s: no rows to train on", d->name);
+    d->name = path && strcmp(path, "-") ? path : "stdin";
+    nn_rowset_close(s);
+    nn_reader_close(r);
+    return rc < 0 ? -1 : 0;
+}
+
+static void data_free(dataset *d)
+{
+    free(d->x);
+    free(d->cls);
+    free(d->t);
+}
+
+/* Rows idx[0..m) of d into x (m, cols) and targets t (m, n_out). */
+static void data_batch(const dataset *d, const size_t *idx, size_t m,
+                       size_t n_out, double *x, double *t)
+{
+    size_t es = nn_dtype_size(d->xdt);
+    for (size_t i = 0; i < m; i++) {
+        nn_convert(x + i * d->cols, NN_F64,
+                   (const char *)d->x + idx[i] * d->cols * es, d->xdt, d->cols);
+        if (d->k) {
+            memset(t + i * n_out, 0, n_out * sizeof *t);
+            t[i * n_out + d->cls[idx[i]]] = 1;
+        } else {
+            memcpy(t + i * n_out, d->t + idx[i] * n_out, n_out * sizeof *t);
+        }
+    }
+}
+
+/* ----------------------------------------------------------- optimiser */
+
+static int params_init(trainer *T, nn_error *e)
+{
+    nn_net *net = &T->net;
+    T->p = calloc(2 * net->n, sizeof *T->p);
+    T->dw = calloc(net->n, sizeof *T->dw);
+    T->dc = calloc(net->n, sizeof *T->dc);
+    if (!T->p || !T->dw || !T->dc)
+        return nn_fail(e, "out of memory");
+    T->nl = net->n;
+    for (size_t l = 0; l < net->n; l++) {
+        nn_layer *L = &net->layers[l];
+        size_t nw = (1 + L->n_in) * L->n_out;
+        if (!(T->dw[l] = nn_alloc(nw, sizeof(double), "gradients", e)))
+            return -1;
+        T->p[T->np++] = (param){L->w, T->dw[l], L->mask, NULL, NULL, nw};
+        if (L->coef) {
+            size_t nc = L->n_out * (size_t)(L->act.degree + 1);
+            if (!(T->dc[l] = nn_alloc(nc, sizeof(double), "gradients", e)))
+                return -1;
+            T->p[T->np++] = (param){L->coef, T->dc[l], NULL, NULL, NULL, nc};
+        }
+    }
+    for (size_t i = 0; i < T->np; i++) {
+        param *p = &T->p[i];
+        if (!(p->m1 = calloc(p->n, sizeof(double))) ||
+            !(p->m2 = calloc(p->n, sizeof(double))))
+            return nn_fail(e, "out of memory");
+    }
+    return 0;
+}
+
+/* One step of the optimiser on every parameter (PyTorch's update rules,
+ * for results that compare). */
+static void params_step(trainer *T)
+{
+    const options *o = T->o;
+    double lr = o->lr, wd = o->lambda;
+    T->step++;
+    double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    double c1 = 1 - pow(b1, (double)T->step), c2 = 1 - pow(b2, (double)T->step);
+    for (size_t k = 0; k < T->np; k++) {
+        param *p = &T->p[k];
+        for (size_t i = 0; i < p->n; i++) {
+            if (p->mask && !p->mask[i])
+                continue; /* a masked weight stays zero */
+            double w = p->v[i], g = p->g[i];
+            if (o->optimizer == OPT_ADAMW)
+                w -= lr * wd * w;
+            else
+                g += wd * w;
+            if (o->optimizer == OPT_SGD) {
+                double *b = &p->m1[i];
+                *b = T->step == 1 ? g : o->momentum * *b + g;
+                g = o->nesterov ? g + o->momentum * *b
+                                : o->momentum > 0 ? *b : g;
+                w -= lr * g;
+            } else {
+                p->m1[i] = b1 * p->m1[i] + (1 - b1) * g;
+                p->m2[i] = b2 * p->m2[i] + (1 - b2) * g * g;
+                w -= lr * (p->m1[i] / c1) / (sqrt(p->m2[i] / c2) + eps);
+            }
+            p->v[i] = w;
+        }
+    }
+    for (size_t l = 0; l < T->net.n; l++) { /* single precision made anew */
+        free(T->net.layers[l].wf);
+        T->net.layers[l].wf = NULL;
+    }
+}
+
+/* ------------------------------------------------------------- training */
+
+/* Index of the largest of n values. */
+static size_t argmax(const double *v, size_t n)
+{
+    size_t b = 0;
+    for (size_t j = 1; j < n; j++)
+        if (v[j] > v[b])
+            b = j;
+    return b;
+}
+
+typedef struct tally {
+    double loss;
+    uint64_t rows, correct;
+} tally;
+
+/* Loss and accuracy of a block just run forward (y its output). */
+static void tally_add(tally *s, const dataset *d, const size_t *idx,
+                      size_t m, size_t n_out, const double *y, double loss)
+{
+    s->loss += loss * (double)m;
+    s->rows += m;
+    if (d->k)
+        for (size_t i = 0; i < m; i++)
+            s->correct += argmax(y + i * n_out, n_out) == d->cls[idx[i]];
+}
+
+static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, size_t *perm,
+                       tally *s, nn_error *e)
+{
+    const options *o = T->o;
+    const dataset *d = &T->d;
+    size_t n_out = T->net.layers[T->net.n - 1].n_out;
+    for (size_t i = d->rows; i > 1; i--) { /* Fisher-Yates */
+        size_t j = (size_t)nn_rng_below(g, i), t = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = t;
+    }
+    nn_progress prog;
+    nn_progress_init(&prog, nn_prog, o->progress);
+    *s = (tally){0};
+    for (size_t at = 0; at < d->rows; at += o->batch) {
+        size_t m = d->rows - at < o->batch ? d->rows - at : o->batch;
+        data_batch(d, perm + at, m, n_out, T->xb, T->tb);
+        const double *y = nn_tape_forward(T->tape, &T->net, m, T->xb);
+        double loss = nn_tape_backward(T->tape, &T->net, T->loss, T->tb,
+                                       T->dw, T->dc);
+        if (!isfinite(loss))
+            return nn_fail(e, "the loss diverged at epoch %llu, step %llu "
+                           "(%g): lower --lr", (unsigned long long)epoch,
+                           (unsigned long long)(T->step + 1), loss);
+        tally_add(s, d, perm + at, m, n_out, y, loss);
+        params_step(T);
+        nn_progress_update(&prog, at + m, d->rows, "rows");
+    }
+    nn_progress_end(&prog);
+    return 0;
+}
+
+/* Loss and accuracy of the network on a held set, in batches. */
+static void score(trainer *T, const dataset *d, tally *s)
+{
+    size_t n_out = T->net.layers[T->net.n - 1].n_out;
+    size_t ids[4096]; /* --batch is at most 4096 */
+    *s = (tally){0};
+    for (size_t at = 0; at < d->rows; at += T->o->batch) {
+        size_t m = d->rows - at < T->o->batch ? d->rows - at : T->o->batch;
+        for (size_t i = 0; i < m; i++)
+            ids[i] = at + i;
+        data_batch(d, ids, m, n_out, T->xb, T->tb);
+        const double *y = nn_tape_forward(T->tape, &T->net, m, T->xb);
+        double loss = nn_tape_backward(T->tape, &T->net, T->loss, T->tb,
+                                       T->dw, T->dc);
+        tally_add(s, d, ids, m, n_out, y, loss);
+    }
+}
+
+static void say_epoch(const trainer *T, uint64_t epoch, const tally *s,
+                      const tally *v, double secs)
+{
+    char acc[32] = "", vacc[64] = "";
+    if (T->d.k)
+        snprintf(acc, sizeof acc, ", train %.2f%%",
+                 100.0 * (double)s->correct / (double)s->rows);
+    if (v && T->val.k)
+        snprintf(vacc, sizeof vacc, ", valid loss %.4f, %.2f%%",
+                 v->loss / (double)v->rows,
+                 100.0 * (double)v->correct / (double)v->rows);
+    else if (v)
+        snprintf(vacc, sizeof vacc, ", valid loss %.4f",
+                 v->loss / (double)v->rows);
+    nn_warn("epoch %llu/%llu: loss %.4f%s%s, %.1f s",
+            (unsigned long long)epoch, (unsigned long long)T->o->epochs,
+            s->loss / (double)s->rows, acc, vacc, secs);
+}
+
+static int train(trainer *T, nn_error *e)
+{
+    const options *o = T->o;
+    size_t *perm = nn_alloc(T->d.rows, sizeof *perm, "row order", e);
+    if (!perm)
+        return -1;
+    for (size_t i = 0; i < T->d.rows; i++)
+        perm[i] = i;
+    nn_rng g;
+    nn_rng_seed(&g, o->seed);
+    int rc = 0;
+    for (uint64_t ep = 1; ep <= o->epochs && rc == 0; ep++) {
+        double t0 = nn_now();
+        tally s, v;
+        rc = train_epoch(T, ep, &g, perm, &s, e);
+        if (rc == 0 && T->val.rows)
+            score(T, &T->val, &v);
+        if (rc == 0 && o->verbose)
+            say_epoch(T, ep, &s, T->val.rows ? &v : NULL, nn_now() - t0);
+    }
+    free(perm);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- setup */
+
+static int setup(trainer *T, nn_error *e)
+{
+    const options *o = T->o;
+    if (nn_net_load(o->net, &T->net, e) < 0)
+        return -1;
+    const nn_layer *top = &T->net.layers[T->net.n - 1];
+    T->loss = o->loss >= 0 ? o->loss : nn_loss_default(&top->act);
+    if (nn_loss_check(T->loss, &top->act, e) < 0)
+        return nn_error_wrap(e, "%s", o->net);
+    if (data_load(&T->d, o, &T->net, o->in, e) < 0 ||
+        (o->valid && data_load(&T->val, o, &T->net, o->valid, e) < 0))
+        return -1;
+    size_t b = o->batch, n_in = T->net.layers[0].n_in;
+    if (!(T->tape = nn_tape_new(&T->net, b, e)) ||
+        !(T->xb = nn_alloc(b * n_in, sizeof(double), "batch", e)) ||
+        !(T->tb = nn_alloc(b * top->n_out, sizeof(double), "batch", e)))
+        return -1;
+    if (o->verbose)
+        nn_warn("%zu rows of %zu values held (%.0f MB), %s, batch %llu, "
+                "%s lr %g", T->d.rows, T->d.cols,
+                (double)(T->d.rows * T->d.cols * nn_dtype_size(T->d.xdt)) / 1e6,
+                nn_loss_name(T->loss), (unsigned long long)o->batch,
+                o->optimizer == OPT_SGD ? "sgd" : o->optimizer == OPT_ADAM
+                                                      ? "adam" : "adamw",
+                o->lr);
+    return params_init(T, e);
+}
+
+static int write_net(trainer *T, nn_writer *w, nn_error *e)
+{
+    const options *o = T->o;
+    char v[64];
+    snprintf(v, sizeof v, "nn-train %s", NN_VERSION);
+    for (size_t l = 0; l < T->net.n; l++) {
+        nn_layer *L = &T->net.layers[l];
+        char ep[32], *a = nn_attrs_set(L->attrs, "producer", v), *b2 = NULL;
+        snprintf(ep, sizeof ep, "%llu", (unsigned long long)o->epochs);
+        if (a)
+            b2 = nn_attrs_set(a, "epochs", ep);
+        free(a);
+        if (!b2)
+            return nn_fail(e, "out of memory");
+        free(L->attrs);
+        L->attrs = b2;
+        if (nn_layer_write(w, L, L->dtype, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void trainer_free(trainer *T)
+{
+    data_free(&T->d);
+    data_free(&T->val);
+    nn_tape_free(T->tape);
+    for (size_t i = 0; i < T->np; i++)
+        free(T->p[i].m1), free(T->p[i].m2);
+    for (size_t l = 0; l < T->nl; l++)
+        free(T->dw[l]), free(T->dc[l]);
+    free(T->dw);
+    free(T->dc);
+    free(T->p);
+    free(T->xb);
+    free(T->tb);
+    nn_net_free(&T->net);
+}
+
+static void parse(int argc, char **argv, options *o)
+{
+    static const struct option longopts[] = {
+        {"epochs", required_argument, 0, 'e'},
+        {"batch", required_argument, 0, 'b'},
+        {"lr", required_argument, 0, OPT_LR},
+        {"optimizer", required_argument, 0, OPT_OPTIMIZER},
+        {"momentum", required_argument, 0, OPT_MOMENTUM},
+        {"nesterov", no_argument, 0, OPT_NESTEROV},
+        {"lambda", required_argument, 0, 'l'},
+        {"objective", required_argument, 0, OPT_OBJECTIVE},
+        {"name", required_argument, 0, 'n'},
+        {"labels", required_argument, 0, 'y'},
+        {"valid", required_argument, 0, OPT_VALID},
+        {"seed", required_argument, 0, 's'},
+        {"verbose", no_argument, 0, 'v'},
+        NN_LONGOPTS_OUTPUT,
+        {"progress", no_argument, 0, 'P'},
+        NN_LONGOPTS_END};
+    static const char *const optimizers[] = {"adam", "adamw", "sgd", NULL};
+    static const char *const objectives[] = {"mse", "xent", "sigmoid-xent",
+                                             "hinge", "exp-ga", "pow3-ga",
+                                             NULL};
+    *o = (options){.name = "x", .labels = "y", .out = "-", .epochs = 10,
+                   .batch = 64, .seed = 1, .lr = -1, .momentum = 0.9,
+                   .loss = -1};
+    int c;
+    while ((c = getopt_long(argc, argv, ":e:b:l:n:y:s:vo:z::PhV", longopts,
+                            NULL)) != -1) {
+        switch (c) {
+        case 'e': o->epochs = nn_arg_u64("epochs", optarg, 0, 1000000); break;
+        case 'b': o->batch = nn_arg_u64("batch", optarg, 1, 4096); break;
+        case OPT_LR: o->lr = nn_arg_positive("lr", optarg); break;
+        case OPT_OPTIMIZER:
+            o->optimizer = nn_arg_choice("optimizer", optarg, optimizers);
+            break;
+        case OPT_MOMENTUM:
+            o->momentum = nn_arg_double("momentum", optarg, 0, 1);
+            break;
+        case OPT_NESTEROV: o->nesterov = 1; break;
+        case 'l': o->lambda = nn_arg_double("lambda", optarg, 0, INFINITY); break;
+        case OPT_OBJECTIVE:
+            o->loss = nn_loss_parse(objectives[nn_arg_choice(
+                "objective", optarg, objectives)]);
+            break;
+        case 'n': o->name = optarg; break;
+        case 'y': o->labels = optarg; break;
+        case OPT_VALID: o->valid = optarg; break;
+        case 's': o->seed = nn_arg_u64("seed", optarg, 0, UINT64_MAX); break;
+        case 'v': o->verbose = 1; break;
+        case 'o': o->out = optarg; break;
+        case 'z': o->level = nn_zstd_level_arg(optarg); break;
+        case 'P': o->progress = 1; break;
+        default: nn_tool_option(c, argv, usage);
+        }
+    }
+    if (argc - optind < 1 || argc - optind > 2)
+        nn_usage_error(argc == optind ? "missing NET" : "too many arguments");
+    o->net = argv[optind];
+    o->in = optind + 1 < argc ? argv[optind + 1] : "-";
+    if (strcmp(o->net, "-") == 0 && strcmp(o->in, "-") == 0)
+        nn_usage_error("NET and the data cannot both be stdin");
+    if (o->nesterov && (o->optimizer != OPT_SGD || o->momentum == 0))
+        nn_usage_error("--nesterov goes with --optimizer sgd and a momentum");
+    if (o->lr < 0)
+        o->lr = o->optimizer == OPT_SGD ? 0.01 : 0.001;
+}
+
+int main(int argc, char **argv)
+{
+    nn_tool_init("nn-train");
+    options o;
+    parse(argc, argv, &o);
+
+    trainer T = {.o = &o};
+    nn_error e;
+    nn_writer *w = nn_writer_open(o.out, 0, &e);
+    if (!w || setup(&T, &e) < 0 || train(&T, &e) < 0)
+        nn_die("%s", e.msg);
+    nn_writer_set_compression(w, o.level);
+    if (write_net(&T, w, &e) < 0 || nn_writer_close(w, 1, &e) < 0)
+        nn_die("%s", e.msg);
+    trainer_free(&T);
+    return 0;
+}
