@@ -26,12 +26,21 @@ static const char usage[] =
     "      --nesterov       sgd: Nesterov momentum\n"
     "  -l, --lambda=L       weight decay (adamw: decoupled; else L2 in the\n"
     "                       gradient, as PyTorch's weight_decay)\n"
+    "      --schedule=S     const (default), cosine (to 0 at the last step),\n"
+    "                       or step:EVERY[:GAMMA] (times GAMMA, default 0.1,\n"
+    "                       every EVERY epochs)\n"
+    "      --warmup=STEPS   raise the rate linearly over the first STEPS steps\n"
+    "      --freeze=K[,K..] keep layers K (from 1) as they are\n"
     "      --objective=LOSS the loss (default: by the output activation,\n"
     "                       softmax xent, sigmoid sigmoid-xent, exp exp-ga,\n"
     "                       pow3 pow3-ga, else mse); also hinge\n"
     "  -n, --name=NAME      the inputs (default x)\n"
     "  -y, --labels=NAME    labels or targets (default y)\n"
     "      --valid=FILE     a stream scored after every epoch\n"
+    "      --log=FILE       a stream of a row per epoch: loss, accuracies,\n"
+    "                       seconds, RMS gradient per layer\n"
+    "      --trajectory=FILE  the network after every --every epochs\n"
+    "      --every=N        epochs between trajectory networks (default 1)\n"
     "  -s, --seed=N         seed of the order of the rows (default 1)\n"
     "  -v, --verbose        a line per epoch on stderr\n"
     "  -o, --output=FILE    write to FILE instead of stdout\n"
@@ -47,15 +56,24 @@ static const char usage[] =
     "net.nns\n";
 
 enum { OPT_LR = 256, OPT_OPTIMIZER, OPT_MOMENTUM, OPT_NESTEROV, OPT_OBJECTIVE,
-       OPT_VALID };
+       OPT_VALID, OPT_SCHEDULE, OPT_WARMUP, OPT_FREEZE, OPT_LOG,
+       OPT_TRAJECTORY, OPT_EVERY };
 enum { OPT_ADAM, OPT_ADAMW, OPT_SGD };
 
 typedef struct options {
     const char *net, *in, *out, *valid, *name, *labels;
-    uint64_t epochs, batch, seed;
+    const char *log, *trajectory;   /* --log, --trajectory files */
+    uint64_t epochs, batch, seed, warmup, every;
     double lr, momentum, lambda;
+    int schedule;                   /* SCHED_* */
+    uint64_t step_every;            /* step: epochs between decays */
+    double gamma;                   /* step: the factor */
+    unsigned char *frozen;          /* frozen[l]: layer l+1 is not trained */
+    size_t nfrozen;
     int optimizer, nesterov, loss, verbose, progress, level;
 } options;
+
+enum { SCHED_CONST, SCHED_COSINE, SCHED_STEP };
 
 /* A data set held in memory: x (rows, n_in) of xdt, and either class
  * numbers (cls, k classes) or targets (t, rows x n_out, f64). */
@@ -71,6 +89,7 @@ typedef struct dataset {
 /* The optimiser's state for one parameter array of n values. */
 typedef struct param {
     double *v, *g;          /* the values (the layer's) and their gradient */
+    int frozen;
     const unsigned char *mask;
     double *m1, *m2;        /* momentum / Adam's moments */
     size_t n;
@@ -85,6 +104,9 @@ typedef struct trainer {
     size_t np;
     double *xb, *tb, **dw, **dc;   /* a batch; gradients per layer */
     size_t nl;                      /* layers with gradients */
+    double *gsq;                    /* per layer: sum over the epoch's
+                                     * steps of the mean squared gradient */
+    nn_writer *log, *traj;
     int loss;
     uint64_t step;
 } trainer;
@@ -207,6 +229,7 @@ static void data_batch(const dataset *d, const size_t *idx, size_t m,
 
 static int params_init(trainer *T, nn_error *e)
 {
+    const options *o = T->o;
     nn_net *net = &T->net;
     T->p = calloc(2 * net->n, sizeof *T->p);
     T->dw = calloc(net->n, sizeof *T->dw);
@@ -219,12 +242,14 @@ static int params_init(trainer *T, nn_error *e)
         size_t nw = (1 + L->n_in) * L->n_out;
         if (!(T->dw[l] = nn_alloc(nw, sizeof(double), "gradients", e)))
             return -1;
-        T->p[T->np++] = (param){L->w, T->dw[l], L->mask, NULL, NULL, nw};
+        int fz = l < o->nfrozen && o->frozen[l];
+        T->p[T->np++] = (param){L->w, T->dw[l], fz, L->mask, NULL, NULL, nw};
         if (L->coef) {
             size_t nc = L->n_out * (size_t)(L->act.degree + 1);
             if (!(T->dc[l] = nn_alloc(nc, sizeof(double), "gradients", e)))
                 return -1;
-            T->p[T->np++] = (param){L->coef, T->dc[l], NULL, NULL, NULL, nc};
+            T->p[T->np++] = (param){L->coef, T->dc[l], fz, NULL, NULL, NULL,
+                                    nc};
         }
     }
     for (size_t i = 0; i < T->np; i++) {
@@ -238,15 +263,34 @@ static int params_init(trainer *T, nn_error *e)
 
 /* One step of the optimiser on every parameter (PyTorch's update rules,
  * for results that compare). */
+/* The learning rate of the coming step: warm-up, then the schedule. */
+static double rate(const trainer *T)
+{
+    const options *o = T->o;
+    uint64_t s = T->step, per = (T->d.rows + o->batch - 1) / o->batch;
+    double lr = o->lr;
+    if (o->schedule == SCHED_COSINE) {
+        double total = (double)(per * o->epochs);
+        lr *= 0.5 * (1 + cos(M_PI * (double)s / (total > 1 ? total : 1)));
+    } else if (o->schedule == SCHED_STEP) {
+        lr *= pow(o->gamma, (double)(s / per / o->step_every));
+    }
+    if (s < o->warmup)
+        lr *= (double)(s + 1) / (double)o->warmup;
+    return lr;
+}
+
 static void params_step(trainer *T)
 {
     const options *o = T->o;
-    double lr = o->lr, wd = o->lambda;
+    double lr = rate(T), wd = o->lambda;
     T->step++;
     double b1 = 0.9, b2 = 0.999, eps = 1e-8;
     double c1 = 1 - pow(b1, (double)T->step), c2 = 1 - pow(b2, (double)T->step);
     for (size_t k = 0; k < T->np; k++) {
         param *p = &T->p[k];
+        if (p->frozen)
+            continue;
         for (size_t i = 0; i < p->n; i++) {
             if (p->mask && !p->mask[i])
                 continue; /* a masked weight stays zero */
@@ -289,7 +333,7 @@ static size_t argmax(const double *v, size_t n)
 
 typedef struct tally {
     double loss;
-    uint64_t rows, correct;
+    uint64_t rows, correct, steps;
 } tally;
 
 /* Loss and accuracy of a block just run forward (y its output). */
@@ -317,6 +361,7 @@ static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, size_t *perm,
     nn_progress prog;
     nn_progress_init(&prog, nn_prog, o->progress);
     *s = (tally){0};
+    memset(T->gsq, 0, T->net.n * sizeof *T->gsq);
     for (size_t at = 0; at < d->rows; at += o->batch) {
         size_t m = d->rows - at < o->batch ? d->rows - at : o->batch;
         data_batch(d, perm + at, m, n_out, T->xb, T->tb);
@@ -328,6 +373,15 @@ static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, size_t *perm,
                            "(%g): lower --lr", (unsigned long long)epoch,
                            (unsigned long long)(T->step + 1), loss);
         tally_add(s, d, perm + at, m, n_out, y, loss);
+        for (size_t l = 0; l < T->net.n; l++) {
+            const nn_layer *L = &T->net.layers[l];
+            size_t nw = (1 + L->n_in) * L->n_out;
+            double q = 0;
+            for (size_t i = 0; i < nw; i++)
+                q += T->dw[l][i] * T->dw[l][i];
+            T->gsq[l] += q / (double)nw;
+        }
+        s->steps++;
         params_step(T);
         nn_progress_update(&prog, at + m, d->rows, "rows");
     }
@@ -372,6 +426,55 @@ static void say_epoch(const trainer *T, uint64_t epoch, const tally *s,
             s->loss / (double)s->rows, acc, vacc, secs);
 }
 
+/* The epoch's row of the log: epoch, loss, accuracy, valid loss and
+ * accuracy (NaN when there is none), seconds, the rate of the last step,
+ * the RMS gradient of each layer's weights over the epoch's steps. */
+static int log_epoch(trainer *T, uint64_t ep, const tally *s, const tally *v,
+                     double secs, nn_error *e)
+{
+    size_t L = T->net.n, nc = 7 + L;
+    double row[7 + 4096];
+    char attrs[256 + 16 * 4096];
+    int n = snprintf(attrs, sizeof attrs, "producer=nn-train %s\ncolumns="
+                     "epoch,loss,accuracy,valid_loss,valid_accuracy,seconds,"
+                     "lr", NN_VERSION);
+    for (size_t l = 0; l < L && n < (int)sizeof attrs - 32; l++)
+        n += snprintf(attrs + n, sizeof attrs - (size_t)n, ",grad_rms_%zu",
+                      l + 1);
+    snprintf(attrs + n, sizeof attrs - (size_t)n, "\n");
+    row[0] = (double)ep;
+    row[1] = s->loss / (double)s->rows;
+    row[2] = T->d.k ? (double)s->correct / (double)s->rows : NAN;
+    row[3] = v ? v->loss / (double)v->rows : NAN;
+    row[4] = v && T->val.k ? (double)v->correct / (double)v->rows : NAN;
+    row[5] = secs;
+    row[6] = rate(T);
+    for (size_t l = 0; l < L; l++)
+        row[7 + l] = sqrt(T->gsq[l] / (double)(s->steps ? s->steps : 1));
+    nn_header h = {.name = "log", .dtype = NN_F64, .rank = 2,
+                   .dims = {1, nc}, .attrs = attrs};
+    return nn_writer_rows(T->log, &h, row, e);
+}
+
+/* The layers to w, each with key=value added to its attributes. */
+static int write_layers(trainer *T, nn_writer *w, const char *key,
+                        const char *value, nn_error *e)
+{
+    for (size_t l = 0; l < T->net.n; l++) {
+        nn_layer *L = &T->net.layers[l];
+        char *a = nn_attrs_set(L->attrs, key, value), *keep = L->attrs;
+        if (!a)
+            return nn_fail(e, "out of memory");
+        L->attrs = a;
+        int rc = nn_layer_write(w, L, L->dtype, e);
+        L->attrs = keep;
+        free(a);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int train(trainer *T, nn_error *e)
 {
     const options *o = T->o;
@@ -389,8 +492,16 @@ static int train(trainer *T, nn_error *e)
         rc = train_epoch(T, ep, &g, perm, &s, e);
         if (rc == 0 && T->val.rows)
             score(T, &T->val, &v);
+        double secs = nn_now() - t0;
         if (rc == 0 && o->verbose)
-            say_epoch(T, ep, &s, T->val.rows ? &v : NULL, nn_now() - t0);
+            say_epoch(T, ep, &s, T->val.rows ? &v : NULL, secs);
+        if (rc == 0 && T->log)
+            rc = log_epoch(T, ep, &s, T->val.rows ? &v : NULL, secs, e);
+        if (rc == 0 && T->traj && ep % o->every == 0) {
+            char num[32];
+            snprintf(num, sizeof num, "%llu", (unsigned long long)ep);
+            rc = write_layers(T, T->traj, "checkpoint", num, e);
+        }
     }
     free(perm);
     return rc;
@@ -423,29 +534,54 @@ static int setup(trainer *T, nn_error *e)
                 o->optimizer == OPT_SGD ? "sgd" : o->optimizer == OPT_ADAM
                                                       ? "adam" : "adamw",
                 o->lr);
+    if (!(T->gsq = calloc(T->net.n, sizeof *T->gsq)))
+        return nn_fail(e, "out of memory");
+    if (T->net.n > 4096 && o->log)
+        return nn_fail(e, "--log takes networks of at most 4096 layers");
+    if ((o->log && !(T->log = nn_writer_open(o->log, 0, e))) ||
+        (o->trajectory && !(T->traj = nn_writer_open(o->trajectory, 0, e))))
+        return -1;
+    for (size_t l = 0; l < o->nfrozen; l++)
+        if (o->frozen[l] && l >= T->net.n)
+            return nn_fail(e, "--freeze %zu: the network has %zu layers",
+                           l + 1, T->net.n);
     return params_init(T, e);
 }
 
+/* The trained network: its layers' attributes say who trained them and
+ * for how many epochs. */
 static int write_net(trainer *T, nn_writer *w, nn_error *e)
 {
-    const options *o = T->o;
-    char v[64];
+    char v[64], ep[32];
     snprintf(v, sizeof v, "nn-train %s", NN_VERSION);
+    snprintf(ep, sizeof ep, "%llu", (unsigned long long)T->o->epochs);
     for (size_t l = 0; l < T->net.n; l++) {
         nn_layer *L = &T->net.layers[l];
-        char ep[32], *a = nn_attrs_set(L->attrs, "producer", v), *b2 = NULL;
-        snprintf(ep, sizeof ep, "%llu", (unsigned long long)o->epochs);
-        if (a)
-            b2 = nn_attrs_set(a, "epochs", ep);
+        char *a = nn_attrs_set(L->attrs, "producer", v);
+        char *b = a ? nn_attrs_set(a, "epochs", ep) : NULL;
         free(a);
-        if (!b2)
+        if (!b)
             return nn_fail(e, "out of memory");
         free(L->attrs);
-        L->attrs = b2;
-        if (nn_layer_write(w, L, L->dtype, e) < 0)
-            return -1;
+        L->attrs = b;
     }
+    for (size_t l = 0; l < T->net.n; l++)
+        if (nn_layer_write(w, &T->net.layers[l], T->net.layers[l].dtype, e) < 0)
+            return -1;
     return 0;
+}
+
+/* The log and the trajectory hold whole epochs only: they are kept even
+ * when training fails later (ok), the last good checkpoint with them. */
+static int close_side_outputs(trainer *T, int ok, nn_error *e)
+{
+    int rc = 0;
+    if (T->log && nn_writer_close(T->log, ok, e) < 0)
+        rc = -1;
+    if (T->traj && nn_writer_close(T->traj, ok, rc == 0 ? e : NULL) < 0)
+        rc = -1;
+    T->log = T->traj = NULL;
+    return rc;
 }
 
 static void trainer_free(trainer *T)
@@ -462,7 +598,50 @@ static void trainer_free(trainer *T)
     free(T->p);
     free(T->xb);
     free(T->tb);
+    free(T->gsq);
     nn_net_free(&T->net);
+}
+
+/* --schedule const | cosine | step:EVERY[:GAMMA] */
+static void parse_schedule(options *o, const char *arg)
+{
+    static const char *const names[] = {"const", "cosine", "step", NULL};
+    char head[16];
+    snprintf(head, sizeof head, "%.*s", (int)strcspn(arg, ":"), arg);
+    o->schedule = nn_arg_choice("schedule", head, names);
+    const char *p = strchr(arg, ':');
+    if (o->schedule != SCHED_STEP) {
+        if (p)
+            nn_usage_error("invalid --schedule '%s': %s takes no parameters",
+                           arg, head);
+        return;
+    }
+    char every[32] = "", gamma[32] = "";
+    if (!p || sscanf(p, ":%31[^:]:%31s", every, gamma) < 1)
+        nn_usage_error("invalid --schedule '%s': expected step:EVERY[:GAMMA]",
+                       arg);
+    o->step_every = nn_arg_u64("schedule", every, 1, UINT64_MAX);
+    if (gamma[0])
+        o->gamma = nn_arg_double("schedule", gamma, 0, 1);
+}
+
+/* --freeze 1,3: layers from 1 */
+static void parse_freeze(options *o, const char *arg)
+{
+    char buf[256], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", arg);
+    for (char *k = strtok_r(buf, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+        size_t l = (size_t)nn_arg_u64("freeze", k, 1, 4096);
+        if (l > o->nfrozen) {
+            unsigned char *f = realloc(o->frozen, l);
+            if (!f)
+                nn_die("out of memory");
+            memset(f + o->nfrozen, 0, l - o->nfrozen);
+            o->frozen = f;
+            o->nfrozen = l;
+        }
+        o->frozen[l - 1] = 1;
+    }
 }
 
 static void parse(int argc, char **argv, options *o)
@@ -479,6 +658,12 @@ static void parse(int argc, char **argv, options *o)
         {"name", required_argument, 0, 'n'},
         {"labels", required_argument, 0, 'y'},
         {"valid", required_argument, 0, OPT_VALID},
+        {"schedule", required_argument, 0, OPT_SCHEDULE},
+        {"warmup", required_argument, 0, OPT_WARMUP},
+        {"freeze", required_argument, 0, OPT_FREEZE},
+        {"log", required_argument, 0, OPT_LOG},
+        {"trajectory", required_argument, 0, OPT_TRAJECTORY},
+        {"every", required_argument, 0, OPT_EVERY},
         {"seed", required_argument, 0, 's'},
         {"verbose", no_argument, 0, 'v'},
         NN_LONGOPTS_OUTPUT,
@@ -490,7 +675,7 @@ static void parse(int argc, char **argv, options *o)
                                              NULL};
     *o = (options){.name = "x", .labels = "y", .out = "-", .epochs = 10,
                    .batch = 64, .seed = 1, .lr = -1, .momentum = 0.9,
-                   .loss = -1};
+                   .loss = -1, .every = 1, .gamma = 0.1};
     int c;
     while ((c = getopt_long(argc, argv, ":e:b:l:n:y:s:vo:z::PhV", longopts,
                             NULL)) != -1) {
@@ -513,6 +698,12 @@ static void parse(int argc, char **argv, options *o)
         case 'n': o->name = optarg; break;
         case 'y': o->labels = optarg; break;
         case OPT_VALID: o->valid = optarg; break;
+        case OPT_SCHEDULE: parse_schedule(o, optarg); break;
+        case OPT_WARMUP: o->warmup = nn_arg_u64("warmup", optarg, 0, UINT64_MAX); break;
+        case OPT_FREEZE: parse_freeze(o, optarg); break;
+        case OPT_LOG: o->log = optarg; break;
+        case OPT_TRAJECTORY: o->trajectory = optarg; break;
+        case OPT_EVERY: o->every = nn_arg_u64("every", optarg, 1, UINT64_MAX); break;
         case 's': o->seed = nn_arg_u64("seed", optarg, 0, UINT64_MAX); break;
         case 'v': o->verbose = 1; break;
         case 'o': o->out = optarg; break;
@@ -540,13 +731,19 @@ int main(int argc, char **argv)
     parse(argc, argv, &o);
 
     trainer T = {.o = &o};
-    nn_error e;
+    nn_error e, e2;
     nn_writer *w = nn_writer_open(o.out, 0, &e);
-    if (!w || setup(&T, &e) < 0 || train(&T, &e) < 0)
+    if (!w || setup(&T, &e) < 0)
         nn_die("%s", e.msg);
+    if (train(&T, &e) < 0) {
+        close_side_outputs(&T, 1, &e2); /* whole epochs are kept */
+        nn_die("%s", e.msg);
+    }
     nn_writer_set_compression(w, o.level);
-    if (write_net(&T, w, &e) < 0 || nn_writer_close(w, 1, &e) < 0)
+    if (close_side_outputs(&T, 1, &e) < 0 || write_net(&T, w, &e) < 0 ||
+        nn_writer_close(w, 1, &e) < 0)
         nn_die("%s", e.msg);
     trainer_free(&T);
+    free(o.frozen);
     return 0;
 }

@@ -93,3 +93,40 @@ fails_usage "--nesterov without sgd" "nesterov" nn-train --nesterov sp0.nns sp.n
 nn-train -o out.nns -e 1 c3.nns sp.nns 2>/dev/null
 [ -e out.nns ] && not_ok "a failed run leaves no -o file" "out.nns exists" ||
     ok "a failed run leaves no -o file"
+
+# Frozen layers do not move; the log has a row per epoch with the rate the
+# schedule gives (step: halved every 2 epochs; warm-up over 10 steps); the
+# trajectory holds the network after every epoch, tagged.
+nn-init -a tanh -O softmax 2-16-16-2 > f0.nns
+nn-train -e 4 -b 100 --schedule step:2:0.5 --warmup 10 --freeze 2 \
+    --log log.nns --trajectory traj.nns f0.nns sp.nns > f1.nns
+if "$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/examples")
+import numpy as np
+from nns_read import read
+f0 = [a for n, a, _ in read(open("f0.nns", "rb"))]
+f1 = [a for n, a, _ in read(open("f1.nns", "rb"))]
+assert (f0[1] == f1[1]).all(), "layer 2 moved"
+assert not (f0[0] == f1[0]).all() and not (f0[2] == f1[2]).all(), "others did not"
+(name, log, at), = read(open("log.nns", "rb"))
+cols = at["columns"].split(",")
+assert name == "log" and log.shape == (4, 10), log.shape
+assert cols[:7] == "epoch,loss,accuracy,valid_loss,valid_accuracy,seconds,lr".split(","), cols
+assert list(log[:, 0]) == [1, 2, 3, 4]
+assert np.allclose(log[:, 6], [1e-3, 5e-4, 5e-4, 2.5e-4], rtol=0, atol=1e-15), log[:, 6]
+assert (log[:, 7:] > 0).all() and np.isnan(log[:, 3]).all()
+traj = list(read(open("traj.nns", "rb")))
+assert [at["checkpoint"] for _, _, at in traj] == [str(e) for e in (1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4)]
+assert all((a == b).all() for a, b in zip([a for _, a, _ in traj[-3:]], f1))
+PY
+then ok "--freeze keeps a layer; --log rows and rates; --trajectory tagged per epoch"
+else not_ok "--freeze, --log and --trajectory" "see above"; fi
+
+# A loss that diverges keeps the log and the trajectory of the whole epochs.
+nn-train --optimizer sgd --lr 1e3 -e 50 --log dlog.nns --trajectory dtraj.nns \
+    one.nns s200.nns > dnet.nns 2>/dev/null
+[ ! -s dnet.nns ] && [ -s dlog.nns ] && nn-info dlog.nns >/dev/null 2>&1 &&
+    nn-info dtraj.nns >/dev/null 2>&1 && ok "after divergence: no network, the log and trajectory so far" ||
+    not_ok "after divergence" "net $(wc -c <dnet.nns) bytes, log $(wc -c <dlog.nns 2>/dev/null)"
+fails_usage "a bad schedule" "invalid --schedule 'step': expected step:EVERY" nn-train --schedule step sp0.nns sp.nns
+fails_clean "--freeze past the last layer" "--freeze 7: the network has 3 layers" nn-train --freeze 7 sp0.nns sp.nns
