@@ -42,6 +42,7 @@ static const char usage[] =
     "      --trajectory=FILE  the network after every --every epochs\n"
     "      --every=N        epochs between trajectory networks (default 1)\n"
     "  -s, --seed=N         seed of the order of the rows (default 1)\n"
+    "  -t, --dtype=TYPE     compute in f32 (default) or f64\n"
     "  -v, --verbose        a line per epoch on stderr\n"
     "  -o, --output=FILE    write to FILE instead of stdout\n"
     "  -z, --zstd[=LEVEL]   compress records with zstd (default level 3)\n"
@@ -71,6 +72,7 @@ typedef struct options {
     unsigned char *frozen;          /* frozen[l]: layer l+1 is not trained */
     size_t nfrozen;
     int optimizer, nesterov, loss, verbose, progress, level;
+    int dtype;                      /* computed in: f32 or f64 */
 } options;
 
 enum { SCHED_CONST, SCHED_COSINE, SCHED_STEP };
@@ -88,7 +90,9 @@ typedef struct dataset {
 
 /* The optimiser's state for one parameter array of n values. */
 typedef struct param {
-    double *v, *g;          /* the values (the layer's) and their gradient */
+    double *v;              /* the values (the layer's, in f64) */
+    void *g;                /* their gradient */
+    int gdt;                /* of dtype gdt */
     int frozen;
     const unsigned char *mask;
     double *m1, *m2;        /* momentum / Adam's moments */
@@ -102,7 +106,9 @@ typedef struct trainer {
     nn_tape *tape;
     param *p;
     size_t np;
-    double *xb, *tb, **dw, **dc;   /* a batch; gradients per layer */
+    void *xb, *tb, **dw;            /* a batch; weight gradients per layer,
+                                     * in the compute type */
+    double **dc;                    /* coefficient gradients */
     size_t nl;                      /* layers with gradients */
     double *gsq;                    /* per layer: sum over the epoch's
                                      * steps of the mean squared gradient */
@@ -209,18 +215,22 @@ static void data_free(dataset *d)
 }
 
 /* Rows idx[0..m) of d into x (m, cols) and targets t (m, n_out). */
+/* Rows idx[0..m) of d into x (m, cols) and targets t (m, n_out), of
+ * the compute type ct. */
 static void data_batch(const dataset *d, const size_t *idx, size_t m,
-                       size_t n_out, double *x, double *t)
+                       size_t n_out, int ct, void *x, void *t)
 {
-    size_t es = nn_dtype_size(d->xdt);
+    size_t es = nn_dtype_size(d->xdt), ec = nn_dtype_size(ct);
     for (size_t i = 0; i < m; i++) {
-        nn_convert(x + i * d->cols, NN_F64,
+        nn_convert((char *)x + i * d->cols * ec, ct,
                    (const char *)d->x + idx[i] * d->cols * es, d->xdt, d->cols);
+        void *ti = (char *)t + i * n_out * ec;
         if (d->k) {
-            memset(t + i * n_out, 0, n_out * sizeof *t);
-            t[i * n_out + d->cls[idx[i]]] = 1;
+            double one = 1;
+            memset(ti, 0, n_out * ec);
+            nn_convert((char *)ti + d->cls[idx[i]] * ec, ct, &one, NN_F64, 1);
         } else {
-            memcpy(t + i * n_out, d->t + idx[i] * n_out, n_out * sizeof *t);
+            nn_convert(ti, ct, d->t + idx[i] * n_out, NN_F64, n_out);
         }
     }
 }
@@ -240,16 +250,18 @@ static int params_init(trainer *T, nn_error *e)
     for (size_t l = 0; l < net->n; l++) {
         nn_layer *L = &net->layers[l];
         size_t nw = (1 + L->n_in) * L->n_out;
-        if (!(T->dw[l] = nn_alloc(nw, sizeof(double), "gradients", e)))
+        if (!(T->dw[l] = nn_alloc(nw, nn_dtype_size(o->dtype), "gradients",
+                                  e)))
             return -1;
         int fz = l < o->nfrozen && o->frozen[l];
-        T->p[T->np++] = (param){L->w, T->dw[l], fz, L->mask, NULL, NULL, nw};
+        T->p[T->np++] = (param){L->w, T->dw[l], o->dtype, fz, L->mask, NULL,
+                                NULL, nw};
         if (L->coef) {
             size_t nc = L->n_out * (size_t)(L->act.degree + 1);
             if (!(T->dc[l] = nn_alloc(nc, sizeof(double), "gradients", e)))
                 return -1;
-            T->p[T->np++] = (param){L->coef, T->dc[l], fz, NULL, NULL, NULL,
-                                    nc};
+            T->p[T->np++] = (param){L->coef, T->dc[l], NN_F64, fz, NULL, NULL,
+                                    NULL, nc};
         }
     }
     for (size_t i = 0; i < T->np; i++) {
@@ -294,7 +306,8 @@ static void params_step(trainer *T)
         for (size_t i = 0; i < p->n; i++) {
             if (p->mask && !p->mask[i])
                 continue; /* a masked weight stays zero */
-            double w = p->v[i], g = p->g[i];
+            double w = p->v[i], g = p->gdt == NN_F32 ? ((float *)p->g)[i]
+                                                     : ((double *)p->g)[i];
             if (o->optimizer == OPT_ADAMW)
                 w -= lr * wd * w;
             else
@@ -313,20 +326,16 @@ static void params_step(trainer *T)
             p->v[i] = w;
         }
     }
-    for (size_t l = 0; l < T->net.n; l++) { /* single precision made anew */
-        free(T->net.layers[l].wf);
-        T->net.layers[l].wf = NULL;
-    }
 }
 
 /* ------------------------------------------------------------- training */
 
 /* Index of the largest of n values. */
-static size_t argmax(const double *v, size_t n)
+static size_t argmax(const void *v, int dt, size_t n)
 {
     size_t b = 0;
     for (size_t j = 1; j < n; j++)
-        if (v[j] > v[b])
+        if (nn_elem_f64(v, dt, j) > nn_elem_f64(v, dt, b))
             b = j;
     return b;
 }
@@ -338,13 +347,16 @@ typedef struct tally {
 
 /* Loss and accuracy of a block just run forward (y its output). */
 static void tally_add(tally *s, const dataset *d, const size_t *idx,
-                      size_t m, size_t n_out, const double *y, double loss)
+                      size_t m, size_t n_out, const void *y, int dt,
+                      double loss)
 {
     s->loss += loss * (double)m;
     s->rows += m;
     if (d->k)
         for (size_t i = 0; i < m; i++)
-            s->correct += argmax(y + i * n_out, n_out) == d->cls[idx[i]];
+            s->correct += argmax((const char *)y + i * n_out *
+                                     nn_dtype_size(dt), dt, n_out) ==
+                          d->cls[idx[i]];
 }
 
 static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, size_t *perm,
@@ -364,21 +376,25 @@ static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, size_t *perm,
     memset(T->gsq, 0, T->net.n * sizeof *T->gsq);
     for (size_t at = 0; at < d->rows; at += o->batch) {
         size_t m = d->rows - at < o->batch ? d->rows - at : o->batch;
-        data_batch(d, perm + at, m, n_out, T->xb, T->tb);
-        const double *y = nn_tape_forward(T->tape, &T->net, m, T->xb);
-        double loss = nn_tape_backward(T->tape, &T->net, T->loss, T->tb,
-                                       T->dw, T->dc);
+        data_batch(d, perm + at, m, n_out, o->dtype, T->xb, T->tb);
+        const void *y = nn_tape_run(T->tape, &T->net, m, T->xb, e);
+        if (!y)
+            return -1;
+        double loss = nn_tape_grad(T->tape, &T->net, T->loss, T->tb, T->dw,
+                                   T->dc);
         if (!isfinite(loss))
             return nn_fail(e, "the loss diverged at epoch %llu, step %llu "
                            "(%g): lower --lr", (unsigned long long)epoch,
                            (unsigned long long)(T->step + 1), loss);
-        tally_add(s, d, perm + at, m, n_out, y, loss);
+        tally_add(s, d, perm + at, m, n_out, y, o->dtype, loss);
         for (size_t l = 0; l < T->net.n; l++) {
             const nn_layer *L = &T->net.layers[l];
             size_t nw = (1 + L->n_in) * L->n_out;
             double q = 0;
-            for (size_t i = 0; i < nw; i++)
-                q += T->dw[l][i] * T->dw[l][i];
+            for (size_t i = 0; i < nw; i++) {
+                double gi = nn_elem_f64(T->dw[l], o->dtype, i);
+                q += gi * gi;
+            }
             T->gsq[l] += q / (double)nw;
         }
         s->steps++;
@@ -390,7 +406,7 @@ static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, size_t *perm,
 }
 
 /* Loss and accuracy of the network on a held set, in batches. */
-static void score(trainer *T, const dataset *d, tally *s)
+static int score(trainer *T, const dataset *d, tally *s, nn_error *e)
 {
     size_t n_out = T->net.layers[T->net.n - 1].n_out;
     size_t ids[4096]; /* --batch is at most 4096 */
@@ -399,12 +415,15 @@ static void score(trainer *T, const dataset *d, tally *s)
         size_t m = d->rows - at < T->o->batch ? d->rows - at : T->o->batch;
         for (size_t i = 0; i < m; i++)
             ids[i] = at + i;
-        data_batch(d, ids, m, n_out, T->xb, T->tb);
-        const double *y = nn_tape_forward(T->tape, &T->net, m, T->xb);
-        double loss = nn_tape_backward(T->tape, &T->net, T->loss, T->tb,
-                                       T->dw, T->dc);
-        tally_add(s, d, ids, m, n_out, y, loss);
+        data_batch(d, ids, m, n_out, T->o->dtype, T->xb, T->tb);
+        const void *y = nn_tape_run(T->tape, &T->net, m, T->xb, e);
+        if (!y)
+            return -1;
+        double loss = nn_tape_grad(T->tape, &T->net, T->loss, T->tb, T->dw,
+                                   T->dc);
+        tally_add(s, d, ids, m, n_out, y, T->o->dtype, loss);
     }
+    return 0;
 }
 
 static void say_epoch(const trainer *T, uint64_t epoch, const tally *s,
@@ -491,7 +510,7 @@ static int train(trainer *T, nn_error *e)
         tally s, v;
         rc = train_epoch(T, ep, &g, perm, &s, e);
         if (rc == 0 && T->val.rows)
-            score(T, &T->val, &v);
+            rc = score(T, &T->val, &v, e);
         double secs = nn_now() - t0;
         if (rc == 0 && o->verbose)
             say_epoch(T, ep, &s, T->val.rows ? &v : NULL, secs);
@@ -522,9 +541,10 @@ static int setup(trainer *T, nn_error *e)
         (o->valid && data_load(&T->val, o, &T->net, o->valid, e) < 0))
         return -1;
     size_t b = o->batch, n_in = T->net.layers[0].n_in;
-    if (!(T->tape = nn_tape_new(&T->net, b, e)) ||
-        !(T->xb = nn_alloc(b * n_in, sizeof(double), "batch", e)) ||
-        !(T->tb = nn_alloc(b * top->n_out, sizeof(double), "batch", e)))
+    size_t ec = nn_dtype_size(o->dtype);
+    if (!(T->tape = nn_tape_open(&T->net, b, o->dtype, e)) ||
+        !(T->xb = nn_alloc(b * n_in, ec, "batch", e)) ||
+        !(T->tb = nn_alloc(b * top->n_out, ec, "batch", e)))
         return -1;
     if (o->verbose)
         nn_warn("%zu rows of %zu values held (%.0f MB), %s, batch %llu, "
@@ -666,6 +686,7 @@ static void parse(int argc, char **argv, options *o)
         {"every", required_argument, 0, OPT_EVERY},
         {"seed", required_argument, 0, 's'},
         {"verbose", no_argument, 0, 'v'},
+        {"dtype", required_argument, 0, 't'},
         NN_LONGOPTS_OUTPUT,
         {"progress", no_argument, 0, 'P'},
         NN_LONGOPTS_END};
@@ -675,9 +696,9 @@ static void parse(int argc, char **argv, options *o)
                                              NULL};
     *o = (options){.name = "x", .labels = "y", .out = "-", .epochs = 10,
                    .batch = 64, .seed = 1, .lr = -1, .momentum = 0.9,
-                   .loss = -1, .every = 1, .gamma = 0.1};
+                   .loss = -1, .every = 1, .gamma = 0.1, .dtype = NN_F32};
     int c;
-    while ((c = getopt_long(argc, argv, ":e:b:l:n:y:s:vo:z::PhV", longopts,
+    while ((c = getopt_long(argc, argv, ":e:b:l:n:y:s:vt:o:z::PhV", longopts,
                             NULL)) != -1) {
         switch (c) {
         case 'e': o->epochs = nn_arg_u64("epochs", optarg, 0, 1000000); break;
@@ -706,6 +727,7 @@ static void parse(int argc, char **argv, options *o)
         case OPT_EVERY: o->every = nn_arg_u64("every", optarg, 1, UINT64_MAX); break;
         case 's': o->seed = nn_arg_u64("seed", optarg, 0, UINT64_MAX); break;
         case 'v': o->verbose = 1; break;
+        case 't': o->dtype = nn_float_dtype_arg(optarg); break;
         case 'o': o->out = optarg; break;
         case 'z': o->level = nn_zstd_level_arg(optarg); break;
         case 'P': o->progress = 1; break;

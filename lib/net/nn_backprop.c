@@ -4,29 +4,13 @@
  * dL/dz at the output; each layer turns its dL/dz (G) into the gradient
  * of its weights, dW = [1 X]^T G (masked), of its polynomial
  * coefficients, and the dL/dy of the layer below, G W^T without the bias
- * row.  A plain loop version of the layer step sits beside the BLAS one
- * for the tests. */
+ * row.  In single or double precision (nn_backprop_t.h, once each); a
+ * plain loop version of the layer step sits beside the BLAS one for the
+ * tests. */
 #include "net/nn_net.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-void nn_layer_backward_f64(const nn_layer *l, size_t m, const double *x,
-                           const double *g, double *dw, double *dx)
-{
-    size_t n = l->n_out;
-    for (size_t j = 0; j < n; j++) /* the bias row: column sums of G */
-        dw[j] = 0;
-    for (size_t r = 0; r < m; r++)
-        for (size_t j = 0; j < n; j++)
-            dw[j] += g[r * n + j];
-    nn_gemm_f64(1, 0, l->n_in, n, m, 1.0, x, g, 0.0, dw + n);
-    if (l->mask)
-        for (size_t i = 0; i < (1 + l->n_in) * n; i++)
-            dw[i] = l->mask[i] ? dw[i] : 0;
-    if (dx)
-        nn_gemm_f64(0, 1, m, l->n_in, n, 1.0, g, l->w + n, 0.0, dx);
-}
 
 void nn_layer_backward_ref(const nn_layer *l, size_t m, const double *x,
                            const double *g, double *dw, double *dx)
@@ -51,14 +35,31 @@ void nn_layer_backward_ref(const nn_layer *l, size_t m, const double *x,
 }
 
 struct nn_tape {
-    size_t nl, cap, m;
-    const double *x;        /* the input of the last forward pass */
-    double **z, **y;        /* per layer (cap, n_out) */
-    double *g, *g2;         /* dL/dz and dL/dy, (cap, widest) */
+    int dtype;
+    size_t es, nl, cap, m;
+    const void *x;          /* the input of the last forward pass */
+    void **z, **y;          /* per layer (cap, n_out) */
+    void *g, *g2;           /* dL/dz and dL/dy, (cap, widest) */
 };
 
-nn_tape *nn_tape_new(const nn_net *net, size_t rows, nn_error *e)
+#define REAL double
+#define FN(name) name##_f64
+#define GEMM nn_gemm_f64
+#define WEIGHTS(l) ((l)->w)
+#include "net/nn_backprop_t.h"
+#define REAL float
+#define FN(name) name##_f32
+#define GEMM nn_gemm_f32
+#define WEIGHTS(l) ((l)->wf)
+#include "net/nn_backprop_t.h"
+
+nn_tape *nn_tape_open(const nn_net *net, size_t rows, int dtype, nn_error *e)
 {
+    if (dtype != NN_F32 && dtype != NN_F64) {
+        nn_fail(e, "a tape computes in f32 or f64, not %s",
+                nn_dtype_name(dtype));
+        return NULL;
+    }
     nn_tape *t = calloc(1, sizeof *t);
     if (!t || !(t->z = calloc(net->n, sizeof *t->z)) ||
         !(t->y = calloc(net->n, sizeof *t->y))) {
@@ -66,6 +67,8 @@ nn_tape *nn_tape_new(const nn_net *net, size_t rows, nn_error *e)
         nn_fail(e, "out of memory");
         return NULL;
     }
+    t->dtype = dtype;
+    t->es = nn_dtype_size(dtype);
     t->nl = net->n;
     t->cap = rows;
     size_t wide = 1;
@@ -73,14 +76,14 @@ nn_tape *nn_tape_new(const nn_net *net, size_t rows, nn_error *e)
         const nn_layer *L = &net->layers[l];
         wide = L->n_out > wide ? L->n_out : wide;
         wide = L->n_in > wide ? L->n_in : wide;
-        if (!(t->z[l] = nn_alloc(rows * L->n_out, sizeof(double), "tape", e)) ||
-            !(t->y[l] = nn_alloc(rows * L->n_out, sizeof(double), "tape", e))) {
+        if (!(t->z[l] = nn_alloc(rows * L->n_out, t->es, "tape", e)) ||
+            !(t->y[l] = nn_alloc(rows * L->n_out, t->es, "tape", e))) {
             nn_tape_free(t);
             return NULL;
         }
     }
-    if (!(t->g = nn_alloc(rows * wide, sizeof(double), "tape", e)) ||
-        !(t->g2 = nn_alloc(rows * wide, sizeof(double), "tape", e))) {
+    if (!(t->g = nn_alloc(rows * wide, t->es, "tape", e)) ||
+        !(t->g2 = nn_alloc(rows * wide, t->es, "tape", e))) {
         nn_tape_free(t);
         return NULL;
     }
@@ -103,45 +106,61 @@ void nn_tape_free(nn_tape *t)
     free(t);
 }
 
+int nn_tape_dtype(const nn_tape *t) { return t->dtype; }
+
+/* The single-precision copies of the weights, made anew from w (which an
+ * optimizer may have changed since the last pass). */
+static int weights_f32(nn_net *net, nn_error *e)
+{
+    for (size_t l = 0; l < net->n; l++) {
+        nn_layer *L = &net->layers[l];
+        size_t k = (1 + L->n_in) * L->n_out;
+        if (!L->wf &&
+            !(L->wf = nn_alloc(k, sizeof *L->wf, "single-precision weights", e)))
+            return -1;
+        nn_convert(L->wf, NN_F32, L->w, NN_F64, k);
+    }
+    return 0;
+}
+
+const void *nn_tape_run(nn_tape *t, nn_net *net, size_t m, const void *x,
+                        nn_error *e)
+{
+    t->m = m;
+    t->x = x;
+    if (t->dtype == NN_F64)
+        return tape_forward_f64(t, net, m, x);
+    if (weights_f32(net, e) < 0)
+        return NULL;
+    return tape_forward_f32(t, net, m, x);
+}
+
+double nn_tape_grad(nn_tape *t, const nn_net *net, int loss,
+                    const void *target, void *const *dw, double *const *dcoef)
+{
+    if (t->dtype == NN_F64)
+        return tape_backward_f64(t, net, loss, target, (double *const *)dw,
+                                 dcoef);
+    return tape_backward_f32(t, net, loss, target, (float *const *)dw, dcoef);
+}
+
+/* The double-precision entry points of the first version. */
+nn_tape *nn_tape_new(const nn_net *net, size_t rows, nn_error *e)
+{
+    return nn_tape_open(net, rows, NN_F64, e);
+}
+
 const double *nn_tape_forward(nn_tape *t, const nn_net *net, size_t m,
                               const double *x)
 {
     t->m = m;
     t->x = x;
-    const double *in = x;
-    for (size_t l = 0; l < net->n; l++) {
-        const nn_layer *L = &net->layers[l];
-        size_t n = L->n_out;
-        for (size_t r = 0; r < m; r++)
-            memcpy(t->z[l] + r * n, L->w, n * sizeof(double));
-        nn_gemm_f64(0, 0, m, n, L->n_in, 1.0, in, L->w + n, 1.0, t->z[l]);
-        memcpy(t->y[l], t->z[l], m * n * sizeof(double));
-        nn_act_apply_f64(&L->act, L->coef, m, n, t->y[l]);
-        in = t->y[l];
-    }
-    return t->y[net->n - 1];
+    return tape_forward_f64(t, net, m, x);
 }
 
 double nn_tape_backward(nn_tape *t, const nn_net *net, int loss,
                         const double *target, double *const *dw,
                         double *const *dcoef)
 {
-    size_t m = t->m, top = net->n - 1;
-    const nn_layer *out = &net->layers[top];
-    double *cur = t->g, *next = t->g2; /* dL/dz of layer l; dL/dy below */
-    double L = nn_loss_f64(loss, &out->act, out->coef, m, out->n_out,
-                           t->z[top], t->y[top], target, cur,
-                           dcoef ? dcoef[top] : NULL);
-    for (size_t l = net->n; l-- > 0;) {
-        const nn_layer *ly = &net->layers[l];
-        if (l != top) /* cur holds dL/dy: through the activation */
-            nn_act_backward_f64(&ly->act, ly->coef, m, ly->n_out, t->z[l],
-                                t->y[l], cur, dcoef ? dcoef[l] : NULL);
-        nn_layer_backward_f64(ly, m, l ? t->y[l - 1] : t->x, cur, dw[l],
-                              l ? next : NULL);
-        double *s = cur;
-        cur = next;
-        next = s;
-    }
-    return L;
+    return tape_backward_f64(t, net, loss, target, dw, dcoef);
 }

@@ -66,6 +66,9 @@ void nn_poly_basis_deriv(int kind, int degree, double x, double *phi,
 void nn_act_backward_f64(const nn_act *a, const double *coef, size_t m,
                          size_t n, const double *z, const double *y,
                          double *g, double *dcoef);
+void nn_act_backward_f32(const nn_act *a, const double *coef, size_t m,
+                         size_t n, const float *z, const float *y, float *g,
+                         double *dcoef);
 
 typedef struct nn_layer {
     size_t n_in, n_out;
@@ -158,6 +161,9 @@ int nn_loss_check(int loss, const nn_act *out, nn_error *e);
 double nn_loss_f64(int loss, const nn_act *a, const double *coef, size_t m,
                    size_t n, const double *z, const double *y,
                    const double *t, double *dz, double *dcoef);
+double nn_loss_f32(int loss, const nn_act *a, const double *coef, size_t m,
+                   size_t n, const float *z, const float *y, const float *t,
+                   float *dz, double *dcoef);
 
 /* ------------------------------------- the backward pass (nn_backprop.c)
  * Double precision, for gradients, training and Hessian-vector products. */
@@ -170,8 +176,23 @@ void nn_layer_backward_f64(const nn_layer *l, size_t m, const double *x,
                            const double *g, double *dw, double *dx);
 void nn_layer_backward_ref(const nn_layer *l, size_t m, const double *x,
                            const double *g, double *dw, double *dx);
-/* A tape: every layer's pre-activation and output for up to rows rows. */
+void nn_layer_backward_f32(const nn_layer *l, size_t m, const float *x,
+                           const float *g, float *dw, float *dx);
+/* A tape: every layer's pre-activation and output for up to rows rows,
+ * computed in dtype (f32: sgemm on single-precision copies of the
+ * weights, made anew at every forward pass; f64: dgemm on the weights). */
 typedef struct nn_tape nn_tape;
+nn_tape *nn_tape_open(const nn_net *net, size_t rows, int dtype, nn_error *e);
+int nn_tape_dtype(const nn_tape *t);
+/* Runs x (m, n_in) of the tape's dtype through net, m <= rows; keeps x
+ * by address until nn_tape_grad.  The output (m, n_out), or NULL when out
+ * of memory. */
+const void *nn_tape_run(nn_tape *t, nn_net *net, size_t m, const void *x,
+                        nn_error *e);
+/* As nn_tape_backward, in the tape's dtype (dcoef in double always). */
+double nn_tape_grad(nn_tape *t, const nn_net *net, int loss,
+                    const void *target, void *const *dw, double *const *dcoef);
+/* The double-precision tape of the first version: */
 nn_tape *nn_tape_new(const nn_net *net, size_t rows, nn_error *e);
 void nn_tape_free(nn_tape *t);
 /* Runs x (m, n_in) through net, m <= rows, keeping what the backward pass

@@ -21,8 +21,8 @@ awk -v a="$acc" 'BEGIN { exit !(a > 85) }' && ok "spirals: $acc% after 200 epoch
 # (softmax([1 X] W) - onehot) / m, and the same with weight decay.
 nn-toy --samples 50 spirals > s50.nns
 nn-init -O softmax -t f64 2-2 > w0.nns
-nn-train -e 1 -b 50 --optimizer sgd --momentum 0 --lr 0.5 w0.nns s50.nns > w1.nns
-nn-train -e 1 -b 50 --optimizer sgd --momentum 0 --lr 0.5 -l 0.1 w0.nns s50.nns > w2.nns
+nn-train -t f64 -e 1 -b 50 --optimizer sgd --momentum 0 --lr 0.5 w0.nns s50.nns > w1.nns
+nn-train -t f64 -e 1 -b 50 --optimizer sgd --momentum 0 --lr 0.5 -l 0.1 w0.nns s50.nns > w2.nns
 for f in s50 w0 w1 w2; do nn-export -f npy -n "$([ $f = s50 ] && echo x || echo w)" -o $f.npy $f.nns; done
 nn-export -f npy -n y -o y50.npy s50.nns
 if "$PY" - <<'PY'
@@ -123,10 +123,21 @@ then ok "--freeze keeps a layer; --log rows and rates; --trajectory tagged per e
 else not_ok "--freeze, --log and --trajectory" "see above"; fi
 
 # A loss that diverges keeps the log and the trajectory of the whole epochs.
-nn-train --optimizer sgd --lr 1e3 -e 50 --log dlog.nns --trajectory dtraj.nns \
+nn-train --optimizer sgd --lr 1 -e 50 --log dlog.nns --trajectory dtraj.nns \
     one.nns s200.nns > dnet.nns 2>/dev/null
 [ ! -s dnet.nns ] && [ -s dlog.nns ] && nn-info dlog.nns >/dev/null 2>&1 &&
     nn-info dtraj.nns >/dev/null 2>&1 && ok "after divergence: no network, the log and trajectory so far" ||
     not_ok "after divergence" "net $(wc -c <dnet.nns) bytes, log $(wc -c <dlog.nns 2>/dev/null)"
 fails_usage "a bad schedule" "invalid --schedule 'step': expected step:EVERY" nn-train --schedule step sp0.nns sp.nns
 fails_clean "--freeze past the last layer" "--freeze 7: the network has 3 layers" nn-train --freeze 7 sp0.nns sp.nns
+
+# Single precision (the default) against double: the same step, to f32's
+# rounding.
+nn-train -e 1 -b 50 --optimizer sgd --momentum 0 --lr 0.5 w0.nns s50.nns > w1s.nns
+nn-export -f npy -n w -o w1s.npy w1s.nns
+if "$PY" -c "
+import numpy as np
+a = np.load('w1s.npy'); b = np.load('w1.npy')
+d = np.abs(a - b).max(); print(d); raise SystemExit(0 if d < 1e-6 else 1)"
+then ok "one SGD step in f32 equals f64's within 1e-6"
+else not_ok "one SGD step in f32" "see above"; fi

@@ -1,0 +1,68 @@
+/* nn_backprop_t.h — a template, included by nn_backprop.c once per
+ * precision with REAL (the element type), FN (the name's suffix), GEMM
+ * (the BLAS call) and WEIGHTS(l) (the layer's weights in that precision)
+ * defined: the layer step and the tape's passes.  No include guard. */
+
+void FN(nn_layer_backward)(const nn_layer *l, size_t m, const REAL *x,
+                           const REAL *g, REAL *dw, REAL *dx)
+{
+    size_t n = l->n_out;
+    for (size_t j = 0; j < n; j++) /* the bias row: column sums of G */
+        dw[j] = 0;
+    for (size_t r = 0; r < m; r++)
+        for (size_t j = 0; j < n; j++)
+            dw[j] += g[r * n + j];
+    GEMM(1, 0, l->n_in, n, m, 1, x, g, 0, dw + n);
+    if (l->mask)
+        for (size_t i = 0; i < (1 + l->n_in) * n; i++)
+            dw[i] = l->mask[i] ? dw[i] : 0;
+    if (dx)
+        GEMM(0, 1, m, l->n_in, n, 1, g, WEIGHTS(l) + n, 0, dx);
+}
+
+static const REAL *FN(tape_forward)(nn_tape *t, const nn_net *net, size_t m,
+                                    const REAL *x)
+{
+    const REAL *in = x;
+    for (size_t l = 0; l < net->n; l++) {
+        const nn_layer *L = &net->layers[l];
+        size_t n = L->n_out;
+        REAL *z = t->z[l], *y = t->y[l];
+        for (size_t r = 0; r < m; r++)
+            memcpy(z + r * n, WEIGHTS(L), n * sizeof(REAL));
+        GEMM(0, 0, m, n, L->n_in, 1, in, WEIGHTS(L) + n, 1, z);
+        memcpy(y, z, m * n * sizeof(REAL));
+        FN(nn_act_apply)(&L->act, L->coef, m, n, y);
+        in = y;
+    }
+    return t->y[net->n - 1];
+}
+
+static double FN(tape_backward)(nn_tape *t, const nn_net *net, int loss,
+                                const REAL *target, REAL *const *dw,
+                                double *const *dcoef)
+{
+    size_t m = t->m, top = net->n - 1;
+    const nn_layer *out = &net->layers[top];
+    REAL *cur = t->g, *next = t->g2; /* dL/dz of layer l; dL/dy below */
+    double L = FN(nn_loss)(loss, &out->act, out->coef, m, out->n_out,
+                           t->z[top], t->y[top], target, cur,
+                           dcoef ? dcoef[top] : NULL);
+    for (size_t l = net->n; l-- > 0;) {
+        const nn_layer *ly = &net->layers[l];
+        if (l != top) /* cur holds dL/dy: through the activation */
+            FN(nn_act_backward)(&ly->act, ly->coef, m, ly->n_out, t->z[l],
+                                t->y[l], cur, dcoef ? dcoef[l] : NULL);
+        FN(nn_layer_backward)(ly, m, l ? (const REAL *)t->y[l - 1] : t->x,
+                              cur, dw[l], l ? next : NULL);
+        REAL *s = cur;
+        cur = next;
+        next = s;
+    }
+    return L;
+}
+
+#undef REAL
+#undef FN
+#undef GEMM
+#undef WEIGHTS
