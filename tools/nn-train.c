@@ -31,6 +31,9 @@ static const char usage[] =
     "                       every EVERY epochs)\n"
     "      --warmup=STEPS   raise the rate linearly over the first STEPS steps\n"
     "      --freeze=K[,K..] keep layers K (from 1) as they are\n"
+    "      --dropout=K:P[,..] drop layer K's inputs at rate P (inverted)\n"
+    "      --dropout-decay=G multiply the --dropout rates by G every epoch\n"
+    "      --grad-dropout=K:P[,..] drop the gradient into layer K's output\n"
     "      --objective=LOSS the loss (default: by the output activation,\n"
     "                       softmax xent, sigmoid sigmoid-xent, exp exp-ga,\n"
     "                       pow3 pow3-ga, else mse); also hinge\n"
@@ -58,7 +61,10 @@ static const char usage[] =
 
 enum { OPT_LR = 256, OPT_OPTIMIZER, OPT_MOMENTUM, OPT_NESTEROV, OPT_OBJECTIVE,
        OPT_VALID, OPT_SCHEDULE, OPT_WARMUP, OPT_FREEZE, OPT_LOG,
-       OPT_TRAJECTORY, OPT_EVERY };
+       OPT_TRAJECTORY, OPT_EVERY, OPT_DROPOUT, OPT_GRAD_DROPOUT,
+       OPT_DROPOUT_DECAY };
+
+#define MAX_LAYERS 4096
 enum { OPT_ADAM, OPT_ADAMW, OPT_SGD };
 
 typedef struct options {
@@ -73,6 +79,10 @@ typedef struct options {
     size_t nfrozen;
     int optimizer, nesterov, loss, verbose, progress, level;
     int dtype;                      /* computed in: f32 or f64 */
+    double drop[MAX_LAYERS];        /* --dropout: layer l+1's input */
+    double gdrop[MAX_LAYERS];       /* --grad-dropout: into its output */
+    size_t ndrop;                   /* layers named by either */
+    double drop_decay;              /* --dropout-decay per epoch */
 } options;
 
 enum { SCHED_CONST, SCHED_COSINE, SCHED_STEP };
@@ -508,7 +518,15 @@ static int train(trainer *T, nn_error *e)
     for (uint64_t ep = 1; ep <= o->epochs && rc == 0; ep++) {
         double t0 = nn_now();
         tally s, v;
-        rc = train_epoch(T, ep, &g, perm, &s, e);
+        double decay = pow(o->drop_decay, (double)(ep - 1));
+        for (size_t l = 0; l < o->ndrop && rc == 0; l++)
+            if (o->drop[l] > 0 || o->gdrop[l] > 0)
+                rc = nn_tape_dropout(T->tape, &T->net, l, o->drop[l] * decay,
+                                     o->gdrop[l], e);
+        nn_tape_training(T->tape, 1, o->seed * 1000003u + ep);
+        if (rc == 0)
+            rc = train_epoch(T, ep, &g, perm, &s, e);
+        nn_tape_training(T->tape, 0, 0);
         if (rc == 0 && T->val.rows)
             rc = score(T, &T->val, &v, e);
         double secs = nn_now() - t0;
@@ -645,6 +663,25 @@ static void parse_schedule(options *o, const char *arg)
         o->gamma = nn_arg_double("schedule", gamma, 0, 1);
 }
 
+/* --dropout 1:0.2,2:0.5: a rate in [0, 1) per layer, from 1 */
+static void parse_rates(options *o, const char *opt, const char *arg,
+                        double *rate)
+{
+    char buf[256], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", arg);
+    for (char *k = strtok_r(buf, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(k, ':');
+        if (!colon)
+            nn_usage_error("invalid --%s '%s': expected LAYER:RATE[,...]", opt,
+                           arg);
+        *colon = 0;
+        size_t l = (size_t)nn_arg_u64(opt, k, 1, MAX_LAYERS);
+        double p = nn_arg_double(opt, colon + 1, 0, 0.99);
+        rate[l - 1] = p;
+        o->ndrop = l > o->ndrop ? l : o->ndrop;
+    }
+}
+
 /* --freeze 1,3: layers from 1 */
 static void parse_freeze(options *o, const char *arg)
 {
@@ -681,6 +718,9 @@ static void parse(int argc, char **argv, options *o)
         {"schedule", required_argument, 0, OPT_SCHEDULE},
         {"warmup", required_argument, 0, OPT_WARMUP},
         {"freeze", required_argument, 0, OPT_FREEZE},
+        {"dropout", required_argument, 0, OPT_DROPOUT},
+        {"grad-dropout", required_argument, 0, OPT_GRAD_DROPOUT},
+        {"dropout-decay", required_argument, 0, OPT_DROPOUT_DECAY},
         {"log", required_argument, 0, OPT_LOG},
         {"trajectory", required_argument, 0, OPT_TRAJECTORY},
         {"every", required_argument, 0, OPT_EVERY},
@@ -696,7 +736,8 @@ static void parse(int argc, char **argv, options *o)
                                              NULL};
     *o = (options){.name = "x", .labels = "y", .out = "-", .epochs = 10,
                    .batch = 64, .seed = 1, .lr = -1, .momentum = 0.9,
-                   .loss = -1, .every = 1, .gamma = 0.1, .dtype = NN_F32};
+                   .loss = -1, .every = 1, .gamma = 0.1, .dtype = NN_F32,
+                   .drop_decay = 1};
     int c;
     while ((c = getopt_long(argc, argv, ":e:b:l:n:y:s:vt:o:z::PhV", longopts,
                             NULL)) != -1) {
@@ -722,6 +763,13 @@ static void parse(int argc, char **argv, options *o)
         case OPT_SCHEDULE: parse_schedule(o, optarg); break;
         case OPT_WARMUP: o->warmup = nn_arg_u64("warmup", optarg, 0, UINT64_MAX); break;
         case OPT_FREEZE: parse_freeze(o, optarg); break;
+        case OPT_DROPOUT: parse_rates(o, "dropout", optarg, o->drop); break;
+        case OPT_GRAD_DROPOUT:
+            parse_rates(o, "grad-dropout", optarg, o->gdrop);
+            break;
+        case OPT_DROPOUT_DECAY:
+            o->drop_decay = nn_arg_double("dropout-decay", optarg, 0, 1);
+            break;
         case OPT_LOG: o->log = optarg; break;
         case OPT_TRAJECTORY: o->trajectory = optarg; break;
         case OPT_EVERY: o->every = nn_arg_u64("every", optarg, 1, UINT64_MAX); break;

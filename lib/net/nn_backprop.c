@@ -39,7 +39,16 @@ struct nn_tape {
     size_t es, nl, cap, m;
     const void *x;          /* the input of the last forward pass */
     void **z, **y;          /* per layer (cap, n_out) */
+    const void **in;        /* per layer: its input (after dropout) */
     void *g, *g2;           /* dL/dz and dL/dy, (cap, widest) */
+    /* dropout, when training: of each layer's input (pin, with the
+     * dropped inputs xd and their masks mk) and of the gradient into
+     * each layer's output (pgrad) */
+    int training;
+    double *pin, *pgrad;
+    void **xd;
+    unsigned char **mk;
+    nn_rng rng;
 };
 
 #define REAL double
@@ -62,7 +71,8 @@ nn_tape *nn_tape_open(const nn_net *net, size_t rows, int dtype, nn_error *e)
     }
     nn_tape *t = calloc(1, sizeof *t);
     if (!t || !(t->z = calloc(net->n, sizeof *t->z)) ||
-        !(t->y = calloc(net->n, sizeof *t->y))) {
+        !(t->y = calloc(net->n, sizeof *t->y)) ||
+        !(t->in = calloc(net->n, sizeof *t->in))) {
         nn_tape_free(t);
         nn_fail(e, "out of memory");
         return NULL;
@@ -99,14 +109,55 @@ void nn_tape_free(nn_tape *t)
         if (t->y)
             free(t->y[l]);
     }
+    for (size_t l = 0; l < t->nl && t->xd; l++) {
+        free(t->xd[l]);
+        free(t->mk[l]);
+    }
+    free(t->xd);
+    free(t->mk);
+    free(t->pin);
+    free(t->pgrad);
     free(t->z);
     free(t->y);
+    free(t->in);
     free(t->g);
     free(t->g2);
     free(t);
 }
 
 int nn_tape_dtype(const nn_tape *t) { return t->dtype; }
+
+int nn_tape_dropout(nn_tape *t, const nn_net *net, size_t l, double p_in,
+                    double p_grad, nn_error *e)
+{
+    if (l >= t->nl)
+        return nn_fail(e, "dropout of layer %zu: the network has %zu layers",
+                       l + 1, t->nl);
+    if (!(p_in >= 0 && p_in < 1 && p_grad >= 0 && p_grad < 1))
+        return nn_fail(e, "dropout rates are from 0 to below 1");
+    if (!t->pin) {
+        if (!(t->pin = calloc(t->nl, sizeof *t->pin)) ||
+            !(t->pgrad = calloc(t->nl, sizeof *t->pgrad)) ||
+            !(t->xd = calloc(t->nl, sizeof *t->xd)) ||
+            !(t->mk = calloc(t->nl, sizeof *t->mk)))
+            return nn_fail(e, "out of memory");
+    }
+    size_t k = t->cap * net->layers[l].n_in;
+    if (p_in > 0 && !t->xd[l] &&
+        (!(t->xd[l] = nn_alloc(k, t->es, "dropout", e)) ||
+         !(t->mk[l] = nn_alloc(k, 1, "dropout", e))))
+        return -1;
+    t->pin[l] = p_in;
+    t->pgrad[l] = p_grad;
+    return 0;
+}
+
+void nn_tape_training(nn_tape *t, int on, uint64_t seed)
+{
+    t->training = on;
+    if (on)
+        nn_rng_seed(&t->rng, seed);
+}
 
 /* The single-precision copies of the weights, made anew from w (which an
  * optimizer may have changed since the last pass). */
@@ -142,25 +193,4 @@ double nn_tape_grad(nn_tape *t, const nn_net *net, int loss,
         return tape_backward_f64(t, net, loss, target, (double *const *)dw,
                                  dcoef);
     return tape_backward_f32(t, net, loss, target, (float *const *)dw, dcoef);
-}
-
-/* The double-precision entry points of the first version. */
-nn_tape *nn_tape_new(const nn_net *net, size_t rows, nn_error *e)
-{
-    return nn_tape_open(net, rows, NN_F64, e);
-}
-
-const double *nn_tape_forward(nn_tape *t, const nn_net *net, size_t m,
-                              const double *x)
-{
-    t->m = m;
-    t->x = x;
-    return tape_forward_f64(t, net, m, x);
-}
-
-double nn_tape_backward(nn_tape *t, const nn_net *net, int loss,
-                        const double *target, double *const *dw,
-                        double *const *dcoef)
-{
-    return tape_backward_f64(t, net, loss, target, dw, dcoef);
 }

@@ -28,6 +28,17 @@ static const REAL *FN(tape_forward)(nn_tape *t, const nn_net *net, size_t m,
         const nn_layer *L = &net->layers[l];
         size_t n = L->n_out;
         REAL *z = t->z[l], *y = t->y[l];
+        double p = t->training && t->pin ? t->pin[l] : 0;
+        if (p > 0) { /* inverted dropout of the layer's input */
+            REAL *xd = t->xd[l], sc = (REAL)(1 / (1 - p));
+            unsigned char *mk = t->mk[l];
+            for (size_t i = 0; i < m * L->n_in; i++) {
+                mk[i] = nn_rng_uniform(&t->rng) >= p;
+                xd[i] = mk[i] ? in[i] * sc : 0;
+            }
+            in = xd;
+        }
+        t->in[l] = in;
         for (size_t r = 0; r < m; r++)
             memcpy(z + r * n, WEIGHTS(L), n * sizeof(REAL));
         GEMM(0, 0, m, n, L->n_in, 1, in, WEIGHTS(L) + n, 1, z);
@@ -50,11 +61,23 @@ static double FN(tape_backward)(nn_tape *t, const nn_net *net, int loss,
                            dcoef ? dcoef[top] : NULL);
     for (size_t l = net->n; l-- > 0;) {
         const nn_layer *ly = &net->layers[l];
+        double pg = t->training && t->pgrad ? t->pgrad[l] : 0;
+        if (l != top && pg > 0) { /* dropout of the gradient from above */
+            REAL sc = (REAL)(1 / (1 - pg));
+            for (size_t i = 0; i < m * ly->n_out; i++)
+                cur[i] = nn_rng_uniform(&t->rng) >= pg ? cur[i] * sc : 0;
+        }
         if (l != top) /* cur holds dL/dy: through the activation */
             FN(nn_act_backward)(&ly->act, ly->coef, m, ly->n_out, t->z[l],
                                 t->y[l], cur, dcoef ? dcoef[l] : NULL);
-        FN(nn_layer_backward)(ly, m, l ? (const REAL *)t->y[l - 1] : t->x,
-                              cur, dw[l], l ? next : NULL);
+        FN(nn_layer_backward)(ly, m, t->in[l], cur, dw[l], l ? next : NULL);
+        double p = t->training && t->pin ? t->pin[l] : 0;
+        if (l && p > 0) { /* through the input's dropout */
+            REAL sc = (REAL)(1 / (1 - p));
+            const unsigned char *mk = t->mk[l];
+            for (size_t i = 0; i < m * ly->n_in; i++)
+                next[i] = mk[i] ? next[i] * sc : 0;
+        }
         REAL *s = cur;
         cur = next;
         next = s;

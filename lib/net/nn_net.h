@@ -189,23 +189,23 @@ int nn_tape_dtype(const nn_tape *t);
  * of memory. */
 const void *nn_tape_run(nn_tape *t, nn_net *net, size_t m, const void *x,
                         nn_error *e);
-/* As nn_tape_backward, in the tape's dtype (dcoef in double always). */
+/* Dropout in the passes that train (nn_tape_training on): the input of
+ * layer l (from 0) zeroed at rate p_in, the others scaled by 1/(1-p_in)
+ * (inverted dropout; its gradient goes back through the same mask), and
+ * the gradient that reaches layer l's output from above zeroed at rate
+ * p_grad, likewise scaled (DLL's backward dropout).  Rates in [0, 1). */
+int nn_tape_dropout(nn_tape *t, const nn_net *net, size_t l, double p_in,
+                    double p_grad, nn_error *e);
+/* Training passes (dropout drawn from an nn_rng seeded by seed) or not. */
+void nn_tape_training(nn_tape *t, int on, uint64_t seed);
+/* The loss of the last nn_tape_run against targets (m, n_out) of the
+ * tape's dtype, and the gradients in it: dw[l] (1+n_in, n_out) for every
+ * layer l; dcoef[l] (n_out, degree+1) in double for polynomial layers
+ * (dcoef may be NULL, and so may dcoef[l] for other layers).  loss must
+ * suit the output layer (nn_loss_check). */
 double nn_tape_grad(nn_tape *t, const nn_net *net, int loss,
                     const void *target, void *const *dw, double *const *dcoef);
-/* The double-precision tape of the first version: */
-nn_tape *nn_tape_new(const nn_net *net, size_t rows, nn_error *e);
 void nn_tape_free(nn_tape *t);
-/* Runs x (m, n_in) through net, m <= rows, keeping what the backward pass
- * needs (x itself is kept by address: keep it until nn_tape_backward);
- * returns the output (m, n_out), valid until the next call. */
-const double *nn_tape_forward(nn_tape *t, const nn_net *net, size_t m,
-                              const double *x);
-/* The loss of the last forward pass against targets (m, n_out), and the
- * gradients: dw[l] (1+n_in, n_out) for every layer l, dcoef[l]
- * (n_out, degree+1) for polynomial layers (dcoef may be NULL, and so may
- * dcoef[l] for other layers).  loss must suit the output (nn_loss_check). */
-double nn_tape_backward(nn_tape *t, const nn_net *net, int loss,
-                        const double *target, double *const *dw,
-                        double *const *dcoef);
+
 
 #endif

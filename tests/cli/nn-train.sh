@@ -141,3 +141,13 @@ a = np.load('w1s.npy'); b = np.load('w1.npy')
 d = np.abs(a - b).max(); print(d); raise SystemExit(0 if d < 1e-6 else 1)"
 then ok "one SGD step in f32 equals f64's within 1e-6"
 else not_ok "one SGD step in f32" "see above"; fi
+
+# Dropout: the same seed, the same bytes; not the network without it.
+nn-train -e 2 -b 16 --dropout 2:0.3 --grad-dropout 2:0.2 --dropout-decay 0.9 sp0.nns sp.nns > d1.nns
+nn-train -e 2 -b 16 --dropout 2:0.3 --grad-dropout 2:0.2 --dropout-decay 0.9 sp0.nns sp.nns > d2.nns
+same "dropout: same seed, same bytes" d1.nns d2.nns
+cmp -s d1.nns a.nns && not_ok "dropout changes the training" "same bytes as without" ||
+    ok "dropout changes the training"
+fails_usage "a dropout rate of 1" "invalid --dropout '1': must be from 0 to 0.99" nn-train --dropout 2:1 sp0.nns sp.nns
+fails_usage "a dropout without its layer" "expected LAYER:RATE" nn-train --dropout 0.5 sp0.nns sp.nns
+fails_clean "dropout past the last layer" "dropout of layer 9: the network has 3 layers" nn-train --dropout 9:0.1 sp0.nns sp.nns

@@ -211,12 +211,19 @@ static double *targets(int loss, size_t m, size_t n)
     return t;
 }
 
-static double net_loss(nn_tape *tp, const nn_net *net, int loss, size_t m,
+/* Dropout of the second layer's input in test_net, the same masks in
+ * every pass (the tape's draws reseeded), so that the loss is a function
+ * of the weights and central differences apply. */
+static double test_dropout;
+
+static double net_loss(nn_tape *tp, nn_net *net, int loss, size_t m,
                        const double *x, const double *t, double *const *dw,
                        double *const *dc)
 {
-    nn_tape_forward(tp, net, m, x);
-    return nn_tape_backward(tp, net, loss, t, dw, dc);
+    if (test_dropout > 0)
+        nn_tape_training(tp, 1, 42);
+    nn_tape_run(tp, net, m, x, NULL);
+    return nn_tape_grad(tp, net, loss, t, (void *const *)dw, dc);
 }
 
 /* Every weight and coefficient of net: the backward pass's gradient
@@ -240,9 +247,11 @@ static void test_net(const char *what, nn_net *net, int loss)
         dc[l] = L->coef ? calloc(L->n_out * D, sizeof(double)) : NULL;
         sc[l] = L->coef ? calloc(L->n_out * D, sizeof(double)) : NULL;
     }
-    nn_tape *tp = nn_tape_new(net, m, &e);
+    nn_tape *tp = nn_tape_open(net, m, NN_F64, &e);
+    if (test_dropout > 0 && nn_tape_dropout(tp, net, 1, test_dropout, 0, &e) < 0)
+        CHECK(0, "%s: %s", what, e.msg);
     double L0 = net_loss(tp, net, loss, m, x, t, dw, dc);
-    if (dump)
+    if (dump && test_dropout == 0)
         dump_net(what, net, loss, m, x, t, L0, dw, dc);
     double worst = 0, scale = 0, h = 1e-6, masked = 0;
     for (size_t l = 0; l < net->n; l++) {
@@ -345,6 +354,10 @@ int main(void)
         nn_net net;
         net_of(&net, ls, 3);
         test_net("celu-sigmoid(masked)-softmax", &net, NN_LOSS_XENT);
+        test_dropout = 0.5;
+        test_net("celu-sigmoid(masked, its input dropped at 0.5)-softmax", &net,
+                 NN_LOSS_XENT);
+        test_dropout = 0;
         free_layers(ls, 3);
     }
 
