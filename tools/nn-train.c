@@ -96,26 +96,18 @@ typedef struct dataset {
     void *x;
     uint32_t *cls;
     double *t;
+    size_t xcap, ccap, tcap;        /* bytes allocated */
 } dataset;
 
-/* The optimiser's state for one parameter array of n values. */
-typedef struct param {
-    double *v;              /* the values (the layer's, in f64) */
-    void *g;                /* their gradient */
-    int gdt;                /* of dtype gdt */
-    int frozen;
-    const unsigned char *mask;
-    double *m1, *m2;        /* momentum / Adam's moments */
-    size_t n;
-} param;
 
 typedef struct trainer {
     const options *o;
     nn_net net;
     dataset d, val;
     nn_tape *tape;
-    param *p;
-    size_t np;
+    nn_optim *opt;
+    const void **g;                 /* the gradients the optimizer steps by */
+    int *gdt;                       /* and their dtypes */
     void *xb, *tb, **dw;            /* a batch; weight gradients per layer,
                                      * in the compute type */
     double **dc;                    /* coefficient gradients */
@@ -162,17 +154,16 @@ static int data_add(dataset *d, const nn_net *net, const nn_rowset *s,
                              nn_rowset_name(s, 0), e) < 0)
         return nn_error_wrap(e, "%s", d->name);
     size_t es = nn_dtype_size(d->xdt), rows = d->rows + m;
-    void *x = realloc(d->x, rows * d->cols * es + 1);
-    if (!x)
+    if (nn_buf_reserve((unsigned char **)&d->x, &d->xcap, rows * d->cols * es) < 0)
         return nn_fail(e, "%s: out of memory holding %zu rows", d->name, rows);
-    d->x = x;
+    void *x = d->x;
     nn_convert((char *)x + d->rows * d->cols * es, d->xdt, b->data[0],
                b->dtype[0], m * d->cols);
     if (d->k) {
-        uint32_t *c = realloc(d->cls, rows * sizeof *c + 1);
-        if (!c)
+        if (nn_buf_reserve((unsigned char **)&d->cls, &d->ccap,
+                           rows * sizeof *d->cls) < 0)
             return nn_fail(e, "%s: out of memory", d->name);
-        d->cls = c;
+        uint32_t *c = d->cls;
         for (size_t i = 0; i < m; i++) {
             double v = nn_elem_f64(b->data[1], b->dtype[1], i);
             if (!(v >= 0 && v < (double)d->k))
@@ -184,10 +175,10 @@ static int data_add(dataset *d, const nn_net *net, const nn_rowset *s,
         if (nn_rows_check_finite(b->data[1], b->dtype[1], m, n_out, d->rows,
                                  "the targets ", nn_rowset_name(s, 1), e) < 0)
             return nn_error_wrap(e, "%s", d->name);
-        double *t = realloc(d->t, rows * n_out * sizeof *t + 1);
-        if (!t)
+        if (nn_buf_reserve((unsigned char **)&d->t, &d->tcap,
+                           rows * n_out * sizeof *d->t) < 0)
             return nn_fail(e, "%s: out of memory", d->name);
-        d->t = t;
+        double *t = d->t;
         nn_convert(t + d->rows * n_out, NN_F64, b->data[1], b->dtype[1],
                    m * n_out);
     }
@@ -247,38 +238,48 @@ static void data_batch(const dataset *d, const size_t *idx, size_t m,
 
 /* ----------------------------------------------------------- optimiser */
 
+/* The gradients' buffers, and the optimizer over every parameter of the
+ * layers not frozen (with the single-precision copy of the weights kept
+ * current when the passes run in f32). */
 static int params_init(trainer *T, nn_error *e)
 {
     const options *o = T->o;
     nn_net *net = &T->net;
-    T->p = calloc(2 * net->n, sizeof *T->p);
+    static const int kinds[] = {NN_OPTIM_ADAM, NN_OPTIM_ADAMW, NN_OPTIM_SGD};
     T->dw = calloc(net->n, sizeof *T->dw);
     T->dc = calloc(net->n, sizeof *T->dc);
-    if (!T->p || !T->dw || !T->dc)
+    T->g = calloc(2 * net->n, sizeof *T->g);
+    T->gdt = calloc(2 * net->n, sizeof *T->gdt);
+    if (!T->dw || !T->dc || !T->g || !T->gdt ||
+        !(T->opt = nn_optim_new(kinds[o->optimizer], o->momentum, o->nesterov,
+                                o->lambda, e)))
         return nn_fail(e, "out of memory");
     T->nl = net->n;
+    size_t k = 0;
     for (size_t l = 0; l < net->n; l++) {
         nn_layer *L = &net->layers[l];
         size_t nw = (1 + L->n_in) * L->n_out;
         if (!(T->dw[l] = nn_alloc(nw, nn_dtype_size(o->dtype), "gradients",
                                   e)))
             return -1;
-        int fz = l < o->nfrozen && o->frozen[l];
-        T->p[T->np++] = (param){L->w, T->dw[l], o->dtype, fz, L->mask, NULL,
-                                NULL, nw};
-        if (L->coef) {
-            size_t nc = L->n_out * (size_t)(L->act.degree + 1);
-            if (!(T->dc[l] = nn_alloc(nc, sizeof(double), "gradients", e)))
+        size_t nc = L->coef ? L->n_out * (size_t)(L->act.degree + 1) : 0;
+        if (nc && !(T->dc[l] = nn_alloc(nc, sizeof(double), "gradients", e)))
+            return -1;
+        if (l < o->nfrozen && o->frozen[l])
+            continue;
+        if (o->dtype == NN_F32 && nn_layer_weights_f32(L, e) < 0)
+            return -1;
+        if (nn_optim_add(T->opt, L->w, o->dtype == NN_F32 ? L->wf : NULL, nw,
+                         e) < 0)
+            return -1;
+        T->g[k] = T->dw[l];
+        T->gdt[k++] = o->dtype;
+        if (nc) {
+            if (nn_optim_add(T->opt, L->coef, NULL, nc, e) < 0)
                 return -1;
-            T->p[T->np++] = (param){L->coef, T->dc[l], NN_F64, fz, NULL, NULL,
-                                    NULL, nc};
+            T->g[k] = T->dc[l];
+            T->gdt[k++] = NN_F64;
         }
-    }
-    for (size_t i = 0; i < T->np; i++) {
-        param *p = &T->p[i];
-        if (!(p->m1 = calloc(p->n, sizeof(double))) ||
-            !(p->m2 = calloc(p->n, sizeof(double))))
-            return nn_fail(e, "out of memory");
     }
     return 0;
 }
@@ -304,38 +305,8 @@ static double rate(const trainer *T)
 
 static void params_step(trainer *T)
 {
-    const options *o = T->o;
-    double lr = rate(T), wd = o->lambda;
+    nn_optim_step(T->opt, rate(T), T->g, T->gdt);
     T->step++;
-    double b1 = 0.9, b2 = 0.999, eps = 1e-8;
-    double c1 = 1 - pow(b1, (double)T->step), c2 = 1 - pow(b2, (double)T->step);
-    for (size_t k = 0; k < T->np; k++) {
-        param *p = &T->p[k];
-        if (p->frozen)
-            continue;
-        for (size_t i = 0; i < p->n; i++) {
-            if (p->mask && !p->mask[i])
-                continue; /* a masked weight stays zero */
-            double w = p->v[i], g = p->gdt == NN_F32 ? ((float *)p->g)[i]
-                                                     : ((double *)p->g)[i];
-            if (o->optimizer == OPT_ADAMW)
-                w -= lr * wd * w;
-            else
-                g += wd * w;
-            if (o->optimizer == OPT_SGD) {
-                double *b = &p->m1[i];
-                *b = T->step == 1 ? g : o->momentum * *b + g;
-                g = o->nesterov ? g + o->momentum * *b
-                                : o->momentum > 0 ? *b : g;
-                w -= lr * g;
-            } else {
-                p->m1[i] = b1 * p->m1[i] + (1 - b1) * g;
-                p->m2[i] = b2 * p->m2[i] + (1 - b2) * g * g;
-                w -= lr * (p->m1[i] / c1) / (sqrt(p->m2[i] / c2) + eps);
-            }
-            p->v[i] = w;
-        }
-    }
 }
 
 /* ------------------------------------------------------------- training */
@@ -397,7 +368,7 @@ static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, size_t *perm,
                            "(%g): lower --lr", (unsigned long long)epoch,
                            (unsigned long long)(T->step + 1), loss);
         tally_add(s, d, perm + at, m, n_out, y, o->dtype, loss);
-        for (size_t l = 0; l < T->net.n; l++) {
+        for (size_t l = 0; T->log && l < T->net.n; l++) {
             const nn_layer *L = &T->net.layers[l];
             size_t nw = (1 + L->n_in) * L->n_out;
             double q = 0;
@@ -627,13 +598,13 @@ static void trainer_free(trainer *T)
     data_free(&T->d);
     data_free(&T->val);
     nn_tape_free(T->tape);
-    for (size_t i = 0; i < T->np; i++)
-        free(T->p[i].m1), free(T->p[i].m2);
+    nn_optim_free(T->opt);
+    free(T->g);
+    free(T->gdt);
     for (size_t l = 0; l < T->nl; l++)
         free(T->dw[l]), free(T->dc[l]);
     free(T->dw);
     free(T->dc);
-    free(T->p);
     free(T->xb);
     free(T->tb);
     free(T->gsq);

@@ -159,18 +159,12 @@ void nn_tape_training(nn_tape *t, int on, uint64_t seed)
         nn_rng_seed(&t->rng, seed);
 }
 
-/* The single-precision copies of the weights, made anew from w (which an
- * optimizer may have changed since the last pass). */
+/* The single-precision copies of the weights, where they are missing. */
 static int weights_f32(nn_net *net, nn_error *e)
 {
-    for (size_t l = 0; l < net->n; l++) {
-        nn_layer *L = &net->layers[l];
-        size_t k = (1 + L->n_in) * L->n_out;
-        if (!L->wf &&
-            !(L->wf = nn_alloc(k, sizeof *L->wf, "single-precision weights", e)))
+    for (size_t l = 0; l < net->n; l++)
+        if (!net->layers[l].wf && nn_layer_weights_f32(&net->layers[l], e) < 0)
             return -1;
-        nn_convert(L->wf, NN_F32, L->w, NN_F64, k);
-    }
     return 0;
 }
 

@@ -282,16 +282,22 @@ int nn_layer_write(nn_writer *w, const nn_layer *l, int dtype, nn_error *e)
     return 0;
 }
 
+int nn_layer_weights_f32(nn_layer *l, nn_error *e)
+{
+    size_t k = (1 + l->n_in) * l->n_out;
+    if (!l->wf &&
+        !(l->wf = nn_alloc(k, sizeof *l->wf, "single-precision weights", e)))
+        return -1;
+    nn_convert(l->wf, NN_F32, l->w, NN_F64, k);
+    return 0;
+}
+
 int nn_layer_forward_f32(nn_layer *l, size_t m, const float *in, float *out,
                          nn_error *e)
 {
     size_t n = l->n_out;
-    if (!l->wf) {
-        size_t k = (1 + l->n_in) * n;
-        if (!(l->wf = nn_alloc(k, sizeof *l->wf, "single-precision weights", e)))
-            return -1;
-        nn_convert(l->wf, NN_F32, l->w, NN_F64, k);
-    }
+    if (!l->wf && nn_layer_weights_f32(l, e) < 0)
+        return -1;
     for (size_t i = 0; i < m; i++) /* every row starts as the bias */
         memcpy(out + i * n, l->wf, n * sizeof *out);
     nn_gemm_f32(0, 0, m, n, l->n_in, 1.0f, in, l->wf + n, 1.0f, out);

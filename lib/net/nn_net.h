@@ -124,6 +124,11 @@ int nn_weights_draw(nn_layer *l, int scheme, double gain, int ball,
  * columns cannot exist or cannot be found. */
 int nn_mask_draw(nn_layer *l, double rho, nn_rng *g, nn_error *e);
 
+/* (Re)makes l->wf, the single-precision copy of the weights, from l->w.
+ * The forward passes in single precision make it when it is missing and
+ * use it as it is after: whoever changes l->w refreshes it (or frees it
+ * and sets it to NULL). */
+int nn_layer_weights_f32(nn_layer *l, nn_error *e);
 /* Runs layer l on m rows: out (m,n_out) = act([1 in] W), in (m,n_in).
  * Single precision through sgemm, double through dgemm. */
 int nn_layer_forward_f32(nn_layer *l, size_t m, const float *in, float *out,
@@ -179,8 +184,8 @@ void nn_layer_backward_ref(const nn_layer *l, size_t m, const double *x,
 void nn_layer_backward_f32(const nn_layer *l, size_t m, const float *x,
                            const float *g, float *dw, float *dx);
 /* A tape: every layer's pre-activation and output for up to rows rows,
- * computed in dtype (f32: sgemm on single-precision copies of the
- * weights, made anew at every forward pass; f64: dgemm on the weights). */
+ * computed in dtype (f32: sgemm on the layers' single-precision copies
+ * of the weights, nn_layer_weights_f32; f64: dgemm on the weights). */
 typedef struct nn_tape nn_tape;
 nn_tape *nn_tape_open(const nn_net *net, size_t rows, int dtype, nn_error *e);
 int nn_tape_dtype(const nn_tape *t);

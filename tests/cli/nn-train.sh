@@ -151,3 +151,32 @@ cmp -s d1.nns a.nns && not_ok "dropout changes the training" "same bytes as with
 fails_usage "a dropout rate of 1" "invalid --dropout '1': must be from 0 to 0.99" nn-train --dropout 2:1 sp0.nns sp.nns
 fails_usage "a dropout without its layer" "expected LAYER:RATE" nn-train --dropout 0.5 sp0.nns sp.nns
 fails_clean "dropout past the last layer" "dropout of layer 9: the network has 3 layers" nn-train --dropout 9:0.1 sp0.nns sp.nns
+
+# Three full-batch steps of every optimizer equal torch.optim's on the same
+# weights and data (f64; Adam, AdamW and SGD with Nesterov, weight decay).
+for opt in "adam --lr 0.01 -l 0.1" "adamw --lr 0.01 -l 0.1" "sgd --lr 0.1 --momentum 0.9 --nesterov -l 0.1"; do
+    set -- $opt
+    nn-train -t f64 -e 3 -b 50 --optimizer $opt w0.nns s50.nns > "opt-$1.nns"
+    nn-export -f npy -n w -o "opt-$1.npy" "opt-$1.nns"
+done
+if "$PY" - <<'PY'
+import numpy as np, torch
+x = torch.tensor(np.load("s50.npy").astype(np.float64)); y = torch.tensor(np.load("y50.npy")).long()
+w0 = np.load("w0.npy")
+a = torch.cat([torch.ones(50, 1, dtype=torch.float64), x], 1)
+worst = 0
+for name, make in (("adam", lambda p: torch.optim.Adam([p], lr=0.01, weight_decay=0.1)),
+                   ("adamw", lambda p: torch.optim.AdamW([p], lr=0.01, weight_decay=0.1)),
+                   ("sgd", lambda p: torch.optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1))):
+    w = torch.tensor(w0.copy(), requires_grad=True)
+    opt = make(w)
+    for _ in range(3):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(a @ w, y).backward()
+        opt.step()
+    d = np.abs(np.load(f"opt-{name}.npy") - w.detach().numpy()).max()
+    print(name, d); worst = max(worst, d)
+raise SystemExit(0 if worst < 1e-12 else 1)
+PY
+then ok "Adam, AdamW and SGD (Nesterov) steps equal torch.optim's"
+else not_ok "optimizers against torch.optim" "see above"; fi

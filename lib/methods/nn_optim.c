@@ -1,0 +1,139 @@
+/* nn_optim.c — the optimizers of gradient training, with PyTorch's update
+ * rules (torch.optim.SGD, Adam, AdamW), so that runs compare: parameters
+ * kept in double precision with their moments, gradients in either
+ * precision, and a single-precision mirror of the weights kept current
+ * for the forward pass.  The loops are element-wise and branch-free, for
+ * the compiler to vectorise: a masked weight needs no test, as its
+ * gradient and value are zero and every rule keeps it there. */
+#include "methods/nn_methods.h"
+#include "base/nn_base_private.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+typedef struct param {
+    double *w;
+    float *wf;              /* single-precision mirror, or NULL */
+    size_t n;
+    double *m1, *m2;        /* momentum buffer; Adam's moments */
+} param;
+
+struct nn_optim {
+    int kind, nesterov;
+    double momentum, lambda;
+    param *p;
+    size_t np, cap;
+    uint64_t step;
+};
+
+nn_optim *nn_optim_new(int kind, double momentum, int nesterov, double lambda,
+                       nn_error *e)
+{
+    nn_optim *o = calloc(1, sizeof *o);
+    if (!o) {
+        nn_fail(e, "out of memory");
+        return NULL;
+    }
+    *o = (nn_optim){.kind = kind, .nesterov = nesterov, .momentum = momentum,
+                    .lambda = lambda};
+    return o;
+}
+
+int nn_optim_add(nn_optim *o, double *w, float *wf, size_t n, nn_error *e)
+{
+    if (o->np == o->cap) {
+        size_t cap = o->cap ? 2 * o->cap : 8;
+        param *p = realloc(o->p, cap * sizeof *p);
+        if (!p)
+            return nn_fail(e, "out of memory");
+        o->p = p;
+        o->cap = cap;
+    }
+    param *p = &o->p[o->np];
+    *p = (param){.w = w, .wf = wf, .n = n};
+    if (!(p->m1 = calloc(n ? n : 1, sizeof *p->m1)) ||
+        !(p->m2 = calloc(n ? n : 1, sizeof *p->m2))) {
+        free(p->m1);
+        return nn_fail(e, "out of memory for the optimizer's state");
+    }
+    o->np++;
+    return 0;
+}
+
+/* g as double: the gradient of dtype gdt, element i. */
+#define GRAD(g, gdt, i)                                                        \
+    ((gdt) == NN_F32 ? (double)((const float *)(g))[i]                         \
+                     : ((const double *)(g))[i])
+
+NN_VECTORIZE
+static void adam(param *p, const void *g, int gdt, double lr, double wd,
+                 int decoupled, double c1, double c2)
+{
+    const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    double *w = p->w, *m1 = p->m1, *m2 = p->m2;
+    for (size_t i = 0; i < p->n; i++) {
+        double gi = GRAD(g, gdt, i), wi = w[i];
+        if (decoupled)
+            wi -= lr * wd * wi;
+        else
+            gi += wd * wi;
+        m1[i] = b1 * m1[i] + (1 - b1) * gi;
+        m2[i] = b2 * m2[i] + (1 - b2) * gi * gi;
+        w[i] = wi - lr * (m1[i] / c1) / (sqrt(m2[i] / c2) + eps);
+    }
+}
+
+NN_VECTORIZE
+static void sgd(param *p, const void *g, int gdt, double lr, double wd,
+                double mu, int nesterov, int first)
+{
+    double *w = p->w, *b = p->m1;
+    for (size_t i = 0; i < p->n; i++) {
+        double gi = GRAD(g, gdt, i) + wd * w[i];
+        if (mu > 0) {
+            b[i] = first ? gi : mu * b[i] + gi;
+            gi = nesterov ? gi + mu * b[i] : b[i];
+        }
+        w[i] -= lr * gi;
+    }
+}
+
+NN_VECTORIZE
+static void mirror(param *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        p->wf[i] = (float)p->w[i];
+}
+
+void nn_optim_step(nn_optim *o, double lr, const void *const *g,
+                   const int *gdt)
+{
+    o->step++;
+    double c1 = 1 - pow(0.9, (double)o->step);
+    double c2 = 1 - pow(0.999, (double)o->step);
+    for (size_t k = 0; k < o->np; k++) {
+        param *p = &o->p[k];
+        if (o->kind == NN_OPTIM_SGD)
+            sgd(p, g[k], gdt[k], lr, o->lambda, o->momentum, o->nesterov,
+                o->step == 1);
+        else
+            adam(p, g[k], gdt[k], lr, o->lambda, o->kind == NN_OPTIM_ADAMW,
+                 c1, c2);
+        if (p->wf)
+            mirror(p);
+    }
+}
+
+uint64_t nn_optim_steps(const nn_optim *o) { return o->step; }
+
+void nn_optim_free(nn_optim *o)
+{
+    if (!o)
+        return;
+    for (size_t k = 0; k < o->np; k++) {
+        free(o->p[k].m1);
+        free(o->p[k].m2);
+    }
+    free(o->p);
+    free(o);
+}
