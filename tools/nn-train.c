@@ -97,6 +97,8 @@ typedef struct dataset {
     uint32_t *cls;
     double *t;
     size_t xcap, ccap, tcap;        /* bytes allocated */
+    int pm1;                        /* class targets +-1 (hinge): one-vs-
+                                     * rest, or one output for 2 classes */
 } dataset;
 
 
@@ -141,7 +143,7 @@ static int data_add(dataset *d, const nn_net *net, const nn_rowset *s,
             if (rc < 0)
                 return nn_error_wrap(e, "%s", d->name);
             d->k = rc ? (size_t)k : n_out;
-            if (d->k != n_out)
+            if (d->k != n_out && !(d->pm1 && d->k == 2 && n_out == 1))
                 return nn_fail(e, "%s: %zu classes, but the network has %zu "
                                "outputs", d->name, d->k, n_out);
         } else if (b->cols[1] != n_out) {
@@ -226,7 +228,13 @@ static void data_batch(const dataset *d, const size_t *idx, size_t m,
         nn_convert((char *)x + i * d->cols * ec, ct,
                    (const char *)d->x + idx[i] * d->cols * es, d->xdt, d->cols);
         void *ti = (char *)t + i * n_out * ec;
-        if (d->k) {
+        if (d->k && d->pm1) { /* +1 for the row's class, -1 elsewhere */
+            for (size_t j = 0; j < n_out; j++) {
+                double v = n_out == 1 ? (d->cls[idx[i]] == 1 ? 1 : -1)
+                                      : (d->cls[idx[i]] == j ? 1 : -1);
+                nn_convert((char *)ti + j * ec, ct, &v, NN_F64, 1);
+            }
+        } else if (d->k) {
             double one = 1;
             memset(ti, 0, n_out * ec);
             nn_convert((char *)ti + d->cls[idx[i]] * ec, ct, &one, NN_F64, 1);
@@ -333,11 +341,14 @@ static void tally_add(tally *s, const dataset *d, const size_t *idx,
 {
     s->loss += loss * (double)m;
     s->rows += m;
-    if (d->k)
-        for (size_t i = 0; i < m; i++)
-            s->correct += argmax((const char *)y + i * n_out *
-                                     nn_dtype_size(dt), dt, n_out) ==
-                          d->cls[idx[i]];
+    if (!d->k)
+        return;
+    for (size_t i = 0; i < m; i++) { /* one output: the sign's class */
+        size_t c = n_out == 1 ? nn_elem_f64(y, dt, i) > 0
+                              : argmax((const char *)y + i * n_out *
+                                           nn_dtype_size(dt), dt, n_out);
+        s->correct += c == d->cls[idx[i]];
+    }
 }
 
 static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, size_t *perm,
@@ -400,8 +411,7 @@ static int score(trainer *T, const dataset *d, tally *s, nn_error *e)
         const void *y = nn_tape_run(T->tape, &T->net, m, T->xb, e);
         if (!y)
             return -1;
-        double loss = nn_tape_grad(T->tape, &T->net, T->loss, T->tb, T->dw,
-                                   T->dc);
+        double loss = nn_tape_loss(T->tape, &T->net, T->loss, T->tb);
         tally_add(s, d, ids, m, n_out, y, T->o->dtype, loss);
     }
     return 0;
@@ -526,6 +536,7 @@ static int setup(trainer *T, nn_error *e)
     T->loss = o->loss >= 0 ? o->loss : nn_loss_default(&top->act);
     if (nn_loss_check(T->loss, &top->act, e) < 0)
         return nn_error_wrap(e, "%s", o->net);
+    T->d.pm1 = T->val.pm1 = T->loss == NN_LOSS_HINGE;
     if (data_load(&T->d, o, &T->net, o->in, e) < 0 ||
         (o->valid && data_load(&T->val, o, &T->net, o->valid, e) < 0))
         return -1;

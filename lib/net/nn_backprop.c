@@ -188,3 +188,11 @@ double nn_tape_grad(nn_tape *t, const nn_net *net, int loss,
                                  dcoef);
     return tape_backward_f32(t, net, loss, target, (float *const *)dw, dcoef);
 }
+
+double nn_tape_loss(nn_tape *t, const nn_net *net, int loss,
+                    const void *target)
+{
+    if (t->dtype == NN_F64)
+        return tape_loss_f64(t, net, loss, target);
+    return tape_loss_f32(t, net, loss, target);
+}

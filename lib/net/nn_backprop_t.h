@@ -85,6 +85,15 @@ static double FN(tape_backward)(nn_tape *t, const nn_net *net, int loss,
     return L;
 }
 
+static double FN(tape_loss)(nn_tape *t, const nn_net *net, int loss,
+                            const REAL *target)
+{
+    size_t top = net->n - 1;
+    const nn_layer *out = &net->layers[top];
+    return FN(nn_loss)(loss, &out->act, out->coef, t->m, out->n_out,
+                       t->z[top], t->y[top], target, t->g, NULL);
+}
+
 #undef REAL
 #undef FN
 #undef GEMM

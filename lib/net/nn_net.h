@@ -210,6 +210,9 @@ void nn_tape_training(nn_tape *t, int on, uint64_t seed);
  * suit the output layer (nn_loss_check). */
 double nn_tape_grad(nn_tape *t, const nn_net *net, int loss,
                     const void *target, void *const *dw, double *const *dcoef);
+/* The loss of the last nn_tape_run alone, for scoring. */
+double nn_tape_loss(nn_tape *t, const nn_net *net, int loss,
+                    const void *target);
 void nn_tape_free(nn_tape *t);
 
 

@@ -180,3 +180,36 @@ raise SystemExit(0 if worst < 1e-12 else 1)
 PY
 then ok "Adam, AdamW and SGD (Nesterov) steps equal torch.optim's"
 else not_ok "optimizers against torch.optim" "see above"; fi
+
+# Hinge with class labels: +-1 targets, one output for two classes (Li's
+# setting), and its accuracy by the sign.
+nn-init -a relu 2-32-32-1 > h0.nns
+nn-train -e 60 -b 32 --objective hinge --log hlog.nns h0.nns sp.nns > h1.nns
+if "$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/examples")
+from nns_read import read
+(_, log, _), = read(open("hlog.nns", "rb"))
+print(log[-1, 2]); raise SystemExit(0 if log[-1, 2] > 0.9 and log[-1, 1] < log[0, 1] else 1)
+PY
+then ok "hinge on one output: two classes learnt as +-1"
+else not_ok "hinge on one output" "see above"; fi
+
+# --valid: the loss and accuracy of the trained network on the stream, as
+# NumPy computes them from the network written.
+nn-train -t f64 -e 1 -b 50 --optimizer sgd --momentum 0 --lr 0.5 --valid s50.nns \
+    --log vlog.nns w0.nns s50.nns > v1.nns
+same "--valid and --log leave the network as without them" w1.nns v1.nns
+if "$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/examples")
+import numpy as np
+from nns_read import read
+(_, log, _), = read(open("vlog.nns", "rb"))
+x = np.load("s50.npy").astype(np.float64); y = np.load("y50.npy"); w = np.load("w1.npy")
+z = np.hstack([np.ones((50, 1)), x]) @ w
+lse = np.log(np.exp(z - z.max(1, keepdims=True)).sum(1)) + z.max(1)
+loss = (lse - z[np.arange(50), y]).mean(); acc = (z.argmax(1) == y).mean()
+print(log[0, 3], loss, log[0, 4], acc)
+raise SystemExit(0 if abs(log[0, 3] - loss) < 1e-12 and log[0, 4] == acc else 1)
+PY
+then ok "--valid: loss and accuracy equal NumPy's on the network written"
+else not_ok "--valid scores" "see above"; fi
