@@ -39,6 +39,9 @@ static const char usage[] =
     "                       pow3 pow3-ga, else mse); also hinge\n"
     "  -n, --name=NAME      the inputs (default x)\n"
     "  -y, --labels=NAME    labels or targets (default y)\n"
+    "      --head=NET       train NET's layers with these on top, and write\n"
+    "                       NET's alone (a decision block that is dropped)\n"
+    "      --head-out=FILE  write the trained head to FILE\n"
     "      --valid=FILE     a stream scored after every epoch\n"
     "      --log=FILE       a stream of a row per epoch: loss, accuracies,\n"
     "                       seconds, RMS gradient per layer\n"
@@ -62,7 +65,7 @@ static const char usage[] =
 enum { OPT_LR = 256, OPT_OPTIMIZER, OPT_MOMENTUM, OPT_NESTEROV, OPT_OBJECTIVE,
        OPT_VALID, OPT_SCHEDULE, OPT_WARMUP, OPT_FREEZE, OPT_LOG,
        OPT_TRAJECTORY, OPT_EVERY, OPT_DROPOUT, OPT_GRAD_DROPOUT,
-       OPT_DROPOUT_DECAY };
+       OPT_DROPOUT_DECAY, OPT_HEAD, OPT_HEAD_OUT };
 
 #define MAX_LAYERS 4096
 enum { OPT_ADAM, OPT_ADAMW, OPT_SGD };
@@ -70,6 +73,7 @@ enum { OPT_ADAM, OPT_ADAMW, OPT_SGD };
 typedef struct options {
     const char *net, *in, *out, *valid, *name, *labels;
     const char *log, *trajectory;   /* --log, --trajectory files */
+    const char *head, *head_out;    /* --head NET on top; --head-out */
     uint64_t epochs, batch, seed, warmup, every;
     double lr, momentum, lambda;
     int schedule;                   /* SCHED_* */
@@ -114,6 +118,7 @@ typedef struct trainer {
                                      * in the compute type */
     double **dc;                    /* coefficient gradients */
     size_t nl;                      /* layers with gradients */
+    size_t nbody;                   /* layers of NET (the head's follow) */
     double *gsq;                    /* per layer: sum over the epoch's
                                      * steps of the mean squared gradient */
     nn_writer *log, *traj;
@@ -527,10 +532,35 @@ static int train(trainer *T, nn_error *e)
 
 /* ---------------------------------------------------------------- setup */
 
+/* --head: its layers appended to the network's, when the widths chain. */
+static int load_head(trainer *T, nn_error *e)
+{
+    T->nbody = T->net.n;
+    if (!T->o->head)
+        return 0;
+    nn_net h;
+    if (nn_net_load(T->o->head, &h, e) < 0)
+        return -1;
+    size_t w = T->net.layers[T->net.n - 1].n_out, hin = h.layers[0].n_in;
+    nn_layer *all = NULL;
+    if (hin != w ||
+        !(all = realloc(T->net.layers, (T->net.n + h.n) * sizeof *all))) {
+        nn_net_free(&h);
+        return hin != w ? nn_fail(e, "%s: the head takes %zu inputs; the "
+                                  "network gives %zu", T->o->head, hin, w)
+                        : nn_fail(e, "out of memory");
+    }
+    memcpy(all + T->net.n, h.layers, h.n * sizeof *all);
+    T->net.layers = all;
+    T->net.n += h.n;
+    free(h.layers); /* its layers now belong to the network */
+    return 0;
+}
+
 static int setup(trainer *T, nn_error *e)
 {
     const options *o = T->o;
-    if (nn_net_load(o->net, &T->net, e) < 0)
+    if (nn_net_load(o->net, &T->net, e) < 0 || load_head(T, e) < 0)
         return -1;
     const nn_layer *top = &T->net.layers[T->net.n - 1];
     T->loss = o->loss >= 0 ? o->loss : nn_loss_default(&top->act);
@@ -570,7 +600,7 @@ static int setup(trainer *T, nn_error *e)
 
 /* The trained network: its layers' attributes say who trained them and
  * for how many epochs. */
-static int write_net(trainer *T, nn_writer *w, nn_error *e)
+static int write_net(trainer *T, nn_writer *w, nn_writer *hw, nn_error *e)
 {
     char v[64], ep[32];
     snprintf(v, sizeof v, "nn-train %s", NN_VERSION);
@@ -585,9 +615,12 @@ static int write_net(trainer *T, nn_writer *w, nn_error *e)
         free(L->attrs);
         L->attrs = b;
     }
-    for (size_t l = 0; l < T->net.n; l++)
-        if (nn_layer_write(w, &T->net.layers[l], T->net.layers[l].dtype, e) < 0)
+    for (size_t l = 0; l < T->net.n; l++) {
+        nn_writer *to = l < T->nbody ? w : hw;
+        if (to && nn_layer_write(to, &T->net.layers[l], T->net.layers[l].dtype,
+                                 e) < 0)
             return -1;
+    }
     return 0;
 }
 
@@ -697,6 +730,8 @@ static void parse(int argc, char **argv, options *o)
         {"name", required_argument, 0, 'n'},
         {"labels", required_argument, 0, 'y'},
         {"valid", required_argument, 0, OPT_VALID},
+        {"head", required_argument, 0, OPT_HEAD},
+        {"head-out", required_argument, 0, OPT_HEAD_OUT},
         {"schedule", required_argument, 0, OPT_SCHEDULE},
         {"warmup", required_argument, 0, OPT_WARMUP},
         {"freeze", required_argument, 0, OPT_FREEZE},
@@ -742,6 +777,8 @@ static void parse(int argc, char **argv, options *o)
         case 'n': o->name = optarg; break;
         case 'y': o->labels = optarg; break;
         case OPT_VALID: o->valid = optarg; break;
+        case OPT_HEAD: o->head = optarg; break;
+        case OPT_HEAD_OUT: o->head_out = optarg; break;
         case OPT_SCHEDULE: parse_schedule(o, optarg); break;
         case OPT_WARMUP: o->warmup = nn_arg_u64("warmup", optarg, 0, UINT64_MAX); break;
         case OPT_FREEZE: parse_freeze(o, optarg); break;
@@ -770,6 +807,8 @@ static void parse(int argc, char **argv, options *o)
     o->in = optind + 1 < argc ? argv[optind + 1] : "-";
     if (strcmp(o->net, "-") == 0 && strcmp(o->in, "-") == 0)
         nn_usage_error("NET and the data cannot both be stdin");
+    if (o->head_out && !o->head)
+        nn_usage_error("--head-out goes with --head");
     if (o->nesterov && (o->optimizer != OPT_SGD || o->momentum == 0))
         nn_usage_error("--nesterov goes with --optimizer sgd and a momentum");
     if (o->lr < 0)
@@ -792,8 +831,11 @@ int main(int argc, char **argv)
         nn_die("%s", e.msg);
     }
     nn_writer_set_compression(w, o.level);
-    if (close_side_outputs(&T, 1, &e) < 0 || write_net(&T, w, &e) < 0 ||
-        nn_writer_close(w, 1, &e) < 0)
+    nn_writer *hw = NULL;
+    if (o.head_out && !(hw = nn_writer_open(o.head_out, 0, &e)))
+        nn_die("%s", e.msg);
+    if (close_side_outputs(&T, 1, &e) < 0 || write_net(&T, w, hw, &e) < 0 ||
+        (hw && nn_writer_close(hw, 1, &e) < 0) || nn_writer_close(w, 1, &e) < 0)
         nn_die("%s", e.msg);
     trainer_free(&T);
     free(o.frozen);

@@ -213,3 +213,18 @@ raise SystemExit(0 if abs(log[0, 3] - loss) < 1e-12 and log[0, 4] == acc else 1)
 PY
 then ok "--valid: loss and accuracy equal NumPy's on the network written"
 else not_ok "--valid scores" "see above"; fi
+
+# --head: a decision layer trained on top, dropped from the output and kept
+# with --head-out; the two together are the network trained whole.
+nn-init -a tanh 2-16 > body0.nns
+nn-init -O softmax -s 2 16-2 > head0.nns
+cat body0.nns head0.nns > whole0.nns
+nn-train -e 3 -b 16 --head head0.nns --head-out head1.nns body0.nns sp.nns > body1.nns
+nn-train -e 3 -b 16 whole0.nns sp.nns > whole1.nns
+cat body1.nns head1.nns > joined.nns
+if [ "$(nn-info -j body1.nns | grep -c '"name":"w"')" = 1 ] && cmp -s joined.nns whole1.nns; then
+    ok "--head: the body alone written; with --head-out, the bytes of the whole network trained"
+else not_ok "--head" "$(nn-info body1.nns | head -3)"; fi
+fails_clean "a head of other width" "the head takes 16 inputs; the network gives 2" \
+    nn-train --head head0.nns w0.nns s50.nns
+fails_usage "--head-out without --head" "--head-out goes with --head" nn-train --head-out h.nns sp0.nns sp.nns
