@@ -3,9 +3,9 @@
 # BENCH_RUNS=N sets hyperfine's minimum number of runs (default 5);
 # BENCH_Z19=0 skips the slow zstd level 19 import.
 
-.PHONY: all stream forward fit kfilter deps data
+.PHONY: all stream forward fit kfilter train deps data
 
-all: stream forward fit kfilter
+all: stream forward fit kfilter train
 
 deps:
 	@sh pipelines/deps.sh bench
@@ -27,3 +27,6 @@ fit: deps data
 
 kfilter: deps data
 	@sh bench/kfilter.sh
+
+train: deps data
+	@sh bench/train.sh
