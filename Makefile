@@ -67,6 +67,10 @@ $(BUILD)/lib/%.o: lib/%.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(NN_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# Adam's update calls sqrt on numbers that are never negative: without
+# errno to set, GCC vectorises it (the results are the same).
+$(BUILD)/lib/methods/nn_optim.o: NN_CFLAGS += -fno-math-errno
+
 $(BUILD)/libnn.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
