@@ -386,13 +386,10 @@ static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, size_t *perm,
         tally_add(s, d, perm + at, m, n_out, y, o->dtype, loss);
         for (size_t l = 0; T->log && l < T->net.n; l++) {
             const nn_layer *L = &T->net.layers[l];
-            size_t nw = (1 + L->n_in) * L->n_out;
-            double q = 0;
-            for (size_t i = 0; i < nw; i++) {
-                double gi = nn_elem_f64(T->dw[l], o->dtype, i);
-                q += gi * gi;
-            }
-            T->gsq[l] += q / (double)nw;
+            nn_summary gs; /* mean square = variance + mean^2 */
+            nn_summary_init(&gs);
+            nn_summary_add(&gs, T->dw[l], o->dtype, (1 + L->n_in) * L->n_out);
+            T->gsq[l] += gs.m2 / (double)gs.n + gs.mean * gs.mean;
         }
         s->steps++;
         params_step(T);
