@@ -680,6 +680,8 @@ static void parse_rates(options *o, const char *opt, const char *arg,
                         double *rate)
 {
     char buf[256], *save = NULL;
+    if (strlen(arg) >= sizeof buf)
+        nn_usage_error("invalid --%s: a list of over 255 bytes", opt);
     snprintf(buf, sizeof buf, "%s", arg);
     for (char *k = strtok_r(buf, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
         char *colon = strchr(k, ':');
@@ -698,6 +700,8 @@ static void parse_rates(options *o, const char *opt, const char *arg,
 static void parse_freeze(options *o, const char *arg)
 {
     char buf[256], *save = NULL;
+    if (strlen(arg) >= sizeof buf)
+        nn_usage_error("invalid --freeze: a list of over 255 bytes");
     snprintf(buf, sizeof buf, "%s", arg);
     for (char *k = strtok_r(buf, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
         size_t l = (size_t)nn_arg_u64("freeze", k, 1, 4096);
