@@ -65,7 +65,7 @@ static const char usage[] =
 enum { OPT_LR = 256, OPT_OPTIMIZER, OPT_MOMENTUM, OPT_NESTEROV, OPT_OBJECTIVE,
        OPT_VALID, OPT_SCHEDULE, OPT_WARMUP, OPT_FREEZE, OPT_LOG,
        OPT_TRAJECTORY, OPT_EVERY, OPT_DROPOUT, OPT_GRAD_DROPOUT,
-       OPT_DROPOUT_DECAY, OPT_HEAD, OPT_HEAD_OUT };
+       OPT_DROPOUT_DECAY, OPT_HEAD, OPT_HEAD_OUT, OPT_TARGETS };
 
 #define MAX_LAYERS 4096
 enum { OPT_ADAM, OPT_ADAMW, OPT_SGD };
@@ -87,6 +87,7 @@ typedef struct options {
     double gdrop[MAX_LAYERS];       /* --grad-dropout: into its output */
     size_t ndrop;                   /* layers named by either */
     double drop_decay;              /* --dropout-decay per epoch */
+    double tlo, thi;                /* --targets LO,HI */
 } options;
 
 enum { SCHED_CONST, SCHED_COSINE, SCHED_STEP };
@@ -103,6 +104,7 @@ typedef struct dataset {
     size_t xcap, ccap, tcap;        /* bytes allocated */
     int pm1;                        /* class targets +-1 (hinge): one-vs-
                                      * rest, or one output for 2 classes */
+    double tlo, thi;                /* class targets: others, the class */
 } dataset;
 
 
@@ -151,6 +153,9 @@ static int data_add(dataset *d, const nn_net *net, const nn_rowset *s,
             if (d->k != n_out && !(d->pm1 && d->k == 2 && n_out == 1))
                 return nn_fail(e, "%s: %zu classes, but the network has %zu "
                                "outputs", d->name, d->k, n_out);
+        } else if (d->tlo != 0 || d->thi != 1) {
+            return nn_fail(e, "%s: --targets needs class labels; '%s' holds "
+                           "targets", d->name, nn_rowset_name(s, 1));
         } else if (b->cols[1] != n_out) {
             return nn_fail(e, "%s: rows of '%s' have %zu targets; the network "
                            "has %zu outputs", d->name, nn_rowset_name(s, 1),
@@ -240,9 +245,10 @@ static void data_batch(const dataset *d, const size_t *idx, size_t m,
                 nn_convert((char *)ti + j * ec, ct, &v, NN_F64, 1);
             }
         } else if (d->k) {
-            double one = 1;
-            memset(ti, 0, n_out * ec);
-            nn_convert((char *)ti + d->cls[idx[i]] * ec, ct, &one, NN_F64, 1);
+            for (size_t j = 0; j < n_out; j++) {
+                double v = d->cls[idx[i]] == j ? d->thi : d->tlo;
+                nn_convert((char *)ti + j * ec, ct, &v, NN_F64, 1);
+            }
         } else {
             nn_convert(ti, ct, d->t + idx[i] * n_out, NN_F64, n_out);
         }
@@ -564,6 +570,10 @@ static int setup(trainer *T, nn_error *e)
     if (nn_loss_check(T->loss, &top->act, e) < 0)
         return nn_error_wrap(e, "%s", o->net);
     T->d.pm1 = T->val.pm1 = T->loss == NN_LOSS_HINGE;
+    T->d.tlo = T->val.tlo = T->d.pm1 ? -1 : o->tlo;
+    T->d.thi = T->val.thi = T->d.pm1 ? 1 : o->thi;
+    if (T->d.pm1 && (o->tlo != 0 || o->thi != 1))
+        return nn_fail(e, "--targets: hinge takes targets -1 and 1");
     if (data_load(&T->d, o, &T->net, o->in, e) < 0 ||
         (o->valid && data_load(&T->val, o, &T->net, o->valid, e) < 0))
         return -1;
@@ -697,6 +707,20 @@ static void parse_rates(options *o, const char *opt, const char *arg,
 }
 
 /* --freeze 1,3: layers from 1 */
+/* --targets LO,HI: the values of one-hot class targets. */
+static void parse_targets(options *o, const char *arg)
+{
+    char *end;
+    o->tlo = strtod(arg, &end);
+    if (end == arg || *end != ',')
+        nn_usage_error("invalid --targets '%s': not LO,HI", arg);
+    const char *hi = end + 1;
+    o->thi = strtod(hi, &end);
+    if (end == hi || *end || !isfinite(o->tlo) || !isfinite(o->thi) ||
+        o->tlo >= o->thi)
+        nn_usage_error("invalid --targets '%s': not LO,HI with LO < HI", arg);
+}
+
 static void parse_freeze(options *o, const char *arg)
 {
     char buf[256], *save = NULL;
@@ -728,6 +752,7 @@ static void parse(int argc, char **argv, options *o)
         {"nesterov", no_argument, 0, OPT_NESTEROV},
         {"lambda", required_argument, 0, 'l'},
         {"objective", required_argument, 0, OPT_OBJECTIVE},
+        {"targets", required_argument, 0, OPT_TARGETS},
         {"name", required_argument, 0, 'n'},
         {"labels", required_argument, 0, 'y'},
         {"valid", required_argument, 0, OPT_VALID},
@@ -755,7 +780,7 @@ static void parse(int argc, char **argv, options *o)
     *o = (options){.name = "x", .labels = "y", .out = "-", .epochs = 10,
                    .batch = 64, .seed = 1, .lr = -1, .momentum = 0.9,
                    .loss = -1, .every = 1, .gamma = 0.1, .dtype = NN_F32,
-                   .drop_decay = 1};
+                   .drop_decay = 1, .thi = 1};
     int c;
     while ((c = getopt_long(argc, argv, ":e:b:l:n:y:s:vt:o:z::PhV", longopts,
                             NULL)) != -1) {
@@ -775,6 +800,7 @@ static void parse(int argc, char **argv, options *o)
             o->loss = nn_loss_parse(objectives[nn_arg_choice(
                 "objective", optarg, objectives)]);
             break;
+        case OPT_TARGETS: parse_targets(o, optarg); break;
         case 'n': o->name = optarg; break;
         case 'y': o->labels = optarg; break;
         case OPT_VALID: o->valid = optarg; break;

@@ -40,6 +40,32 @@ PY
 then ok "one SGD step equals NumPy's, with and without weight decay"
 else not_ok "one SGD step equals NumPy's" "see above"; fi
 
+# --targets LO,HI: one-hot targets of those values; MSE's step is NumPy's
+# W - lr [1 X]^T 2 (Z - T) / (m k) (the mean over the elements).
+nn-init -t f64 2-2 > m0.nns
+cp s50.nns s3.nns
+nn-train -t f64 -e 1 -b 50 --optimizer sgd --momentum 0 --lr 0.5 --targets=-2,10 m0.nns s3.nns > m1.nns
+for f in m0 m1; do nn-export -f npy -n w -o $f.npy $f.nns; done
+nn-export -f npy -n x -o x3.npy s3.nns && nn-export -f npy -n y -o y3.npy s3.nns
+if "$PY" - <<'PY'
+import numpy as np
+x = np.load("x3.npy").astype(np.float64); y = np.load("y3.npy")
+w0 = np.load("m0.npy"); w1 = np.load("m1.npy")
+a = np.hstack([np.ones((50, 1)), x])
+t = np.full((50, 2), -2.0); t[np.arange(50), y] = 10
+g = a.T @ (2 * (a @ w0 - t)) / (50 * 2)
+d = np.abs(w1 - (w0 - 0.5 * g)).max(); print(d)
+raise SystemExit(0 if d < 1e-12 else 1)
+PY
+then ok "--targets -2,10: one MSE step equals NumPy's"
+else not_ok "--targets step"
+fi
+fails_usage "--targets 2,1" "invalid --targets '2,1': not LO,HI with LO < HI" nn-train --targets 2,1 m0.nns s3.nns
+fails_usage "--targets 1" "invalid --targets '1': not LO,HI" nn-train --targets 1 m0.nns s3.nns
+fails_usage "--targets 0,inf" "invalid --targets '0,inf': not LO,HI with LO < HI" nn-train --targets 0,inf m0.nns s3.nns
+nn-init -O softmax 2-2 | nn-train --targets 0,16 --objective hinge - s50.nns > /dev/null 2> err.txt
+grep -q "hinge takes targets -1 and 1" err.txt && ok "--targets with hinge refused" || not_ok "--targets with hinge" "$(cat err.txt)"
+
 # The same seed gives the same bytes; another seed another network.
 nn-train -e 2 -b 16 sp0.nns sp.nns > a.nns
 nn-train -e 2 -b 16 sp0.nns sp.nns > b.nns
