@@ -1,12 +1,14 @@
 /* nn-train — train a network by gradient descent on a data stream
- * (ALGORITHMS.md, nn-train).  The data set is held in memory, x in its
- * own float type (f32 for integer pixels) and the labels as class numbers;
- * every epoch visits it in a new random order drawn from the seed, in
- * mini-batches whose gradient the library's backward pass computes in
- * double precision. */
+ * (ALGORITHMS.md, nn-train).  The library's training set (nn_trainset)
+ * holds the rows when they fit in --memory, or spills them to a temporary
+ * file read back by blocks in a random order; every epoch visits the rows
+ * in a new random order drawn from the seed, in mini-batches whose
+ * gradients the library's backward pass computes (nn_tape), and the
+ * optimizer steps in double precision. */
 #include "nn_tool.h"
 
 #include <getopt.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,9 @@ static const char usage[] =
     "      --head=NET       train NET's layers with these on top, and write\n"
     "                       NET's alone (a decision block that is dropped)\n"
     "      --head-out=FILE  write the trained head to FILE\n"
+    "      --memory=SIZE    hold the rows if they fit in SIZE bytes (K, M, G:\n"
+    "                       powers of 1024; default half the machine's), else\n"
+    "                       spill them to $TMPDIR and shuffle them by blocks\n"
     "      --valid=FILE     a stream scored after every epoch\n"
     "      --log=FILE       a stream of a row per epoch: loss, accuracies,\n"
     "                       seconds, RMS gradient per layer\n"
@@ -65,7 +70,8 @@ static const char usage[] =
 enum { OPT_LR = 256, OPT_OPTIMIZER, OPT_MOMENTUM, OPT_NESTEROV, OPT_OBJECTIVE,
        OPT_VALID, OPT_SCHEDULE, OPT_WARMUP, OPT_FREEZE, OPT_LOG,
        OPT_TRAJECTORY, OPT_EVERY, OPT_DROPOUT, OPT_GRAD_DROPOUT,
-       OPT_DROPOUT_DECAY, OPT_HEAD, OPT_HEAD_OUT, OPT_TARGETS };
+       OPT_DROPOUT_DECAY, OPT_HEAD, OPT_HEAD_OUT, OPT_TARGETS,
+       OPT_MEMORY };
 
 #define MAX_LAYERS 4096
 enum { OPT_ADAM, OPT_ADAMW, OPT_SGD };
@@ -88,30 +94,17 @@ typedef struct options {
     size_t ndrop;                   /* layers named by either */
     double drop_decay;              /* --dropout-decay per epoch */
     double tlo, thi;                /* --targets LO,HI */
+    size_t memory;                  /* --memory: bytes of rows held */
 } options;
 
 enum { SCHED_CONST, SCHED_COSINE, SCHED_STEP };
 
-/* A data set held in memory: x (rows, n_in) of xdt, and either class
- * numbers (cls, k classes) or targets (t, rows x n_out, f64). */
-typedef struct dataset {
-    const char *name;
-    size_t rows, cols, k;
-    int xdt;
-    void *x;
-    uint32_t *cls;
-    double *t;
-    size_t xcap, ccap, tcap;        /* bytes allocated */
-    int pm1;                        /* class targets +-1 (hinge): one-vs-
-                                     * rest, or one output for 2 classes */
-    double tlo, thi;                /* class targets: others, the class */
-} dataset;
-
-
 typedef struct trainer {
     const options *o;
     nn_net net;
-    dataset d, val;
+    nn_trainset *d, *val;           /* the data, the --valid set */
+    size_t k;                       /* classes, 0 for targets */
+    uint32_t *cb;                   /* a batch's class numbers */
     nn_tape *tape;
     nn_optim *opt;
     const void **g;                 /* the gradients the optimizer steps by */
@@ -127,133 +120,6 @@ typedef struct trainer {
     int loss;
     uint64_t step;
 } trainer;
-
-/* ---------------------------------------------------------------- data */
-
-/* Appends the rows of block b to the set. */
-static int data_add(dataset *d, const nn_net *net, const nn_rowset *s,
-                    const nn_rowblock *b, nn_error *e)
-{
-    size_t m = b->rows, n_in = net->layers[0].n_in;
-    size_t n_out = net->layers[net->n - 1].n_out;
-    if (!d->x) { /* the first block: widths and kinds */
-        d->cols = b->cols[0];
-        d->xdt = b->dtype[0] == NN_F64 ? NN_F64 : NN_F32;
-        if (d->cols != n_in)
-            return nn_fail(e, "%s: rows of '%s' have %zu values; the network "
-                           "takes %zu inputs", d->name, nn_rowset_name(s, 0),
-                           d->cols, n_in);
-        if (b->rank[1] == 1 && !nn_dtype_is_float(b->dtype[1])) {
-            uint64_t k;
-            int rc = nn_labels_classes(nn_rowset_attrs(s, 1),
-                                       nn_rowset_name(s, 1), &k, e);
-            if (rc < 0)
-                return nn_error_wrap(e, "%s", d->name);
-            d->k = rc ? (size_t)k : n_out;
-            if (d->k != n_out && !(d->pm1 && d->k == 2 && n_out == 1))
-                return nn_fail(e, "%s: %zu classes, but the network has %zu "
-                               "outputs", d->name, d->k, n_out);
-        } else if (d->tlo != 0 || d->thi != 1) {
-            return nn_fail(e, "%s: --targets needs class labels; '%s' holds "
-                           "targets", d->name, nn_rowset_name(s, 1));
-        } else if (b->cols[1] != n_out) {
-            return nn_fail(e, "%s: rows of '%s' have %zu targets; the network "
-                           "has %zu outputs", d->name, nn_rowset_name(s, 1),
-                           b->cols[1], n_out);
-        }
-    }
-    if (nn_rows_check_finite(b->data[0], b->dtype[0], m, d->cols, d->rows, "",
-                             nn_rowset_name(s, 0), e) < 0)
-        return nn_error_wrap(e, "%s", d->name);
-    size_t es = nn_dtype_size(d->xdt), rows = d->rows + m;
-    if (nn_buf_reserve((unsigned char **)&d->x, &d->xcap, rows * d->cols * es) < 0)
-        return nn_fail(e, "%s: out of memory holding %zu rows", d->name, rows);
-    void *x = d->x;
-    nn_convert((char *)x + d->rows * d->cols * es, d->xdt, b->data[0],
-               b->dtype[0], m * d->cols);
-    if (d->k) {
-        if (nn_buf_reserve((unsigned char **)&d->cls, &d->ccap,
-                           rows * sizeof *d->cls) < 0)
-            return nn_fail(e, "%s: out of memory", d->name);
-        uint32_t *c = d->cls;
-        for (size_t i = 0; i < m; i++) {
-            double v = nn_elem_f64(b->data[1], b->dtype[1], i);
-            if (!(v >= 0 && v < (double)d->k))
-                return nn_fail(e, "%s: label %g of row %zu is outside "
-                               "[0, %zu)", d->name, v, d->rows + i, d->k);
-            c[d->rows + i] = (uint32_t)v;
-        }
-    } else {
-        if (nn_rows_check_finite(b->data[1], b->dtype[1], m, n_out, d->rows,
-                                 "the targets ", nn_rowset_name(s, 1), e) < 0)
-            return nn_error_wrap(e, "%s", d->name);
-        if (nn_buf_reserve((unsigned char **)&d->t, &d->tcap,
-                           rows * n_out * sizeof *d->t) < 0)
-            return nn_fail(e, "%s: out of memory", d->name);
-        double *t = d->t;
-        nn_convert(t + d->rows * n_out, NN_F64, b->data[1], b->dtype[1],
-                   m * n_out);
-    }
-    d->rows = rows;
-    return 0;
-}
-
-/* Reads every row of x and y of path into d. */
-static int data_load(dataset *d, const options *o, const nn_net *net,
-                     const char *path, nn_error *e)
-{
-    nn_reader *r = nn_reader_open(path, e);
-    if (!r)
-        return -1;
-    d->name = nn_reader_name(r);
-    const char *names[2] = {o->name, o->labels};
-    nn_rowset *s = nn_rowset_open(r, 2, names, e);
-    nn_rowblock b;
-    int rc = s ? 0 : -1;
-    while (rc == 0 && (rc = nn_rowset_next(s, 0, &b, e)) == 1)
-        rc = b.rows ? data_add(d, net, s, &b, e) : 0;
-    if (rc == 0 && d->rows == 0)
-        rc = nn_fail(e, "%s: no rows to train on", d->name);
-    d->name = path && strcmp(path, "-") ? path : "stdin";
-    nn_rowset_close(s);
-    nn_reader_close(r);
-    return rc < 0 ? -1 : 0;
-}
-
-static void data_free(dataset *d)
-{
-    free(d->x);
-    free(d->cls);
-    free(d->t);
-}
-
-/* Rows idx[0..m) of d into x (m, cols) and targets t (m, n_out). */
-/* Rows idx[0..m) of d into x (m, cols) and targets t (m, n_out), of
- * the compute type ct. */
-static void data_batch(const dataset *d, const size_t *idx, size_t m,
-                       size_t n_out, int ct, void *x, void *t)
-{
-    size_t es = nn_dtype_size(d->xdt), ec = nn_dtype_size(ct);
-    for (size_t i = 0; i < m; i++) {
-        nn_convert((char *)x + i * d->cols * ec, ct,
-                   (const char *)d->x + idx[i] * d->cols * es, d->xdt, d->cols);
-        void *ti = (char *)t + i * n_out * ec;
-        if (d->k && d->pm1) { /* +1 for the row's class, -1 elsewhere */
-            for (size_t j = 0; j < n_out; j++) {
-                double v = n_out == 1 ? (d->cls[idx[i]] == 1 ? 1 : -1)
-                                      : (d->cls[idx[i]] == j ? 1 : -1);
-                nn_convert((char *)ti + j * ec, ct, &v, NN_F64, 1);
-            }
-        } else if (d->k) {
-            for (size_t j = 0; j < n_out; j++) {
-                double v = d->cls[idx[i]] == j ? d->thi : d->tlo;
-                nn_convert((char *)ti + j * ec, ct, &v, NN_F64, 1);
-            }
-        } else {
-            nn_convert(ti, ct, d->t + idx[i] * n_out, NN_F64, n_out);
-        }
-    }
-}
 
 /* ----------------------------------------------------------- optimiser */
 
@@ -309,7 +175,8 @@ static int params_init(trainer *T, nn_error *e)
 static double rate(const trainer *T)
 {
     const options *o = T->o;
-    uint64_t s = T->step, per = (T->d.rows + o->batch - 1) / o->batch;
+    uint64_t s = T->step;
+    uint64_t per = (nn_trainset_rows(T->d) + o->batch - 1) / o->batch;
     double lr = o->lr;
     if (o->schedule == SCHED_COSINE) {
         double total = (double)(per * o->epochs);
@@ -345,41 +212,39 @@ typedef struct tally {
     uint64_t rows, correct, steps;
 } tally;
 
-/* Loss and accuracy of a block just run forward (y its output). */
-static void tally_add(tally *s, const dataset *d, const size_t *idx,
-                      size_t m, size_t n_out, const void *y, int dt,
-                      double loss)
+/* Loss and accuracy of a batch just run forward (y its output, cls its
+ * class numbers when there are k classes). */
+static void tally_add(tally *s, size_t k, const uint32_t *cls, size_t m,
+                      size_t n_out, const void *y, int dt, double loss)
 {
     s->loss += loss * (double)m;
     s->rows += m;
-    if (!d->k)
+    if (!k)
         return;
     for (size_t i = 0; i < m; i++) { /* one output: the sign's class */
         size_t c = n_out == 1 ? nn_elem_f64(y, dt, i) > 0
                               : argmax((const char *)y + i * n_out *
                                            nn_dtype_size(dt), dt, n_out);
-        s->correct += c == d->cls[idx[i]];
+        s->correct += c == cls[i];
     }
 }
 
-static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, size_t *perm,
-                       tally *s, nn_error *e)
+static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, tally *s,
+                       nn_progress *prog, nn_error *e)
 {
     const options *o = T->o;
-    const dataset *d = &T->d;
-    size_t n_out = T->net.layers[T->net.n - 1].n_out;
-    for (size_t i = d->rows; i > 1; i--) { /* Fisher-Yates */
-        size_t j = (size_t)nn_rng_below(g, i), t = perm[i - 1];
-        perm[i - 1] = perm[j];
-        perm[j] = t;
-    }
-    nn_progress prog;
-    nn_progress_init(&prog, nn_prog, o->progress);
+    size_t n_out = T->net.layers[T->net.n - 1].n_out, m;
+    uint64_t rows = nn_trainset_rows(T->d), at = 0;
+    if (nn_trainset_pass(T->d, g, e) < 0)
+        return -1;
     *s = (tally){0};
     memset(T->gsq, 0, T->net.n * sizeof *T->gsq);
-    for (size_t at = 0; at < d->rows; at += o->batch) {
-        size_t m = d->rows - at < o->batch ? d->rows - at : o->batch;
-        data_batch(d, perm + at, m, n_out, o->dtype, T->xb, T->tb);
+    for (;;) {
+        if (nn_trainset_next(T->d, o->batch, o->dtype, T->xb, T->tb, T->cb,
+                             &m, e) < 0)
+            return -1;
+        if (m == 0)
+            break;
         const void *y = nn_tape_run(T->tape, &T->net, m, T->xb, e);
         if (!y)
             return -1;
@@ -389,7 +254,7 @@ static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, size_t *perm,
             return nn_fail(e, "the loss diverged at epoch %llu, step %llu "
                            "(%g): lower --lr", (unsigned long long)epoch,
                            (unsigned long long)(T->step + 1), loss);
-        tally_add(s, d, perm + at, m, n_out, y, o->dtype, loss);
+        tally_add(s, T->k, T->cb, m, n_out, y, o->dtype, loss);
         for (size_t l = 0; T->log && l < T->net.n; l++) {
             const nn_layer *L = &T->net.layers[l];
             nn_summary gs; /* mean square = variance + mean^2 */
@@ -399,40 +264,52 @@ static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, size_t *perm,
         }
         s->steps++;
         params_step(T);
-        nn_progress_update(&prog, at + m, d->rows, "rows");
+        at += m;
+        if (prog->enabled) {
+            char acc[32] = "";
+            if (T->k)
+                snprintf(acc, sizeof acc, ", %.2f%%",
+                         100.0 * (double)s->correct / (double)s->rows);
+            nn_progress_note(prog, "epoch %llu/%llu, loss %.4f%s",
+                             (unsigned long long)epoch,
+                             (unsigned long long)o->epochs,
+                             s->loss / (double)s->rows, acc);
+            nn_progress_update(prog, (epoch - 1) * rows + at,
+                               o->epochs * rows, "rows");
+        }
     }
-    nn_progress_end(&prog);
     return 0;
 }
 
-/* Loss and accuracy of the network on a held set, in batches. */
-static int score(trainer *T, const dataset *d, tally *s, nn_error *e)
+/* Loss and accuracy of the network on the --valid set, in batches. */
+static int score(trainer *T, tally *s, nn_error *e)
 {
-    size_t n_out = T->net.layers[T->net.n - 1].n_out;
-    size_t ids[4096]; /* --batch is at most 4096 */
+    size_t n_out = T->net.layers[T->net.n - 1].n_out, m;
     *s = (tally){0};
-    for (size_t at = 0; at < d->rows; at += T->o->batch) {
-        size_t m = d->rows - at < T->o->batch ? d->rows - at : T->o->batch;
-        for (size_t i = 0; i < m; i++)
-            ids[i] = at + i;
-        data_batch(d, ids, m, n_out, T->o->dtype, T->xb, T->tb);
+    if (nn_trainset_pass(T->val, NULL, e) < 0)
+        return -1;
+    for (;;) {
+        if (nn_trainset_next(T->val, T->o->batch, T->o->dtype, T->xb, T->tb,
+                             T->cb, &m, e) < 0)
+            return -1;
+        if (m == 0)
+            return 0;
         const void *y = nn_tape_run(T->tape, &T->net, m, T->xb, e);
         if (!y)
             return -1;
         double loss = nn_tape_loss(T->tape, &T->net, T->loss, T->tb);
-        tally_add(s, d, ids, m, n_out, y, T->o->dtype, loss);
+        tally_add(s, T->k, T->cb, m, n_out, y, T->o->dtype, loss);
     }
-    return 0;
 }
 
 static void say_epoch(const trainer *T, uint64_t epoch, const tally *s,
                       const tally *v, double secs)
 {
     char acc[32] = "", vacc[64] = "";
-    if (T->d.k)
+    if (T->k)
         snprintf(acc, sizeof acc, ", train %.2f%%",
                  100.0 * (double)s->correct / (double)s->rows);
-    if (v && T->val.k)
+    if (v && T->k)
         snprintf(vacc, sizeof vacc, ", valid loss %.4f, %.2f%%",
                  v->loss / (double)v->rows,
                  100.0 * (double)v->correct / (double)v->rows);
@@ -462,9 +339,9 @@ static int log_epoch(trainer *T, uint64_t ep, const tally *s, const tally *v,
     snprintf(attrs + n, sizeof attrs - (size_t)n, "\n");
     row[0] = (double)ep;
     row[1] = s->loss / (double)s->rows;
-    row[2] = T->d.k ? (double)s->correct / (double)s->rows : NAN;
+    row[2] = T->k ? (double)s->correct / (double)s->rows : NAN;
     row[3] = v ? v->loss / (double)v->rows : NAN;
-    row[4] = v && T->val.k ? (double)v->correct / (double)v->rows : NAN;
+    row[4] = v && T->k ? (double)v->correct / (double)v->rows : NAN;
     row[5] = secs;
     row[6] = rate(T);
     for (size_t l = 0; l < L; l++)
@@ -496,13 +373,10 @@ static int write_layers(trainer *T, nn_writer *w, const char *key,
 static int train(trainer *T, nn_error *e)
 {
     const options *o = T->o;
-    size_t *perm = nn_alloc(T->d.rows, sizeof *perm, "row order", e);
-    if (!perm)
-        return -1;
-    for (size_t i = 0; i < T->d.rows; i++)
-        perm[i] = i;
     nn_rng g;
     nn_rng_seed(&g, o->seed);
+    nn_progress prog;
+    nn_progress_init(&prog, nn_prog, o->progress);
     int rc = 0;
     for (uint64_t ep = 1; ep <= o->epochs && rc == 0; ep++) {
         double t0 = nn_now();
@@ -514,26 +388,46 @@ static int train(trainer *T, nn_error *e)
                                      o->gdrop[l], e);
         nn_tape_training(T->tape, 1, o->seed * 1000003u + ep);
         if (rc == 0)
-            rc = train_epoch(T, ep, &g, perm, &s, e);
+            rc = train_epoch(T, ep, &g, &s, &prog, e);
         nn_tape_training(T->tape, 0, 0);
-        if (rc == 0 && T->val.rows)
-            rc = score(T, &T->val, &v, e);
+        if (rc == 0 && T->val)
+            rc = score(T, &v, e);
         double secs = nn_now() - t0;
         if (rc == 0 && o->verbose)
-            say_epoch(T, ep, &s, T->val.rows ? &v : NULL, secs);
+            say_epoch(T, ep, &s, T->val ? &v : NULL, secs);
         if (rc == 0 && T->log)
-            rc = log_epoch(T, ep, &s, T->val.rows ? &v : NULL, secs, e);
+            rc = log_epoch(T, ep, &s, T->val ? &v : NULL, secs, e);
         if (rc == 0 && T->traj && ep % o->every == 0) {
             char num[32];
             snprintf(num, sizeof num, "%llu", (unsigned long long)ep);
             rc = write_layers(T, T->traj, "checkpoint", num, e);
         }
     }
-    free(perm);
+    nn_progress_end(&prog);
     return rc;
 }
 
 /* ---------------------------------------------------------------- setup */
+
+/* How the rows are held, on stderr. */
+static void say_data(const trainer *T)
+{
+    const nn_trainset *d = T->d;
+    uint64_t rows = nn_trainset_rows(d);
+    size_t held = nn_trainset_held_rows(d), rb = nn_trainset_row_bytes(d);
+    if (nn_trainset_spilled(d))
+        nn_warn("%s: %llu rows, more than --memory holds: spilled to "
+                "$TMPDIR, read back every epoch by blocks of %zu rows in a "
+                "random order, %zu rows (%.1f%%, %.0f MB) shuffled at a "
+                "time", nn_trainset_name(d), (unsigned long long)rows,
+                nn_trainset_block_rows(d), held,
+                100.0 * (double)held / (double)rows,
+                (double)held * (double)rb / 1e6);
+    else
+        nn_warn("%s: %llu rows held (%.0f MB), a new permutation every epoch",
+                nn_trainset_name(d), (unsigned long long)rows,
+                (double)held * (double)rb / 1e6);
+}
 
 /* --head: its layers appended to the network's, when the widths chain. */
 static int load_head(trainer *T, nn_error *e)
@@ -569,24 +463,33 @@ static int setup(trainer *T, nn_error *e)
     T->loss = o->loss >= 0 ? o->loss : nn_loss_default(&top->act);
     if (nn_loss_check(T->loss, &top->act, e) < 0)
         return nn_error_wrap(e, "%s", o->net);
-    T->d.pm1 = T->val.pm1 = T->loss == NN_LOSS_HINGE;
-    T->d.tlo = T->val.tlo = T->d.pm1 ? -1 : o->tlo;
-    T->d.thi = T->val.thi = T->d.pm1 ? 1 : o->thi;
-    if (T->d.pm1 && (o->tlo != 0 || o->thi != 1))
+    int pm1 = T->loss == NN_LOSS_HINGE;
+    if (pm1 && (o->tlo != 0 || o->thi != 1))
         return nn_fail(e, "--targets: hinge takes targets -1 and 1");
-    if (data_load(&T->d, o, &T->net, o->in, e) < 0 ||
-        (o->valid && data_load(&T->val, o, &T->net, o->valid, e) < 0))
+    nn_trainset_spec sp = {.x = o->name, .y = o->labels,
+                           .n_in = T->net.layers[0].n_in,
+                           .n_out = top->n_out, .pm1 = pm1,
+                           .tlo = pm1 ? -1 : o->tlo, .thi = pm1 ? 1 : o->thi,
+                           .memory = o->memory};
+    if (!(T->d = nn_trainset_open(o->in, &sp, e)) ||
+        (o->valid && !(T->val = nn_trainset_open(o->valid, &sp, e))))
         return -1;
+    T->k = nn_trainset_classes(T->d);
+    if (T->val && nn_trainset_classes(T->val) != T->k)
+        return nn_fail(e, "%s: %s, but %s has %s", o->valid,
+                       T->k ? "targets" : "class labels", o->in,
+                       T->k ? "class labels" : "targets");
     size_t b = o->batch, n_in = T->net.layers[0].n_in;
     size_t ec = nn_dtype_size(o->dtype);
     if (!(T->tape = nn_tape_open(&T->net, b, o->dtype, e)) ||
         !(T->xb = nn_alloc(b * n_in, ec, "batch", e)) ||
-        !(T->tb = nn_alloc(b * top->n_out, ec, "batch", e)))
+        !(T->tb = nn_alloc(b * top->n_out, ec, "batch", e)) ||
+        !(T->cb = nn_alloc(b, sizeof *T->cb, "batch", e)))
         return -1;
     if (o->verbose)
-        nn_warn("%zu rows of %zu values held (%.0f MB), %s, batch %llu, "
-                "%s lr %g", T->d.rows, T->d.cols,
-                (double)(T->d.rows * T->d.cols * nn_dtype_size(T->d.xdt)) / 1e6,
+        say_data(T);
+    if (o->verbose)
+        nn_warn("%s, batch %llu, %s lr %g",
                 nn_loss_name(T->loss), (unsigned long long)o->batch,
                 o->optimizer == OPT_SGD ? "sgd" : o->optimizer == OPT_ADAM
                                                       ? "adam" : "adamw",
@@ -646,8 +549,9 @@ static int close_side_outputs(trainer *T, int ok, nn_error *e)
 
 static void trainer_free(trainer *T)
 {
-    data_free(&T->d);
-    data_free(&T->val);
+    nn_trainset_close(T->d);
+    nn_trainset_close(T->val);
+    free(T->cb);
     nn_tape_free(T->tape);
     nn_optim_free(T->opt);
     free(T->g);
@@ -753,6 +657,7 @@ static void parse(int argc, char **argv, options *o)
         {"lambda", required_argument, 0, 'l'},
         {"objective", required_argument, 0, OPT_OBJECTIVE},
         {"targets", required_argument, 0, OPT_TARGETS},
+        {"memory", required_argument, 0, OPT_MEMORY},
         {"name", required_argument, 0, 'n'},
         {"labels", required_argument, 0, 'y'},
         {"valid", required_argument, 0, OPT_VALID},
@@ -801,6 +706,9 @@ static void parse(int argc, char **argv, options *o)
                 "objective", optarg, objectives)]);
             break;
         case OPT_TARGETS: parse_targets(o, optarg); break;
+        case OPT_MEMORY:
+            o->memory = (size_t)nn_arg_bytes("memory", optarg, 1);
+            break;
         case 'n': o->name = optarg; break;
         case 'y': o->labels = optarg; break;
         case OPT_VALID: o->valid = optarg; break;
@@ -840,6 +748,11 @@ static void parse(int argc, char **argv, options *o)
         nn_usage_error("--nesterov goes with --optimizer sgd and a momentum");
     if (o->lr < 0)
         o->lr = o->optimizer == OPT_SGD ? 0.01 : 0.001;
+    if (!o->memory) { /* half of the machine's memory */
+        long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+        o->memory = pages > 0 && size > 0 ? (size_t)pages / 2 * (size_t)size
+                                          : (size_t)1 << 30;
+    }
 }
 
 int main(int argc, char **argv)

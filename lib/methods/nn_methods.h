@@ -1,5 +1,6 @@
 /* nn_methods.h — layer 3 of libnn: the methods of the research texts
- * (closed-form fits).  Depends on every layer below. */
+ * (closed-form fits, optimizers, training data).  Depends on every layer
+ * below. */
 #ifndef NN_METHODS_H
 #define NN_METHODS_H
 
@@ -77,5 +78,50 @@ void nn_optim_step(nn_optim *o, double lr, const void *const *g,
 /* Steps taken so far. */
 uint64_t nn_optim_steps(const nn_optim *o);
 void nn_optim_free(nn_optim *o);
+
+
+/* -------------------------------------- training data (nn_trainset.c)
+ * The rows of x and y of a stream (read once), handed out in batches,
+ * each pass in a new random order, in about `memory` bytes: every row held
+ * when they fit (a permutation per pass), else the rows written to an
+ * unlinked file in $TMPDIR and read back each pass by blocks in a random
+ * order, the rows of every few blocks shuffled together in a buffer of
+ * the rows that fit.  Held rows keep x in the data's type (f32 for wide
+ * integers); labels become one-hot targets (thi for the class, tlo
+ * elsewhere). */
+typedef struct nn_trainset_spec {
+    const char *x, *y;          /* the tensors */
+    size_t n_in, n_out;         /* the network's widths */
+    int pm1;                    /* hinge: one output for two classes is
+                                 * thi for class 1, tlo for class 0 */
+    double tlo, thi;            /* class targets (0 and 1 for one-hot) */
+    size_t memory;              /* bytes of rows held at most */
+} nn_trainset_spec;
+typedef struct nn_trainset nn_trainset;
+/* Reads the stream at path (NULL or "-": stdin): checks its widths
+ * against sp, every value finite and every label in range, and holds or
+ * spills its rows. */
+nn_trainset *nn_trainset_open(const char *path, const nn_trainset_spec *sp,
+                              nn_error *e);
+uint64_t nn_trainset_rows(const nn_trainset *t);
+/* Classes of the labels, 0 for rows of targets. */
+size_t nn_trainset_classes(const nn_trainset *t);
+/* 1 when the rows did not fit and are read back every pass. */
+int nn_trainset_spilled(const nn_trainset *t);
+/* Rows held: all of them, or the buffer's; and a block's (0 when held). */
+size_t nn_trainset_held_rows(const nn_trainset *t);
+size_t nn_trainset_block_rows(const nn_trainset *t);
+/* Bytes of a held row. */
+size_t nn_trainset_row_bytes(const nn_trainset *t);
+const char *nn_trainset_name(const nn_trainset *t);
+/* Starts a pass in a random order drawn from g, or in the stream's order
+ * (g NULL). */
+int nn_trainset_pass(nn_trainset *t, nn_rng *g, nn_error *e);
+/* The pass's next rows, up to m: x (m, n_in) and targets (m, n_out) of
+ * type ct, class numbers in cls (if not NULL, with classes); *got 0 at the
+ * end. */
+int nn_trainset_next(nn_trainset *t, size_t m, int ct, void *x, void *y,
+                     uint32_t *cls, size_t *got, nn_error *e);
+void nn_trainset_close(nn_trainset *t);
 
 #endif

@@ -73,8 +73,7 @@ nn_reader *nn_reader_from_file(FILE *f, const char *name, nn_error *e)
     return r;
 }
 
-/* An unlinked temporary file in $TMPDIR. */
-static FILE *spool_file(nn_error *e)
+FILE *nn_spool_file(nn_error *e)
 {
     const char *dir = getenv("TMPDIR");
     char path[4096];
@@ -123,7 +122,7 @@ nn_reader *nn_reader_open_seekable(const char *path, nn_error *e)
     struct stat st;
     if (fstat(fileno(r->f), &st) == 0 && S_ISREG(st.st_mode) && r->start >= 0)
         return r;
-    FILE *copy = spool_file(e);
+    FILE *copy = nn_spool_file(e);
     if (!copy || spool_records(r, copy, e) < 0) {
         if (copy)
             fclose(copy);

@@ -112,6 +112,9 @@ void nn_reader_set_max_decode(nn_reader *r, uint64_t bytes);
  * record by record, each checked as it passes (so that what is not a
  * stream fails at its first bytes, not after filling the disk). */
 nn_reader *nn_reader_open_seekable(const char *path, nn_error *e);
+/* An unlinked temporary file in $TMPDIR (or /tmp), open for reading and
+ * writing: gone when closed, whatever happens. */
+FILE *nn_spool_file(nn_error *e);
 /* Goes back to the start of the stream, for another pass. */
 int nn_reader_rewind(nn_reader *r, nn_error *e);
 /* Goes to the record that starts offset bytes into the stream and is its

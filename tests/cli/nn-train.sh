@@ -75,6 +75,34 @@ cmp -s a.nns c.nns && not_ok "another seed, another network" "same bytes" ||
     ok "another seed, another network"
 check "the network reads back" nn-forward a.nns sp.nns
 
+# --memory: rows that fit are held (the same bytes as the default); rows
+# that do not are spilled and shuffled by blocks: deterministic, the same
+# from a pipe as from the file, and still learnt.  (tests/unit/
+# test_trainset.c shows that every epoch visits each row once.)
+nn-train -e 2 -b 16 --memory 40K sp0.nns sp.nns > m40.nns
+same "--memory 40K holds 1000 rows: the default's bytes" a.nns m40.nns
+nn-train -v -e 2 -b 16 --memory 2K sp0.nns sp.nns > m2a.nns 2> m2.err
+nn-train -e 2 -b 16 --memory 2K sp0.nns sp.nns > m2b.nns
+nn-train -e 2 -b 16 --memory 2K sp0.nns < sp.nns > m2c.nns
+grep -q "spilled to \$TMPDIR" m2.err && ok "--memory 2K: spilled, and said" ||
+    not_ok "--memory 2K spilled" "$(cat m2.err)"
+same "spilled: same seed, same bytes" m2a.nns m2b.nns
+same "spilled: a pipe gives the file's bytes" m2a.nns m2c.nns
+cmp -s a.nns m2a.nns && not_ok "spilled: another order" "same bytes as held" ||
+    ok "spilled: another order than held"
+nn-train -e 200 -b 32 --lr 0.01 --memory 4K sp0.nns sp.nns > m4.nns
+acc=$(nn-forward m4.nns sp.nns | nn-eval -q)
+awk -v a="$acc" 'BEGIN { exit !(a > 85) }' && ok "spirals spilled (--memory 4K): $acc%" ||
+    not_ok "spirals spilled learnt" "$acc%"
+fails_usage "--memory 1X" "invalid --memory '1X': not a size" nn-train --memory 1X sp0.nns sp.nns
+fails_usage "--memory 0" "invalid --memory '0': must be at least 1 bytes" nn-train --memory 0 sp0.nns sp.nns
+fails_clean "--memory below a row" "more than the memory allowed" nn-train --memory 8 sp0.nns sp.nns
+
+# Progress: epoch, loss, accuracy, rows and the time left.
+nn-train -P -e 2 sp0.nns sp.nns 2>&1 >/dev/null | tr '\r' '\n' > prog.txt
+grep -q "epoch 2/2, loss [0-9.]*, [0-9.]*%, 2000/2000 rows (100%" prog.txt &&
+    ok "--progress: epoch, loss, accuracy, rows" || not_ok "--progress" "$(cat prog.txt)"
+
 # Masked weights stay zero (and f64 layers stay f64).
 "$PY" -c "
 import sys; sys.path.insert(0, '$TOP/tests')

@@ -67,6 +67,31 @@ uint64_t nn_arg_u64(const char *opt, const char *arg, uint64_t min,
             (unsigned long long)max);
 }
 
+uint64_t nn_arg_bytes(const char *opt, const char *arg, uint64_t min)
+{
+    static const char units[] = "KMGT";
+    char num[32];
+    size_t n = arg ? strlen(arg) : 0;
+    const char *u = n ? strchr(units, arg[n - 1]) : NULL;
+    if (n == 0 || n >= sizeof num || (u && (n == 1 || !*u)))
+        invalid(opt, arg, "not a size (N, or N with K, M, G or T)");
+    memcpy(num, arg, n + 1);
+    if (u)
+        num[n - 1] = 0;
+    uint64_t v;
+    if (nn_parse_u64(num, &v) < 0)
+        invalid(opt, arg, "not a size (N, or N with K, M, G or T)");
+    for (int i = u ? (int)(u - units) + 1 : 0; i > 0; i--) {
+        if (v > UINT64_MAX / 1024)
+            invalid(opt, arg, "too large");
+        v *= 1024;
+    }
+    if (v < min)
+        invalid(opt, arg, "must be at least %llu bytes",
+                (unsigned long long)min);
+    return v;
+}
+
 int nn_arg_choice(const char *opt, const char *arg,
                   const char *const *names)
 {

@@ -19,12 +19,17 @@ typedef struct nn_progress {
     int drawn;
     uint64_t done, total;   /* the latest update, redrawn at the end */
     const char *unit;
+    char note[128];         /* shown before the count ("epoch 2/10, ...") */
 } nn_progress;
 
 void nn_progress_init(nn_progress *p, const char *prog, int force);
-/* done/total in the unit named; total 0 if unknown. */
+/* done/total in the unit named, with the rate and, when total is known,
+ * the time left at that rate; total 0 if unknown. */
 void nn_progress_update(nn_progress *p, uint64_t done, uint64_t total,
                         const char *unit);
+/* Text shown before the count from the next redraw on ("" for none). */
+void nn_progress_note(nn_progress *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void nn_progress_end(nn_progress *p);
 /* Set while a progress line is drawn without its newline, so that a
  * message starts on a line of its own (nn_tool.c reads it). */
@@ -97,6 +102,9 @@ int nn_arg_dtype(const char *opt, const char *arg, int float_only);
  * returns how many. */
 int nn_arg_dims(const char *opt, const char *arg, int max, uint64_t limit,
                 uint64_t *dims);
+/* A size in bytes: a whole number with an optional suffix K, M, G or T
+ * (powers of 1024, as sort -S), at least min. */
+uint64_t nn_arg_bytes(const char *opt, const char *arg, uint64_t min);
 /* A CSV delimiter (nn_delim_parse): "tab", "space", or one character
  * that cannot be part of a number. */
 int nn_arg_delimiter(const char *opt, const char *arg);
