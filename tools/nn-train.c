@@ -152,10 +152,9 @@ static int params_init(trainer *T, nn_error *e)
             return -1;
         if (l < o->nfrozen && o->frozen[l])
             continue;
-        if (o->dtype == NN_F32 && nn_layer_weights_f32(L, e) < 0)
-            return -1;
-        if (nn_optim_add(T->opt, L->w, o->dtype == NN_F32 ? L->wf : NULL, nw,
-                         e) < 0)
+        if (o->dtype == NN_F32 ? nn_layer_weights_f32(L, e) < 0 ||
+                                     nn_optim_add_f32(T->opt, L->wf, nw, e) < 0
+                               : nn_optim_add(T->opt, L->w, NULL, nw, e) < 0)
             return -1;
         T->g[k] = T->dw[l];
         T->gdt[k++] = o->dtype;
@@ -351,10 +350,22 @@ static int log_epoch(trainer *T, uint64_t ep, const tally *s, const tally *v,
     return nn_writer_rows(T->log, &h, row, e);
 }
 
+/* In f32, the weights trained live in single precision (l->wf): their
+ * double copy, which is written, made current. */
+static void sync_weights(trainer *T)
+{
+    for (size_t l = 0; T->o->dtype == NN_F32 && l < T->net.n; l++) {
+        nn_layer *L = &T->net.layers[l];
+        if (!(l < T->o->nfrozen && T->o->frozen[l]))
+            nn_convert(L->w, NN_F64, L->wf, NN_F32, (1 + L->n_in) * L->n_out);
+    }
+}
+
 /* The layers to w, each with key=value added to its attributes. */
 static int write_layers(trainer *T, nn_writer *w, const char *key,
                         const char *value, nn_error *e)
 {
+    sync_weights(T);
     for (size_t l = 0; l < T->net.n; l++) {
         nn_layer *L = &T->net.layers[l];
         char *a = nn_attrs_set(L->attrs, key, value), *keep = L->attrs;
@@ -513,6 +524,7 @@ static int setup(trainer *T, nn_error *e)
 static int write_net(trainer *T, nn_writer *w, nn_writer *hw, nn_error *e)
 {
     char v[64], ep[32];
+    sync_weights(T);
     snprintf(v, sizeof v, "nn-train %s", NN_VERSION);
     snprintf(ep, sizeof ep, "%llu", (unsigned long long)T->o->epochs);
     for (size_t l = 0; l < T->net.n; l++) {

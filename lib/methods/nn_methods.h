@@ -62,8 +62,9 @@ int nn_fit_pca_corr(const nn_gram *g, size_t d, double *Q, nn_error *e);
 /* ------------------------------------------------ optimizers (nn_optim.c)
  * The update rules of PyTorch's SGD (momentum, dampening 0, Nesterov),
  * Adam and AdamW (beta 0.9 and 0.999, epsilon 1e-8, bias-corrected), over
- * parameter arrays in double precision, with weight decay lambda (added
- * to the gradient, or for AdamW taken from the weights as lr lambda w). */
+ * parameter arrays in double precision, or in single precision with their
+ * moments, with weight decay lambda (added to the gradient, or for AdamW
+ * taken from the weights as lr lambda w). */
 enum { NN_OPTIM_ADAM, NN_OPTIM_ADAMW, NN_OPTIM_SGD };
 typedef struct nn_optim nn_optim;
 nn_optim *nn_optim_new(int kind, double momentum, int nesterov, double lambda,
@@ -71,6 +72,9 @@ nn_optim *nn_optim_new(int kind, double momentum, int nesterov, double lambda,
 /* Adds the n parameters at w (updated in place); wf, if not NULL, is a
  * single-precision copy kept equal to w after every step. */
 int nn_optim_add(nn_optim *o, double *w, float *wf, size_t n, nn_error *e);
+/* Adds n parameters kept in single precision at w, with moments in single
+ * precision; their gradients must be f32. */
+int nn_optim_add_f32(nn_optim *o, float *w, size_t n, nn_error *e);
 /* One step at rate lr: g[k] is the gradient of the k-th parameter array
  * added, of dtype gdt[k] (f32 or f64). */
 void nn_optim_step(nn_optim *o, double lr, const void *const *g,

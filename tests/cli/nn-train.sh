@@ -235,6 +235,36 @@ PY
 then ok "Adam, AdamW and SGD (Nesterov) steps equal torch.optim's"
 else not_ok "optimizers against torch.optim" "see above"; fi
 
+# The same in f32, where the weights and moments live in single precision
+# as a float32 torch model's do: equal within f32 rounding.
+for opt in "adam --lr 0.01 -l 0.1" "adamw --lr 0.01 -l 0.1" "sgd --lr 0.1 --momentum 0.9 --nesterov -l 0.1"; do
+    set -- $opt
+    nn-train -e 3 -b 50 --optimizer $opt w0.nns s50.nns > "opt32-$1.nns"
+    nn-export -f npy -n w -o "opt32-$1.npy" "opt32-$1.nns"
+done
+if "$PY" - <<'PY'
+import numpy as np, torch
+x = torch.tensor(np.load("s50.npy").astype(np.float32)); y = torch.tensor(np.load("y50.npy")).long()
+w0 = np.load("w0.npy").astype(np.float32)
+a = torch.cat([torch.ones(50, 1), x], 1)
+worst = 0
+for name, make in (("adam", lambda p: torch.optim.Adam([p], lr=0.01, weight_decay=0.1)),
+                   ("adamw", lambda p: torch.optim.AdamW([p], lr=0.01, weight_decay=0.1)),
+                   ("sgd", lambda p: torch.optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1))):
+    w = torch.tensor(w0.copy(), requires_grad=True)
+    opt = make(w)
+    for _ in range(3):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(a @ w, y).backward()
+        opt.step()
+    got = np.load(f"opt32-{name}.npy")
+    d = np.abs(got - w.detach().numpy()).max() / np.abs(got).max()
+    print(name, "f32", d); worst = max(worst, d)
+raise SystemExit(0 if worst < 2e-6 else 1)
+PY
+then ok "in f32: Adam, AdamW and SGD steps equal float32 torch.optim's within 2e-6"
+else not_ok "f32 optimizers against torch.optim" "see above"; fi
+
 # Hinge with class labels: +-1 targets, one output for two classes (Li's
 # setting), and its accuracy by the sign.
 nn-init -a relu 2-32-32-1 > h0.nns
