@@ -182,4 +182,17 @@ int nn_knn_ref(size_t m, size_t d, const void *x, int dtype, size_t k,
                uint32_t *idx, double *dist, nn_error *e);
 
 
+/* ------------------------------------- linear assignment (nn_lap.c) */
+
+/* The assignment of the n rows of cost (n,m), n <= m, to distinct columns
+ * with the least (or, with maximize, the greatest) total: col4row[i] is
+ * row i's column, *total (if not NULL) the sum of their costs.  Exact
+ * (shortest augmenting paths, as scipy's linear_sum_assignment); fails on
+ * n > m and on a cost that is NaN or infinite. */
+int nn_lap(size_t n, size_t m, const double *cost, int maximize,
+           size_t *col4row, double *total, nn_error *e);
+/* The same by trying every assignment, for m <= 12: the tests' reference. */
+int nn_lap_ref(size_t n, size_t m, const double *cost, int maximize,
+               size_t *col4row, double *total, nn_error *e);
+
 #endif
