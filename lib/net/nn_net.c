@@ -95,7 +95,42 @@ static int finish_layer(nn_net *net, uint64_t w_rows, uint64_t mask_rows,
     return 0;
 }
 
-int nn_net_read(nn_reader *r, nn_net *net, nn_error *e)
+/* The value of the last line key=... of attrs (readers take the last:
+ * formats/nns.md, section 6): sets *v and *n and returns 1, or 0 when the
+ * key is absent. */
+static int attr_span(const char *attrs, const char *key, const char **v,
+                     size_t *n)
+{
+    size_t kl = strlen(key);
+    int found = 0;
+    for (const char *p = attrs; p && *p;) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
+            *v = p + kl + 1;
+            *n = len - kl - 1;
+            found = 1;
+        }
+        p += len + (end != NULL);
+    }
+    return found;
+}
+
+int nn_checkpoint_same(const char *a, const char *b)
+{
+    static const char key[] = "checkpoint";
+    const char *va, *vb;
+    size_t na, nb;
+    int ha = attr_span(a, key, &va, &na), hb = attr_span(b, key, &vb, &nb);
+    return ha == hb && (!ha || (na == nb && memcmp(va, vb, na) == 0));
+}
+
+/* Reads layers from r; with split, only those of one network of a stream
+ * of networks: at the weights 'w' (not a chunk) of a later layer whose
+ * checkpoint attribute, or its absence, differs from the first layer's,
+ * that record is left unread and the network ends.  Returns 1 with a
+ * network, 0 at the end of the stream with no layer read, -1. */
+static int read_layers(nn_reader *r, nn_net *net, int split, nn_error *e)
 {
     memset(net, 0, sizeof *net);
     const char *src = nn_reader_name(r);
@@ -138,6 +173,12 @@ int nn_net_read(nn_reader *r, nn_net *net, nn_error *e)
                          rec->name, nn_dtype_name(rec->dtype),
                          nn_shape_str(s, sizeof s, rec->rank, rec->dims),
                          is_mask ? "u8" : "f32 or f64");
+            break;
+        }
+        if (is_w && !cont && split && net->n &&
+            !nn_checkpoint_same(net->layers[0].attrs, rec->attrs)) {
+            nn_reader_unread(r); /* the first layer of the next network */
+            rc = 1;
             break;
         }
         if (is_w && !cont) {
@@ -226,14 +267,45 @@ int nn_net_read(nn_reader *r, nn_net *net, nn_error *e)
         strcpy(last, rec->name);
         last_dtype = rec->dtype;
     }
-    if (rc == 0 && !net->n)
-        rc = nn_fail(e, "%s: no layers (an empty network)", src);
-    if (rc == 0)
-        rc = finish_layer(net, w_rows, mask_rows, coef_rows, mask_u8, src, e);
+    if (rc >= 0 && net->n &&
+        finish_layer(net, w_rows, mask_rows, coef_rows, mask_u8, src, e) < 0)
+        rc = -1;
     free(mask_u8);
     if (rc < 0) {
         nn_net_free(net);
         return -1;
+    }
+    return net->n > 0;
+}
+
+int nn_net_read(nn_reader *r, nn_net *net, nn_error *e)
+{
+    int rc = read_layers(r, net, 0, e);
+    if (rc == 0)
+        return nn_fail(e, "%s: no layers (an empty network)",
+                       nn_reader_name(r));
+    return rc < 0 ? -1 : 0;
+}
+
+int nn_net_read_next(nn_reader *r, nn_net *net, nn_error *e)
+{
+    return read_layers(r, net, 1, e);
+}
+
+int nn_net_compatible(const nn_net *a, const nn_net *b, nn_error *e)
+{
+    if (a->n != b->n)
+        return nn_fail(e, "%zu layers against %zu", a->n, b->n);
+    for (size_t k = 0; k < a->n; k++) {
+        const nn_layer *p = &a->layers[k], *q = &b->layers[k];
+        if (p->n_in != q->n_in || p->n_out != q->n_out)
+            return nn_fail(e, "layer %zu is %zu-%zu against %zu-%zu", k + 1,
+                           p->n_in, p->n_out, q->n_in, q->n_out);
+        if (p->act.kind != q->act.kind || p->act.degree != q->act.degree ||
+            p->act.alpha != q->act.alpha || p->act.beta != q->act.beta)
+            return nn_fail(e, "layer %zu has %s units against %s (or other "
+                           "parameters)", k + 1, nn_act_name(p->act.kind),
+                           nn_act_name(q->act.kind));
     }
     return 0;
 }

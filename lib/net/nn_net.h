@@ -92,6 +92,25 @@ typedef struct nn_net {
 int nn_net_read(nn_reader *r, nn_net *net, nn_error *e);
 /* Opens path and reads it whole. */
 int nn_net_load(const char *path, nn_net *net, nn_error *e);
+/* Streams of networks (formats/nns.md, "Streams of networks"): the
+ * layers of one network are consecutive, and its weight records 'w' all
+ * carry the same attribute checkpoint=VALUE (nn-train --trajectory: the
+ * epoch; nn-average --path: the point) or none; a 'w' record (not a
+ * chunk) whose checkpoint, or its absence, differs from the first layer's
+ * starts the next network.  Reads the next network of r, leaving the
+ * first record of the one after it unread: returns 1 with *net (free it
+ * with nn_net_free), 0 at the end of the stream (at once for an empty
+ * one), -1 on error, checked as nn_net_read checks.  A stream without the
+ * attribute is one network, as nn_net_read reads it. */
+int nn_net_read_next(nn_reader *r, nn_net *net, nn_error *e);
+/* Whether attribute texts a and b (NULL: none) have the same checkpoint
+ * value (compared as text), or both none: the test that separates the
+ * networks of a stream, and the outputs of each in nn-forward's output. */
+int nn_checkpoint_same(const char *a, const char *b);
+/* 0 when a and b have the same architecture: as many layers, of the same
+ * widths and the same activations (kind and parameters); else -1 with
+ * what differs first ("layer 2 is 784-512 against 784-256") in e. */
+int nn_net_compatible(const nn_net *a, const nn_net *b, nn_error *e);
 /* Writes layer l: "w" in dtype (f32/f64) with l->attrs, then "mask" and
  * "coef" if present. */
 int nn_layer_write(nn_writer *w, const nn_layer *l, int dtype, nn_error *e);
