@@ -35,6 +35,10 @@
 #                           trains a layer --epochs epochs
 #       --rewarm=STEPS      random robin: nn-train --warmup STEPS on every
 #                           visit but a layer's first (default 0)
+#       --last-round=ORDER  random robin's last round: random (default, as
+#                           Algorithm 4) or bottom-up, so that no layer
+#                           ends trained on an older output of the layers
+#                           below it
 #   -s, --seed=SEED         layer i is drawn with SEED+i-1; visit v of layer
 #                           i shuffles with SEED+(v-1)n+i-1, n the layers
 #                           (default 1)
@@ -51,6 +55,9 @@
 # Random robin (Algorithm 4): every round visits the layers in a new random
 # order; a visit forwards the data through the current layers below, and
 # trains the layer with its own decision layer, kept from its last visit.
+# A layer visited before a lower one in the last round keeps weights fitted
+# to that layer's older output (the thesis leaves it so); --last-round
+# bottom-up avoids it.
 # nn-train keeps no optimizer state between runs, so every visit starts a
 # fresh optimizer (Adam's moments, SGD's momentum at zero): a deviation
 # from the thesis, which keeps each layer's optimizer state.
@@ -58,7 +65,7 @@
 # Example: dll.sh -e 20 -b 128 --lr-decay 0.8 --dropout 0.5 \
 #              --dropout-decay 0.95 --grad-dropout 0.3 train.nns 512 512 512 > net.nns
 set -eu
-help() { sed -n '2,59s/^# \{0,1\}//p' "$0"; }
+help() { sed -n '2,66s/^# \{0,1\}//p' "$0"; }
 usage_error() { # message
     echo "dll.sh: $1" >&2
     echo "Try 'dll.sh --help' for more information." >&2
@@ -67,6 +74,7 @@ usage_error() { # message
 act=relu out=softmax decision= segment=1 epochs=10 batch=64 optimizer=adam
 momentum= lr= lrdecay=1 lambda=0 lgrowth=1 dropout=0 ddecay=1 gdropout=0
 order=bottom-up rounds=1 rewarm=0 seed=1 valid= stats= keep= verbose=
+lastround=random
 while [ $# -gt 0 ]; do
     opt=$1 val= has=
     case $opt in
@@ -85,7 +93,7 @@ while [ $# -gt 0 ]; do
     -e | --epochs | -b | --batch | --optimizer | --momentum | --lr | \
     --lr-decay | -l | --lambda | --lambda-growth | --dropout | \
     --dropout-decay | --grad-dropout | --order | --rounds | --rewarm | \
-    -s | --seed | --valid | --stats | --keep)
+    --last-round | -s | --seed | --valid | --stats | --keep)
         if [ -z "$has" ]; then
             [ $# -ge 2 ] || usage_error "option '$opt' requires an argument"
             val=$2
@@ -113,6 +121,7 @@ while [ $# -gt 0 ]; do
     --order) order=$val ;;
     --rounds) rounds=$val ;;
     --rewarm) rewarm=$val ;;
+    --last-round) lastround=$val ;;
     -s | --seed) seed=$val ;;
     --valid) valid=$val ;;
     --stats) stats=$val ;;
@@ -153,6 +162,10 @@ for w in $(echo "$decision" | tr , ' '); do whole --decision "$w"; done
 case $order in
 bottom-up | random-robin) ;;
 *) usage_error "invalid --order '$order': expected bottom-up or random-robin" ;;
+esac
+case $lastround in
+random | bottom-up) ;;
+*) usage_error "invalid --last-round '$lastround': expected random or bottom-up" ;;
 esac
 case $optimizer in
 adam | adamw) : "${lr:=0.001}" ;;
@@ -290,7 +303,8 @@ while [ $round -lt "$rounds" ]; do
     round=$((round + 1))
     left= j=0
     while [ $j -lt $units ]; do j=$((j + 1)); left="$left $j"; done
-    if [ "$order" = random-robin ]; then
+    if [ "$order" = random-robin ] &&
+        { [ $round -lt "$rounds" ] || [ "$lastround" = random ]; }; then
         perm= n=$units
         while [ $n -gt 0 ]; do
             rng=$(( (rng * 1103515245 + 12345) % 2147483648 ))

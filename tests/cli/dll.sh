@@ -55,6 +55,12 @@ if [ "$visits" -eq 9 ] && [ "$orders" != "1 2 3/1 2 3/1 2 3/" ] &&
 else
     not_ok "random robin's rounds" "$visits visits, orders $orders"
 fi
+$DLL "$@" -s 4 -v --last-round bottom-up sp.nns 16 16 16 > rr4.nns 2> rr4.err
+last=$(sed -n 's/^dll.sh: round 3: //p' rr4.err)
+first=$(sed -n 's/^dll.sh: round [12]: //p' rr4.err | tr '\n' '/')
+[ "$last" = "1 2 3" ] && [ "$first" = "$(echo "$orders" | cut -d/ -f1-2)/" ] &&
+    ok "--last-round bottom-up: rounds $first then $last" ||
+    not_ok "--last-round bottom-up" "rounds $first then $last"
 $DLL "$@" -s 5 sp.nns 16 16 16 > rr3.nns
 cmp -s rr1.nns rr3.nns && not_ok "random robin: another seed" "the same bytes" ||
     ok "random robin: another seed, another network"
