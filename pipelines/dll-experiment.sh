@@ -211,8 +211,11 @@ for arch in $(cut -f2 "$T/means" | awk '!s[$0]++'); do
     echo "![test accuracy by layer](dll-$arch.png)"
     echo
 done
-if [ -f "$R/dll-findings.md" ]; then cat "$R/dll-findings.md"; fi
-} > "$R/dll.md"
+# the findings, written by hand below the marker, are kept
+echo "<!-- findings: written by hand, kept when the tables are made again -->"
+[ ! -f "$R/dll.md" ] || sed -n '/^<!-- findings/,$p' "$R/dll.md" | sed 1d
+} > "$T/dll.md"
+mv "$T/dll.md" "$R/dll.md"
 
 # Plots: test accuracy after each layer, a panel per data set, bp a line
 for arch in $(cut -f2 "$T/means" | awk '!s[$0]++'); do
