@@ -9,7 +9,9 @@ static const char usage[] =
     "Usage: nn-forward [OPTION]... NET [FILE]\n"
     "Run the rows of tensor x of a stream (FILE or stdin) through the network\n"
     "in NET and write the output layer as x; other records (labels) pass\n"
-    "through unchanged.\n"
+    "through unchanged.  NET may be a stream of networks (nn-train\n"
+    "--trajectory, nn-average --path): then the data goes through each in\n"
+    "turn, and each network's output carries its checkpoint (and t).\n"
     "\n"
     "      --layer=K      write layer K's output instead (0 is the input)\n"
     "  -A, --all          write every layer's output, as tensors z0 (the\n"
@@ -44,10 +46,27 @@ typedef struct options {
 /* The network and what runs the rows through it. */
 typedef struct forward {
     const options *o;
-    nn_net net;
+    nn_reader *nets;        /* NET, a network or a stream of networks */
+    nn_net net, next;       /* the network run, the one after it (n 0: none) */
+    int several;            /* NET holds more than one network */
+    uint64_t index;         /* of net in NET, from 0 */
+    char ck[256];           /* several: net's checkpoint (or its index) */
+    char t[256];            /* and its t attribute, or "" */
     nn_writer *w;
     void *buf[2];           /* ping-pong activations, STEP_ROWS x widest */
 } forward;
+
+/* attrs with the network's checkpoint and t when NET holds several (else
+ * a copy), newly allocated, or NULL when out of memory. */
+static char *net_attrs(const forward *f, const char *attrs)
+{
+    if (!f->several)
+        return strdup(attrs ? attrs : "");
+    char *a = nn_attrs_set(attrs, "checkpoint", f->ck);
+    char *b = a ? nn_attrs_set(a, "t", *f->t ? f->t : NULL) : NULL;
+    free(a);
+    return b;
+}
 
 /* Writes rows of layer k (0 = input) as the next chunk of its tensor. */
 static int emit(forward *f, size_t k, size_t m, const void *z, nn_error *e)
@@ -59,12 +78,34 @@ static int emit(forward *f, size_t k, size_t m, const void *z, nn_error *e)
     else
         snprintf(name, sizeof name, "%s", o->as ? o->as : o->name);
     size_t width = k ? f->net.layers[k - 1].n_out : f->net.layers[0].n_in;
-    char attrs[128];
-    snprintf(attrs, sizeof attrs, "producer=nn-forward %s\nlayer=%zu\n",
+    char base[64];
+    snprintf(base, sizeof base, "producer=nn-forward %s\nlayer=%zu\n",
              NN_VERSION, k);
+    char *attrs = net_attrs(f, base);
+    if (!attrs)
+        return nn_fail(e, "out of memory");
     nn_header h = {.name = name, .dtype = o->dtype, .rank = 2,
                    .dims = {m, width}, .attrs = attrs};
-    return nn_writer_rows(f->w, &h, z, e);
+    int rc = nn_writer_rows(f->w, &h, z, e);
+    free(attrs);
+    return rc;
+}
+
+/* Copies a record of the data (labels, say); when NET holds several
+ * networks, the first record of a tensor gets the network's checkpoint. */
+static int copy(forward *f, const nn_record *rec, nn_error *e)
+{
+    if (!f->several || (rec->flags & NN_FLAG_CONT))
+        return nn_writer_copy(f->w, rec, e);
+    nn_header h;
+    nn_header_from_record(&h, rec);
+    char *attrs = net_attrs(f, rec->attrs);
+    if (!attrs)
+        return nn_fail(e, "out of memory");
+    h.attrs = attrs;
+    int rc = nn_writer_copy_as(f->w, rec, &h, e);
+    free(attrs);
+    return rc;
 }
 
 /* Runs m rows of the compute type (in0) through the net. */
@@ -101,24 +142,74 @@ static int is_output_name(const forward *f, const char *name)
     return !*end && k <= f->net.n;
 }
 
-/* Loads the network and makes room for the activations. */
-static int load_net(forward *f, nn_error *e)
+/* Makes room for the activations of f->net and checks --layer. */
+static int prepare(forward *f, nn_error *e)
 {
     const options *o = f->o;
-    if (nn_net_load(o->net, &f->net, e) < 0)
-        return -1;
-    if (o->layer > (long)f->net.n)
+    if (o->layer > (long)f->net.n) {
+        if (f->several)
+            return nn_fail(e, "%s: --layer %ld, but network %llu "
+                           "(checkpoint %s) has %zu layers", o->net, o->layer,
+                           (unsigned long long)f->index + 1, f->ck, f->net.n);
         return nn_fail(e, "%s: --layer %ld, but the network has %zu layers",
                        o->net, o->layer, f->net.n);
+    }
     size_t widest = f->net.layers[0].n_in;
     for (size_t k = 0; k < f->net.n; k++)
         if (f->net.layers[k].n_out > widest)
             widest = f->net.layers[k].n_out;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
+        free(f->buf[i]);
         if (!(f->buf[i] = nn_alloc(STEP_ROWS * widest, nn_dtype_size(o->dtype),
                                    "activations", e)))
             return -1;
+    }
+    if (!f->several)
+        return 0;
+    char prev[sizeof f->ck];
+    snprintf(prev, sizeof prev, "%s", f->ck);
+    const char *attrs = f->net.layers[0].attrs;
+    if (!nn_attrs_get(attrs, "checkpoint", f->ck, sizeof f->ck)) {
+        snprintf(f->ck, sizeof f->ck, "%llu", (unsigned long long)f->index);
+        if (f->index && !strcmp(prev, f->ck))
+            return nn_fail(e, "%s: network %llu has no checkpoint attribute "
+                           "and its number, %s, is the checkpoint of the one "
+                           "before it", o->net,
+                           (unsigned long long)f->index + 1, f->ck);
+    }
+    if (!nn_attrs_get(attrs, "t", f->t, sizeof f->t))
+        *f->t = 0;
     return 0;
+}
+
+/* Opens NET and reads its first network, and the next if there is one. */
+static int load_net(forward *f, nn_error *e)
+{
+    const char *src;
+    int rc;
+    if (!(f->nets = nn_reader_open(f->o->net, e)))
+        return -1;
+    src = nn_reader_name(f->nets);
+    if ((rc = nn_net_read_next(f->nets, &f->net, e)) == 0)
+        return nn_fail(e, "%s: no layers (an empty network)", src);
+    if (rc < 0 || nn_net_read_next(f->nets, &f->next, e) < 0)
+        return -1;
+    f->several = f->next.n > 0;
+    return prepare(f, e);
+}
+
+/* Moves on to the next network of NET: 1, or 0 after the last. */
+static int next_net(forward *f, nn_error *e)
+{
+    if (!f->next.n)
+        return 0;
+    nn_net_free(&f->net);
+    f->net = f->next;
+    f->next = (nn_net){0};
+    f->index++;
+    if (nn_net_read_next(f->nets, &f->next, e) < 0 || prepare(f, e) < 0)
+        return -1;
+    return 1;
 }
 
 /* The rows of record rec (the input tensor) through the net, in pieces of
@@ -176,7 +267,7 @@ static int forward_stream(forward *f, nn_reader *r, nn_error *e)
                                     : "name the output otherwise with --as");
                 break;
             }
-            if ((rc = nn_writer_copy(f->w, rec, e)) < 0)
+            if ((rc = copy(f, rec, e)) < 0)
                 break;
             continue;
         }
@@ -196,9 +287,37 @@ static int forward_stream(forward *f, nn_reader *r, nn_error *e)
     return 0;
 }
 
+/* Every network of NET over the data, rewound for each after the first;
+ * the outputs of each start tensors of their own. */
+static int forward_all(forward *f, nn_reader *r, nn_error *e)
+{
+    int rc = 1;
+    while (rc == 1) {
+        if (f->index && nn_reader_rewind(r, e) < 0)
+            return -1;
+        if (forward_stream(f, r, e) < 0)
+            return -1;
+        for (size_t k = 0; k <= f->net.n; k++) {
+            char name[NN_NAME_MAX + 1];
+            if (f->o->all)
+                snprintf(name, sizeof name, "z%zu", k);
+            else
+                snprintf(name, sizeof name, "%s",
+                         f->o->as ? f->o->as : f->o->name);
+            nn_writer_end_tensor(f->w, name);
+        }
+        if ((rc = next_net(f, e)) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static void forward_free(forward *f)
 {
     nn_net_free(&f->net);
+    nn_net_free(&f->next);
+    if (f->nets)
+        nn_reader_close(f->nets);
     free(f->buf[0]);
     free(f->buf[1]);
 }
@@ -250,6 +369,8 @@ static void parse(int argc, char **argv, options *o)
         check_name("as", o->as);
     o->net = argv[optind];
     o->in = optind + 1 < argc ? argv[optind + 1] : "-";
+    if (!strcmp(o->net, "-") && !strcmp(o->in, "-"))
+        nn_usage_error("NET and FILE cannot both be stdin");
 }
 
 int main(int argc, char **argv)
@@ -262,13 +383,14 @@ int main(int argc, char **argv)
     nn_error e;
     if (load_net(&f, &e) < 0)
         nn_die("%s", e.msg);
-    nn_reader *r = nn_reader_open(o.in, &e);
+    nn_reader *r = f.several ? nn_reader_open_seekable(o.in, &e)
+                             : nn_reader_open(o.in, &e);
     if (!r)
         nn_die("%s", e.msg);
     if (!(f.w = nn_writer_open(o.out, 0, &e)))
         nn_die("%s", e.msg);
     nn_writer_set_compression(f.w, o.level);
-    if (forward_stream(&f, r, &e) < 0)
+    if (forward_all(&f, r, &e) < 0)
         nn_die("%s", e.msg);
     nn_reader_close(r);
     if (nn_writer_close(f.w, 1, &e) < 0)
