@@ -1,8 +1,10 @@
 /* nn-eval — scores predictions against labels (accuracy, per-class
  * accuracy, confusion matrix, MSE) and the least-squares distance of
  * representations to the labels, in one pass over a stream. */
+#define _GNU_SOURCE /* fopencookie: a part of the input as a stream */
 #include "nn_tool.h"
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <math.h>
@@ -15,6 +17,9 @@ static const char usage[] =
     "(stdin if no FILE): accuracy, per-class accuracy, confusion matrix and\n"
     "mean squared error, or the MSE alone for regression targets; and the\n"
     "least-squares distance of representations to the labels.\n"
+    "The outputs of a stream of networks (nn-forward NET with several, each\n"
+    "output carrying checkpoint=K) are scored network by network: a line\n"
+    "(-j: an object, -q: the numbers) per network.\n"
     "\n"
     "  -n, --name=NAME       the predictions tensor (default x; also --pred)\n"
     "  -y, --labels=NAME     the labels tensor (default y)\n"
@@ -410,14 +415,12 @@ static int block(eval *S, const nn_rowblock *b, nn_error *e)
     return 0;
 }
 
-/* Opens the input and follows the tensors named: the labels, the
- * predictions (only without --lsd must they appear), the --lsd names and
- * patterns. */
-static int open_input(eval *S, nn_error *e)
+/* Follows the tensors named in the input r: the labels, the predictions
+ * (only without --lsd must they appear), the --lsd names and patterns. */
+static int open_input(eval *S, nn_reader *r, nn_error *e)
 {
     const options *o = S->o;
-    if (!(S->r = nn_reader_open(o->in, e)))
-        return -1;
+    S->r = r;
     S->in = nn_reader_name(S->r);
     const char **names = nn_xalloc((size_t)o->nlsd + 2, sizeof *names,
                                    "names");
@@ -440,10 +443,10 @@ static int open_input(eval *S, nn_error *e)
     return 0;
 }
 
-/* One pass over the input: every score and distance. */
-static int evaluate(eval *S, nn_error *e)
+/* One pass over the input r: every score and distance. */
+static int evaluate(eval *S, nn_reader *r, nn_error *e)
 {
-    if (open_input(S, e) < 0)
+    if (open_input(S, r, e) < 0)
         return -1;
     nn_rowblock b;
     int rc, ready = 0;
@@ -479,9 +482,107 @@ static void eval_free(eval *S)
     free(S->slot);
     if (S->s)
         nn_rowset_close(S->s);
-    if (S->r)
-        nn_reader_close(S->r);
 }
+
+/* ------------------------------------------------------------------- parts
+ * The outputs of a stream of networks: nn-forward gives the first record
+ * of every tensor of a network's outputs the network's checkpoint.  A
+ * part is the records from one to the next record (not a chunk) whose
+ * checkpoint differs from the first one met in the part; records without
+ * the attribute stay in the part they are in.  Each part is handed to the
+ * scoring as a stream of its own, through a FILE that reads the records
+ * of the input as stored and ends at the part's last. */
+
+typedef struct part {
+    nn_reader *in;          /* the whole input */
+    const nn_record *rec;   /* the record being handed out, or NULL */
+    size_t done;            /* bytes of it handed out */
+    int ended;              /* 1: at the next part's first record (left
+                             * unread), 2: at the end of the input */
+    int failed;             /* the input's error is in err */
+    nn_error err;
+    char ck[256], t[256];   /* the part's checkpoint and t ("" if none) */
+    int has_ck;
+} part;
+
+static ssize_t part_read(void *cookie, char *buf, size_t size)
+{
+    part *p = cookie;
+    size_t got = 0;
+    while (got < size) {
+        const nn_record *r = p->rec;
+        size_t len = r ? r->raw_header_len + r->raw_payload_len : 0;
+        if (!r || p->done == len) {
+            p->rec = NULL;
+            if (p->ended || p->failed)
+                break;
+            int rc = nn_reader_next_raw(p->in, &r, &p->err);
+            if (rc < 0) {
+                p->failed = 1;
+                errno = EIO;
+                return got ? (ssize_t)got : -1;
+            }
+            if (rc == 0) {
+                p->ended = 2;
+                break;
+            }
+            char ck[sizeof p->ck];
+            if (!(r->flags & NN_FLAG_CONT) &&
+                nn_attrs_get(r->attrs, "checkpoint", ck, sizeof ck)) {
+                if (p->has_ck && strcmp(ck, p->ck) != 0) {
+                    nn_reader_unread(p->in);
+                    p->ended = 1;
+                    break;
+                }
+                if (!p->has_ck) {
+                    p->has_ck = 1;
+                    strcpy(p->ck, ck);
+                    if (!nn_attrs_get(r->attrs, "t", p->t, sizeof p->t))
+                        *p->t = 0;
+                }
+            }
+            p->rec = r;
+            p->done = 0;
+            continue;
+        }
+        size_t n = len - p->done < size - got ? len - p->done : size - got;
+        size_t h = r->raw_header_len;
+        for (size_t i = 0; i < n; i++, p->done++)
+            buf[got + i] = (char)(p->done < h ? r->raw_header[p->done]
+                                              : r->raw_payload[p->done - h]);
+        got += n;
+    }
+    return (ssize_t)got;
+}
+
+/* A reader of the next part of p->in, named as the input; *f to close
+ * after the reader. */
+static nn_reader *part_open(part *p, FILE **f, nn_error *e)
+{
+    p->rec = NULL;
+    p->ended = 0;
+    p->has_ck = 0;
+    *p->ck = *p->t = 0;
+    cookie_io_functions_t io = {.read = part_read};
+    if (!(*f = fopencookie(p, "r", io))) {
+        nn_fail(e, "out of memory");
+        return NULL;
+    }
+    nn_reader *r = nn_reader_from_file(*f, nn_reader_name(p->in), e);
+    if (!r)
+        fclose(*f);
+    return r;
+}
+
+/* What is printed of a part when there are several. */
+typedef struct result {
+    char ck[256], t[256];
+    uint64_t rows, correct;
+    size_t classes;
+    int scored, classify;
+    double mse;
+    double lsd[NN_ROWSET_MAX];
+} result;
 
 /* ------------------------------------------------------------------ output */
 
@@ -629,6 +730,139 @@ static void print_quiet(const eval *S)
             printf("%.6g\n", S->lsd[a].value);
 }
 
+/* A JSON number when the text is one, else a string. */
+static void json_value(const char *v)
+{
+    char *end;
+    double d = strtod(v, &end);
+    if (*v && !*end && isfinite(d) && !strchr(v, ' '))
+        printf("%s", v);
+    else
+        nn_json_string(v);
+}
+
+static void print_parts_json(const eval *S, const result *R, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const result *p = &R[i];
+        printf("{\"checkpoint\":");
+        json_value(p->ck);
+        if (*p->t) {
+            printf(",\"t\":");
+            json_value(p->t);
+        }
+        printf(",\"rows\":%llu", (unsigned long long)p->rows);
+        if (p->scored) {
+            printf(",\"task\":\"%s\"",
+                   p->classify ? "classification" : "regression");
+            if (p->classify) {
+                printf(",\"classes\":%zu,\"correct\":%llu,\"accuracy\":",
+                       p->classes, (unsigned long long)p->correct);
+                json_number((double)p->correct / (double)p->rows);
+            }
+            printf(",\"mse\":");
+            json_number(p->mse);
+        }
+        if (S->nl) {
+            printf(",\"lsd\":{");
+            for (int a = 0; a < S->nl; a++) {
+                printf("%s", a ? "," : "");
+                nn_json_string(nn_rowset_name(S->s, S->lsd[a].idx));
+                putchar(':');
+                json_number(p->lsd[a]);
+            }
+            putchar('}');
+        }
+        printf("}\n");
+    }
+}
+
+/* A table, a row per part: checkpoint, t (when a part has it), rows,
+ * accuracy, mse and the distances, as each part has them. */
+static void print_parts_text(const eval *S, const result *R, size_t n)
+{
+    enum { CK, T, ROWS, ACC, MSE, LSD };
+    int ncol = LSD + S->nl, w[LSD + NN_ROWSET_MAX], on[LSD + NN_ROWSET_MAX];
+    char head[LSD + NN_ROWSET_MAX][NN_NAME_MAX + 8];
+    static const char *names[LSD] = {"checkpoint", "t", "rows", "accuracy",
+                                     "mse"};
+    for (int c = 0; c < ncol; c++) {
+        if (c < LSD)
+            snprintf(head[c], sizeof head[c], "%s", names[c]);
+        else
+            snprintf(head[c], sizeof head[c], "lsd:%s",
+                     nn_rowset_name(S->s, S->lsd[c - LSD].idx));
+        w[c] = (int)strlen(head[c]);
+        on[c] = c == CK || c == ROWS || c >= LSD;
+    }
+    char cell[64];
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass) {
+            for (int c = 0, first = 1; c < ncol; c++)
+                if (on[c]) {
+                    printf(first ? "%*s" : "  %*s", c == CK ? -w[c] : w[c],
+                           head[c]);
+                    first = 0;
+                }
+            putchar('\n');
+        }
+        for (size_t i = 0; i < n; i++) {
+            const result *p = &R[i];
+            for (int c = 0, first = 1; c < ncol; c++) {
+                const char *v = cell;
+                *cell = 0;
+                switch (c) {
+                case CK: v = p->ck; break;
+                case T: v = *p->t ? p->t : "-"; on[T] |= *p->t != 0; break;
+                case ROWS:
+                    snprintf(cell, sizeof cell, "%llu",
+                             (unsigned long long)p->rows);
+                    break;
+                case ACC:
+                    on[ACC] |= p->scored && p->classify;
+                    if (p->scored && p->classify)
+                        snprintf(cell, sizeof cell, "%.2f%%",
+                                 100.0 * (double)p->correct / (double)p->rows);
+                    else
+                        v = "-";
+                    break;
+                case MSE:
+                    on[MSE] |= p->scored;
+                    if (p->scored)
+                        snprintf(cell, sizeof cell, "%.6g", p->mse);
+                    else
+                        v = "-";
+                    break;
+                default: snprintf(cell, sizeof cell, "%.6g", p->lsd[c - LSD]);
+                }
+                int len = (int)strlen(v);
+                w[c] = len > w[c] ? len : w[c];
+                if (pass && on[c]) {
+                    printf(first ? "%*s" : "  %*s", c == CK ? -w[c] : w[c], v);
+                    first = 0;
+                }
+            }
+            if (pass)
+                putchar('\n');
+        }
+    }
+}
+
+static void print_parts_quiet(const eval *S, const result *R, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const result *p = &R[i];
+        if (p->scored && p->classify)
+            printf("%.2f", 100.0 * (double)p->correct / (double)p->rows);
+        else if (p->scored)
+            printf("%.6g", p->mse);
+        else
+            for (int a = 0; a < S->nl; a++)
+                printf("%s%.6g", a ? " " : "", p->lsd[a]);
+        putchar('\n');
+    }
+}
+
 /* ------------------------------------------------------------------ options */
 
 /* The tensors named, at most NN_ROWSET_MAX (patterns add more, found in
@@ -698,19 +932,79 @@ int main(int argc, char **argv)
     options o;
     parse(argc, argv, &o);
 
-    eval S = {.o = &o, .iy = -1, .ix = -1};
     nn_error e;
-    if (evaluate(&S, &e) < 0)
+    part P = {0};
+    if (!(P.in = nn_reader_open(o.in, &e)))
         nn_die("%s", e.msg);
-    if (o.json)
+    eval S = {0}, first = {0};
+    result *R = NULL;
+    size_t n = 0, cap = 0;
+    do {
+        FILE *f;
+        nn_reader *r = part_open(&P, &f, &e);
+        if (!r)
+            nn_die("%s", e.msg);
+        S = (eval){.o = &o, .iy = -1, .ix = -1};
+        int rc = evaluate(&S, r, &e);
+        if (P.failed) /* the input's own message, with its offsets */
+            e = P.err;
+        else if (rc < 0 && n)
+            nn_error_wrap(&e, "checkpoint %s (records and bytes counted "
+                          "from its first record)", P.ck);
+        else if (rc < 0 && P.ended == 1)
+            nn_error_wrap(&e, "checkpoint %s", P.ck);
+        if (rc < 0 || P.failed)
+            nn_die("%s", e.msg);
+        nn_reader_close(r);
+        fclose(f);
+        if (n == 0 && P.ended == 2) /* one part: the report as it was */
+            break;
+        if (n && S.nl != first.nl)
+            nn_die("%s: checkpoint %s: %d tensors for --lsd, %d before it",
+                   nn_reader_name(P.in), P.ck, S.nl, first.nl);
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            result *g = realloc(R, cap * sizeof *R);
+            if (!g)
+                nn_die("out of memory");
+            R = g;
+        }
+        result *p = &R[n++];
+        snprintf(p->ck, sizeof p->ck, "%s", P.ck);
+        snprintf(p->t, sizeof p->t, "%s", P.t);
+        p->rows = S.rows;
+        p->correct = S.correct;
+        p->classes = S.classes;
+        p->scored = S.ix >= 0;
+        p->classify = S.classify;
+        p->mse = S.ix >= 0 ? mse(&S) : NAN;
+        for (int a = 0; a < S.nl; a++)
+            p->lsd[a] = S.lsd[a].value;
+        if (n == 1)
+            first = S; /* kept for the names of the --lsd tensors */
+        else
+            eval_free(&S);
+    } while (P.ended == 1);
+    if (!n && o.json)
         print_json(&S);
-    else if (o.quiet)
+    else if (!n && o.quiet)
         print_quiet(&S);
-    else
+    else if (!n)
         print_text(&S);
+    else if (o.json)
+        print_parts_json(&first, R, n);
+    else if (o.quiet)
+        print_parts_quiet(&first, R, n);
+    else
+        print_parts_text(&first, R, n);
     if (nn_stdout_close(&e) < 0)
         nn_die("%s", e.msg);
-    eval_free(&S);
+    if (n)
+        eval_free(&first);
+    else
+        eval_free(&S);
+    nn_reader_close(P.in);
+    free(R);
     free(o.lsd);
     return 0;
 }
