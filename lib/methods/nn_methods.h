@@ -128,4 +128,59 @@ int nn_trainset_next(nn_trainset *t, size_t m, int ct, void *x, void *y,
                      uint32_t *cls, size_t *got, nn_error *e);
 void nn_trainset_close(nn_trainset *t);
 
+/* ------------------------- permutations of hidden units (nn_canon.c)
+ * Permuting the units of a hidden layer l (0 <= l < n-1: the columns of
+ * its weights, mask and the rows of its coefficients, with the rows 1..
+ * of layer l+1's weights and mask) leaves the network's function as it
+ * is.  A permutation perm of n units: unit perm[j] becomes unit j. */
+int nn_net_permute(nn_net *net, size_t l, const size_t *perm, nn_error *e);
+/* Fails on a network of one layer (nothing to permute) or with a weight
+ * that is NaN or infinite, naming it; what names the network. */
+int nn_canon_check(const nn_net *net, const char *what, nn_error *e);
+/* Fails unless a and b have the same layers and kinds of units. */
+int nn_net_same_shape(const nn_net *a, const nn_net *b, const char *an,
+                      const char *bn, nn_error *e);
+
+/* Keys of a unit's incoming weights (the inputs in order, then the bias):
+ * lexicographic (ascending), maximin (ascending by its weight from the
+ * input whose weights spread widest, max - min over the units), and by a
+ * value, largest first: the norm, the mean, the dot product with a
+ * normal vector drawn from a seed.  Ties go to the whole incoming vector
+ * lexicographically, the coefficients of polynomial units, then the
+ * sorted outgoing weights (a permutation-invariant summary); units equal
+ * in all of these keep their order. */
+enum { NN_KEY_LEX, NN_KEY_MAXIMIN, NN_KEY_NORM, NN_KEY_MEAN, NN_KEY_DOT };
+int nn_key_parse(const char *s);            /* -1 for none */
+const char *nn_key_name(int key);
+typedef struct nn_canon_opts {
+    int key;
+    uint64_t seed;          /* dot: the reference vector's */
+    int symmetries;         /* fix rescaling and sign flips first */
+} nn_canon_opts;
+/* The order of layer l's units by the key (perm, n_out of layer l). */
+int nn_canon_order(const nn_net *net, size_t l, const nn_canon_opts *o,
+                   size_t *perm, nn_error *e);
+/* The exact symmetries other than permutations, of layer l's units: ReLU
+ * and identity units scaled to incoming norm 1 (the next layer's rows
+ * scaled back), tanh (and identity) units flipped to a positive sum of
+ * incoming weights (else a positive first non-zero one).  Units already
+ * within rounding of the form are left as they are, so a second pass
+ * changes nothing.  *changed: the units changed. */
+int nn_canon_symmetries(nn_net *net, size_t l, size_t *changed);
+/* The canonical form, in place: every hidden layer in forward order,
+ * symmetries first if asked, then sorted by the key; perms[l] (if not
+ * NULL) receives layer l's permutation. */
+int nn_canon(nn_net *net, const nn_canon_opts *o, size_t **perms,
+             nn_error *e);
+/* Weight matching: permutes b's hidden units to agree with a (the same
+ * shape): for each layer, in an order drawn from seed, the exact linear
+ * assignment (nn_lap) maximising the sum of products of b's incoming,
+ * outgoing and coefficient weights with a's, the other layers held;
+ * sweeps until none moves a unit or max_sweeps.  perms[l] (n_out of
+ * layer l) receives the permutation of b's original units; *sweeps the
+ * sweeps made. */
+int nn_align_weights(nn_net *b, const nn_net *a, uint64_t seed,
+                     size_t max_sweeps, size_t **perms, size_t *sweeps,
+                     nn_error *e);
+
 #endif

@@ -1,0 +1,314 @@
+/* nn-sort-canon — the canonical form of a network under permutations of
+ * its hidden units, or its alignment to a reference by weight matching
+ * (ALGORITHMS.md, nn-sort-canon).  The library permutes (nn_canon.c);
+ * this reads the networks, writes the result and the permutations. */
+#include "nn_tool.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "Usage: nn-sort-canon [OPTION]... [NET]\n"
+    "Write the network in NET (or stdin) with the units of every hidden layer\n"
+    "sorted by a key of their incoming weights, in forward order (the next\n"
+    "layer's rows follow): one canonical form for all the prod(n_l!)\n"
+    "equivalent networks.  With --align, permute them to agree with a\n"
+    "reference network instead; with --apply, by given permutations.\n"
+    "\n"
+    "      --key=KEY        lex (default, ascending), maximin, or largest\n"
+    "                       first: norm, mean, dot (with a normal vector\n"
+    "                       drawn from --seed)\n"
+    "      --symmetries     first scale ReLU units to incoming norm 1 and\n"
+    "                       flip tanh units to a positive incoming sum\n"
+    "      --align=REF      weight matching to the network in REF\n"
+    "      --sweeps=N       --align: at most N sweeps over the layers\n"
+    "                       (default 100)\n"
+    "      --apply=FILE     permute by the permutations in FILE\n"
+    "      --shuffle        permute by random permutations drawn from --seed\n"
+    "      --perms=FILE     write the permutations applied to FILE\n"
+    "  -s, --seed=N         dot's vector, --align's order of layers,\n"
+    "                       --shuffle's permutations (default 1)\n"
+    "  -v, --verbose        what was done, per layer, on stderr\n"
+    "  -o, --output=FILE    write to FILE instead of stdout\n"
+    "  -z, --zstd[=LEVEL]   compress records with zstd (default level 3)\n"
+    "  -h, --help           show this help and exit\n"
+    "  -V, --version        show the version and exit\n"
+    "\n"
+    "See nn-sort-canon(1).\n"
+    "Exit status: 0 success, 1 bad input or write error, 2 usage error.\n"
+    "Example: nn-sort-canon --key maximin net.nns | sha256sum\n";
+
+enum { OPT_KEY = 256, OPT_SYMMETRIES, OPT_ALIGN, OPT_SWEEPS, OPT_APPLY, OPT_PERMS,
+       OPT_SHUFFLE };
+
+typedef struct options {
+    const char *net, *out, *align, *apply, *perms;
+    nn_canon_opts canon;
+    uint64_t sweeps;
+    int shuffle, verbose, level;
+} options;
+
+/* The permutation of each hidden layer. */
+typedef struct perms {
+    size_t n;               /* hidden layers */
+    size_t **p;
+} perms;
+
+static void perms_free(perms *P)
+{
+    for (size_t l = 0; l < P->n; l++)
+        free(P->p[l]);
+    free(P->p);
+}
+
+static void perms_alloc(perms *P, const nn_net *net)
+{
+    P->n = net->n - 1;
+    P->p = nn_xalloc(P->n, sizeof *P->p, "permutations");
+    for (size_t l = 0; l < P->n; l++)
+        P->p[l] = nn_xalloc(net->layers[l].n_out, sizeof **P->p,
+                            "permutations");
+}
+
+/* The permutations as records "perm" (u64, the units of layer l+1's
+ * output) with layer=l+1. */
+static int write_perms(const perms *P, const nn_net *net, const char *path,
+                       int level, nn_error *e)
+{
+    nn_writer *w = nn_writer_open(path, 0, e);
+    if (!w)
+        return -1;
+    nn_writer_set_compression(w, level);
+    int rc = 0;
+    for (size_t l = 0; rc == 0 && l < P->n; l++) {
+        size_t n = net->layers[l].n_out;
+        uint64_t *v = nn_xalloc(n, sizeof *v, "permutations");
+        for (size_t j = 0; j < n; j++)
+            v[j] = P->p[l][j];
+        char attrs[96];
+        snprintf(attrs, sizeof attrs, "producer=nn-sort-canon %s\nlayer=%zu\n",
+                 NN_VERSION, l + 1);
+        nn_header h = {.name = "perm", .dtype = NN_U64, .rank = 1,
+                       .dims = {n}, .attrs = attrs};
+        rc = nn_writer_put(w, &h, v, e);
+        free(v);
+    }
+    return nn_writer_close(w, rc == 0, rc == 0 ? e : NULL) < 0 || rc < 0 ? -1
+                                                                         : 0;
+}
+
+/* Reads permutations written by --perms for net's hidden layers. */
+static int read_perms(perms *P, const nn_net *net, const char *path,
+                      nn_error *e)
+{
+    nn_reader *r = nn_reader_open(path, e);
+    if (!r)
+        return -1;
+    perms_alloc(P, net);
+    unsigned char *seen = nn_xalloc(P->n ? P->n : 1, 1, "permutations");
+    memset(seen, 0, P->n ? P->n : 1);
+    const nn_record *rec;
+    int rc;
+    while ((rc = nn_reader_next(r, &rec, e)) == 1) {
+        char v[32];
+        unsigned long long l;
+        char *end;
+        if (strcmp(rec->name, "perm") || rec->rank != 1 ||
+            nn_dtype_is_float(rec->dtype) ||
+            nn_attrs_get(rec->attrs, "layer", v, sizeof v) != 1 ||
+            (l = strtoull(v, &end, 10)) < 1 || *end) {
+            rc = nn_fail(e, "%s: record %llu is not a permutation (a tensor "
+                         "'perm' with layer=L, as --perms writes)", path,
+                         (unsigned long long)rec->index);
+            break;
+        }
+        if (l > P->n || rec->dims[0] != net->layers[l - 1].n_out || seen[l - 1]) {
+            rc = nn_fail(e, "%s: a permutation of %llu units for layer %llu; "
+                         "the network %s", path,
+                         (unsigned long long)rec->dims[0], l,
+                         l > P->n ? "has fewer hidden layers"
+                         : seen[l - 1] ? "takes one per layer"
+                                       : "has another width there");
+            break;
+        }
+        size_t n = (size_t)rec->dims[0];
+        unsigned char *hit = nn_xalloc(n ? n : 1, 1, "permutations");
+        memset(hit, 0, n ? n : 1);
+        for (size_t j = 0; j < n && rc == 1; j++) {
+            double x = nn_elem_f64(rec->data, rec->dtype, j);
+            if (!(x >= 0 && x < (double)n) || hit[(size_t)x]++)
+                rc = nn_fail(e, "%s: layer %llu: entry %zu (%g) makes it no "
+                             "permutation of %zu units", path, l, j, x, n);
+            else
+                P->p[l - 1][j] = (size_t)x;
+        }
+        free(hit);
+        if (rc < 0)
+            break;
+        seen[l - 1] = 1;
+    }
+    for (size_t l = 0; rc == 0 && l < P->n; l++)
+        if (!seen[l])
+            rc = nn_fail(e, "%s: no permutation for layer %zu", path, l + 1);
+    free(seen);
+    nn_reader_close(r);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The layers to w, with producer and what was done in their attributes. */
+static int write_net(nn_net *net, nn_writer *w, const char *done, nn_error *e)
+{
+    char v[64];
+    snprintf(v, sizeof v, "nn-sort-canon %s", NN_VERSION);
+    for (size_t l = 0; l < net->n; l++) {
+        nn_layer *L = &net->layers[l];
+        char *a = nn_attrs_set(L->attrs, "producer", v);
+        char *b = a ? nn_attrs_set(a, "canon", done) : NULL;
+        free(a);
+        if (!b)
+            return nn_fail(e, "out of memory");
+        free(L->attrs);
+        L->attrs = b;
+        if (nn_layer_write(w, L, L->dtype, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The work of the mode chosen; done describes it for the attributes. */
+static int run(const options *o, nn_net *net, perms *P, char *done,
+               size_t cap, nn_error *e)
+{
+    const char *name = strcmp(o->net, "-") ? o->net : "stdin";
+    if (nn_canon_check(net, name, e) < 0)
+        return -1;
+    if (o->apply) {
+        if (read_perms(P, net, o->apply, e) < 0)
+            return -1;
+        for (size_t l = 0; l < P->n; l++)
+            if (nn_net_permute(net, l, P->p[l], e) < 0)
+                return -1;
+        snprintf(done, cap, "applied");
+        return 0;
+    }
+    perms_alloc(P, net);
+    if (o->shuffle) {
+        nn_rng g;
+        nn_rng_seed(&g, o->canon.seed);
+        for (size_t l = 0; l < P->n; l++) {
+            size_t n = net->layers[l].n_out, *p = P->p[l];
+            for (size_t j = 0; j < n; j++)
+                p[j] = j;
+            for (size_t i = n; i > 1; i--) {
+                size_t j = (size_t)nn_rng_below(&g, i), t = p[i - 1];
+                p[i - 1] = p[j];
+                p[j] = t;
+            }
+            if (nn_net_permute(net, l, p, e) < 0)
+                return -1;
+        }
+        snprintf(done, cap, "shuffled");
+        return 0;
+    }
+    if (o->align) {
+        nn_net ref;
+        size_t sweeps;
+        if (nn_net_load(o->align, &ref, e) < 0)
+            return -1;
+        int rc = nn_canon_check(&ref, o->align, e) < 0 ||
+                         nn_net_same_shape(&ref, net, o->align, name, e) < 0 ||
+                         nn_align_weights(net, &ref, o->canon.seed, o->sweeps,
+                                          P->p, &sweeps, e) < 0
+                     ? -1 : 0;
+        nn_net_free(&ref);
+        if (rc == 0 && o->verbose)
+            nn_warn("weight matching: %zu sweeps", sweeps);
+        snprintf(done, cap, "aligned");
+        return rc;
+    }
+    snprintf(done, cap, "%s%s", nn_key_name(o->canon.key),
+             o->canon.symmetries ? "+symmetries" : "");
+    return nn_canon(net, &o->canon, P->p, e);
+}
+
+static void say(const nn_net *net, const perms *P)
+{
+    for (size_t l = 0; l < P->n; l++) {
+        size_t n = net->layers[l].n_out, moved = 0;
+        for (size_t j = 0; j < n; j++)
+            moved += P->p[l][j] != j;
+        nn_warn("layer %zu: %zu of %zu units moved", l + 1, moved, n);
+    }
+}
+
+static void parse(int argc, char **argv, options *o)
+{
+    static const struct option longopts[] = {
+        {"key", required_argument, 0, OPT_KEY},
+        {"symmetries", no_argument, 0, OPT_SYMMETRIES},
+        {"align", required_argument, 0, OPT_ALIGN},
+        {"sweeps", required_argument, 0, OPT_SWEEPS},
+        {"apply", required_argument, 0, OPT_APPLY},
+        {"shuffle", no_argument, 0, OPT_SHUFFLE},
+        {"perms", required_argument, 0, OPT_PERMS},
+        {"seed", required_argument, 0, 's'},
+        {"verbose", no_argument, 0, 'v'},
+        NN_LONGOPTS_OUTPUT,
+        NN_LONGOPTS_END};
+    static const char *const keys[] = {"lex", "maximin", "norm", "mean",
+                                       "dot", NULL};
+    *o = (options){.out = "-", .sweeps = 100,
+                   .canon = {.key = NN_KEY_LEX, .seed = 1}};
+    int c;
+    while ((c = getopt_long(argc, argv, ":s:vo:z::hV", longopts, NULL)) !=
+           -1) {
+        switch (c) {
+        case OPT_KEY:
+            o->canon.key = nn_key_parse(keys[nn_arg_choice("key", optarg,
+                                                           keys)]);
+            break;
+        case OPT_SYMMETRIES: o->canon.symmetries = 1; break;
+        case OPT_ALIGN: o->align = optarg; break;
+        case OPT_SWEEPS: o->sweeps = nn_arg_u64("sweeps", optarg, 1, 1000000); break;
+        case OPT_APPLY: o->apply = optarg; break;
+        case OPT_SHUFFLE: o->shuffle = 1; break;
+        case OPT_PERMS: o->perms = optarg; break;
+        case 's': o->canon.seed = nn_arg_u64("seed", optarg, 0, UINT64_MAX); break;
+        case 'v': o->verbose = 1; break;
+        case 'o': o->out = optarg; break;
+        case 'z': o->level = nn_zstd_level_arg(optarg); break;
+        default: nn_tool_option(c, argv, usage);
+        }
+    }
+    if (argc - optind > 1)
+        nn_usage_error("too many arguments");
+    o->net = optind < argc ? argv[optind] : "-";
+    if (!!o->align + !!o->apply + o->shuffle > 1)
+        nn_usage_error("--align, --apply and --shuffle do not go together");
+}
+
+int main(int argc, char **argv)
+{
+    nn_tool_init("nn-sort-canon");
+    options o;
+    parse(argc, argv, &o);
+
+    nn_error e;
+    nn_net net;
+    perms P = {0};
+    char done[64];
+    nn_writer *w = nn_writer_open(o.out, 0, &e);
+    if (!w || nn_net_load(o.net, &net, &e) < 0 ||
+        run(&o, &net, &P, done, sizeof done, &e) < 0)
+        nn_die("%s", e.msg);
+    if (o.verbose && !o.apply)
+        say(&net, &P);
+    nn_writer_set_compression(w, o.level);
+    if ((o.perms && write_perms(&P, &net, o.perms, o.level, &e) < 0) ||
+        write_net(&net, w, done, &e) < 0 || nn_writer_close(w, 1, &e) < 0)
+        nn_die("%s", e.msg);
+    perms_free(&P);
+    nn_net_free(&net);
+    return 0;
+}
