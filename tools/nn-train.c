@@ -52,6 +52,7 @@ static const char usage[] =
     "                       seconds, RMS gradient per layer\n"
     "      --trajectory=FILE  the network after every --every epochs\n"
     "      --every=N        epochs between trajectory networks (default 1)\n"
+    "      --every-steps=N  steps between them instead\n"
     "  -s, --seed=N         seed of the order of the rows (default 1)\n"
     "  -t, --dtype=TYPE     compute in f32 (default) or f64\n"
     "  -v, --verbose        a line per epoch on stderr\n"
@@ -71,7 +72,7 @@ enum { OPT_LR = 256, OPT_OPTIMIZER, OPT_MOMENTUM, OPT_NESTEROV, OPT_OBJECTIVE,
        OPT_VALID, OPT_SCHEDULE, OPT_WARMUP, OPT_FREEZE, OPT_LOG,
        OPT_TRAJECTORY, OPT_EVERY, OPT_DROPOUT, OPT_GRAD_DROPOUT,
        OPT_DROPOUT_DECAY, OPT_HEAD, OPT_HEAD_OUT, OPT_TARGETS,
-       OPT_MEMORY };
+       OPT_MEMORY, OPT_EVERY_STEPS };
 
 #define MAX_LAYERS 4096
 enum { OPT_ADAM, OPT_ADAMW, OPT_SGD };
@@ -80,7 +81,7 @@ typedef struct options {
     const char *net, *in, *out, *valid, *name, *labels;
     const char *log, *trajectory;   /* --log, --trajectory files */
     const char *head, *head_out;    /* --head NET on top; --head-out */
-    uint64_t epochs, batch, seed, warmup, every;
+    uint64_t epochs, batch, seed, warmup, every, every_steps;
     double lr, momentum, lambda;
     int schedule;                   /* SCHED_* */
     uint64_t step_every;            /* step: epochs between decays */
@@ -228,6 +229,37 @@ static void tally_add(tally *s, size_t k, const uint32_t *cls, size_t m,
     }
 }
 
+/* In f32, the weights trained live in single precision (l->wf): their
+ * double copy, which is written, made current. */
+static void sync_weights(trainer *T)
+{
+    for (size_t l = 0; T->o->dtype == NN_F32 && l < T->net.n; l++) {
+        nn_layer *L = &T->net.layers[l];
+        if (!(l < T->o->nfrozen && T->o->frozen[l]))
+            nn_convert(L->w, NN_F64, L->wf, NN_F32, (1 + L->n_in) * L->n_out);
+    }
+}
+
+/* The layers to w, each with key=value added to its attributes. */
+static int write_layers(trainer *T, nn_writer *w, const char *key,
+                        const char *value, nn_error *e)
+{
+    sync_weights(T);
+    for (size_t l = 0; l < T->net.n; l++) {
+        nn_layer *L = &T->net.layers[l];
+        char *a = nn_attrs_set(L->attrs, key, value), *keep = L->attrs;
+        if (!a)
+            return nn_fail(e, "out of memory");
+        L->attrs = a;
+        int rc = nn_layer_write(w, L, L->dtype, e);
+        L->attrs = keep;
+        free(a);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, tally *s,
                        nn_progress *prog, nn_error *e)
 {
@@ -263,6 +295,12 @@ static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, tally *s,
         }
         s->steps++;
         params_step(T);
+        if (T->traj && o->every_steps && T->step % o->every_steps == 0) {
+            char num[32];
+            snprintf(num, sizeof num, "%llu", (unsigned long long)T->step);
+            if (write_layers(T, T->traj, "checkpoint", num, e) < 0)
+                return -1;
+        }
         at += m;
         if (prog->enabled) {
             char acc[32] = "";
@@ -350,37 +388,6 @@ static int log_epoch(trainer *T, uint64_t ep, const tally *s, const tally *v,
     return nn_writer_rows(T->log, &h, row, e);
 }
 
-/* In f32, the weights trained live in single precision (l->wf): their
- * double copy, which is written, made current. */
-static void sync_weights(trainer *T)
-{
-    for (size_t l = 0; T->o->dtype == NN_F32 && l < T->net.n; l++) {
-        nn_layer *L = &T->net.layers[l];
-        if (!(l < T->o->nfrozen && T->o->frozen[l]))
-            nn_convert(L->w, NN_F64, L->wf, NN_F32, (1 + L->n_in) * L->n_out);
-    }
-}
-
-/* The layers to w, each with key=value added to its attributes. */
-static int write_layers(trainer *T, nn_writer *w, const char *key,
-                        const char *value, nn_error *e)
-{
-    sync_weights(T);
-    for (size_t l = 0; l < T->net.n; l++) {
-        nn_layer *L = &T->net.layers[l];
-        char *a = nn_attrs_set(L->attrs, key, value), *keep = L->attrs;
-        if (!a)
-            return nn_fail(e, "out of memory");
-        L->attrs = a;
-        int rc = nn_layer_write(w, L, L->dtype, e);
-        L->attrs = keep;
-        free(a);
-        if (rc < 0)
-            return -1;
-    }
-    return 0;
-}
-
 static int train(trainer *T, nn_error *e)
 {
     const options *o = T->o;
@@ -408,7 +415,7 @@ static int train(trainer *T, nn_error *e)
             say_epoch(T, ep, &s, T->val ? &v : NULL, secs);
         if (rc == 0 && T->log)
             rc = log_epoch(T, ep, &s, T->val ? &v : NULL, secs, e);
-        if (rc == 0 && T->traj && ep % o->every == 0) {
+        if (rc == 0 && T->traj && !o->every_steps && ep % o->every == 0) {
             char num[32];
             snprintf(num, sizeof num, "%llu", (unsigned long long)ep);
             rc = write_layers(T, T->traj, "checkpoint", num, e);
@@ -684,6 +691,7 @@ static void parse(int argc, char **argv, options *o)
         {"log", required_argument, 0, OPT_LOG},
         {"trajectory", required_argument, 0, OPT_TRAJECTORY},
         {"every", required_argument, 0, OPT_EVERY},
+        {"every-steps", required_argument, 0, OPT_EVERY_STEPS},
         {"seed", required_argument, 0, 's'},
         {"verbose", no_argument, 0, 'v'},
         {"dtype", required_argument, 0, 't'},
@@ -739,6 +747,9 @@ static void parse(int argc, char **argv, options *o)
         case OPT_LOG: o->log = optarg; break;
         case OPT_TRAJECTORY: o->trajectory = optarg; break;
         case OPT_EVERY: o->every = nn_arg_u64("every", optarg, 1, UINT64_MAX); break;
+        case OPT_EVERY_STEPS:
+            o->every_steps = nn_arg_u64("every-steps", optarg, 1, UINT64_MAX);
+            break;
         case 's': o->seed = nn_arg_u64("seed", optarg, 0, UINT64_MAX); break;
         case 'v': o->verbose = 1; break;
         case 't': o->dtype = nn_float_dtype_arg(optarg); break;

@@ -176,6 +176,19 @@ PY
 then ok "--freeze keeps a layer; --log rows and rates; --trajectory tagged per epoch"
 else not_ok "--freeze, --log and --trajectory" "see above"; fi
 
+# --every-steps: a network every N steps (checkpoint = the step); the last
+# one is the network written.
+nn-init -a tanh -O softmax 2-16-2 > st0.nns
+nn-train -e 2 -b 100 --trajectory stt.nns --every-steps 5 st0.nns sp.nns > st1.nns
+n=$(nn-info stt.nns | grep -c "checkpoint=")
+last=$(nn-info stt.nns | grep -o "checkpoint=[0-9]*" | tail -1)
+{ nn-pick w --nth $((n - 2)) < stt.nns; nn-pick w --nth $((n - 1)) < stt.nns; } > stlast.nns
+nn-forward stlast.nns sp.nns > o-last.nns
+nn-forward st1.nns sp.nns > o-final.nns
+[ "$n" = 8 ] && [ "$last" = checkpoint=20 ] && cmp -s o-last.nns o-final.nns &&
+    ok "--every-steps 5: 4 networks over 20 steps, the last the one written" ||
+    not_ok "--every-steps" "$n layers, last $last"
+
 # A loss that diverges keeps the log and the trajectory of the whole epochs.
 nn-train --optimizer sgd --lr 1 -e 50 --log dlog.nns --trajectory dtraj.nns \
     one.nns s200.nns > dnet.nns 2>/dev/null
