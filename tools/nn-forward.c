@@ -142,10 +142,26 @@ static int is_output_name(const forward *f, const char *name)
     return !*end && k <= f->net.n;
 }
 
-/* Makes room for the activations of f->net and checks --layer. */
+/* Makes room for the activations of f->net, checks --layer and, when
+ * NET holds several, takes the network's checkpoint and t. */
 static int prepare(forward *f, nn_error *e)
 {
     const options *o = f->o;
+    if (f->several) {
+        char prev[sizeof f->ck];
+        snprintf(prev, sizeof prev, "%s", f->ck);
+        const char *attrs = f->net.layers[0].attrs;
+        if (!nn_attrs_get(attrs, "checkpoint", f->ck, sizeof f->ck)) {
+            snprintf(f->ck, sizeof f->ck, "%llu", (unsigned long long)f->index);
+            if (f->index && !strcmp(prev, f->ck))
+                return nn_fail(e, "%s: network %llu has no checkpoint "
+                               "attribute and its number, %s, is the "
+                               "checkpoint of the one before it", o->net,
+                               (unsigned long long)f->index + 1, f->ck);
+        }
+        if (!nn_attrs_get(attrs, "t", f->t, sizeof f->t))
+            *f->t = 0;
+    }
     if (o->layer > (long)f->net.n) {
         if (f->several)
             return nn_fail(e, "%s: --layer %ld, but network %llu "
@@ -164,21 +180,6 @@ static int prepare(forward *f, nn_error *e)
                                    "activations", e)))
             return -1;
     }
-    if (!f->several)
-        return 0;
-    char prev[sizeof f->ck];
-    snprintf(prev, sizeof prev, "%s", f->ck);
-    const char *attrs = f->net.layers[0].attrs;
-    if (!nn_attrs_get(attrs, "checkpoint", f->ck, sizeof f->ck)) {
-        snprintf(f->ck, sizeof f->ck, "%llu", (unsigned long long)f->index);
-        if (f->index && !strcmp(prev, f->ck))
-            return nn_fail(e, "%s: network %llu has no checkpoint attribute "
-                           "and its number, %s, is the checkpoint of the one "
-                           "before it", o->net,
-                           (unsigned long long)f->index + 1, f->ck);
-    }
-    if (!nn_attrs_get(attrs, "t", f->t, sizeof f->t))
-        *f->t = 0;
     return 0;
 }
 

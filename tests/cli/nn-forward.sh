@@ -229,3 +229,74 @@ from nns_craft import record
 open("wide.nns", "wb").write(record("w", None, dims=(0, 1 << 31), dtype=9, payload=b""))
 PY
 fails_clean "a layer 2^31 wide" "wider than BLAS takes" nn-forward wide.nns in20.nns
+
+# A stream of networks (nn-average --path, nn-train --trajectory): the
+# data through each in turn, each network's output and copied records
+# carrying its checkpoint and t; each part as the network alone gives it.
+nn-init --seed 5 -a tanh -O softmax 20-16-4 > pa.nns
+nn-init --seed 6 -a tanh -O softmax 20-16-4 > pb.nns
+nn-average --path 3 pa.nns pb.nns > path3.nns
+nn-average pa.nns pb.nns > pmid.nns
+nn-forward path3.nns in20c.nns > path3.out
+for n in pa pmid pb; do nn-forward $n.nns in20c.nns > $n.out; done
+"$PY" - <<'PY' && ok "three networks: three parts, each the output of the network alone, checkpoint and t on every tensor, the labels copied" || not_ok "a stream of networks" "see above"
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
+import numpy as np
+from nns_read import read
+P = read(open("path3.out", "rb"))
+assert [n for n, _, _ in P] == ["x", "y"] * 3, [n for n, _, _ in P]
+src = {n: a for n, a, _ in read(open("in20c.nns", "rb"))}
+for k, one in enumerate(("pa.out", "pmid.out", "pb.out")):
+    (_, x, xa), (_, y, ya) = P[2 * k], P[2 * k + 1]
+    alone = {n: a for n, a, _ in read(open(one, "rb"))}
+    assert np.array_equal(x, alone["x"]) and x.shape == (700, 4), k
+    assert np.array_equal(y, src["y"]), k
+    for at in (xa, ya):
+        assert at["checkpoint"] == str(k) and float(at["t"]) == k / 2, at
+    assert xa["layer"] == "2" and xa["producer"].startswith("nn-forward")
+    assert "checkpoint" not in read(open(one, "rb"))[0][2], "one network: no checkpoint"
+PY
+[ "$(nn-info --records -j path3.out | grep -c '"name":"x"')" -eq 9 ] && ok "each part's output chunks follow the input's (3 x 3 chunks)" || not_ok "chunks of the parts" "$(nn-info --records path3.out)"
+nn-forward path3.nns < in20c.nns > path3.stdin
+same "the data from stdin (spooled): the same bytes" path3.out path3.stdin
+nn-average --path 3 pa.nns pb.nns | nn-forward - in20c.nns > path3.pipe
+same "the networks from stdin: the same bytes" path3.out path3.pipe
+nn-forward -A path3.nns in20c.nns > path3.all
+"$PY" - <<'PY' && ok "-A over three networks: z0..z2 per network, with its checkpoint" || not_ok "-A over a stream" "see above"
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
+from nns_read import read
+P = read(open("path3.all", "rb"))
+assert [n for n, _, _ in P] == ["z0", "z1", "z2", "y"] * 3, [n for n, _, _ in P]
+assert [at["checkpoint"] for _, _, at in P] == [str(k) for k in range(3) for _ in range(4)]
+PY
+# nn-train's trajectory after the untrained network (no checkpoint: it
+# takes its number in the stream, 0)
+nn-toy spirals > sp.nns 2>/dev/null
+nn-init --seed 1 -a tanh -O softmax 2-8-2 > sp0.nns
+nn-train -e 2 -b 100 --trajectory traj.nns sp0.nns sp.nns > sp2.nns 2>/dev/null
+cat sp0.nns traj.nns | nn-forward - sp.nns > traj.out
+"$PY" - <<'PY' && ok "nn-train --trajectory after its initial network: checkpoints 0 (the untrained one), 1, 2" || not_ok "a trajectory" "see above"
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
+from nns_read import read
+P = read(open("traj.out", "rb"))
+assert [(n, at["checkpoint"]) for n, _, at in P] == [(n, str(k)) for k in range(3) for n in ("x", "y")], [(n, at.get("checkpoint")) for n, _, at in P]
+assert all("t" not in at for _, _, at in P)
+PY
+nn-forward sp2.nns sp.nns | nn-export -n x -f npy > last.npy
+"$PY" - <<'PY' && ok "... its last part is the trained network's output" || not_ok "trajectory's last network" "see above"
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
+import numpy as np
+from nns_read import read
+assert np.array_equal(read(open("traj.out", "rb"))[-2][1], np.load("last.npy"))
+PY
+fails_usage "NET and FILE both stdin" "both be stdin" nn-forward - -
+fails_usage "NET stdin, FILE left out" "both be stdin" nn-forward -
+cat pa.nns n30.nns > twoin.nns   # no checkpoints: one network, refused as before
+fails_clean "two networks without checkpoints are one network" "layer 3 takes 30 inputs but layer 2 gives 4" nn-forward twoin.nns in20c.nns
+nn-average --path 2 n30.nns n30.nns > p30.nns
+cat path3.nns p30.nns > mixed.nns
+fails_clean "a later network of other inputs: output cut back" "20 values; the network takes 30" nn-forward mixed.nns in20c.nns
+fails_clean "--layer beyond a later network" "network 4 \(checkpoint 0\) has 1 layers" nn-forward --layer 2 mixed.nns in20c.nns
+nn-train -e 1 -b 100 --trajectory traj1.nns sp0.nns sp.nns > /dev/null 2>&1
+cat traj1.nns sp0.nns > clash.nns
+fails_clean "a network without checkpoint whose number is the checkpoint before it" "network 2 has no checkpoint attribute and its number, 1, is the checkpoint of the one before it" nn-forward clash.nns sp.nns
