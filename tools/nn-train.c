@@ -145,13 +145,16 @@ static int params_init(trainer *T, nn_error *e)
     for (size_t l = 0; l < net->n; l++) {
         nn_layer *L = &net->layers[l];
         size_t nw = (1 + L->n_in) * L->n_out;
+        int frozen = l < o->nfrozen && o->frozen[l];
+        size_t nc = L->coef ? L->n_out * (size_t)(L->act.degree + 1) : 0;
+        if (frozen && !o->log) /* no gradient: the pass skips it */
+            continue;
         if (!(T->dw[l] = nn_alloc(nw, nn_dtype_size(o->dtype), "gradients",
                                   e)))
             return -1;
-        size_t nc = L->coef ? L->n_out * (size_t)(L->act.degree + 1) : 0;
         if (nc && !(T->dc[l] = nn_alloc(nc, sizeof(double), "gradients", e)))
             return -1;
-        if (l < o->nfrozen && o->frozen[l])
+        if (frozen) /* --log: its gradient is logged */
             continue;
         if (o->dtype == NN_F32 ? nn_layer_weights_f32(L, e) < 0 ||
                                      nn_optim_add_f32(T->opt, L->wf, nw, e) < 0
@@ -288,6 +291,7 @@ static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, tally *s,
         tally_add(s, T->k, T->cb, m, n_out, y, o->dtype, loss);
         for (size_t l = 0; T->log && l < T->net.n; l++) {
             const nn_layer *L = &T->net.layers[l];
+            /* every layer has a gradient with --log */
             nn_summary gs; /* mean square = variance + mean^2 */
             nn_summary_init(&gs);
             nn_summary_add(&gs, T->dw[l], o->dtype, (1 + L->n_in) * L->n_out);

@@ -7,15 +7,17 @@ void FN(nn_layer_backward)(const nn_layer *l, size_t m, const REAL *x,
                            const REAL *g, REAL *dw, REAL *dx)
 {
     size_t n = l->n_out;
-    for (size_t j = 0; j < n; j++) /* the bias row: column sums of G */
-        dw[j] = 0;
-    for (size_t r = 0; r < m; r++)
-        for (size_t j = 0; j < n; j++)
-            dw[j] += g[r * n + j];
-    GEMM(1, 0, l->n_in, n, m, 1, x, g, 0, dw + n);
-    if (l->mask)
-        for (size_t i = 0; i < (1 + l->n_in) * n; i++)
-            dw[i] = l->mask[i] ? dw[i] : 0;
+    if (dw) {
+        for (size_t j = 0; j < n; j++) /* the bias row: column sums of G */
+            dw[j] = 0;
+        for (size_t r = 0; r < m; r++)
+            for (size_t j = 0; j < n; j++)
+                dw[j] += g[r * n + j];
+        GEMM(1, 0, l->n_in, n, m, 1, x, g, 0, dw + n);
+        if (l->mask)
+            for (size_t i = 0; i < (1 + l->n_in) * n; i++)
+                dw[i] = l->mask[i] ? dw[i] : 0;
+    }
     if (dx)
         GEMM(0, 1, m, l->n_in, n, 1, g, WEIGHTS(l) + n, 0, dx);
 }
@@ -59,7 +61,10 @@ static double FN(tape_backward)(nn_tape *t, const nn_net *net, int loss,
     double L = FN(nn_loss)(loss, &out->act, out->coef, m, out->n_out,
                            t->z[top], t->y[top], target, cur,
                            dcoef ? dcoef[top] : NULL);
-    for (size_t l = net->n; l-- > 0;) {
+    size_t lo = 0; /* the lowest layer that wants a gradient */
+    while (lo < top && !dw[lo] && !(dcoef && dcoef[lo]))
+        lo++;
+    for (size_t l = net->n; l-- > lo;) {
         const nn_layer *ly = &net->layers[l];
         double pg = t->training && t->pgrad ? t->pgrad[l] : 0;
         if (l != top && pg > 0) { /* dropout of the gradient from above */
@@ -70,9 +75,10 @@ static double FN(tape_backward)(nn_tape *t, const nn_net *net, int loss,
         if (l != top) /* cur holds dL/dy: through the activation */
             FN(nn_act_backward)(&ly->act, ly->coef, m, ly->n_out, t->z[l],
                                 t->y[l], cur, dcoef ? dcoef[l] : NULL);
-        FN(nn_layer_backward)(ly, m, t->in[l], cur, dw[l], l ? next : NULL);
+        FN(nn_layer_backward)(ly, m, t->in[l], cur, dw[l],
+                              l > lo ? next : NULL);
         double p = t->training && t->pin ? t->pin[l] : 0;
-        if (l && p > 0) { /* through the input's dropout */
+        if (l > lo && p > 0) { /* through the input's dropout */
             REAL sc = (REAL)(1 / (1 - p));
             const unsigned char *mk = t->mk[l];
             for (size_t i = 0; i < m * ly->n_in; i++)

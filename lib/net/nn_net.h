@@ -194,8 +194,8 @@ double nn_loss_f32(int loss, const nn_act *a, const double *coef, size_t m,
 
 /* One layer: from G = dL/dz (m,n_out) and its input x (m,n_in), the
  * gradient dw (1+n_in, n_out) = [1 x]^T G, zero where the mask is, and
- * dx (m,n_in) = G W^T without the bias row (dL/dy of the layer below;
- * NULL: not wanted).  BLAS, and the plain loops for tests. */
+ * dx (m,n_in) = G W^T without the bias row (dL/dy of the layer below);
+ * either NULL: not wanted.  BLAS, and the plain loops for tests. */
 void nn_layer_backward_f64(const nn_layer *l, size_t m, const double *x,
                            const double *g, double *dw, double *dx);
 void nn_layer_backward_ref(const nn_layer *l, size_t m, const double *x,
@@ -223,10 +223,11 @@ int nn_tape_dropout(nn_tape *t, const nn_net *net, size_t l, double p_in,
 /* Training passes (dropout drawn from an nn_rng seeded by seed) or not. */
 void nn_tape_training(nn_tape *t, int on, uint64_t seed);
 /* The loss of the last nn_tape_run against targets (m, n_out) of the
- * tape's dtype, and the gradients in it: dw[l] (1+n_in, n_out) for every
- * layer l; dcoef[l] (n_out, degree+1) in double for polynomial layers
- * (dcoef may be NULL, and so may dcoef[l] for other layers).  loss must
- * suit the output layer (nn_loss_check). */
+ * tape's dtype, and the gradients in it: dw[l] (1+n_in, n_out) for each
+ * layer l with dw[l] not NULL; dcoef[l] (n_out, degree+1) in double for
+ * polynomial layers (dcoef may be NULL, and so may dcoef[l]).  The pass
+ * stops at the lowest layer that wants a gradient (frozen layers below
+ * cost nothing).  loss must suit the output layer (nn_loss_check). */
 double nn_tape_grad(nn_tape *t, const nn_net *net, int loss,
                     const void *target, void *const *dw, double *const *dcoef);
 /* The loss of the last nn_tape_run alone, for scoring. */

@@ -176,6 +176,13 @@ PY
 then ok "--freeze keeps a layer; --log rows and rates; --trajectory tagged per epoch"
 else not_ok "--freeze, --log and --trajectory" "see above"; fi
 
+# A frozen bottom layer costs no gradient (the backward pass stops above
+# it); with --log it is computed for the log: the same network either way.
+nn-init -a tanh -O softmax 2-16-16-2 > fz0.nns
+nn-train -e 2 -b 50 --freeze 1 fz0.nns sp.nns > fz1.nns
+nn-train -e 2 -b 50 --freeze 1 --log fzlog.nns fz0.nns sp.nns > fz2.nns
+same "--freeze 1 with and without its gradient computed: the same bytes" fz1.nns fz2.nns
+
 # --every-steps: a network every N steps (checkpoint = the step); the last
 # one is the network written.
 nn-init -a tanh -O softmax 2-16-2 > st0.nns
