@@ -949,8 +949,8 @@ int main(int argc, char **argv)
         if (P.failed) /* the input's own message, with its offsets */
             e = P.err;
         else if (rc < 0 && n)
-            nn_error_wrap(&e, "checkpoint %s (records and bytes counted "
-                          "from its first record)", P.ck);
+            nn_error_wrap(&e, "checkpoint %s (rows, records and bytes "
+                          "counted from its start)", P.ck);
         else if (rc < 0 && P.ended == 1)
             nn_error_wrap(&e, "checkpoint %s", P.ck);
         if (rc < 0 || P.failed)

@@ -396,3 +396,140 @@ PY
 bounded "512 MiB of predictions in a 16 KB stream" bomb.out nn-eval -q bomb.nns
 grep -qx '100.00' bomb.out && ok "... all of them evaluated" ||
     not_ok "512 MiB of predictions in a 16 KB stream, evaluated" "$(head -c 300 bomb.out)"
+
+# The outputs of a stream of networks (nn-forward with several): a row
+# per network, each as NumPy scores that network's part; one part prints
+# the report as before.
+cat > parts.py <<'PY'
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/examples")
+import numpy as np
+from nns_read import read
+def parts(f):
+    """(checkpoint, t, x, y) of each part, split where x's checkpoint changes"""
+    out = []
+    for n, a, at in read(open(f, "rb")):
+        if n == "x":
+            out.append([at["checkpoint"], at.get("t"), a, None])
+        elif n == "y":
+            out[-1][3] = a
+    return out
+def score(x, y):
+    x = x.astype(np.float64)
+    acc = (x.argmax(1) == y).mean()
+    mse = ((x - np.eye(x.shape[1])[y])**2).mean()
+    return acc, mse
+PY
+export TOP
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+r = np.random.default_rng(7)
+x = r.standard_normal((900, 20)).astype("<f4")
+y = r.integers(0, 4, 900).astype("<i4")
+# chunks of 400 rows, x and y interleaved
+recs = []
+for i in range(0, 900, 400):
+    f = 2 if i else 0
+    recs += [record("x", x[i:i + 400], "" if i else "source=test\n", flags=f),
+             record("y", y[i:i + 400], "" if i else "classes=4\n", flags=f)]
+open("d20.nns", "wb").write(b"".join(recs))
+PY
+nn-init --seed 5 -a tanh -O softmax 20-16-4 > ea.nns
+nn-init --seed 6 -a tanh -O softmax 20-16-4 > eb.nns
+nn-average --path 5 ea.nns eb.nns | nn-forward - d20.nns > p5.nns
+nn-eval p5.nns > p5.txt
+nn-eval -q p5.nns > p5.q
+nn-eval -j p5.nns > p5.json
+"$PY" - <<'PY' && ok "five networks: a table, -q and -j a row per network, as NumPy scores each part" || not_ok "five networks" "$(cat p5.txt)"
+from parts import *
+import json
+P = parts("p5.nns")
+assert len(P) == 5
+txt = open("p5.txt").read().split("\n")
+assert txt[0].split() == ["checkpoint", "t", "rows", "accuracy", "mse"], txt[0]
+assert txt[-1] == "" and len(txt) == 7, txt
+q = open("p5.q").read().split()
+J = [json.loads(l) for l in open("p5.json")]
+for k, (ck, t, x, y) in enumerate(P):
+    acc, mse = score(x, y)
+    row = txt[k + 1].split()
+    assert row[0] == ck == str(k) and float(row[1]) == float(t) == k / 4, row
+    assert row[2] == "900" and row[3] == "%.2f%%" % (100 * acc), (row, acc)
+    assert abs(float(row[4]) - mse) <= 1e-5 * mse, (row, mse)
+    assert q[k] == "%.2f" % (100 * acc), (q[k], acc)
+    j = J[k]
+    assert j["checkpoint"] == k and j["t"] == k / 4 and j["rows"] == 900, j
+    assert j["task"] == "classification" and j["classes"] == 4
+    assert j["correct"] == round(acc * 900) and abs(j["mse"] - mse) < 1e-12, (j, mse)
+PY
+# each part alone, cut out by the Python reader, scores as its row says
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+from nns_craft import record
+from parts import *
+for k, (ck, t, x, y) in enumerate(parts("p5.nns")):
+    open(f"part{k}.nns", "wb").write(record("x", x) + record("y", y, "classes=4\n"))
+PY
+for k in 0 1 2 3 4; do nn-eval -j part$k.nns; done > alone.json
+"$PY" - <<'PY' && ok "... and each part alone gives the same numbers" || not_ok "parts alone" "see above"
+import json
+J = [json.loads(l) for l in open("p5.json")]
+A = [json.loads(l) for l in open("alone.json")]
+for j, a in zip(J, A):
+    for key in ("rows", "correct", "accuracy", "mse"):
+        assert j[key] == a[key], (key, j, a)
+PY
+nn-average --path 3 ea.nns eb.nns | nn-forward -A - d20.nns | nn-eval --lsd 'z*' > lsd3.txt
+nn-forward -A ea.nns d20.nns | nn-eval -q --lsd 'z*' > lsd.ea
+"$PY" - <<'PY' && ok "--lsd over three networks: a column per tensor, the first row as the first network alone" || not_ok "--lsd over parts" "$(cat lsd3.txt)"
+rows = [l.split() for l in open("lsd3.txt")]
+assert rows[0] == ["checkpoint", "t", "rows", "lsd:z0", "lsd:z1", "lsd:z2"], rows[0]
+assert len(rows) == 4 and rows[1][3:] == open("lsd.ea").read().split(), (rows, open("lsd.ea").read())
+assert rows[1][3] == rows[2][3] == rows[3][3], "z0 is the input in every part"
+PY
+
+# One part keeps the report exactly, with or without a checkpoint; a
+# record without the attribute stays in its part
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+from nns_craft import record
+from parts import *
+P = parts("p5.nns")
+x0, y0, x1, y1 = P[0][2], P[0][3], P[1][2], P[1][3]
+open("one.nns", "wb").write(record("x", x0) + record("y", y0, "classes=4\n"))
+open("one.ck.nns", "wb").write(record("x", x0, "checkpoint=7\nt=0.5\n") + record("y", y0, "classes=4\ncheckpoint=7\n"))
+# y without the attribute: it stays in the part of the x before it
+open("two.nock.nns", "wb").write(record("x", x0, "checkpoint=a\n") + record("y", y0, "classes=4\n") +
+                                 record("x", x1, "checkpoint=b\n") + record("y", y1, "classes=4\n"))
+PY
+nn-eval one.nns > one.txt
+nn-eval one.ck.nns > one.ck.txt
+same "one part with a checkpoint: the report as without" one.txt one.ck.txt
+grep -q '^confusion' one.ck.txt && ok "... the full report (per class, confusion)" || not_ok "one part: full report" "$(cat one.ck.txt)"
+nn-eval -q two.nock.nns > two.q
+[ "$(sed -n 1p two.q)" = "$(sed -n 1p p5.q)" ] && [ "$(sed -n 2p two.q)" = "$(sed -n 2p p5.q)" ] && [ "$(wc -l < two.q)" -eq 2 ] &&
+    ok "records without a checkpoint stay in the part before them; checkpoints as text (a, b)" || not_ok "parts by text" "$(cat two.q)"
+cat part0.nns part1.nns | nn-eval -q > cat.q
+[ "$(wc -l < cat.q)" -eq 1 ] && ok "cat of two outputs without checkpoints: one data set, as before" || not_ok "cat without checkpoints" "$(cat cat.q)"
+
+# Errors in a later part: its checkpoint named, stdout empty; the input's
+# own errors (truncation) as the reader gives them, offsets of the stream
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+from parts import *
+P = parts("p5.nns")
+out = b""
+for k, (ck, t, x, y) in enumerate(P[:3]):
+    if k == 2:
+        x = x.copy(); x[5, 1] = np.nan
+    out += record("x", x, f"checkpoint={ck}\n") + record("y", y, f"classes=4\ncheckpoint={ck}\n")
+open("nan2.nns", "wb").write(out)
+PY
+fails_clean "NaN in the third part" "checkpoint 2 \(rows, records and bytes counted from its start\): nan2.nns: row 5, column 1 of the predictions .x.: nan is not finite" nn-eval nan2.nns
+head -c 60000 p5.nns > p5.cut
+want=$(nn-info p5.cut 2>&1 >/dev/null | sed 's/^nn-info: //')
+fails_clean "a truncated stream of parts" "$(printf '%s' "$want" | sed 's/[][()]/\\&/g')" nn-eval p5.cut
+fails_clean "-n of a tensor the parts lack" "checkpoint 0: p5.nns: no tensor named 'q'" nn-eval -n q p5.nns
