@@ -24,6 +24,9 @@ static const char usage[] =
     "      --align=REF      weight matching to the network in REF\n"
     "      --sweeps=N       --align: at most N sweeps over the layers\n"
     "                       (default 100)\n"
+    "      --data=FILE      --align: match the activations on the rows of\n"
+    "                       FILE instead of the weights\n"
+    "  -n, --name=NAME      --data: the input tensor (default x)\n"
     "      --apply=FILE     permute by the permutations in FILE\n"
     "      --shuffle        permute by random permutations drawn from --seed\n"
     "      --perms=FILE     write the permutations applied to FILE\n"
@@ -40,10 +43,10 @@ static const char usage[] =
     "Example: nn-sort-canon --key maximin net.nns | sha256sum\n";
 
 enum { OPT_KEY = 256, OPT_SYMMETRIES, OPT_ALIGN, OPT_SWEEPS, OPT_APPLY, OPT_PERMS,
-       OPT_SHUFFLE };
+       OPT_SHUFFLE, OPT_DATA };
 
 typedef struct options {
-    const char *net, *out, *align, *apply, *perms;
+    const char *net, *out, *align, *apply, *perms, *data, *name;
     nn_canon_opts canon;
     uint64_t sweeps;
     int shuffle, verbose, level;
@@ -176,6 +179,46 @@ static int write_net(nn_net *net, nn_writer *w, const char *done, nn_error *e)
     return 0;
 }
 
+/* Activation matching of net to ref over the rows of o->data. */
+static int match_data(const options *o, nn_net *net, const nn_net *ref,
+                      perms *P, nn_error *e)
+{
+    enum { BLOCK = 1024 };
+    nn_reader *r = nn_reader_open(o->data, e);
+    if (!r)
+        return -1;
+    const char *names[1] = {o->name};
+    nn_rowset *s = nn_rowset_open(r, 1, names, e);
+    nn_match *m = s ? nn_match_new(ref, net, BLOCK, e) : NULL;
+    float *x = NULL;
+    int rc = m ? 0 : -1;
+    nn_rowblock b;
+    size_t n_in = net->layers[0].n_in;
+    if (rc == 0)
+        x = nn_xalloc(BLOCK * n_in, sizeof *x, "a block of rows");
+    while (rc == 0 && (rc = nn_rowset_next(s, BLOCK, &b, e)) == 1) {
+        if (b.cols[0] != n_in) {
+            rc = nn_fail(e, "%s: rows of '%s' have %zu values; the networks "
+                         "take %zu", o->data, o->name, b.cols[0], n_in);
+            break;
+        }
+        nn_convert(x, NN_F32, b.data[0], b.dtype[0], b.rows * n_in);
+        if (nn_rows_check_finite(x, NN_F32, b.rows, n_in, 0, "",
+                                 o->name, e) < 0 ||
+            nn_match_add(m, b.rows, x, e) < 0)
+            rc = -1;
+        else
+            rc = 0;
+    }
+    if (rc == 0)
+        rc = nn_match_finish(m, net, P->p, e);
+    free(x);
+    nn_match_free(m);
+    nn_rowset_close(s);
+    nn_reader_close(r);
+    return rc < 0 ? -1 : 0;
+}
+
 /* The work of the mode chosen; done describes it for the attributes. */
 static int run(const options *o, nn_net *net, perms *P, char *done,
                size_t cap, nn_error *e)
@@ -217,14 +260,17 @@ static int run(const options *o, nn_net *net, perms *P, char *done,
         if (nn_net_load(o->align, &ref, e) < 0)
             return -1;
         int rc = nn_canon_check(&ref, o->align, e) < 0 ||
-                         nn_net_same_shape(&ref, net, o->align, name, e) < 0 ||
-                         nn_align_weights(net, &ref, o->canon.seed, o->sweeps,
-                                          P->p, &sweeps, e) < 0
+                         nn_net_same_shape(&ref, net, o->align, name, e) < 0
                      ? -1 : 0;
+        if (rc == 0 && o->data)
+            rc = match_data(o, net, &ref, P, e);
+        else if (rc == 0)
+            rc = nn_align_weights(net, &ref, o->canon.seed, o->sweeps, P->p,
+                                  &sweeps, e);
         nn_net_free(&ref);
-        if (rc == 0 && o->verbose)
+        if (rc == 0 && o->verbose && !o->data)
             nn_warn("weight matching: %zu sweeps", sweeps);
-        snprintf(done, cap, "aligned");
+        snprintf(done, cap, o->data ? "aligned-activations" : "aligned");
         return rc;
     }
     snprintf(done, cap, "%s%s", nn_key_name(o->canon.key),
@@ -250,6 +296,8 @@ static void parse(int argc, char **argv, options *o)
         {"align", required_argument, 0, OPT_ALIGN},
         {"sweeps", required_argument, 0, OPT_SWEEPS},
         {"apply", required_argument, 0, OPT_APPLY},
+        {"data", required_argument, 0, OPT_DATA},
+        {"name", required_argument, 0, 'n'},
         {"shuffle", no_argument, 0, OPT_SHUFFLE},
         {"perms", required_argument, 0, OPT_PERMS},
         {"seed", required_argument, 0, 's'},
@@ -258,10 +306,10 @@ static void parse(int argc, char **argv, options *o)
         NN_LONGOPTS_END};
     static const char *const keys[] = {"lex", "maximin", "norm", "mean",
                                        "dot", NULL};
-    *o = (options){.out = "-", .sweeps = 100,
+    *o = (options){.out = "-", .sweeps = 100, .name = "x",
                    .canon = {.key = NN_KEY_LEX, .seed = 1}};
     int c;
-    while ((c = getopt_long(argc, argv, ":s:vo:z::hV", longopts, NULL)) !=
+    while ((c = getopt_long(argc, argv, ":n:s:vo:z::hV", longopts, NULL)) !=
            -1) {
         switch (c) {
         case OPT_KEY:
@@ -272,6 +320,8 @@ static void parse(int argc, char **argv, options *o)
         case OPT_ALIGN: o->align = optarg; break;
         case OPT_SWEEPS: o->sweeps = nn_arg_u64("sweeps", optarg, 1, 1000000); break;
         case OPT_APPLY: o->apply = optarg; break;
+        case OPT_DATA: o->data = optarg; break;
+        case 'n': o->name = optarg; break;
         case OPT_SHUFFLE: o->shuffle = 1; break;
         case OPT_PERMS: o->perms = optarg; break;
         case 's': o->canon.seed = nn_arg_u64("seed", optarg, 0, UINT64_MAX); break;
@@ -286,6 +336,10 @@ static void parse(int argc, char **argv, options *o)
     o->net = optind < argc ? argv[optind] : "-";
     if (!!o->align + !!o->apply + o->shuffle > 1)
         nn_usage_error("--align, --apply and --shuffle do not go together");
+    if (o->data && !o->align)
+        nn_usage_error("--data goes with --align");
+    if (o->data && strcmp(o->data, "-") == 0 && strcmp(o->net, "-") == 0)
+        nn_usage_error("NET and --data cannot both be stdin");
 }
 
 int main(int argc, char **argv)

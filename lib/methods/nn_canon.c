@@ -439,3 +439,109 @@ int nn_canon(nn_net *net, const nn_canon_opts *o, size_t **perms,
     free(perm);
     return rc;
 }
+
+/* -------------------------------------------------- activation matching */
+
+struct nn_match {
+    const nn_net *a, *b;
+    size_t L, widest;
+    double **c;             /* per hidden layer: sum over rows of za^T zb */
+    float *za[2], *zb[2];   /* activations of a block, ping-pong */
+    float *cf;              /* a block's product in single precision */
+    size_t rows, cap;       /* rows seen; rows a block may have */
+};
+
+nn_match *nn_match_new(const nn_net *a, const nn_net *b, size_t block,
+                       nn_error *e)
+{
+    nn_match *m = calloc(1, sizeof *m);
+    if (!m) {
+        nn_fail(e, "out of memory");
+        return NULL;
+    }
+    *m = (nn_match){.a = a, .b = b, .L = b->n - 1, .cap = block};
+    m->widest = b->layers[0].n_in;
+    for (size_t l = 0; l < b->n; l++)
+        if (b->layers[l].n_out > m->widest)
+            m->widest = b->layers[l].n_out;
+    int ok = (m->c = calloc(m->L ? m->L : 1, sizeof *m->c)) != NULL;
+    for (size_t l = 0; ok && l < m->L; l++)
+        ok = (m->c[l] = nn_alloc(b->layers[l].n_out * b->layers[l].n_out,
+                                 sizeof **m->c, "activation products",
+                                 e)) != NULL;
+    for (int i = 0; ok && i < 2; i++)
+        ok = (m->za[i] = nn_alloc(block * m->widest, sizeof(float),
+                                  "activations", e)) &&
+             (m->zb[i] = nn_alloc(block * m->widest, sizeof(float),
+                                  "activations", e));
+    if (ok)
+        ok = (m->cf = nn_alloc(m->widest * m->widest, sizeof(float),
+                               "activation products", e)) != NULL;
+    for (size_t l = 0; ok && l < m->L; l++)
+        memset(m->c[l], 0, b->layers[l].n_out * b->layers[l].n_out *
+                               sizeof **m->c);
+    if (!ok) {
+        if (!m->c)
+            nn_fail(e, "out of memory");
+        nn_match_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+int nn_match_add(nn_match *m, size_t rows, const float *x, nn_error *e)
+{
+    if (rows > m->cap)
+        return nn_fail(e, "activation matching: %zu rows in a block of %zu",
+                       rows, m->cap);
+    const float *ia = x, *ib = x;
+    for (size_t l = 0; l < m->L; l++) {
+        nn_layer *la = &((nn_net *)m->a)->layers[l];
+        nn_layer *lb = &((nn_net *)m->b)->layers[l];
+        float *oa = m->za[l % 2], *ob = m->zb[l % 2];
+        if (nn_layer_forward_f32(la, rows, ia, oa, e) < 0 ||
+            nn_layer_forward_f32(lb, rows, ib, ob, e) < 0)
+            return -1;
+        size_t n = lb->n_out;
+        /* za^T zb of the block in single precision, summed in double */
+        nn_gemm_f32(1, 0, n, n, rows, 1.0f, oa, ob, 0.0f, m->cf);
+        for (size_t k = 0; k < n * n; k++)
+            m->c[l][k] += m->cf[k];
+        ia = oa;
+        ib = ob;
+    }
+    m->rows += rows;
+    return 0;
+}
+
+int nn_match_finish(nn_match *m, nn_net *b, size_t **perms, nn_error *e)
+{
+    if (m->rows == 0)
+        return nn_fail(e, "activation matching: no rows");
+    for (size_t l = 0; l < m->L; l++) {
+        size_t n = b->layers[l].n_out;
+        for (size_t k = 0; k < n * n; k++)
+            if (!isfinite(m->c[l][k]))
+                return nn_fail(e, "activation matching: layer %zu's "
+                               "activations overflow", l + 1);
+        if (nn_lap(n, n, m->c[l], 1, perms[l], NULL, e) < 0 ||
+            nn_net_permute(b, l, perms[l], e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+void nn_match_free(nn_match *m)
+{
+    if (!m)
+        return;
+    for (size_t l = 0; m->c && l < m->L; l++)
+        free(m->c[l]);
+    free(m->c);
+    for (int i = 0; i < 2; i++) {
+        free(m->za[i]);
+        free(m->zb[i]);
+    }
+    free(m->cf);
+    free(m);
+}

@@ -183,4 +183,19 @@ int nn_align_weights(nn_net *b, const nn_net *a, uint64_t seed,
                      size_t max_sweeps, size_t **perms, size_t *sweeps,
                      nn_error *e);
 
+/* Activation matching: permutes b's hidden units so that each layer's
+ * activations agree with a's (the same shape) over data: per layer, the
+ * exact assignment maximising sum over rows of the products z_a[i] z_b[j]
+ * (Git Re-Basin's activation matching); one pass over the data, as a
+ * layer's activations do not depend on how the layers below are
+ * permuted.  Rows come in blocks of at most `block` (single precision,
+ * products summed in double). */
+typedef struct nn_match nn_match;
+nn_match *nn_match_new(const nn_net *a, const nn_net *b, size_t block,
+                       nn_error *e);
+int nn_match_add(nn_match *m, size_t rows, const float *x, nn_error *e);
+/* Solves and permutes b; perms[l] as for nn_align_weights. */
+int nn_match_finish(nn_match *m, nn_net *b, size_t **perms, nn_error *e);
+void nn_match_free(nn_match *m);
+
 #endif

@@ -106,6 +106,20 @@ done
 [ -z "$bad" ] && ok "--align puts shuffled copies back exactly (outputs to the bit; permutations undo the shuffle's)" ||
     not_ok "align recovers" "$bad"
 
+# Activation matching (--data) puts a shuffled copy back exactly too, and
+# refuses data of another width.
+bad=
+for net in relu tanh masked; do
+    nn-sort-canon --shuffle -s 12 $net.nns > sh.nns
+    nn-sort-canon --align $net.nns --data d12.nns sh.nns > al.nns
+    nn-forward $net.nns d12.nns > a.out
+    nn-forward al.nns d12.nns | cmp -s - a.out || bad="$bad $net"
+done
+[ -z "$bad" ] && ok "--align --data (activation matching) puts shuffled copies back exactly" ||
+    not_ok "activation matching recovers" "$bad"
+fails_clean "--data of another width" "rows of 'x' have 2 values; the networks take 12" nn-sort-canon --align relu.nns --data sp.nns relu.nns
+fails_usage "--data without --align" "--data goes with --align" nn-sort-canon --data d12.nns relu.nns
+
 # --apply carries permutations: applying the shuffle's gives the shuffle.
 nn-sort-canon --shuffle -s 2 --perms p2.nns tanh.nns > t2.nns
 nn-sort-canon --apply p2.nns tanh.nns > t3.nns
