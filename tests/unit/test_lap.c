@@ -3,7 +3,9 @@
  * degenerate costs, square and rectangular, least and greatest; the
  * classic O(n^3) Hungarian method with potentials (written here, an
  * independent method) on larger ones; a permutation recovered from the
- * costs it makes; bad costs refused. */
+ * costs it makes; bad costs refused.  NN_LAP_DUMP=FILE also writes the
+ * larger problems and nn_lap's totals to FILE, an NNS stream, for
+ * tests/cli/lap-scipy.sh to compare with scipy. */
 #include "nn.h"
 #include "check.h"
 
@@ -76,9 +78,38 @@ static int close(double a, double b)
     return fabs(a - b) <= 1e-9 * (1 + fabs(a) + fabs(b));
 }
 
+/* NN_LAP_DUMP: the cost matrix with maximize and nn_lap's total. */
+static void dump(nn_writer *w, size_t n, size_t m, const double *c, int mx,
+                 double total)
+{
+    nn_error e;
+    char attrs[96];
+    if (!w)
+        return;
+    snprintf(attrs, sizeof attrs, "maximize=%d\ntotal=%.17g\n", mx, total);
+    nn_header h = {.name = "cost", .dtype = NN_F64, .rank = 2,
+                   .dims = {n, m}, .attrs = attrs};
+    nn_writer_put(w, &h, c, &e);
+}
+
+/* Degenerate costs: a rank-one product, a constant, a row repeated. */
+static void degenerate(size_t n, size_t m, double *c, int kind, nn_rng *g)
+{
+    double u[320], v[320];
+    for (size_t i = 0; i < m; i++)
+        u[i % 320] = nn_rng_normal(g), v[i % 320] = nn_rng_normal(g);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < m; j++)
+            c[i * m + j] = kind == 0 ? u[i] * v[j]
+                         : kind == 1 ? 3.0
+                                     : (double)((j * 7) % 5);
+}
+
 int main(void)
 {
     nn_error e;
+    const char *dump_path = getenv("NN_LAP_DUMP");
+    nn_writer *dw = dump_path ? nn_writer_open(dump_path, 1, &e) : NULL;
     nn_rng g;
     nn_rng_seed(&g, 7);
     static double c[300 * 320], neg[300 * 320];
@@ -123,14 +154,29 @@ int main(void)
             }
             double got, gmax, want = hungarian(n, m, c), wmax = -hungarian(n, m, neg);
             int rc = nn_lap(n, m, c, 0, col, &got, &e);
+            dump(dw, n, m, c, 0, got);
             CHECK(rc == 0 && close(got, want) && valid(n, m, c, col, got),
                   "%s %zu x %zu: least total %.12g, Hungarian %.12g",
                   kind ? "integer" : "uniform", n, m, got, want);
             rc = nn_lap(n, m, c, 1, col, &gmax, &e);
+            dump(dw, n, m, c, 1, gmax);
             CHECK(rc == 0 && close(gmax, wmax) && valid(n, m, c, col, gmax),
                   "%s %zu x %zu: greatest total %.12g, Hungarian %.12g",
                   kind ? "integer" : "uniform", n, m, gmax, wmax);
         }
+    }
+
+    /* degenerate larger ones, against the Hungarian method */
+    static const char *dnames[] = {"rank-one", "constant", "repeated-row"};
+    for (int kind = 0; kind < 3; kind++) {
+        size_t n = 150, m = 180;
+        degenerate(n, m, c, kind, &g);
+        double got, want = hungarian(n, m, c);
+        int rc = nn_lap(n, m, c, 0, col, &got, &e);
+        dump(dw, n, m, c, 0, got);
+        CHECK(rc == 0 && close(got, want) && valid(n, m, c, col, got),
+              "%s 150 x 180: least total %.12g, Hungarian %.12g",
+              dnames[kind], got, want);
     }
 
     /* a permutation recovered from the similarities it makes */
@@ -158,5 +204,7 @@ int main(void)
     CHECK(nn_lap(3, 2, c, 0, col, NULL, &e) < 0 && strstr(e.msg, "3 rows"),
           "more rows than columns refused: %s", e.msg);
     CHECK(nn_lap(0, 5, c, 0, col, NULL, &e) == 0, "no rows: nothing to do");
+    if (dw && nn_writer_close(dw, 1, &e) < 0)
+        CHECK(0, "NN_LAP_DUMP: %s", e.msg);
     return check_status();
 }
