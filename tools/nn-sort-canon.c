@@ -5,6 +5,8 @@
 #include "nn_tool.h"
 
 #include <getopt.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +32,8 @@ static const char usage[] =
     "      --apply=FILE     permute by the permutations in FILE\n"
     "      --shuffle        permute by random permutations drawn from --seed\n"
     "      --perms=FILE     write the permutations applied to FILE\n"
+    "      --redundancy     print log10 of the number of equivalent\n"
+    "                       networks, prod n_l!, per layer and in all\n"
     "  -s, --seed=N         dot's vector, --align's order of layers,\n"
     "                       --shuffle's permutations (default 1)\n"
     "  -v, --verbose        what was done, per layer, on stderr\n"
@@ -43,13 +47,13 @@ static const char usage[] =
     "Example: nn-sort-canon --key maximin net.nns | sha256sum\n";
 
 enum { OPT_KEY = 256, OPT_SYMMETRIES, OPT_ALIGN, OPT_SWEEPS, OPT_APPLY, OPT_PERMS,
-       OPT_SHUFFLE, OPT_DATA };
+       OPT_SHUFFLE, OPT_DATA, OPT_REDUNDANCY };
 
 typedef struct options {
     const char *net, *out, *align, *apply, *perms, *data, *name;
     nn_canon_opts canon;
     uint64_t sweeps;
-    int shuffle, verbose, level;
+    int shuffle, redundancy, verbose, level;
 } options;
 
 /* The permutation of each hidden layer. */
@@ -219,6 +223,22 @@ static int match_data(const options *o, nn_net *net, const nn_net *ref,
     return rc < 0 ? -1 : 0;
 }
 
+/* log10 prod n_l! over the hidden layers (permutative-redundancy §5), as
+ * a table on stdout. */
+static int redundancy(const nn_net *net, nn_error *e)
+{
+    double total = 0;
+    printf("layer\tunits\tlog10_perms\n");
+    for (size_t l = 0; l + 1 < net->n; l++) {
+        double n = (double)net->layers[l].n_out;
+        double r = lgamma(n + 1) / log(10);
+        total += r;
+        printf("%zu\t%.0f\t%.6g\n", l + 1, n, r);
+    }
+    printf("all\t\t%.6g\n", total);
+    return nn_stdout_close(e);
+}
+
 /* The work of the mode chosen; done describes it for the attributes. */
 static int run(const options *o, nn_net *net, perms *P, char *done,
                size_t cap, nn_error *e)
@@ -297,6 +317,7 @@ static void parse(int argc, char **argv, options *o)
         {"sweeps", required_argument, 0, OPT_SWEEPS},
         {"apply", required_argument, 0, OPT_APPLY},
         {"data", required_argument, 0, OPT_DATA},
+        {"redundancy", no_argument, 0, OPT_REDUNDANCY},
         {"name", required_argument, 0, 'n'},
         {"shuffle", no_argument, 0, OPT_SHUFFLE},
         {"perms", required_argument, 0, OPT_PERMS},
@@ -321,6 +342,7 @@ static void parse(int argc, char **argv, options *o)
         case OPT_SWEEPS: o->sweeps = nn_arg_u64("sweeps", optarg, 1, 1000000); break;
         case OPT_APPLY: o->apply = optarg; break;
         case OPT_DATA: o->data = optarg; break;
+        case OPT_REDUNDANCY: o->redundancy = 1; break;
         case 'n': o->name = optarg; break;
         case OPT_SHUFFLE: o->shuffle = 1; break;
         case OPT_PERMS: o->perms = optarg; break;
@@ -336,6 +358,9 @@ static void parse(int argc, char **argv, options *o)
     o->net = optind < argc ? argv[optind] : "-";
     if (!!o->align + !!o->apply + o->shuffle > 1)
         nn_usage_error("--align, --apply and --shuffle do not go together");
+    if (o->redundancy && (o->align || o->apply || o->shuffle || o->perms ||
+                          strcmp(o->out, "-")))
+        nn_usage_error("--redundancy goes alone");
     if (o->data && !o->align)
         nn_usage_error("--data goes with --align");
     if (o->data && strcmp(o->data, "-") == 0 && strcmp(o->net, "-") == 0)
@@ -352,6 +377,12 @@ int main(int argc, char **argv)
     nn_net net;
     perms P = {0};
     char done[64];
+    if (o.redundancy) {
+        if (nn_net_load(o.net, &net, &e) < 0 || redundancy(&net, &e) < 0)
+            nn_die("%s", e.msg);
+        nn_net_free(&net);
+        return 0;
+    }
     nn_writer *w = nn_writer_open(o.out, 0, &e);
     if (!w || nn_net_load(o.net, &net, &e) < 0 ||
         run(&o, &net, &P, done, sizeof done, &e) < 0)

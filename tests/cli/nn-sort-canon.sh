@@ -144,6 +144,18 @@ PY
 then ok "weight matching of independent networks raises their similarity ($(grep sweeps al.err | sed 's/.*: //'))"
 else not_ok "weight matching improves" "see above"; fi
 
+# --redundancy: log10 prod n_l!, against Python's lgamma.
+nn-init 784-392-50-10 | nn-sort-canon --redundancy > red.txt
+"$PY" -c "
+import math
+want = [math.lgamma(393) / math.log(10), math.lgamma(51) / math.log(10)]
+rows = [l.split('\t') for l in open('red.txt').read().splitlines()]
+got = [float(rows[1][2]), float(rows[2][2]), float(rows[3][2])]
+ok = rows[0] == ['layer', 'units', 'log10_perms'] and all(abs(g - w) < 1e-3 for g, w in zip(got, want + [sum(want)]))
+raise SystemExit(0 if ok else 1)" && ok "--redundancy: log10 392! + log10 50! = $(tail -1 red.txt | cut -f3)" ||
+    not_ok "--redundancy" "$(cat red.txt)"
+fails_usage "--redundancy with -o" "--redundancy goes alone" nn-sort-canon --redundancy -o x.nns relu.nns
+
 # Bad input: one clear line, exit 1, empty stdout.
 nn-init 12-3 > one.nns
 fails_clean "a single layer" "single layer has no hidden units" nn-sort-canon one.nns
