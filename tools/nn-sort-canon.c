@@ -60,6 +60,7 @@ typedef struct options {
 typedef struct perms {
     size_t n;               /* hidden layers */
     size_t **p;
+    size_t *len;            /* units of each */
 } perms;
 
 static void perms_free(perms *P)
@@ -67,15 +68,18 @@ static void perms_free(perms *P)
     for (size_t l = 0; l < P->n; l++)
         free(P->p[l]);
     free(P->p);
+    free(P->len);
 }
 
 static void perms_alloc(perms *P, const nn_net *net)
 {
     P->n = net->n - 1;
     P->p = nn_xalloc(P->n, sizeof *P->p, "permutations");
-    for (size_t l = 0; l < P->n; l++)
-        P->p[l] = nn_xalloc(net->layers[l].n_out, sizeof **P->p,
-                            "permutations");
+    P->len = nn_xalloc(P->n, sizeof *P->len, "permutations");
+    for (size_t l = 0; l < P->n; l++) {
+        P->len[l] = net->layers[l].n_out;
+        P->p[l] = nn_xalloc(P->len[l], sizeof **P->p, "permutations");
+    }
 }
 
 /* The permutations as records "perm" (u64, the units of layer l+1's
@@ -239,18 +243,45 @@ static int redundancy(const nn_net *net, nn_error *e)
     return nn_stdout_close(e);
 }
 
-/* The work of the mode chosen; done describes it for the attributes. */
-static int run(const options *o, nn_net *net, perms *P, char *done,
-               size_t cap, nn_error *e)
+/* What stays from one network of the stream to the next. */
+typedef struct state {
+    const options *o;
+    const char *name;       /* of the input, for messages */
+    nn_net ref;             /* --align's reference */
+    int has_ref;
+    perms applied;          /* --apply's permutations, read once */
+    int has_applied;
+} state;
+
+static void state_free(state *S)
 {
-    const char *name = strcmp(o->net, "-") ? o->net : "stdin";
-    if (nn_canon_check(net, name, e) < 0)
+    if (S->has_ref)
+        nn_net_free(&S->ref);
+    perms_free(&S->applied);
+}
+
+/* The work of the mode chosen on one network; done describes it for the
+ * attributes; P receives the permutations. */
+static int run(state *S, nn_net *net, perms *P, char *done, size_t cap,
+               nn_error *e)
+{
+    const options *o = S->o;
+    if (nn_canon_check(net, S->name, e) < 0)
         return -1;
     if (o->apply) {
-        if (read_perms(P, net, o->apply, e) < 0)
+        if (!S->has_applied && read_perms(&S->applied, net, o->apply, e) < 0)
             return -1;
-        for (size_t l = 0; l < P->n; l++)
-            if (nn_net_permute(net, l, P->p[l], e) < 0)
+        S->has_applied = 1;
+        const perms *A = &S->applied;
+        int fits = A->n == net->n - 1;
+        for (size_t l = 0; fits && l < A->n; l++)
+            fits = A->len[l] == net->layers[l].n_out;
+        if (!fits)
+            return nn_fail(e, "%s: a network of another architecture than "
+                           "the first, which the permutations of %s fit",
+                           S->name, o->apply);
+        for (size_t l = 0; l < A->n; l++)
+            if (nn_net_permute(net, l, A->p[l], e) < 0)
                 return -1;
         snprintf(done, cap, "applied");
         return 0;
@@ -275,23 +306,21 @@ static int run(const options *o, nn_net *net, perms *P, char *done,
         return 0;
     }
     if (o->align) {
-        nn_net ref;
-        size_t sweeps;
-        if (nn_net_load(o->align, &ref, e) < 0)
+        if (!S->has_ref && (nn_net_load(o->align, &S->ref, e) < 0 ||
+                            nn_canon_check(&S->ref, o->align, e) < 0))
             return -1;
-        int rc = nn_canon_check(&ref, o->align, e) < 0 ||
-                         nn_net_same_shape(&ref, net, o->align, name, e) < 0
-                     ? -1 : 0;
-        if (rc == 0 && o->data)
-            rc = match_data(o, net, &ref, P, e);
-        else if (rc == 0)
-            rc = nn_align_weights(net, &ref, o->canon.seed, o->sweeps, P->p,
-                                  &sweeps, e);
-        nn_net_free(&ref);
-        if (rc == 0 && o->verbose && !o->data)
+        S->has_ref = 1;
+        size_t sweeps = 0;
+        if (nn_net_compatible(&S->ref, net, e) < 0)
+            return nn_error_wrap(e, "%s and %s", o->align, S->name);
+        if ((o->data ? match_data(o, net, &S->ref, P, e)
+                     : nn_align_weights(net, &S->ref, o->canon.seed,
+                                        o->sweeps, P->p, &sweeps, e)) < 0)
+            return -1;
+        if (o->verbose && !o->data)
             nn_warn("weight matching: %zu sweeps", sweeps);
         snprintf(done, cap, o->data ? "aligned-activations" : "aligned");
-        return rc;
+        return 0;
     }
     snprintf(done, cap, "%s%s", nn_key_name(o->canon.key),
              o->canon.symmetries ? "+symmetries" : "");
@@ -306,6 +335,40 @@ static void say(const nn_net *net, const perms *P)
             moved += P->p[l][j] != j;
         nn_warn("layer %zu: %zu of %zu units moved", l + 1, moved, n);
     }
+}
+
+/* Every network of the input stream (one, or a trajectory's), in turn. */
+static int each_network(state *S, nn_writer *w, nn_error *e)
+{
+    const options *o = S->o;
+    nn_reader *r = nn_reader_open(o->net, e);
+    if (!r)
+        return -1;
+    nn_net net;
+    int rc;
+    size_t count = 0;
+    while ((rc = nn_net_read_next(r, &net, e)) == 1) {
+        perms P = {0};
+        char done[64];
+        if (++count > 1 && o->perms)
+            rc = nn_fail(e, "%s: --perms takes one network; this stream "
+                         "holds more", S->name);
+        else if ((rc = run(S, &net, &P, done, sizeof done, e)) == 0) {
+            if (o->verbose && !o->apply)
+                say(&net, &P);
+            if ((o->perms && write_perms(&P, &net, o->perms, o->level, e) < 0) ||
+                write_net(&net, w, done, e) < 0)
+                rc = -1;
+        }
+        perms_free(&P);
+        nn_net_free(&net);
+        if (rc < 0)
+            break;
+    }
+    if (rc == 0 && count == 0)
+        rc = nn_fail(e, "%s: no layers (an empty network)", S->name);
+    nn_reader_close(r);
+    return rc;
 }
 
 static void parse(int argc, char **argv, options *o)
@@ -374,26 +437,20 @@ int main(int argc, char **argv)
     parse(argc, argv, &o);
 
     nn_error e;
-    nn_net net;
-    perms P = {0};
-    char done[64];
     if (o.redundancy) {
+        nn_net net;
         if (nn_net_load(o.net, &net, &e) < 0 || redundancy(&net, &e) < 0)
             nn_die("%s", e.msg);
         nn_net_free(&net);
         return 0;
     }
+    state S = {.o = &o, .name = strcmp(o.net, "-") ? o.net : "stdin"};
     nn_writer *w = nn_writer_open(o.out, 0, &e);
-    if (!w || nn_net_load(o.net, &net, &e) < 0 ||
-        run(&o, &net, &P, done, sizeof done, &e) < 0)
+    if (!w)
         nn_die("%s", e.msg);
-    if (o.verbose && !o.apply)
-        say(&net, &P);
     nn_writer_set_compression(w, o.level);
-    if ((o.perms && write_perms(&P, &net, o.perms, o.level, &e) < 0) ||
-        write_net(&net, w, done, &e) < 0 || nn_writer_close(w, 1, &e) < 0)
+    if (each_network(&S, w, &e) < 0 || nn_writer_close(w, 1, &e) < 0)
         nn_die("%s", e.msg);
-    perms_free(&P);
-    nn_net_free(&net);
+    state_free(&S);
     return 0;
 }

@@ -298,25 +298,6 @@ int nn_canon_check(const nn_net *net, const char *what, nn_error *e)
     return 0;
 }
 
-int nn_net_same_shape(const nn_net *a, const nn_net *b, const char *an,
-                      const char *bn, nn_error *e)
-{
-    if (a->n != b->n)
-        return nn_fail(e, "%s has %zu layers, %s %zu", an, a->n, bn, b->n);
-    for (size_t l = 0; l < a->n; l++) {
-        const nn_layer *x = &a->layers[l], *y = &b->layers[l];
-        if (x->n_in != y->n_in || x->n_out != y->n_out)
-            return nn_fail(e, "layer %zu is %zu-%zu in %s, %zu-%zu in %s",
-                           l + 1, x->n_in, x->n_out, an, y->n_in, y->n_out,
-                           bn);
-        if ((x->coef != NULL) != (y->coef != NULL) ||
-            (x->coef && x->act.degree != y->act.degree))
-            return nn_fail(e, "layer %zu: the units of %s and %s are not of "
-                           "one kind", l + 1, an, bn);
-    }
-    return 0;
-}
-
 /* ----------------------------------------------------- weight matching */
 
 /* compose: p <- p o q (unit j of the result is unit p[q[j]] of the

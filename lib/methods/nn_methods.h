@@ -137,9 +137,6 @@ int nn_net_permute(nn_net *net, size_t l, const size_t *perm, nn_error *e);
 /* Fails on a network of one layer (nothing to permute) or with a weight
  * that is NaN or infinite, naming it; what names the network. */
 int nn_canon_check(const nn_net *net, const char *what, nn_error *e);
-/* Fails unless a and b have the same layers and kinds of units. */
-int nn_net_same_shape(const nn_net *a, const nn_net *b, const char *an,
-                      const char *bn, nn_error *e);
 
 /* Keys of a unit's incoming weights (the inputs in order, then the bias):
  * lexicographic (ascending), maximin (ascending by its weight from the

@@ -144,6 +144,22 @@ PY
 then ok "weight matching of independent networks raises their similarity ($(grep sweeps al.err | sed 's/.*: //'))"
 else not_ok "weight matching improves" "see above"; fi
 
+# A stream of networks (nn-train's trajectory): every network is
+# permuted, its checkpoint kept; permuted by --apply, then in canonical
+# form, each is its own canonical form.
+nn-init -s 2 -a tanh -O softmax 2-12-12-2 > tr0.nns
+nn-train -e 3 -b 100 --trajectory traj.nns tr0.nns sp.nns > /dev/null
+nn-sort-canon --shuffle -s 3 --perms ptr.nns tr0.nns > /dev/null
+nn-sort-canon --apply ptr.nns traj.nns > trp.nns
+nn-sort-canon trp.nns > trpc.nns
+nn-sort-canon traj.nns > trc.nns
+n=$(nn-info trp.nns | grep -c "checkpoint=")
+cmp -s traj.nns trp.nns && not_ok "--apply on a trajectory" "nothing moved" ||
+    { [ "$n" = 9 ] && cmp -s trpc.nns trc.nns &&
+      ok "a trajectory of 3 networks permuted by --apply, checkpoints kept, canonical forms unchanged" ||
+      not_ok "--apply on a trajectory" "$n layers with a checkpoint"; }
+fails_clean "--perms with a stream of networks" "--perms takes one network" nn-sort-canon --perms x.nns traj.nns
+
 # --redundancy: log10 prod n_l!, against Python's lgamma.
 nn-init 784-392-50-10 | nn-sort-canon --redundancy > red.txt
 "$PY" -c "
@@ -160,7 +176,7 @@ fails_usage "--redundancy with -o" "--redundancy goes alone" nn-sort-canon --red
 nn-init 12-3 > one.nns
 fails_clean "a single layer" "single layer has no hidden units" nn-sort-canon one.nns
 nn-init -s 1 -a relu 12-32-5 > other.nns
-fails_clean "a reference of another shape" "other.nns has 2 layers, relu.nns 3" nn-sort-canon --align other.nns relu.nns
+fails_clean "a reference of another shape" "other.nns and relu.nns: 2 layers against 3" nn-sort-canon --align other.nns relu.nns
 "$PY" - > nan.nns <<PY
 import sys; sys.path.insert(0, "$TOP/tests")
 import numpy as np
