@@ -5,6 +5,7 @@
 #                                         the table and the plots
 #   make -f pipelines/dll.mk dll-report   the table and plots from the TSV
 #   make -f pipelines/dll.mk dll E=30 SEEDS="1 2" ARCHS=512-512-512
+#   make -f pipelines/dll.mk dll VARIANTS="rr-lb rr-lb+drop"   more variants
 # Results: pipelines/results/dll.md, dll-runs.tsv, dll-*.png.
 
 BINDIR ?= $(CURDIR)/bin
@@ -15,10 +16,11 @@ ROUNDS ?= 4
 SEEDS  ?= 1
 ARCHS  ?= 512-512-512 392-50
 SETS   ?= mnist fashion
+VARIANTS ?= bp bu bu+drop rr rr+drop
 export PATH := $(BINDIR):$(PATH)
 # one core per job: the machine is shared (and the bytes depend on it)
 export OPENBLAS_NUM_THREADS := 1
-export E ROUNDS SEEDS ARCHS SETS
+export E ROUNDS SEEDS ARCHS SETS VARIANTS
 
 .PHONY: dll dll-report dll-data deps
 dll: deps dll-data
