@@ -3,9 +3,9 @@
 # BENCH_RUNS=N sets hyperfine's minimum number of runs (default 5);
 # BENCH_Z19=0 skips the slow zstd level 19 import.
 
-.PHONY: all stream forward fit kfilter train deps data
+.PHONY: all stream forward fit kfilter train lap deps data
 
-all: stream forward fit kfilter train
+all: stream forward fit kfilter train lap
 
 deps:
 	@sh pipelines/deps.sh bench
@@ -30,3 +30,6 @@ kfilter: deps data
 
 train: deps data
 	@sh bench/train.sh
+
+lap: deps
+	@sh bench/lap.sh

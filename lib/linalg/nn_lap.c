@@ -6,7 +6,9 @@
  * by Dijkstra's method over reduced costs c[i][j] - u[i] - v[j], which
  * the dual variables u and v keep non-negative, so every step is exact
  * and the total is optimal (no epsilon, no scaling).  O(n^2 m) at worst
- * for n rows and m >= n columns.
+ * for n rows and m >= n columns.  Square problems start from Jonker and
+ * Volgenant's column reduction, which assigns most rows before any path
+ * is searched.
  *
  * Beside it, nn_lap_ref tries every assignment: the tests' reference for
  * small problems. */
@@ -47,8 +49,32 @@ int nn_lap(size_t n, size_t m, const double *cost, int maximize,
         row4col[j] = FREE;
     for (size_t i = 0; i < n; i++)
         c4r[i] = FREE;
+    /* Column reduction (Jonker and Volgenant's first step): v[j] the
+     * least cost of column j, which keeps every reduced cost >= 0 with
+     * u = 0, and column j given to its cheapest row while that row is
+     * free; for a square problem most rows start assigned.  (With more
+     * columns than rows a column's minimum may not be any row's best:
+     * the duals stay feasible, as the augmentations need.) */
+    if (n == m) {
+        for (size_t j = m; j-- > 0;) {
+            double best = sign * cost[j];
+            size_t arg = 0;
+            for (size_t i = 1; i < n; i++) {
+                double x = sign * cost[i * m + j];
+                if (x < best)
+                    best = x, arg = i;
+            }
+            v[j] = best;
+            if (c4r[arg] == FREE) {
+                c4r[arg] = j;
+                row4col[j] = arg;
+            }
+        }
+    }
 
     for (size_t cur = 0; cur < n; cur++) {
+        if (c4r[cur] != FREE)
+            continue;
         /* Dijkstra from row cur to the nearest free column */
         size_t nrem = m, i = cur, sink = FREE;
         for (size_t j = 0; j < m; j++) {
