@@ -31,6 +31,8 @@ static const char usage[] =
     "  -n, --name=NAME      --data: the input tensor (default x)\n"
     "      --apply=FILE     permute by the permutations in FILE\n"
     "      --shuffle        permute by random permutations drawn from --seed\n"
+    "      --noise=SIGMA    --shuffle: also multiply every weight by\n"
+    "                       1 + SIGMA N(0,1) (a relative disturbance)\n"
     "      --perms=FILE     write the permutations applied to FILE\n"
     "      --redundancy     print log10 of the number of equivalent\n"
     "                       networks, prod n_l!, per layer and in all\n"
@@ -47,12 +49,13 @@ static const char usage[] =
     "Example: nn-sort-canon --key maximin net.nns | sha256sum\n";
 
 enum { OPT_KEY = 256, OPT_SYMMETRIES, OPT_ALIGN, OPT_SWEEPS, OPT_APPLY, OPT_PERMS,
-       OPT_SHUFFLE, OPT_DATA, OPT_REDUNDANCY };
+       OPT_SHUFFLE, OPT_DATA, OPT_REDUNDANCY, OPT_NOISE };
 
 typedef struct options {
     const char *net, *out, *align, *apply, *perms, *data, *name;
     nn_canon_opts canon;
     uint64_t sweeps;
+    double noise;           /* --shuffle --noise */
     int shuffle, redundancy, verbose, level;
 } options;
 
@@ -302,7 +305,14 @@ static int run(state *S, nn_net *net, perms *P, char *done, size_t cap,
             if (nn_net_permute(net, l, p, e) < 0)
                 return -1;
         }
-        snprintf(done, cap, "shuffled");
+        for (size_t l = 0; o->noise > 0 && l < net->n; l++) {
+            nn_layer *L = &net->layers[l];
+            for (size_t k = 0; k < (1 + L->n_in) * L->n_out; k++)
+                L->w[k] *= 1 + o->noise * nn_rng_normal(&g);
+            free(L->wf);
+            L->wf = NULL;
+        }
+        snprintf(done, cap, o->noise > 0 ? "shuffled+noise" : "shuffled");
         return 0;
     }
     if (o->align) {
@@ -381,6 +391,7 @@ static void parse(int argc, char **argv, options *o)
         {"apply", required_argument, 0, OPT_APPLY},
         {"data", required_argument, 0, OPT_DATA},
         {"redundancy", no_argument, 0, OPT_REDUNDANCY},
+        {"noise", required_argument, 0, OPT_NOISE},
         {"name", required_argument, 0, 'n'},
         {"shuffle", no_argument, 0, OPT_SHUFFLE},
         {"perms", required_argument, 0, OPT_PERMS},
@@ -406,6 +417,7 @@ static void parse(int argc, char **argv, options *o)
         case OPT_APPLY: o->apply = optarg; break;
         case OPT_DATA: o->data = optarg; break;
         case OPT_REDUNDANCY: o->redundancy = 1; break;
+        case OPT_NOISE: o->noise = nn_arg_double("noise", optarg, 0, 1e6); break;
         case 'n': o->name = optarg; break;
         case OPT_SHUFFLE: o->shuffle = 1; break;
         case OPT_PERMS: o->perms = optarg; break;
@@ -424,6 +436,8 @@ static void parse(int argc, char **argv, options *o)
     if (o->redundancy && (o->align || o->apply || o->shuffle || o->perms ||
                           strcmp(o->out, "-")))
         nn_usage_error("--redundancy goes alone");
+    if (o->noise > 0 && !o->shuffle)
+        nn_usage_error("--noise goes with --shuffle");
     if (o->data && !o->align)
         nn_usage_error("--data goes with --align");
     if (o->data && strcmp(o->data, "-") == 0 && strcmp(o->net, "-") == 0)

@@ -160,6 +160,16 @@ cmp -s traj.nns trp.nns && not_ok "--apply on a trajectory" "nothing moved" ||
       not_ok "--apply on a trajectory" "$n layers with a checkpoint"; }
 fails_clean "--perms with a stream of networks" "--perms takes one network" nn-sort-canon --perms x.nns traj.nns
 
+# --noise: a relative disturbance after the shuffle; Phi from the
+# original's canonical form grows with it (about SIGMA^2 / 4 for Phi).
+nn-sort-canon relu.nns > rc.nns
+p1=$(nn-sort-canon --shuffle --noise 1e-4 -s 3 relu.nns | nn-sort-canon | nn-distance -q rc.nns -)
+p2=$(nn-sort-canon --shuffle --noise 1e-2 -s 3 relu.nns | nn-distance -q relu.nns -)
+awk -v a="$p1" -v b="$p2" 'BEGIN { exit !(a < 1e-7 && b > 0.1) }' &&
+    ok "--noise 1e-4: Phi of canonical forms $p1; --noise 1e-2 unaligned $p2" ||
+    not_ok "--noise" "$p1 $p2"
+fails_usage "--noise without --shuffle" "--noise goes with --shuffle" nn-sort-canon --noise 0.1 relu.nns
+
 # --redundancy: log10 prod n_l!, against Python's lgamma.
 nn-init 784-392-50-10 | nn-sort-canon --redundancy > red.txt
 "$PY" -c "
