@@ -926,6 +926,68 @@ static void parse(int argc, char **argv, options *o)
     o->in = optind < argc ? argv[optind] : "-";
 }
 
+/* Scores the input part by part.  One part: *n 0 and its scores in *S.
+ * Several: a result per part in *R (*n of them), and in *first the first
+ * part's scores (for the names of its --lsd tensors).  Dies on error. */
+static void score_parts(const options *o, part *P, eval *S, eval *first,
+                        result **R, size_t *n)
+{
+    size_t cap = 0;
+    nn_error e;
+    *n = 0;
+    do {
+        FILE *f;
+        nn_reader *r = part_open(P, &f, &e);
+        if (!r)
+            nn_die("%s", e.msg);
+        *S = (eval){.o = o, .iy = -1, .ix = -1};
+        int rc = evaluate(S, r, &e);
+        if (P->failed) /* the input's own message, with its offsets */
+            e = P->err;
+        else if (rc < 0 && *n)
+            nn_error_wrap(&e, "checkpoint %s (rows, records and bytes "
+                          "counted from its start)", P->ck);
+        else if (rc < 0 && P->ended == 1)
+            nn_error_wrap(&e, "checkpoint %s", P->ck);
+        if (rc < 0 || P->failed)
+            nn_die("%s", e.msg);
+        nn_reader_close(r);
+        fclose(f);
+        if (*n == 0 && P->ended == 2) /* one part */
+            return;
+        for (int a = 0; *n && a < S->nl + 1; a++)
+            if (S->nl != first->nl ||
+                (a < S->nl &&
+                 strcmp(nn_rowset_name(S->s, S->lsd[a].idx),
+                        nn_rowset_name(first->s, first->lsd[a].idx))))
+                nn_die("%s: checkpoint %s: other tensors for --lsd than "
+                       "checkpoint %s", nn_reader_name(P->in), P->ck,
+                       (*R)[0].ck);
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            result *g = realloc(*R, cap * sizeof **R);
+            if (!g)
+                nn_die("out of memory");
+            *R = g;
+        }
+        result *p = &(*R)[(*n)++];
+        snprintf(p->ck, sizeof p->ck, "%s", P->ck);
+        snprintf(p->t, sizeof p->t, "%s", P->t);
+        p->rows = S->rows;
+        p->correct = S->correct;
+        p->classes = S->classes;
+        p->scored = S->ix >= 0;
+        p->classify = S->classify;
+        p->mse = S->ix >= 0 ? mse(S) : NAN;
+        for (int a = 0; a < S->nl; a++)
+            p->lsd[a] = S->lsd[a].value;
+        if (*n == 1)
+            *first = *S;
+        else
+            eval_free(S);
+    } while (P->ended == 1);
+}
+
 int main(int argc, char **argv)
 {
     nn_tool_init("nn-eval");
@@ -938,53 +1000,8 @@ int main(int argc, char **argv)
         nn_die("%s", e.msg);
     eval S = {0}, first = {0};
     result *R = NULL;
-    size_t n = 0, cap = 0;
-    do {
-        FILE *f;
-        nn_reader *r = part_open(&P, &f, &e);
-        if (!r)
-            nn_die("%s", e.msg);
-        S = (eval){.o = &o, .iy = -1, .ix = -1};
-        int rc = evaluate(&S, r, &e);
-        if (P.failed) /* the input's own message, with its offsets */
-            e = P.err;
-        else if (rc < 0 && n)
-            nn_error_wrap(&e, "checkpoint %s (rows, records and bytes "
-                          "counted from its start)", P.ck);
-        else if (rc < 0 && P.ended == 1)
-            nn_error_wrap(&e, "checkpoint %s", P.ck);
-        if (rc < 0 || P.failed)
-            nn_die("%s", e.msg);
-        nn_reader_close(r);
-        fclose(f);
-        if (n == 0 && P.ended == 2) /* one part: the report as it was */
-            break;
-        if (n && S.nl != first.nl)
-            nn_die("%s: checkpoint %s: %d tensors for --lsd, %d before it",
-                   nn_reader_name(P.in), P.ck, S.nl, first.nl);
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            result *g = realloc(R, cap * sizeof *R);
-            if (!g)
-                nn_die("out of memory");
-            R = g;
-        }
-        result *p = &R[n++];
-        snprintf(p->ck, sizeof p->ck, "%s", P.ck);
-        snprintf(p->t, sizeof p->t, "%s", P.t);
-        p->rows = S.rows;
-        p->correct = S.correct;
-        p->classes = S.classes;
-        p->scored = S.ix >= 0;
-        p->classify = S.classify;
-        p->mse = S.ix >= 0 ? mse(&S) : NAN;
-        for (int a = 0; a < S.nl; a++)
-            p->lsd[a] = S.lsd[a].value;
-        if (n == 1)
-            first = S; /* kept for the names of the --lsd tensors */
-        else
-            eval_free(&S);
-    } while (P.ended == 1);
+    size_t n;
+    score_parts(&o, &P, &S, &first, &R, &n);
     if (!n && o.json)
         print_json(&S);
     else if (!n && o.quiet)
@@ -999,10 +1016,7 @@ int main(int argc, char **argv)
         print_parts_text(&first, R, n);
     if (nn_stdout_close(&e) < 0)
         nn_die("%s", e.msg);
-    if (n)
-        eval_free(&first);
-    else
-        eval_free(&S);
+    eval_free(n ? &first : &S);
     nn_reader_close(P.in);
     free(R);
     free(o.lsd);

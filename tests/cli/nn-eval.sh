@@ -533,3 +533,12 @@ head -c 60000 p5.nns > p5.cut
 want=$(nn-info p5.cut 2>&1 >/dev/null | sed 's/^nn-info: //')
 fails_clean "a truncated stream of parts" "$(printf '%s' "$want" | sed 's/[][()]/\\&/g')" nn-eval p5.cut
 fails_clean "-n of a tensor the parts lack" "checkpoint 0: p5.nns: no tensor named 'q'" nn-eval -n q p5.nns
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+z = np.ones((4, 3), "<f4"); y = np.arange(4, dtype="<i4") % 2
+open("otherz.nns", "wb").write(record("z1", z, "checkpoint=0\n") + record("y", y) +
+                               record("z2", z, "checkpoint=1\n") + record("y", y))
+PY
+fails_clean "parts with other --lsd tensors" "otherz.nns: checkpoint 1: other tensors for --lsd than checkpoint 0" nn-eval --lsd 'z*' otherz.nns
