@@ -100,8 +100,10 @@ int nn_net_load(const char *path, nn_net *net, nn_error *e);
  * starts the next network.  Reads the next network of r, leaving the
  * first record of the one after it unread: returns 1 with *net (free it
  * with nn_net_free), 0 at the end of the stream (at once for an empty
- * one), -1 on error, checked as nn_net_read checks.  A stream without the
- * attribute is one network, as nn_net_read reads it. */
+ * one), -1 on error, checked as nn_net_read checks (a bad first record
+ * of the next network fails the call that reads the one before it: it
+ * is read to see where that one ends).  A stream without the attribute
+ * is one network, as nn_net_read reads it. */
 int nn_net_read_next(nn_reader *r, nn_net *net, nn_error *e);
 /* Whether attribute texts a and b (NULL: none) have the same checkpoint
  * value (compared as text), or both none: the test that separates the
