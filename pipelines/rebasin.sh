@@ -1,0 +1,137 @@
+#!/bin/sh
+# rebasin.sh — convergent learning and re-basin (issue 13; permutative-
+# redundancy §5, ml-math-generalization §4-§8, Git Re-Basin): N networks
+# trained from different seeds, compared raw, in canonical form and
+# aligned to the first by weight and by activation matching:
+#   - Phi per layer between network 1 and each other (nn-distance);
+#   - test accuracy along the linear path between networks 1 and 2
+#     (nn-average --path | nn-forward | nn-eval: the barrier), raw and
+#     aligned;
+#   - test accuracy of the average of 2 and of N networks: raw, canonical
+#     (Sorensen: a representative per class, no assignment), aligned by
+#     weights, aligned by activations; beside each network alone.
+#
+#   rebasin.sh TRAIN TEST
+#
+# Environment: ARCH (784-512-512-10), N (4), EPOCHS (10), BATCH (128),
+# POINTS (25), MATCH_ROWS (rows of TRAIN for activation matching, 10000),
+# OUT (pipelines/results), NAME (rebasin: the files' stem).  Writes OUT/NAME.md, OUT/NAME-runs.tsv,
+# OUT/NAME-barrier.png.
+set -eu
+[ $# -eq 2 ] || { echo "usage: rebasin.sh TRAIN TEST" >&2; exit 2; }
+TRAIN=$1 TEST=$2
+ARCH=${ARCH:-784-512-512-10} N=${N:-4} EPOCHS=${EPOCHS:-10} BATCH=${BATCH:-128}
+POINTS=${POINTS:-25} MATCH_ROWS=${MATCH_ROWS:-10000}
+OUT=${OUT:-pipelines/results} NAME=${NAME:-rebasin}
+T=$(mktemp -d "${TMPDIR:-/tmp}/rebasin.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+say() { echo "rebasin.sh: $*" >&2; }
+acc() { nn-forward "$1" "$TEST" | nn-eval -q; }
+
+nn-slice --head "$MATCH_ROWS" "$TRAIN" > "$T/match.nns"
+: > "$T/runs.tsv"
+row() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$T/runs.tsv"; }
+
+# 1. the networks
+k=1
+while [ $k -le "$N" ]; do
+    say "training network $k of $N ($ARCH, $EPOCHS epochs)"
+    nn-init -s $k -O softmax "$ARCH" |
+        nn-train -e "$EPOCHS" -b "$BATCH" -s $k - "$TRAIN" > "$T/net$k.nns"
+    row "net$k" accuracy "$(acc "$T/net$k.nns")"
+    nn-sort-canon "$T/net$k.nns" > "$T/canon$k.nns"
+    if [ $k -gt 1 ]; then
+        nn-sort-canon --align "$T/net1.nns" "$T/net$k.nns" > "$T/wm$k.nns"
+        nn-sort-canon --align "$T/net1.nns" --data "$T/match.nns" "$T/net$k.nns" > "$T/am$k.nns"
+    fi
+    k=$((k + 1))
+done
+cp "$T/net1.nns" "$T/wm1.nns"
+cp "$T/net1.nns" "$T/am1.nns"
+
+# 2. Phi per layer and in all, network 1 against each other
+k=2
+while [ $k -le "$N" ]; do
+    for how in raw canon wm am; do
+        a=$T/net1.nns b=$T/net$k.nns
+        case $how in canon) a=$T/canon1.nns b=$T/canon$k.nns ;; wm) b=$T/wm$k.nns ;; am) b=$T/am$k.nns ;; esac
+        nn-distance "$a" "$b" | awk -v k=$k -v h=$how 'NR > 1 && $1 != "" {
+            printf "phi-%s-%s\t%s\t%s\n", h, $1, k, $4 }' >> "$T/runs.tsv"
+    done
+    k=$((k + 1))
+done
+
+# 3. the path between networks 1 and 2, raw and aligned
+for how in raw wm am; do
+    b=$T/net2.nns
+    [ $how = raw ] || b=$T/${how}2.nns
+    say "the path 1-2, $how"
+    nn-average --path "$POINTS" "$T/net1.nns" "$b" | nn-forward - "$TEST" | nn-eval -q |
+        awk -v h=$how -v p="$POINTS" '{ printf "path-%s\t%.4f\t%s\n", h, (NR - 1) / (p - 1), $NF }' >> "$T/runs.tsv"
+done
+
+# 4. averages of 2 and of N
+for m in 2 "$N"; do
+    for how in raw canon wm am; do
+        files=
+        k=1
+        while [ $k -le "$m" ]; do
+            case $how in raw) f=net$k ;; canon) f=canon$k ;; *) f=$how$k ;; esac
+            files="$files $T/$f.nns"
+            k=$((k + 1))
+        done
+        nn-average $files > "$T/avg.nns"
+        row "average-$m" "$how" "$(acc "$T/avg.nns")"
+    done
+done
+
+mkdir -p "$OUT"
+{ printf 'what\tkey\tvalue\n'; cat "$T/runs.tsv"; } > "$OUT/$NAME-runs.tsv"
+grep '^path-' "$T/runs.tsv" | awk -F'\t' '{ split($1, a, "-"); print a[2] "\t" $2 "\t" $3 }' > "$T/path.tsv"
+gnuplot <<EOF
+set terminal pngcairo size 800,500 font ",11"
+set output "$OUT/$NAME-barrier.png"
+set title "Test accuracy along the path (1-t) A + t B ($ARCH, $EPOCHS epochs)"
+set xlabel "t"
+set ylabel "test accuracy (%)"
+set key bottom center
+set datafile separator "\t"
+plot "< grep '^raw' $T/path.tsv" using 2:3 with linespoints lw 2 title "raw", \
+     "< grep '^wm' $T/path.tsv" using 2:3 with linespoints lw 2 title "weight matching", \
+     "< grep '^am' $T/path.tsv" using 2:3 with linespoints lw 2 title "activation matching"
+EOF
+/usr/bin/python3 - "$OUT/$NAME-runs.tsv" "$ARCH" "$EPOCHS" "$N" "$BATCH" > "$OUT/$NAME.md" <<'PY'
+import sys, collections
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])][1:]
+arch, epochs, n = sys.argv[2], sys.argv[3], int(sys.argv[4])
+get = lambda w, k: [float(r[2]) for r in rows if r[0] == w and r[1] == k]
+print(f"# Convergent learning and re-basin: {n} networks {arch}\n")
+print(f"Each trained {epochs} epochs by nn-train (Adam, lr 1e-3, batch {sys.argv[5]}) from seed k;"
+      " canonical forms by `nn-sort-canon` (lex); aligned to network 1 by weight matching (wm)"
+      " and by activation matching on training rows (am). Raw rows: the TSV beside this page.\n")
+accs = [get(f"net{k}", "accuracy")[0] for k in range(1, n + 1)]
+print("Test accuracy of each network: " + ", ".join("%.2f%%" % a for a in accs) + "\n")
+print("## Φ, network 1 against the others (mean over them)\n")
+layers = sorted({r[0].split("-")[2] for r in rows if r[0].startswith("phi-")}, key=lambda x: (x == "all", x))
+print("| layer | raw | canonical | weight matching | activation matching |")
+print("|---|--:|--:|--:|--:|")
+for L in layers:
+    cells = []
+    for h in ("raw", "canon", "wm", "am"):
+        v = [float(r[2]) for r in rows if r[0] == f"phi-{h}-{L}"]
+        cells.append("%.3f" % (sum(v) / len(v)) if v else "")
+    print(f"| {L} | " + " | ".join(cells) + " |")
+print("\n## Along the path from network 1 to network 2\n")
+for h, name in (("raw", "raw"), ("wm", "weight matching"), ("am", "activation matching")):
+    p = [(float(r[1]), float(r[2])) for r in rows if r[0] == f"path-{h}"]
+    ends = (p[0][1] + p[-1][1]) / 2
+    low = min(a for _, a in p)
+    print(f"- {name}: lowest accuracy {low:.2f}% (ends {p[0][1]:.2f}%, {p[-1][1]:.2f}%): barrier {ends - low:.2f} points")
+print(f"\n![barrier]({sys.argv[1].rsplit('/', 1)[-1].replace('-runs.tsv', '-barrier.png')})\n")
+print("## Averages of networks (test accuracy)\n")
+print("| networks | raw | canonical | weight matching | activation matching |")
+print("|---|--:|--:|--:|--:|")
+for m in sorted({r[0] for r in rows if r[0].startswith("average-")}):
+    print(f"| {m.split('-')[1]} | " + " | ".join("%.2f%%" % get(m, h)[0] for h in ("raw", "canon", "wm", "am")) + " |")
+PY
+cat "$OUT/$NAME.md"
