@@ -8,8 +8,10 @@
 #     (nn-average --path | nn-forward | nn-eval: the barrier), raw and
 #     aligned;
 #   - test accuracy of the average of 2 and of N networks: raw, canonical
-#     (Sorensen: a representative per class, no assignment), aligned by
-#     weights, aligned by activations; beside each network alone.
+#     (Sorensen: a representative per class, no assignment), aligned to
+#     network 1 by weights and by activations, and aligned to an iterated
+#     mean (three rounds of aligning every network to the last mean);
+#     beside each network alone.
 #
 #   rebasin.sh TRAIN TEST
 #
@@ -83,6 +85,20 @@ for m in 2 "$N"; do
         nn-average $files > "$T/avg.nns"
         row "average-$m" "$how" "$(acc "$T/avg.nns")"
     done
+    # aligned to an iterated mean: every network aligned (weights) to the
+    # mean of the last round, three rounds from the mean aligned to 1
+    nn-average $(k=1; while [ $k -le "$m" ]; do printf '%s ' "$T/wm$k.nns"; k=$((k + 1)); done) > "$T/mean.nns"
+    for round in 1 2 3; do
+        files=
+        k=1
+        while [ $k -le "$m" ]; do
+            nn-sort-canon --align "$T/mean.nns" "$T/net$k.nns" > "$T/it$k.nns"
+            files="$files $T/it$k.nns"
+            k=$((k + 1))
+        done
+        nn-average $files > "$T/mean.nns"
+    done
+    row "average-$m" iterated "$(acc "$T/mean.nns")"
 done
 
 mkdir -p "$OUT"
@@ -129,9 +145,9 @@ for h, name in (("raw", "raw"), ("wm", "weight matching"), ("am", "activation ma
     print(f"- {name}: lowest accuracy {low:.2f}% (ends {p[0][1]:.2f}%, {p[-1][1]:.2f}%): barrier {ends - low:.2f} points")
 print(f"\n![barrier]({sys.argv[1].rsplit('/', 1)[-1].replace('-runs.tsv', '-barrier.png')})\n")
 print("## Averages of networks (test accuracy)\n")
-print("| networks | raw | canonical | weight matching | activation matching |")
-print("|---|--:|--:|--:|--:|")
+print("| networks | raw | canonical | weight matching (to 1) | activation matching (to 1) | weight matching (to an iterated mean) |")
+print("|---|--:|--:|--:|--:|--:|")
 for m in sorted({r[0] for r in rows if r[0].startswith("average-")}):
-    print(f"| {m.split('-')[1]} | " + " | ".join("%.2f%%" % get(m, h)[0] for h in ("raw", "canon", "wm", "am")) + " |")
+    print(f"| {m.split('-')[1]} | " + " | ".join("%.2f%%" % get(m, h)[0] for h in ("raw", "canon", "wm", "am", "iterated")) + " |")
 PY
 cat "$OUT/$NAME.md"
