@@ -545,11 +545,13 @@ static ssize_t part_read(void *cookie, char *buf, size_t size)
             p->done = 0;
             continue;
         }
-        size_t n = len - p->done < size - got ? len - p->done : size - got;
         size_t h = r->raw_header_len;
-        for (size_t i = 0; i < n; i++, p->done++)
-            buf[got + i] = (char)(p->done < h ? r->raw_header[p->done]
-                                              : r->raw_payload[p->done - h]);
+        const unsigned char *from = p->done < h ? r->raw_header + p->done
+                                                : r->raw_payload + (p->done - h);
+        size_t left = p->done < h ? h - p->done : len - p->done;
+        size_t n = left < size - got ? left : size - got;
+        memcpy(buf + got, from, n);
+        p->done += n;
         got += n;
     }
     return (ssize_t)got;
