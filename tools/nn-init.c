@@ -25,6 +25,8 @@ static const char usage[] =
     "      --ball         bandlimited: uniform in the ball, not the box\n"
     "  -p, --prune=RHO    fixed masks with zero rate RHO; hidden layers are\n"
     "                     widened to ceil(n/(1-RHO))\n"
+    "      --mask-seed=N  draw the masks from their own seed N (the same\n"
+    "                     masks under any --seed)\n"
     "  -t, --dtype=TYPE   f32 (default) or f64\n"
     "  -s, --seed=N       seed of every random draw (default 1)\n"
     "  -o, --output=FILE  write to FILE instead of stdout\n"
@@ -38,7 +40,7 @@ static const char usage[] =
     "Example: nn-init -a tanh -O softmax --scheme orthogonal 784-100-10 > "
     "net.nns\n";
 
-enum { OPT_BALL = 256, OPT_SCHEME };
+enum { OPT_BALL = 256, OPT_SCHEME, OPT_MASK_SEED };
 
 #define MAX_LAYERS 4096
 
@@ -47,7 +49,8 @@ typedef struct options {
     const char *arch, *out;
     int scheme, ball, dtype, level;
     double gain, rho;
-    uint64_t seed;
+    uint64_t seed, mask_seed;   /* --seed; --mask-seed */
+    int has_mask_seed;
 } options;
 
 /* Parses "784-1024-10" into widths; returns the count. */
@@ -128,10 +131,10 @@ static void make_layers(const options *o, nn_net *net)
 /* Draws layer k of the network (number k+1 in messages and attributes):
  * weights, mask, coefficients, attributes. */
 static int draw_layer(const options *o, nn_layer *l, size_t k, nn_rng *g,
-                      nn_error *e)
+                      nn_rng *gm, nn_error *e)
 {
     if (nn_weights_draw(l, o->scheme, o->gain, o->ball, g, e) < 0 ||
-        (o->rho > 0 && nn_mask_draw(l, o->rho, g, e) < 0))
+        (o->rho > 0 && nn_mask_draw(l, o->rho, gm ? gm : g, e) < 0))
         return nn_error_wrap(e, "layer %zu", k + 1);
     if (nn_act_is_poly(l->act.kind)) { /* each unit starts as phi_1 */
         size_t d = (size_t)l->act.degree + 1;
@@ -148,21 +151,27 @@ static int draw_layer(const options *o, nn_layer *l, size_t k, nn_rng *g,
                      nn_fmt_double(g1, sizeof g1, o->gain),
                      (unsigned long long)o->seed);
     if (o->rho > 0)
-        snprintf(attrs + n, sizeof attrs - n, "mask_rate=%s\n",
-                 nn_fmt_double(r1, sizeof r1, o->rho));
+        n += snprintf(attrs + n, sizeof attrs - n, "mask_rate=%s\n",
+                      nn_fmt_double(r1, sizeof r1, o->rho));
+    if (o->rho > 0 && o->has_mask_seed)
+        snprintf(attrs + n, sizeof attrs - n, "mask_seed=%llu\n",
+                 (unsigned long long)o->mask_seed);
     if (!(l->attrs = nn_act_to_attrs(&l->act, attrs)))
         return nn_fail(e, "out of memory");
     return 0;
 }
 
-/* Draws every layer from one generator, in order, and writes it. */
+/* Draws every layer from one generator, in order (the masks from their
+ * own with --mask-seed), and writes it. */
 static int write_net(const options *o, nn_net *net, nn_writer *w,
                      nn_error *e)
 {
-    nn_rng g;
+    nn_rng g, gm;
     nn_rng_seed(&g, o->seed);
+    nn_rng_seed(&gm, o->mask_seed);
     for (size_t k = 0; k < net->n; k++)
-        if (draw_layer(o, &net->layers[k], k, &g, e) < 0 ||
+        if (draw_layer(o, &net->layers[k], k, &g,
+                       o->has_mask_seed ? &gm : NULL, e) < 0 ||
             nn_layer_write(w, &net->layers[k], o->dtype, e) < 0)
             return -1;
     return 0;
@@ -177,6 +186,7 @@ static void parse(int argc, char **argv, options *o)
         {"gain", required_argument, 0, 'g'},
         {"ball", no_argument, 0, OPT_BALL},
         {"prune", required_argument, 0, 'p'},
+        {"mask-seed", required_argument, 0, OPT_MASK_SEED},
         {"dtype", required_argument, 0, 't'},
         {"seed", required_argument, 0, 's'},
         NN_LONGOPTS_OUTPUT,
@@ -198,6 +208,10 @@ static void parse(int argc, char **argv, options *o)
             break;
         case 'g': o->gain = nn_arg_double("gain", optarg, 0, INFINITY); break;
         case OPT_BALL: o->ball = 1; break;
+        case OPT_MASK_SEED:
+            o->mask_seed = nn_arg_u64("mask-seed", optarg, 0, UINT64_MAX);
+            o->has_mask_seed = 1;
+            break;
         case 'p':
             o->rho = nn_arg_double("prune", optarg, 0, 1);
             if (o->rho == 1)
@@ -215,6 +229,8 @@ static void parse(int argc, char **argv, options *o)
         nn_usage_error(optind == argc ? "missing ARCH" : "one ARCH only");
     if (o->ball && o->scheme != NN_INIT_BANDLIMITED)
         nn_usage_error("--ball goes with --scheme bandlimited");
+    if (o->has_mask_seed && o->rho == 0)
+        nn_usage_error("--mask-seed goes with --prune");
     o->arch = argv[optind];
 }
 

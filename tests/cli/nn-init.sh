@@ -134,3 +134,16 @@ fails_usage "rate out of range" "invalid --prune '1': a rate from 0 to below 1" 
 fails_usage "rate out of range, above 1" "invalid --prune '2': must be from 0 to 1" nn-init -p 2 4-3
 fails_usage "too many activations" "activations for 2 hidden layers" nn-init -a relu,tanh,relu 4-3-3-2
 fails_clean "masks that cannot exist" "distinct non-zero columns" nn-init -p 0.5 2-4
+
+# --mask-seed: the same masks under any --seed, other weights; without
+# it the masks follow the seed.
+for s in 1 2; do
+    nn-init -s $s -p 0.5 --mask-seed 7 8-6-3 > ms$s.nns
+    nn-pick mask < ms$s.nns > mk$s.nns
+    nn-pick w < ms$s.nns > wk$s.nns
+done
+nn-init -s 2 -p 0.5 8-6-3 | nn-pick mask > mk3.nns
+cmp -s mk1.nns mk2.nns && ! cmp -s wk1.nns wk2.nns && ! cmp -s mk2.nns mk3.nns &&
+    ok "--mask-seed: one set of masks under two weight seeds" ||
+    not_ok "--mask-seed" "masks or weights as they should not be"
+fails_usage "--mask-seed without --prune" "--mask-seed goes with --prune" nn-init --mask-seed 3 4-3
