@@ -3,14 +3,16 @@
 #                                         matching on permuted, disturbed nets
 #   make -f pipelines/canon.mk rebasin    convergent learning, the barrier,
 #                                         averages raw, canonical, aligned
+#   make -f pipelines/canon.mk prepruned  the same with one set of pre-pruning
+#                                         masks (nn-init -p 0.5 --mask-seed 1)
 # Results (Markdown, PNG, TSV) go to pipelines/results/.
 
 BINDIR ?= $(CURDIR)/bin
 OUT    ?= build/mnist
 export PATH := $(BINDIR):$(PATH)
 
-.PHONY: all recovery rebasin data
-all: recovery rebasin
+.PHONY: all recovery rebasin prepruned data
+all: recovery rebasin prepruned
 
 data:
 	@$(MAKE) --no-print-directory -f pipelines/mnist.mk data OUT=$(OUT)
@@ -25,3 +27,6 @@ recovery: $(OUT)/canon/net1.nns $(OUT)/canon/net2.nns $(OUT)/canon/net3.nns
 
 rebasin: data
 	sh pipelines/rebasin.sh $(OUT)/train.nns $(OUT)/test.nns
+
+prepruned: data
+	PRUNE=0.5 NAME=rebasin-pruned sh pipelines/rebasin.sh $(OUT)/train.nns $(OUT)/test.nns

@@ -17,13 +17,16 @@
 #
 # Environment: ARCH (784-512-512-10), N (4), EPOCHS (10), BATCH (128),
 # POINTS (25), MATCH_ROWS (rows of TRAIN for activation matching, 10000),
-# OUT (pipelines/results), NAME (rebasin: the files' stem).  Writes OUT/NAME.md, OUT/NAME-runs.tsv,
+# PRUNE (a rate: every network pre-pruned with the same masks, nn-init -p
+# PRUNE --mask-seed 1, for permutative-redundancy §6.2.1: are such
+# networks closer without alignment?), OUT (pipelines/results), NAME
+# (rebasin: the files' stem).  Writes OUT/NAME.md, OUT/NAME-runs.tsv,
 # OUT/NAME-barrier.png.
 set -eu
 [ $# -eq 2 ] || { echo "usage: rebasin.sh TRAIN TEST" >&2; exit 2; }
 TRAIN=$1 TEST=$2
 ARCH=${ARCH:-784-512-512-10} N=${N:-4} EPOCHS=${EPOCHS:-10} BATCH=${BATCH:-128}
-POINTS=${POINTS:-25} MATCH_ROWS=${MATCH_ROWS:-10000}
+POINTS=${POINTS:-25} MATCH_ROWS=${MATCH_ROWS:-10000} PRUNE=${PRUNE:-}
 OUT=${OUT:-pipelines/results} NAME=${NAME:-rebasin}
 T=$(mktemp -d "${TMPDIR:-/tmp}/rebasin.XXXXXX")
 trap 'rm -rf "$T"' EXIT
@@ -38,7 +41,7 @@ row() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$T/runs.tsv"; }
 k=1
 while [ $k -le "$N" ]; do
     say "training network $k of $N ($ARCH, $EPOCHS epochs)"
-    nn-init -s $k -O softmax "$ARCH" |
+    nn-init -s $k -O softmax ${PRUNE:+-p "$PRUNE" --mask-seed 1} "$ARCH" |
         nn-train -e "$EPOCHS" -b "$BATCH" -s $k - "$TRAIN" > "$T/net$k.nns"
     row "net$k" accuracy "$(acc "$T/net$k.nns")"
     nn-sort-canon "$T/net$k.nns" > "$T/canon$k.nns"
@@ -116,7 +119,7 @@ plot "< grep '^raw' $T/path.tsv" using 2:3 with linespoints lw 2 title "raw", \
      "< grep '^wm' $T/path.tsv" using 2:3 with linespoints lw 2 title "weight matching", \
      "< grep '^am' $T/path.tsv" using 2:3 with linespoints lw 2 title "activation matching"
 EOF
-/usr/bin/python3 - "$OUT/$NAME-runs.tsv" "$ARCH" "$EPOCHS" "$N" "$BATCH" > "$OUT/$NAME.md" <<'PY'
+/usr/bin/python3 - "$OUT/$NAME-runs.tsv" "$ARCH${PRUNE:+ pre-pruned at $PRUNE (one set of masks)}" "$EPOCHS" "$N" "$BATCH" > "$OUT/$NAME.md" <<'PY'
 import sys, collections
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])][1:]
 arch, epochs, n = sys.argv[2], sys.argv[3], int(sys.argv[4])
