@@ -1,0 +1,327 @@
+/* nn_quant.c — quantization of weights and the entropy coding of the
+ * codes (ALGORITHMS.md, nn-quantize; thesis ch. 3, Algorithms 1 and 2).
+ *
+ * Fixed quantization splits [lo, hi] into 2^N bins: q = min(2^N - 1,
+ * floor(2^N (w - lo) / (hi - lo))), decoded to the bin's centre lo +
+ * (hi - lo)(q + 0.5) / 2^N; a constant tensor (lo = hi) has every code 0
+ * and decodes to lo exactly.  The dynamic scheme picks N = ceil(H) + c
+ * from the entropy H of a seeded random sample quantized to M bits.
+ *
+ * The codes are entropy-coded with a canonical Huffman code whose lengths
+ * are limited (NN_HUFF_MAXLEN): lengths from the histogram, the codes
+ * given in order of (length, symbol), so that the lengths alone describe
+ * the code.  Bits go most significant first.  The decoder checks every
+ * read against the end of its input and every code against the table:
+ * corrupt or truncated input is an error, never an access out of bounds. */
+#include "methods/nn_methods.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------- quantization */
+
+int nn_quant_range(const double *w, size_t n, double *lo, double *hi,
+                   nn_error *e)
+{
+    double a = INFINITY, b = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(w[i]))
+            return nn_fail(e, "weight %zu is %g", i, w[i]);
+        a = w[i] < a ? w[i] : a;
+        b = w[i] > b ? w[i] : b;
+    }
+    *lo = n ? a : 0;
+    *hi = n ? b : 0;
+    return 0;
+}
+
+void nn_quant_encode(const double *w, size_t n, double lo, double hi,
+                     int bits, uint32_t *q)
+{
+    double levels = ldexp(1, bits), scale = hi > lo ? levels / (hi - lo) : 0;
+    uint32_t top = (uint32_t)(levels - 1);
+    for (size_t i = 0; i < n; i++) {
+        double x = floor((w[i] - lo) * scale);
+        q[i] = x <= 0 ? 0 : x >= top ? top : (uint32_t)x;
+    }
+}
+
+void nn_quant_decode(const uint32_t *q, size_t n, double lo, double hi,
+                     int bits, double *w)
+{
+    double step = hi > lo ? (hi - lo) / ldexp(1, bits) : 0;
+    for (size_t i = 0; i < n; i++)
+        w[i] = hi > lo ? lo + step * ((double)q[i] + 0.5) : lo;
+}
+
+double nn_quant_entropy(const double *w, size_t n, double lo, double hi,
+                        int m_bits, double frac, uint64_t seed)
+{
+    size_t k = (size_t)ceil(frac * (double)n), levels = (size_t)1 << m_bits;
+    if (k == 0 || n == 0)
+        return 0;
+    uint64_t *hist = calloc(levels, sizeof *hist);
+    if (!hist)
+        return NAN;
+    nn_rng g;
+    nn_rng_seed(&g, seed);
+    for (size_t i = 0; i < k; i++) { /* k draws with replacement */
+        uint32_t q;
+        size_t j = k == n ? i : (size_t)nn_rng_below(&g, n);
+        nn_quant_encode(w + j, 1, lo, hi, m_bits, &q);
+        hist[q]++;
+    }
+    double h = 0;
+    for (size_t b = 0; b < levels; b++)
+        if (hist[b]) {
+            double p = (double)hist[b] / (double)k;
+            h -= p * log2(p);
+        }
+    free(hist);
+    return h;
+}
+
+int nn_quant_dynamic_bits(double h, int c, int max_bits)
+{
+    int n = (int)ceil(h - 1e-9) + c;
+    return n < 1 ? 1 : n > max_bits ? max_bits : n;
+}
+
+/* ------------------------------------------------------------ Huffman */
+
+/* A node of the code tree while the lengths are made. */
+typedef struct hnode {
+    uint64_t w;
+    int left, right;        /* children, -1 for a leaf */
+    int sym;
+} hnode;
+
+/* Min-heap of node indices by weight (ties by index, for determinism). */
+static int less(const hnode *t, int a, int b)
+{
+    return t[a].w < t[b].w || (t[a].w == t[b].w && a < b);
+}
+
+static void sift_down(int *h, size_t n, size_t i, const hnode *t)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && less(t, h[l], h[m]))
+            m = l;
+        if (r < n && less(t, h[r], h[m]))
+            m = r;
+        if (m == i)
+            return;
+        int x = h[i];
+        h[i] = h[m];
+        h[m] = x;
+        i = m;
+    }
+}
+
+/* Depth of every leaf below node r into len (iterative). */
+static void depths(const hnode *t, int r, uint8_t *len, int *stack,
+                   int *depth)
+{
+    size_t sp = 0;
+    stack[sp] = r;
+    depth[sp++] = 0;
+    while (sp) {
+        sp--;
+        int v = stack[sp], d = depth[sp];
+        if (t[v].left < 0) {
+            len[t[v].sym] = (uint8_t)(d > 255 ? 255 : d);
+            continue;
+        }
+        stack[sp] = t[v].left;
+        depth[sp++] = d + 1;
+        stack[sp] = t[v].right;
+        depth[sp++] = d + 1;
+    }
+}
+
+/* Lengths above max cut to max, then lengthened, rarest symbols of the
+ * longest lengths below max first, until the Kraft sum is at most 1. */
+static void limit_lengths(uint8_t *len, const uint64_t *freq, size_t nsym,
+                          int max)
+{
+    uint64_t kraft = 0, one = (uint64_t)1 << max;
+    for (size_t s = 0; s < nsym; s++)
+        if (len[s]) {
+            if (len[s] > max)
+                len[s] = (uint8_t)max;
+            kraft += (uint64_t)1 << (max - len[s]);
+        }
+    while (kraft > one) {
+        size_t best = nsym;
+        for (size_t s = 0; s < nsym; s++)
+            if (len[s] && len[s] < max &&
+                (best == nsym || len[s] > len[best] ||
+                 (len[s] == len[best] && freq[s] < freq[best])))
+                best = s;
+        kraft -= (uint64_t)1 << (max - len[best] - 1);
+        len[best]++;
+    }
+}
+
+int nn_huff_lengths(const uint64_t *freq, size_t nsym, uint8_t *len,
+                    nn_error *e)
+{
+    if (nsym == 0 || nsym > NN_HUFF_MAXSYM)
+        return nn_fail(e, "Huffman: %zu symbols (1 to %d)", nsym,
+                       NN_HUFF_MAXSYM);
+    memset(len, 0, nsym);
+    size_t used = 0;
+    for (size_t s = 0; s < nsym; s++)
+        used += freq[s] > 0;
+    if (used == 0)
+        return 0;
+    if (used == 1) { /* one symbol: a code of one bit */
+        for (size_t s = 0; s < nsym; s++)
+            if (freq[s])
+                len[s] = 1;
+        return 0;
+    }
+    hnode *t = malloc(2 * used * sizeof *t);
+    int *heap = malloc(2 * used * sizeof *heap);
+    int *stack = malloc(2 * used * sizeof *stack);
+    int *depth = malloc(2 * used * sizeof *depth);
+    if (!t || !heap || !stack || !depth) {
+        free(t), free(heap), free(stack), free(depth);
+        return nn_fail(e, "Huffman: out of memory");
+    }
+    size_t nt = 0, nh = 0;
+    for (size_t s = 0; s < nsym; s++)
+        if (freq[s]) {
+            t[nt] = (hnode){freq[s], -1, -1, (int)s};
+            heap[nh++] = (int)nt++;
+        }
+    for (size_t i = nh / 2 + 1; i-- > 0;)
+        sift_down(heap, nh, i, t);
+    while (nh > 1) {
+        int a = heap[0];
+        heap[0] = heap[--nh];
+        sift_down(heap, nh, 0, t);
+        int b = heap[0];
+        t[nt] = (hnode){t[a].w + t[b].w, a, b, -1};
+        heap[0] = (int)nt++;
+        sift_down(heap, nh, 0, t);
+    }
+    depths(t, heap[0], len, stack, depth);
+    limit_lengths(len, freq, nsym, NN_HUFF_MAXLEN);
+    free(t), free(heap), free(stack), free(depth);
+    return 0;
+}
+
+int nn_huff_init(nn_huff *h, const uint8_t *len, size_t nsym, nn_error *e)
+{
+    memset(h, 0, sizeof *h);
+    if (nsym == 0 || nsym > NN_HUFF_MAXSYM)
+        return nn_fail(e, "Huffman: %zu symbols (1 to %d)", nsym,
+                       NN_HUFF_MAXSYM);
+    uint64_t kraft = 0;
+    for (size_t s = 0; s < nsym; s++) {
+        if (len[s] > NN_HUFF_MAXLEN)
+            return nn_fail(e, "Huffman: symbol %zu has a code of %d bits "
+                           "(at most %d)", s, len[s], NN_HUFF_MAXLEN);
+        if (len[s]) {
+            h->count[len[s]]++;
+            kraft += (uint64_t)1 << (NN_HUFF_MAXLEN - len[s]);
+        }
+    }
+    if (kraft > (uint64_t)1 << NN_HUFF_MAXLEN)
+        return nn_fail(e, "Huffman: the code lengths are no prefix code "
+                       "(their Kraft sum exceeds 1)");
+    h->nsym = nsym;
+    h->code = malloc(nsym * sizeof *h->code);
+    h->len = malloc(nsym);
+    h->sorted = malloc(nsym * sizeof *h->sorted);
+    if (!h->code || !h->len || !h->sorted) {
+        nn_huff_free(h);
+        return nn_fail(e, "Huffman: out of memory");
+    }
+    memcpy(h->len, len, nsym);
+    /* canonical: codes of each length consecutive, by symbol */
+    uint32_t code = 0, at = 0;
+    for (int l = 1; l <= NN_HUFF_MAXLEN; l++) {
+        code = (code + h->count[l - 1]) << 1;
+        h->first[l] = code;
+        h->offset[l] = at;
+        at += h->count[l];
+    }
+    uint32_t next[NN_HUFF_MAXLEN + 1], pos[NN_HUFF_MAXLEN + 1];
+    memcpy(next, h->first, sizeof next);
+    memcpy(pos, h->offset, sizeof pos);
+    for (size_t s = 0; s < nsym; s++)
+        if (len[s]) {
+            h->code[s] = next[len[s]]++;
+            h->sorted[pos[len[s]]++] = (uint32_t)s;
+        }
+    return 0;
+}
+
+void nn_huff_free(nn_huff *h)
+{
+    free(h->code);
+    free(h->len);
+    free(h->sorted);
+    memset(h, 0, sizeof *h);
+}
+
+uint64_t nn_huff_bits(const nn_huff *h, const uint64_t *freq)
+{
+    uint64_t b = 0;
+    for (size_t s = 0; s < h->nsym; s++)
+        b += freq[s] * h->len[s];
+    return b;
+}
+
+int nn_huff_encode(const nn_huff *h, const uint32_t *sym, size_t n,
+                   uint8_t *out, size_t cap, uint64_t *nbits, nn_error *e)
+{
+    uint64_t bit = 0;
+    memset(out, 0, cap);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t s = sym[i];
+        if (s >= h->nsym || !h->len[s])
+            return nn_fail(e, "Huffman: code %u of value %zu has no code "
+                           "word", s, i);
+        int l = h->len[s];
+        if (bit + (uint64_t)l > (uint64_t)cap * 8)
+            return nn_fail(e, "Huffman: the output needs more than %zu "
+                           "bytes", cap);
+        for (int k = l - 1; k >= 0; k--, bit++)
+            if ((h->code[s] >> k) & 1)
+                out[bit >> 3] |= (uint8_t)(0x80u >> (bit & 7));
+    }
+    *nbits = bit;
+    return 0;
+}
+
+int nn_huff_decode(const nn_huff *h, const uint8_t *in, uint64_t nbits,
+                   size_t n, uint32_t *sym, nn_error *e)
+{
+    uint64_t bit = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t code = 0;
+        int l = 1;
+        for (;; l++) {
+            if (l > NN_HUFF_MAXLEN)
+                return nn_fail(e, "Huffman: value %zu: no code word matches "
+                               "(corrupt codes)", i);
+            if (bit >= nbits)
+                return nn_fail(e, "Huffman: the codes end after %zu of %zu "
+                               "values (truncated)", i, n);
+            code = code << 1 | ((in[bit >> 3] >> (7 - (bit & 7))) & 1u);
+            bit++;
+            if (code - h->first[l] < h->count[l])
+                break;
+        }
+        sym[i] = h->sorted[h->offset[l] + (code - h->first[l])];
+    }
+    if (bit != nbits)
+        return nn_fail(e, "Huffman: %llu bits left after %zu values "
+                       "(corrupt codes)", (unsigned long long)(nbits - bit), n);
+    return 0;
+}
