@@ -107,17 +107,20 @@ awk -F'\t' 'NR > 1 {
     n[k]++; f[k] += $6; f2[k] += $6 * $6; p[k] += $7; w[k] += $10; t[k] += $11
     if ($12 > r[k]) r[k] = $12
     pl[k] = pl[k] (pl[k] == "" ? "" : "/") $8
-    la[k] = $9; lr[k] = $13
+    nl[k] = split($9, a, ","); for (j = 1; j <= nl[k]; j++) ls[k, j] += a[j]
+    lr[k] = $13
 }
 END {
     for (i = 1; i <= m; i++) {
         k = order[i]; c = n[k]; mf = f[k] / c
         sd = c > 1 ? sqrt((f2[k] - c * mf * mf) / (c - 1)) : -1
+        la[k] = ""; for (j = 1; j <= nl[k]; j++) la[k] = la[k] (j > 1 ? "," : "") sprintf("%.2f", ls[k, j] / c)
         printf "%s\t%d\t%.2f\t%.2f\t%.2f\t%s\t%.0f\t%.0f\t%d\t%s\t%s\n", k, c, mf, sd, p[k] / c, pl[k],
             w[k] / c, t[k] / c, r[k], la[k], lr[k]
     }
 }' "$RUNS" > "$T/means"
-# set arch variant epochs n final sd peak peak_layers wall train rss accs(last seed) layer_rss
+# set arch variant epochs n final sd peak peak_layers wall train rss accs layer_rss
+# (means over the seeds but the largest RSS, the last seed's RSS by layer)
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 tools=$(awk -F'\t' 'NR > 1 { print $14 }' "$RUNS" | sort | sed -n '1p;$p' | tr '\n' ' ')
@@ -224,8 +227,8 @@ for arch in $(cut -f2 "$T/means" | awk '!s[$0]++'); do
     }' "$T/means"
     echo
     echo "Test accuracy after each layer (layers 1..i and layer i's decision layer;"
-    echo "the last seed's run), and each layer's peak RSS (MiB, its largest nn-train"
-    echo "run; in brackets less the inputs it holds):"
+    echo "the mean over the seeds), and each layer's peak RSS (MiB, its largest"
+    echo "nn-train run, of the last seed; in brackets less the inputs it holds):"
     echo
     echo "| data | variant | accuracy by layer | RSS MiB by layer |"
     echo "|---|---|---|---|"
