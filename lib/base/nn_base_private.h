@@ -44,4 +44,13 @@ static inline void put64(unsigned char *p, uint64_t v)
 #define NN_VECTORIZE
 #endif
 
+/* An AVX2 clone of a function beside the generic one, chosen at load time
+ * where the CPU has it (GCC on x86-64): for element-wise loops, whose
+ * results are the same either way (no FMA, no reassociation). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define NN_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define NN_CLONES
+#endif
+
 #endif

@@ -98,7 +98,7 @@ static void store(void *p, int dt, size_t i, long double v)
         return;                                                                \
     }
 
-NN_VECTORIZE
+NN_VECTORIZE NN_CLONES
 void nn_convert(void *dst, int dd, const void *src, int sd, size_t n)
 {
     if (dd == sd) {

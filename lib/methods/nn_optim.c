@@ -88,7 +88,7 @@ int nn_optim_add_f32(nn_optim *o, float *w, size_t n, nn_error *e)
  * so that the loop has no branch.  The Makefile builds this file with
  * -fno-math-errno, so that sqrt vectorises too. */
 #define ADAM(NAME, G)                                                          \
-    NN_VECTORIZE                                                               \
+    NN_VECTORIZE NN_CLONES                                                     \
     static void NAME(param *p, const G *g, double lr, double l2,              \
                      double decoupled, double c1, double c2)                  \
     {                                                                          \
@@ -133,7 +133,7 @@ static void sgd(param *p, const void *g, int gdt, double lr, double wd,
 /* The same rules in single precision, in PyTorch's order of operations
  * (torch 1.13: exp_avg.mul_(b1).add_(g, 1-b1); denom = sqrt(exp_avg_sq) /
  * sqrt(c2) + eps; p.addcdiv_(exp_avg, denom, -lr/c1)). */
-NN_VECTORIZE
+NN_VECTORIZE NN_CLONES
 static void adam32(param *p, const float *g, float lr, float l2, float dec,
                    float step, float c2s)
 {
@@ -152,7 +152,7 @@ static void adam32(param *p, const float *g, float lr, float l2, float dec,
 /* SGD with the choices taken out of the loop, so that it vectorises:
  * plain (mu 0), momentum, Nesterov; first: the buffer starts as the
  * gradient (PyTorch's first step), which is mu 0 into a zero buffer. */
-NN_VECTORIZE
+NN_VECTORIZE NN_CLONES
 static void sgd32(param *p, const float *g, float lr, float wd, float mu,
                   int nesterov, int first)
 {

@@ -242,14 +242,14 @@ static inline double poly_eval(int kind, int degree, const double *c, double x)
 /* The element-wise loops run once per layer over every activation: let
  * the compiler vectorise them (GCC's -O2 cost model leaves ReLU's compare
  * scalar, a tenth of nn-forward's time). */
-NN_VECTORIZE
+NN_VECTORIZE NN_CLONES
 void nn_act_apply_f32(const nn_act *a, const double *coef, size_t m,
                       size_t n, float *z)
 {
     APPLY(float, expf, tanhf)
 }
 
-NN_VECTORIZE
+NN_VECTORIZE NN_CLONES
 void nn_act_apply_f64(const nn_act *a, const double *coef, size_t m,
                       size_t n, double *z)
 {

@@ -2,7 +2,7 @@
  * precision with REAL (the element type) and FN (the name's suffix)
  * defined: the backward step of an activation.  No include guard. */
 
-NN_VECTORIZE
+NN_VECTORIZE NN_CLONES
 void FN(nn_act_backward)(const nn_act *a, const double *coef, size_t m,
                          size_t n, const REAL *z, const REAL *y, REAL *g,
                          double *dcoef)
