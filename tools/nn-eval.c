@@ -86,6 +86,9 @@ typedef struct eval {
     uint64_t rows, correct;
     uint64_t *count, *right, *confusion;
     double sse;
+    double nll;             /* sum of -ln p[class], while every row of
+                             * predictions is a probability vector */
+    int probs;              /* so far they are */
     double *p, *t;          /* one row of predictions, targets */
     int64_t *labs;
     size_t labs_cap;
@@ -153,6 +156,7 @@ static int setup(eval *S, const nn_rowblock *b, nn_error *e)
                            S->in, o->labels, (unsigned long long)cattr,
                            o->pred, S->k, S->k == 1 ? "" : "s", S->classes);
         S->classify = !o->regression;
+        S->probs = 1;
         if (S->classify) {
             S->count = nn_xalloc(S->classes, sizeof *S->count, "classes");
             S->right = nn_xalloc(S->classes, sizeof *S->right, "classes");
@@ -294,6 +298,17 @@ static void score(eval *S, const nn_rowblock *b)
         }
         if (!S->classify || truth < 0)
             continue;
+        if (S->probs && k >= 2) { /* the cross-entropy of probabilities */
+            double sum = 0, lo = 0;
+            for (size_t j = 0; j < k; j++) {
+                sum += p[j];
+                lo = p[j] < lo ? p[j] : lo;
+            }
+            if (lo < 0 || fabs(sum - 1) > 1e-3)
+                S->probs = 0;
+            else
+                S->nll -= log(p[truth] > 1e-300 ? p[truth] : 1e-300);
+        }
         S->count[truth]++;
         size_t pred = 0;
         if (k == 1)
@@ -582,7 +597,8 @@ typedef struct result {
     uint64_t rows, correct;
     size_t classes;
     int scored, classify;
-    double mse;
+    double mse, nll;        /* nll NaN when the outputs are no
+                             * probabilities */
     double lsd[NN_ROWSET_MAX];
 } result;
 
@@ -609,6 +625,15 @@ static int digits(uint64_t v)
 static double mse(const eval *S)
 {
     return S->sse / ((double)S->rows * (double)S->k);
+}
+
+/* The mean cross-entropy of the predictions when they are probabilities
+ * (every row non-negative, summing to 1 within 1e-3) of classes, else
+ * NaN. */
+static double nll(const eval *S)
+{
+    return S->ix >= 0 && S->classify && S->probs && S->k >= 2 && S->rows
+               ? S->nll / (double)S->rows : NAN;
 }
 
 static void print_json(const eval *S)
@@ -648,6 +673,10 @@ static void print_json(const eval *S)
         }
         printf(",\"mse\":");
         json_number(mse(S));
+        if (!isnan(nll(S))) {
+            printf(",\"nll\":");
+            json_number(nll(S));
+        }
     }
     if (S->nl) {
         printf(",\"lsd\":{");
@@ -711,6 +740,8 @@ static void print_text(const eval *S)
     }
     if (S->ix >= 0)
         printf("mse %.6g\n", mse(S));
+    if (!isnan(nll(S)))
+        printf("nll %.6g\n", nll(S));
     int w = 0;
     for (int a = 0; a < S->nl; a++) {
         int n = (int)strlen(nn_rowset_name(S->s, S->lsd[a].idx));
@@ -764,6 +795,10 @@ static void print_parts_json(const eval *S, const result *R, size_t n)
             }
             printf(",\"mse\":");
             json_number(p->mse);
+            if (!isnan(p->nll)) {
+                printf(",\"nll\":");
+                json_number(p->nll);
+            }
         }
         if (S->nl) {
             printf(",\"lsd\":{");
@@ -783,11 +818,11 @@ static void print_parts_json(const eval *S, const result *R, size_t n)
  * accuracy, mse and the distances, as each part has them. */
 static void print_parts_text(const eval *S, const result *R, size_t n)
 {
-    enum { CK, T, ROWS, ACC, MSE, LSD };
+    enum { CK, T, ROWS, ACC, MSE, NLL, LSD };
     int ncol = LSD + S->nl, w[LSD + NN_ROWSET_MAX], on[LSD + NN_ROWSET_MAX];
     char head[LSD + NN_ROWSET_MAX][NN_NAME_MAX + 8];
     static const char *names[LSD] = {"checkpoint", "t", "rows", "accuracy",
-                                     "mse"};
+                                     "mse", "nll"};
     for (int c = 0; c < ncol; c++) {
         if (c < LSD)
             snprintf(head[c], sizeof head[c], "%s", names[c]);
@@ -832,6 +867,13 @@ static void print_parts_text(const eval *S, const result *R, size_t n)
                     on[MSE] |= p->scored;
                     if (p->scored)
                         snprintf(cell, sizeof cell, "%.6g", p->mse);
+                    else
+                        v = "-";
+                    break;
+                case NLL:
+                    on[NLL] |= p->scored && !isnan(p->nll);
+                    if (p->scored && !isnan(p->nll))
+                        snprintf(cell, sizeof cell, "%.6g", p->nll);
                     else
                         v = "-";
                     break;
@@ -981,6 +1023,7 @@ static void score_parts(const options *o, part *P, eval *S, eval *first,
         p->scored = S->ix >= 0;
         p->classify = S->classify;
         p->mse = S->ix >= 0 ? mse(S) : NAN;
+        p->nll = nll(S);
         for (int a = 0; a < S->nl; a++)
             p->lsd[a] = S->lsd[a].value;
         if (*n == 1)

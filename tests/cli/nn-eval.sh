@@ -126,8 +126,9 @@ confusion (rows: true class, columns: predicted class)
     1  0  1  1
     2  1  0  1
 mse 0.121944
+nll 0.631045
 EOF
-same "6 rows, 3 classes: report worked by hand" small.want small.txt
+same "6 rows, 3 classes: report worked by hand (nll: the mean of -ln 0.9, 0.5, 0.7, 0.6, 0.4, 0.3)" small.want small.txt
 nn-eval -j small.nns > small.json
 "$PY" - <<'PY' && ok "6 rows, 3 classes: JSON worked by hand" || not_ok "small JSON" "$(cat small.json)"
 import json
@@ -138,6 +139,8 @@ assert abs(j["accuracy"] - 4 / 6) < 1e-15
 assert [c["count"] for c in j["per_class"]] == [2, 2, 2]
 assert [c["correct"] for c in j["per_class"]] == [2, 1, 1]
 assert [c["accuracy"] for c in j["per_class"]] == [1, 0.5, 0.5]
+import math
+assert abs(j["nll"] + sum(map(math.log, [0.9, 0.5, 0.7, 0.6, 0.4, 0.3])) / 6) < 1e-12, j["nll"]
 assert j["confusion"] == [[2, 0, 0], [0, 1, 1], [1, 0, 1]]
 assert abs(j["mse"] - 2.195 / 18) < 1e-15, j["mse"]
 PY
@@ -418,6 +421,9 @@ def score(x, y):
     acc = (x.argmax(1) == y).mean()
     mse = ((x - np.eye(x.shape[1])[y])**2).mean()
     return acc, mse
+def nll(x, y):
+    x = x.astype(np.float64)
+    return -np.log(x[np.arange(len(y)), y]).mean()
 PY
 export TOP
 "$PY" - "$TOP" <<'PY'
@@ -447,7 +453,7 @@ import json
 P = parts("p5.nns")
 assert len(P) == 5
 txt = open("p5.txt").read().split("\n")
-assert txt[0].split() == ["checkpoint", "t", "rows", "accuracy", "mse"], txt[0]
+assert txt[0].split() == ["checkpoint", "t", "rows", "accuracy", "mse", "nll"], txt[0]
 assert txt[-1] == "" and len(txt) == 7, txt
 q = open("p5.q").read().split()
 J = [json.loads(l) for l in open("p5.json")]
@@ -457,11 +463,13 @@ for k, (ck, t, x, y) in enumerate(P):
     assert row[0] == ck == str(k) and float(row[1]) == float(t) == k / 4, row
     assert row[2] == "900" and row[3] == "%.2f%%" % (100 * acc), (row, acc)
     assert abs(float(row[4]) - mse) <= 1e-5 * mse, (row, mse)
+    assert abs(float(row[5]) - nll(x, y)) <= 1e-5 * nll(x, y), (row, nll(x, y))
     assert q[k] == "%.2f" % (100 * acc), (q[k], acc)
     j = J[k]
     assert j["checkpoint"] == k and j["t"] == k / 4 and j["rows"] == 900, j
     assert j["task"] == "classification" and j["classes"] == 4
     assert j["correct"] == round(acc * 900) and abs(j["mse"] - mse) < 1e-12, (j, mse)
+    assert abs(j["nll"] - nll(x, y)) < 1e-6 * nll(x, y), (j, nll(x, y))
 PY
 # each part alone, cut out by the Python reader, scores as its row says
 "$PY" - "$TOP" <<'PY'
