@@ -71,8 +71,10 @@ for how in raw wm am; do
     b=$T/net2.nns
     [ $how = raw ] || b=$T/${how}2.nns
     say "the path 1-2, $how"
-    nn-average --path "$POINTS" "$T/net1.nns" "$b" | nn-forward - "$TEST" | nn-eval -q |
-        awk -v h=$how -v p="$POINTS" '{ printf "path-%s\t%.4f\t%s\n", h, (NR - 1) / (p - 1), $NF }' >> "$T/runs.tsv"
+    nn-average --path "$POINTS" "$T/net1.nns" "$b" | nn-forward - "$TEST" | nn-eval |
+        awk -v h=$how 'NR > 1 { a = $4; sub(/%/, "", a)
+            printf "path-%s\t%s\t%s\n", h, $2, a
+            printf "nll-%s\t%s\t%s\n", h, $2, $6 }' >> "$T/runs.tsv"
 done
 
 # 4. averages of 2 and of N
@@ -145,7 +147,10 @@ for h, name in (("raw", "raw"), ("wm", "weight matching"), ("am", "activation ma
     p = [(float(r[1]), float(r[2])) for r in rows if r[0] == f"path-{h}"]
     ends = (p[0][1] + p[-1][1]) / 2
     low = min(a for _, a in p)
-    print(f"- {name}: lowest accuracy {low:.2f}% (ends {p[0][1]:.2f}%, {p[-1][1]:.2f}%): barrier {ends - low:.2f} points")
+    l = [float(r[2]) for r in rows if r[0] == f"nll-{h}"]
+    print(f"- {name}: lowest accuracy {low:.2f}% (ends {p[0][1]:.2f}%, {p[-1][1]:.2f}%): "
+          f"barrier {ends - low:.2f} points; test loss (cross-entropy) at most {max(l):.4f} "
+          f"against {l[0]:.4f} and {l[-1]:.4f} at the ends: barrier {max(l) - (l[0] + l[-1]) / 2:.4f}")
 print(f"\n![barrier]({sys.argv[1].rsplit('/', 1)[-1].replace('-runs.tsv', '-barrier.png')})\n")
 print("## Averages of networks (test accuracy)\n")
 print("| networks | raw | canonical | weight matching (to 1) | activation matching (to 1) | weight matching (to an iterated mean) |")
