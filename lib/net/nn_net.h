@@ -238,4 +238,58 @@ double nn_tape_loss(nn_tape *t, const nn_net *net, int loss,
 void nn_tape_free(nn_tape *t);
 
 
+/* ------------------------------------------ quantization (nn_quant.c)
+ * Thesis ch. 3 (ALGORITHMS.md, nn-quantize).  Fixed quantization of n
+ * weights to N bits (1..24) over [lo, hi]: q = min(2^N - 1, floor(2^N (w -
+ * lo) / (hi - lo))), decoded to lo + (hi - lo)(q + 0.5) / 2^N (within half
+ * a bin); lo = hi: every code 0, decoded to lo. */
+/* The least and greatest of w; fails on NaN or infinity, naming it. */
+int nn_quant_range(const double *w, size_t n, double *lo, double *hi,
+                   nn_error *e);
+void nn_quant_encode(const double *w, size_t n, double lo, double hi,
+                     int bits, uint32_t *q);
+void nn_quant_decode(const uint32_t *q, size_t n, double lo, double hi,
+                     int bits, double *w);
+/* Algorithm 1's estimate: the entropy in bits of ceil(frac n) weights drawn
+ * with replacement from seed (all of them, in order, when that is n),
+ * quantized to m_bits over [lo, hi]. */
+double nn_quant_entropy(const double *w, size_t n, double lo, double hi,
+                        int m_bits, double frac, uint64_t seed);
+/* N = ceil(H) + c, from 1 to max_bits. */
+int nn_quant_dynamic_bits(double h, int c, int max_bits);
+
+/* Canonical Huffman codes of up to NN_HUFF_MAXSYM symbols, code words of
+ * at most NN_HUFF_MAXLEN bits, described by their lengths alone (0: the
+ * symbol has no code word).  Bits go most significant first. */
+#define NN_HUFF_MAXLEN 24
+#define NN_HUFF_MAXSYM (1 << 16)
+typedef struct nn_huff {
+    size_t nsym;
+    uint8_t *len;
+    uint32_t *code;             /* code word of each symbol */
+    uint32_t *sorted;           /* symbols by (length, symbol) */
+    uint32_t first[NN_HUFF_MAXLEN + 1];  /* first code word of a length */
+    uint32_t count[NN_HUFF_MAXLEN + 1];  /* code words of a length */
+    uint32_t offset[NN_HUFF_MAXLEN + 1]; /* their place in sorted */
+} nn_huff;
+/* Lengths (nsym) of a Huffman code for the counts freq, limited to
+ * NN_HUFF_MAXLEN; a single symbol gets one bit, absent ones 0. */
+int nn_huff_lengths(const uint64_t *freq, size_t nsym, uint8_t *len,
+                    nn_error *e);
+/* The code of the lengths; fails on lengths that are too long or make no
+ * prefix code (a corrupt table). */
+int nn_huff_init(nn_huff *h, const uint8_t *len, size_t nsym, nn_error *e);
+void nn_huff_free(nn_huff *h);
+/* The bits the counts freq take in this code. */
+uint64_t nn_huff_bits(const nn_huff *h, const uint64_t *freq);
+/* Encodes n symbols into out (cap bytes, zeroed here); *nbits the bits
+ * written.  Fails on a symbol without a code word or a short out. */
+int nn_huff_encode(const nn_huff *h, const uint32_t *sym, size_t n,
+                   uint8_t *out, size_t cap, uint64_t *nbits, nn_error *e);
+/* Decodes n symbols from the nbits bits at in ((nbits + 7) / 8 bytes),
+ * which must hold exactly n code words: fails, without reading past
+ * them, on truncated or corrupt codes. */
+int nn_huff_decode(const nn_huff *h, const uint8_t *in, uint64_t nbits,
+                   size_t n, uint32_t *sym, nn_error *e);
+
 #endif

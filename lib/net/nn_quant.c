@@ -13,7 +13,7 @@
  * the code.  Bits go most significant first.  The decoder checks every
  * read against the end of its input and every code against the table:
  * corrupt or truncated input is an error, never an access out of bounds. */
-#include "methods/nn_methods.h"
+#include "net/nn_net.h"
 
 #include <math.h>
 #include <stdlib.h>
