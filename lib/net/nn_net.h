@@ -116,6 +116,9 @@ int nn_net_compatible(const nn_net *a, const nn_net *b, nn_error *e);
 /* Writes layer l: "w" in dtype (f32/f64) with l->attrs, then "mask" and
  * "coef" if present. */
 int nn_layer_write(nn_writer *w, const nn_layer *l, int dtype, nn_error *e);
+/* The records after "w": "mask" and "coef" (in dtype), if present. */
+int nn_layer_write_rest(nn_writer *w, const nn_layer *l, int dtype,
+                        nn_error *e);
 /* Applies the mask to the weights (w <- w * mask). */
 void nn_layer_apply_mask(nn_layer *l);
 void nn_net_free(nn_net *net);
@@ -291,5 +294,43 @@ int nn_huff_encode(const nn_huff *h, const uint32_t *sym, size_t n,
  * them, on truncated or corrupt codes. */
 int nn_huff_decode(const nn_huff *h, const uint8_t *in, uint64_t nbits,
                    size_t n, uint32_t *sym, nn_error *e);
+
+/* Quantized layers (nn_qlayer.c; formats/nns.md, "Quantized layers"): a
+ * record "w" of u8 bytes whose attribute quant= names the scheme, decoded
+ * to a layer's weights when a network is read. */
+enum { NN_Q_FIXED, NN_Q_HUFFMAN, NN_Q_Q8_0, NN_Q_Q4_0, NN_Q_LOSSLESS };
+int nn_qscheme_parse(const char *s);        /* -1 for none */
+const char *nn_qscheme_name(int scheme);
+typedef struct nn_qspec {
+    int scheme;
+    int bits;               /* fixed, huffman: N */
+    int level;              /* lossless: zstd's level (0: 3) */
+} nn_qspec;
+typedef struct nn_qlayer {
+    unsigned char *payload; /* the record's bytes (nn_qlayer_free) */
+    size_t len;
+    char attrs[512];        /* quant, shape, dtype and the scheme's keys */
+    int bits;
+} nn_qlayer;
+/* Encodes the weights w (rows, cols) that a layer holds in dtype (f32 or
+ * f64); fails on NaN or infinity and on bits out of range. */
+int nn_qlayer_encode(const double *w, size_t rows, size_t cols, int dtype,
+                     const nn_qspec *spec, nn_qlayer *out, nn_error *e);
+void nn_qlayer_free(nn_qlayer *q);
+/* Whether r is a quantized layer's record. */
+int nn_qlayer_is(const nn_record *r);
+/* Decodes r into *w (rows, cols; malloc'd) and the dtype the layer
+ * holds; fails, without reading past r's bytes, on unknown schemes,
+ * attributes out of range, lengths that do not match, corrupt codes. */
+int nn_qlayer_decode(const nn_record *r, double **w, size_t *rows,
+                     size_t *cols, int *dtype, nn_error *e);
+/* attrs without the keys of a quantized record (newly allocated). */
+char *nn_qlayer_plain_attrs(const char *attrs);
+/* Writes layer l with its weights quantized by spec (the layer's
+ * attributes with the scheme's), then its mask and coefficients; *q
+ * (if not NULL) gets the bytes written for the weights and N. */
+int nn_layer_write_quant(nn_writer *w, const nn_layer *l,
+                         const nn_qspec *spec, size_t *bytes, int *bits,
+                         nn_error *e);
 
 #endif
