@@ -1,0 +1,299 @@
+/* nn-quantize — store a network's weights quantized or compressed
+ * (ALGORITHMS.md, nn-quantize; thesis ch. 3), or decode them back to
+ * floats, with a report of what each layer costs and loses.  The
+ * encoding and decoding live in the library (nn_quant.c, nn_qlayer.c). */
+#include "nn_tool.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+static const char usage[] =
+    "Usage: nn-quantize [OPTION]... [NET]\n"
+    "Write the network in NET (or stdin) with every layer's weights\n"
+    "quantized or compressed (formats/nns.md, \"Quantized layers\"); every\n"
+    "network tool reads the result as it reads float layers.\n"
+    "\n"
+    "      --bits=N         fixed quantization to N bits (1-24) over each\n"
+    "                       layer's range\n"
+    "      --huffman        and entropy-code the codes (N up to 16)\n"
+    "      --dynamic        thesis Algorithm 1: N = ceil(H) + C from the\n"
+    "                       entropy H of a sample, Huffman-coded\n"
+    "      --fraction=F     --dynamic: the sample, a fraction of the\n"
+    "                       weights (default 0.03)\n"
+    "      --probe-bits=M   --dynamic: bits of the sample's quantizer\n"
+    "                       (default 4)\n"
+    "      --floor=C        --dynamic: the bits added to H (default 5)\n"
+    "      --max-bits=N     --dynamic: at most N bits (default 10)\n"
+    "      --q8_0           llama.cpp's Q8_0 (blocks of 32, f16 scales)\n"
+    "      --q4_0           llama.cpp's Q4_0\n"
+    "      --lossless       the float bytes grouped by position, then zstd\n"
+    "      --decode         write the layers as floats (decoded)\n"
+    "      --report=FILE    the report (per layer and in all) to FILE\n"
+    "  -s, --seed=N         --dynamic: the sample's seed (default 1)\n"
+    "  -v, --verbose        the report on stderr\n"
+    "  -o, --output=FILE    write to FILE instead of stdout\n"
+    "  -h, --help           show this help and exit\n"
+    "  -V, --version        show the version and exit\n"
+    "\n"
+    "See nn-quantize(1).\n"
+    "Exit status: 0 success, 1 bad input or write error, 2 usage error.\n"
+    "Example: nn-quantize --dynamic --floor 6 -v net.nns | nn-forward - "
+    "test.nns | nn-eval\n";
+
+enum { OPT_BITS = 256, OPT_HUFFMAN, OPT_DYNAMIC, OPT_FRACTION, OPT_PROBE, OPT_FLOOR,
+       OPT_MAX_BITS, OPT_Q8, OPT_Q4, OPT_LOSSLESS, OPT_REPORT, OPT_DECODE };
+
+typedef struct options {
+    const char *net, *out, *report;
+    int scheme;             /* NN_Q_*, or -1 with --decode */
+    int bits, dynamic, probe, floor_bits, max_bits, verbose, decode;
+    double fraction;
+    uint64_t seed;
+} options;
+
+/* A layer's line of the report. */
+typedef struct row {
+    size_t params, bytes;   /* weights; bytes of the records written */
+    int bits;
+    double entropy;         /* of the codes, bits a weight (fixed, huffman) */
+    size_t zstd;            /* the packed codes through zstd -3 */
+    double sse, ssw, maxerr;
+} row;
+
+/* The codes' entropy and what zstd makes of them packed (fixed codes of
+ * the layer, whichever scheme: the comparison the report gives). */
+static void code_stats(const nn_layer *l, int bits, row *r)
+{
+    size_t n = r->params;
+    double lo, hi;
+    nn_error e;
+    uint32_t *q = malloc(n * sizeof *q);
+    size_t k = (size_t)1 << bits, plen = (n * (size_t)bits + 7) / 8;
+    uint64_t *f = calloc(k, sizeof *f);
+    unsigned char *packed = calloc(plen ? plen : 1, 1);
+    size_t bound = ZSTD_compressBound(plen);
+    void *z = malloc(bound);
+    if (!q || !f || !packed || !z || nn_quant_range(l->w, n, &lo, &hi, &e) < 0)
+        goto done;
+    nn_quant_encode(l->w, n, lo, hi, bits, q);
+    double h = 0;
+    for (size_t i = 0; i < n; i++)
+        f[q[i]]++;
+    for (size_t s = 0; s < k; s++)
+        if (f[s])
+            h -= (double)f[s] / (double)n * log2((double)f[s] / (double)n);
+    r->entropy = h;
+    for (size_t i = 0, at = 0; i < n; i++)
+        for (int b = bits - 1; b >= 0; b--, at++)
+            if ((q[i] >> b) & 1)
+                packed[at >> 3] |= (unsigned char)(0x80u >> (at & 7));
+    size_t zs = ZSTD_compress(z, bound, packed, plen, 3);
+    r->zstd = ZSTD_isError(zs) ? 0 : zs;
+done:
+    free(q), free(f), free(packed), free(z);
+}
+
+static void say_report(FILE *f, const row *R, size_t nl, const options *o)
+{
+    row all = {0};
+    int coded_all = nl > 0;
+    for (size_t l = 0; l < nl; l++)
+        coded_all &= R[l].bits > 0;
+    fprintf(f, "layer  params      bytes  bits/param  ratio  bits  entropy  "
+               "zstd/param  rmse         max_err      sqnr_db\n");
+    for (size_t l = 0; l <= nl; l++) {
+        const row *r = l < nl ? &R[l] : &all;
+        if (l < nl) {
+            all.params += r->params, all.bytes += r->bytes;
+            all.sse += r->sse, all.ssw += r->ssw, all.zstd += r->zstd;
+            all.entropy += r->entropy * (double)r->params;
+            all.maxerr = r->maxerr > all.maxerr ? r->maxerr : all.maxerr;
+        }
+        double bpp = 8.0 * (double)r->bytes / (double)r->params;
+        double ent = l < nl ? r->entropy : r->entropy / (double)r->params;
+        int coded = l < nl ? r->bits > 0 : coded_all;
+        char name[32], bits[16], es[16], zs[16];
+        snprintf(name, sizeof name, l < nl ? "%zu" : "all", l + 1);
+        snprintf(bits, sizeof bits, l < nl && r->bits ? "%d" : "-", r->bits);
+        snprintf(es, sizeof es, coded ? "%.3f" : "-", ent);
+        snprintf(zs, sizeof zs, coded ? "%.3f" : "-",
+                 8.0 * (double)r->zstd / (double)r->params);
+        fprintf(f, "%-5s  %6zu  %9zu  %10.3f  %5.2f  %4s  %7s  %10s  "
+                   "%-11.4g  %-11.4g  %.2f\n", name, r->params, r->bytes, bpp,
+                32 / bpp, bits, es, zs, sqrt(r->sse / (double)r->params),
+                r->maxerr,
+                r->sse > 0 ? 10 * log10(r->ssw / r->sse) : INFINITY);
+    }
+    (void)o;
+}
+
+/* The spec of layer l: fixed, or Algorithm 1's N from the sample. */
+static nn_qspec spec_for(const options *o, const nn_layer *l, size_t idx)
+{
+    nn_qspec s = {.scheme = o->scheme, .bits = o->bits};
+    if (o->dynamic) {
+        size_t n = (1 + l->n_in) * l->n_out;
+        double lo, hi;
+        nn_error e;
+        if (nn_quant_range(l->w, n, &lo, &hi, &e) == 0) {
+            double h = nn_quant_entropy(l->w, n, lo, hi, o->probe, o->fraction,
+                                        o->seed + idx);
+            s.bits = nn_quant_dynamic_bits(h, o->floor_bits, o->max_bits);
+        }
+    }
+    return s;
+}
+
+static int run(const options *o, nn_net *net, nn_writer *w, FILE *rep,
+               nn_error *e)
+{
+    row *R = nn_xalloc(net->n, sizeof *R, "the report");
+    int rc = 0;
+    for (size_t l = 0; rc == 0 && l < net->n; l++) {
+        nn_layer *L = &net->layers[l];
+        size_t n = (1 + L->n_in) * L->n_out;
+        row *r = &R[l];
+        r->params = n;
+        uint64_t before = nn_writer_offset(w);
+        if (o->decode) {
+            rc = nn_layer_write(w, L, L->dtype, e);
+        } else {
+            nn_qspec s = spec_for(o, L, l);
+            size_t bytes;
+            int bits;
+            rc = nn_layer_write_quant(w, L, &s, &bytes, &bits, e);
+            r->bits = s.scheme == NN_Q_FIXED || s.scheme == NN_Q_HUFFMAN ? bits
+                                                                         : 0;
+            if (rc == 0 && rep && r->bits)
+                code_stats(L, r->bits, r);
+            /* the error: the layer as a reader gets it back */
+            nn_qlayer q;
+            if (rc == 0 && rep &&
+                (rc = nn_qlayer_encode(L->w, 1 + L->n_in, L->n_out, L->dtype,
+                                       &s, &q, e)) == 0) {
+                nn_record rec = {.name = "w", .dtype = NN_U8, .rank = 1,
+                                 .dims = {q.len}, .attrs = q.attrs,
+                                 .nelem = q.len, .nbytes = q.len,
+                                 .data = q.payload};
+                double *d;
+                size_t rr, cc;
+                int dt;
+                if ((rc = nn_qlayer_decode(&rec, &d, &rr, &cc, &dt, e)) == 0) {
+                    for (size_t i = 0; i < n; i++) {
+                        double x = L->w[i], err = d[i] - x;
+                        if (L->mask && !L->mask[i])
+                            err = 0; /* masked: zero whatever the code */
+                        r->sse += err * err;
+                        r->ssw += x * x;
+                        r->maxerr = fabs(err) > r->maxerr ? fabs(err) : r->maxerr;
+                    }
+                    free(d);
+                }
+            }
+            if (rep)
+                nn_qlayer_free(&q);
+        }
+        r->bytes = (size_t)(nn_writer_offset(w) - before);
+    }
+    if (rc == 0 && rep)
+        say_report(rep, R, net->n, o);
+    free(R);
+    return rc;
+}
+
+static void parse(int argc, char **argv, options *o)
+{
+    static const struct option longopts[] = {
+        {"bits", required_argument, 0, OPT_BITS},
+        {"huffman", no_argument, 0, OPT_HUFFMAN},
+        {"dynamic", no_argument, 0, OPT_DYNAMIC},
+        {"fraction", required_argument, 0, OPT_FRACTION},
+        {"probe-bits", required_argument, 0, OPT_PROBE},
+        {"floor", required_argument, 0, OPT_FLOOR},
+        {"max-bits", required_argument, 0, OPT_MAX_BITS},
+        {"q8_0", no_argument, 0, OPT_Q8},
+        {"q4_0", no_argument, 0, OPT_Q4},
+        {"lossless", no_argument, 0, OPT_LOSSLESS},
+        {"decode", no_argument, 0, OPT_DECODE},
+        {"report", required_argument, 0, OPT_REPORT},
+        {"seed", required_argument, 0, 's'},
+        {"verbose", no_argument, 0, 'v'},
+        {"output", required_argument, 0, 'o'},
+        NN_LONGOPTS_END};
+    *o = (options){.out = "-", .scheme = -1, .probe = 4, .floor_bits = 5,
+                   .max_bits = 10, .fraction = 0.03, .seed = 1};
+    int c, huffman = 0, modes = 0;
+    while ((c = getopt_long(argc, argv, ":s:vo:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_BITS: o->bits = (int)nn_arg_u64("bits", optarg, 1, 24); break;
+        case OPT_HUFFMAN: huffman = 1; break;
+        case OPT_DYNAMIC: o->dynamic = 1, modes++; break;
+        case OPT_FRACTION:
+            o->fraction = nn_arg_double("fraction", optarg, 0, 1);
+            if (o->fraction <= 0)
+                nn_usage_error("invalid --fraction '%s': must be in (0, 1]",
+                               optarg);
+            break;
+        case OPT_PROBE: o->probe = (int)nn_arg_u64("probe-bits", optarg, 1, 16); break;
+        case OPT_FLOOR: o->floor_bits = (int)nn_arg_u64("floor", optarg, 0, 16); break;
+        case OPT_MAX_BITS: o->max_bits = (int)nn_arg_u64("max-bits", optarg, 1, 16); break;
+        case OPT_Q8: o->scheme = NN_Q_Q8_0, modes++; break;
+        case OPT_Q4: o->scheme = NN_Q_Q4_0, modes++; break;
+        case OPT_LOSSLESS: o->scheme = NN_Q_LOSSLESS, modes++; break;
+        case OPT_DECODE: o->decode = 1, modes++; break;
+        case OPT_REPORT: o->report = optarg; break;
+        case 's': o->seed = nn_arg_u64("seed", optarg, 0, UINT64_MAX); break;
+        case 'v': o->verbose = 1; break;
+        case 'o': o->out = optarg; break;
+        default: nn_tool_option(c, argv, usage);
+        }
+    }
+    if (o->bits)
+        modes++;
+    if (modes != 1)
+        nn_usage_error(modes ? "choose one of --bits, --dynamic, --q8_0, "
+                               "--q4_0, --lossless, --decode"
+                             : "missing --bits, --dynamic, --q8_0, --q4_0, "
+                               "--lossless or --decode");
+    if (huffman && !o->bits)
+        nn_usage_error("--huffman goes with --bits");
+    if (huffman && o->bits > 16)
+        nn_usage_error("invalid --bits '%d': --huffman takes 1 to 16", o->bits);
+    if (o->bits)
+        o->scheme = huffman ? NN_Q_HUFFMAN : NN_Q_FIXED;
+    if (o->dynamic)
+        o->scheme = NN_Q_HUFFMAN;
+    if (o->decode && o->report)
+        nn_usage_error("--report goes with quantization, not --decode");
+    if (argc - optind > 1)
+        nn_usage_error("too many arguments");
+    o->net = optind < argc ? argv[optind] : "-";
+}
+
+int main(int argc, char **argv)
+{
+    nn_tool_init("nn-quantize");
+    options o;
+    parse(argc, argv, &o);
+
+    nn_error e;
+    nn_net net;
+    FILE *rep = NULL;
+    nn_writer *w = nn_writer_open(o.out, 0, &e);
+    if (!w || nn_net_load(o.net, &net, &e) < 0)
+        nn_die("%s", e.msg);
+    if (o.report && !(rep = fopen(o.report, "w")))
+        nn_die("%s: cannot write: %s", o.report, strerror(errno));
+    if (!rep && o.verbose)
+        rep = stderr;
+    if (run(&o, &net, w, rep, &e) < 0 || nn_writer_close(w, 1, &e) < 0)
+        nn_die("%s", e.msg);
+    if (rep && rep != stderr && fclose(rep) != 0)
+        nn_die("%s: write error", o.report);
+    nn_net_free(&net);
+    return 0;
+}
