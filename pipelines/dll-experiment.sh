@@ -123,7 +123,8 @@ END {
 # (means over the seeds but the largest RSS, the last seed's RSS by layer)
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-tools=$(awk -F'\t' 'NR > 1 { print $14 }' "$RUNS" | sort | sed -n '1p;$p' | tr '\n' ' ')
+when=$(awk -F'\t' 'NR > 1 { print $14 }' "$RUNS" | sort | sed -n '1p;$p' | tr '\n' ' ' |
+    awk '{ print "from " $1 " to " $2 }')
 {
 cat <<EOF
 # Deep layer-wise learning against backpropagation (MLPs)
@@ -138,9 +139,9 @@ rows are in [dll-runs.tsv](dll-runs.tsv).
 
 Machine: 2 CPUs (shared with another experiment, one core each),
 OPENBLAS_NUM_THREADS=1, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset},
-OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset}.  Runs made (UTC): $tools.
-Tools: commit $commit of the pipelines, the tools built from commit
-${TOOLS_COMMIT:-$commit}.
+OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset}.  Runs made (UTC) $when.
+Pipelines at commit $commit; the tools built from commit
+${TOOLS_COMMIT:-$commit} (TOOLS_COMMIT).
 
 Data: MNIST and Fashion-MNIST, pixels in [0,1] minus the training set's
 means (60000 training rows, 10000 test rows).  Every variant: batch 128,
@@ -267,11 +268,11 @@ for arch in $(cut -f2 "$T/means" | awk '!s[$0]++'); do
     done
     V=$(awk -F'\t' -v a="$arch" '$2 == a && $3 != "bp" && !s[$3]++ { print $3 }' "$T/means" | tr '\n' ' ')
     gnuplot <<GP
-set terminal pngcairo size 1000,450 font ",11"
+set terminal pngcairo size 1000,520 font ",11"
 set output "$R/dll-$arch.png"
 set multiplot layout 1,2 title "784-$arch-10: test accuracy of layers 1..i with layer i's decision layer"
-set xlabel "hidden layer i"; set ylabel "test accuracy (%)"
-set xtics 1; set xrange [0.8:$nl.2]; set grid; set key bottom right
+set xlabel "hidden layer i" offset 0,0.6; set ylabel "test accuracy (%)"
+set xtics 1; set xrange [0.8:$nl.2]; set grid; set key below maxrows 2 height 1
 V = "$V"
 do for [s in "mnist fashion"] {
     set title s

@@ -6,6 +6,7 @@
 #   make -f pipelines/dll.mk dll-report   the table and plots from the TSV
 #   make -f pipelines/dll.mk dll E=30 SEEDS="1 2" ARCHS=512-512-512
 #   make -f pipelines/dll.mk dll VARIANTS="rr-lb rr-lb+drop"   more variants
+# TOOLS_COMMIT=SHA names the commit the tools in BINDIR were built from.
 # Results: pipelines/results/dll.md, dll-runs.tsv, dll-*.png.
 
 BINDIR ?= $(CURDIR)/bin

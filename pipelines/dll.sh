@@ -228,9 +228,10 @@ while [ $j -lt $units ]; do
     # and the decision block, so that with one hidden layer it is nn-init's
     # two-layer net
     nn-init -a "$act" -O "$out" -s $((seed + j - 1)) "$arch" > "$T/init$j.nns"
-    nn-info -H -j "$T/init$j.nns" > "$T/info"
     nl=$(echo "$arch" | tr - '\n' | sed 1d | wc -l)
-    if [ "$(wc -l < "$T/info")" -ne "$nl" ] || grep -qv '"name":"w"' "$T/info"; then
+    # the first unit's records say whether the activations add any
+    [ $j -gt 1 ] || nn-info -H -j "$T/init$j.nns" > "$T/info"
+    if [ $j -eq 1 ] && { [ "$(wc -l < "$T/info")" -ne "$nl" ] || grep -qv '"name":"w"' "$T/info"; }; then
         echo "dll.sh: activation '$act' or '$out' adds records to a layer (coefficients), which dll.sh cannot cut" >&2
         exit 1
     fi
