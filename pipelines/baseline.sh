@@ -16,6 +16,8 @@
 #       --reuse        only re-make the page from the recorded runs
 #   -h, --help         show this help
 # The tools come from PATH; export OPENBLAS_NUM_THREADS=1 for one core.
+# TOOLS_COMMIT: the commit the tools were built at, for the page (default:
+# the last commit to change tools/, lib/ or the Makefile).
 set -eu
 usage() { sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 SEEDS=${SEEDS:-5}
@@ -104,7 +106,7 @@ echo "(thesis-wd) and a cosine schedule (cosine) are given beside it."
 echo
 echo "Machine: $(nproc) CPUs, $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo),"
 echo "shared with other jobs; one thread (OPENBLAS_NUM_THREADS=1), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset},"
-echo "OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset}; tools at commit $(git log -1 --format=%h -- tools lib Makefile 2>/dev/null || echo unknown) (the last to change tools/, lib/ or the Makefile); $(date -u '+%Y-%m-%d')."
+echo "OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset}; tools built at commit ${TOOLS_COMMIT:-$(git log -1 --format=%h -- tools lib Makefile 2>/dev/null || echo unknown)}; $(date -u '+%Y-%m-%d')."
 echo
 echo "## Runs"
 echo
