@@ -135,16 +135,10 @@ static void say_report(FILE *f, const row *R, size_t nl, const options *o)
 static nn_qspec spec_for(const options *o, const nn_layer *l, size_t idx)
 {
     nn_qspec s = {.scheme = o->scheme, .bits = o->bits};
-    if (o->dynamic) {
-        size_t n = (1 + l->n_in) * l->n_out;
-        double lo, hi;
-        nn_error e;
-        if (nn_quant_range(l->w, n, &lo, &hi, &e) == 0) {
-            double h = nn_quant_entropy(l->w, n, lo, hi, o->probe, o->fraction,
-                                        o->seed + idx);
-            s.bits = nn_quant_dynamic_bits(h, o->floor_bits, o->max_bits);
-        }
-    }
+    nn_qdynamic d = {o->fraction, o->probe, o->floor_bits, o->max_bits};
+    if (o->dynamic)
+        s.bits = nn_qdynamic_bits(l->w, (1 + l->n_in) * l->n_out, &d,
+                                  o->seed + idx);
     return s;
 }
 

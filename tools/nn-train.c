@@ -50,6 +50,9 @@ static const char usage[] =
     "      --valid=FILE     a stream scored after every epoch\n"
     "      --log=FILE       a stream of a row per epoch: loss, accuracies,\n"
     "                       seconds, RMS gradient per layer\n"
+    "      --quantize=N     after every epoch, replace the weights by\n"
+    "                       their N-bit quantization; dynamic[:C] picks N\n"
+    "                       by the thesis's Algorithm 1 (floor C, default 5)\n"
     "      --trajectory=FILE  the network after every --every epochs\n"
     "      --every=N        epochs between trajectory networks (default 1)\n"
     "      --every-steps=N  steps between them instead\n"
@@ -72,7 +75,7 @@ enum { OPT_LR = 256, OPT_OPTIMIZER, OPT_MOMENTUM, OPT_NESTEROV, OPT_OBJECTIVE,
        OPT_VALID, OPT_SCHEDULE, OPT_WARMUP, OPT_FREEZE, OPT_LOG,
        OPT_TRAJECTORY, OPT_EVERY, OPT_DROPOUT, OPT_GRAD_DROPOUT,
        OPT_DROPOUT_DECAY, OPT_HEAD, OPT_HEAD_OUT, OPT_TARGETS,
-       OPT_MEMORY, OPT_EVERY_STEPS };
+       OPT_MEMORY, OPT_EVERY_STEPS, OPT_QUANTIZE };
 
 #define MAX_LAYERS 4096
 enum { OPT_ADAM, OPT_ADAMW, OPT_SGD };
@@ -96,6 +99,8 @@ typedef struct options {
     double drop_decay;              /* --dropout-decay per epoch */
     double tlo, thi;                /* --targets LO,HI */
     size_t memory;                  /* --memory: bytes of rows held */
+    int qbits;                      /* --quantize N, or 0 */
+    int qdynamic;                   /* --quantize dynamic[:C]: C + 1 */
 } options;
 
 enum { SCHED_CONST, SCHED_COSINE, SCHED_STEP };
@@ -118,6 +123,8 @@ typedef struct trainer {
     double *gsq;                    /* per layer: sum over the epoch's
                                      * steps of the mean squared gradient */
     nn_writer *log, *traj;
+    double qraw, qcoded;            /* --quantize: bits a weight, the last
+                                     * epoch: the codes, Huffman-coded */
     int loss;
     uint64_t step;
 } trainer;
@@ -368,8 +375,9 @@ static void say_epoch(const trainer *T, uint64_t epoch, const tally *s,
 static int log_epoch(trainer *T, uint64_t ep, const tally *s, const tally *v,
                      double secs, nn_error *e)
 {
-    size_t L = T->net.n, nc = 7 + L;
-    double row[7 + 4096];
+    int q = T->o->qbits || T->o->qdynamic;
+    size_t L = T->net.n, nc = 7 + L + (q ? 2 : 0);
+    double row[9 + 4096];
     char attrs[256 + 16 * 4096];
     int n = snprintf(attrs, sizeof attrs, "producer=nn-train %s\ncolumns="
                      "epoch,loss,accuracy,valid_loss,valid_accuracy,seconds,"
@@ -377,7 +385,14 @@ static int log_epoch(trainer *T, uint64_t ep, const tally *s, const tally *v,
     for (size_t l = 0; l < L && n < (int)sizeof attrs - 32; l++)
         n += snprintf(attrs + n, sizeof attrs - (size_t)n, ",grad_rms_%zu",
                       l + 1);
+    if (q)
+        n += snprintf(attrs + n, sizeof attrs - (size_t)n,
+                      ",bits_raw,bits_huffman");
     snprintf(attrs + n, sizeof attrs - (size_t)n, "\n");
+    if (q) {
+        row[7 + L] = T->qraw;
+        row[8 + L] = T->qcoded;
+    }
     row[0] = (double)ep;
     row[1] = s->loss / (double)s->rows;
     row[2] = T->k ? (double)s->correct / (double)s->rows : NAN;
@@ -390,6 +405,39 @@ static int log_epoch(trainer *T, uint64_t ep, const tally *s, const tally *v,
     nn_header h = {.name = "log", .dtype = NN_F64, .rank = 2,
                    .dims = {1, nc}, .attrs = attrs};
     return nn_writer_rows(T->log, &h, row, e);
+}
+
+/* --quantize: every trained layer's weights replaced by what a reader
+ * decodes of their quantization (the exchange of thesis ch. 3); the bits
+ * a weight of the raw codes and of their Huffman coding (its table
+ * included) over the trained layers. */
+static int quantize_weights(trainer *T, nn_error *e)
+{
+    const options *o = T->o;
+    nn_qdynamic dyn = {0.03, 4, o->qdynamic - 1, 10};
+    double n_all = 0, raw = 0, coded = 0;
+    sync_weights(T);
+    for (size_t l = 0; l < T->nbody + (T->net.n - T->nbody); l++) {
+        nn_layer *L = &T->net.layers[l];
+        if (l < o->nfrozen && o->frozen[l])
+            continue;
+        size_t n = (1 + L->n_in) * L->n_out;
+        int bits = o->qdynamic ? nn_qdynamic_bits(L->w, n, &dyn, o->seed + l)
+                               : o->qbits;
+        nn_qspec sp = {.scheme = bits <= 16 ? NN_Q_HUFFMAN : NN_Q_FIXED,
+                       .bits = bits};
+        uint64_t bytes;
+        if (nn_layer_requantize(L, &sp, &bytes, e) < 0)
+            return nn_error_wrap(e, "--quantize, layer %zu", l + 1);
+        if (o->dtype == NN_F32) /* the optimizer's copy */
+            nn_convert(L->wf, NN_F32, L->w, NN_F64, n);
+        n_all += (double)n;
+        raw += (double)n * bits;
+        coded += 8.0 * (double)bytes;
+    }
+    T->qraw = raw / n_all;
+    T->qcoded = coded / n_all;
+    return 0;
 }
 
 static int train(trainer *T, nn_error *e)
@@ -412,6 +460,8 @@ static int train(trainer *T, nn_error *e)
         if (rc == 0)
             rc = train_epoch(T, ep, &g, &s, &prog, e);
         nn_tape_training(T->tape, 0, 0);
+        if (rc == 0 && (o->qbits || o->qdynamic))
+            rc = quantize_weights(T, e);
         if (rc == 0 && T->val)
             rc = score(T, &v, e);
         double secs = nn_now() - t0;
@@ -634,6 +684,18 @@ static void parse_rates(options *o, const char *opt, const char *arg,
 }
 
 /* --freeze 1,3: layers from 1 */
+/* --quantize N (fixed, 1..24 bits) or dynamic[:C] (Algorithm 1, floor C,
+ * default 5). */
+static void parse_quantize(options *o, const char *arg)
+{
+    if (strncmp(arg, "dynamic", 7) == 0 && (!arg[7] || arg[7] == ':')) {
+        o->qdynamic = 1 + (arg[7] ? (int)nn_arg_u64("quantize", arg + 8, 0, 16)
+                                  : 5);
+        return;
+    }
+    o->qbits = (int)nn_arg_u64("quantize", arg, 1, 24);
+}
+
 /* --targets LO,HI: the values of one-hot class targets. */
 static void parse_targets(options *o, const char *arg)
 {
@@ -696,6 +758,7 @@ static void parse(int argc, char **argv, options *o)
         {"trajectory", required_argument, 0, OPT_TRAJECTORY},
         {"every", required_argument, 0, OPT_EVERY},
         {"every-steps", required_argument, 0, OPT_EVERY_STEPS},
+        {"quantize", required_argument, 0, OPT_QUANTIZE},
         {"seed", required_argument, 0, 's'},
         {"verbose", no_argument, 0, 'v'},
         {"dtype", required_argument, 0, 't'},
@@ -751,6 +814,7 @@ static void parse(int argc, char **argv, options *o)
         case OPT_LOG: o->log = optarg; break;
         case OPT_TRAJECTORY: o->trajectory = optarg; break;
         case OPT_EVERY: o->every = nn_arg_u64("every", optarg, 1, UINT64_MAX); break;
+        case OPT_QUANTIZE: parse_quantize(o, optarg); break;
         case OPT_EVERY_STEPS:
             o->every_steps = nn_arg_u64("every-steps", optarg, 1, UINT64_MAX);
             break;

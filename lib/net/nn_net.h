@@ -324,6 +324,21 @@ int nn_qlayer_is(const nn_record *r);
  * attributes out of range, lengths that do not match, corrupt codes. */
 int nn_qlayer_decode(const nn_record *r, double **w, size_t *rows,
                      size_t *cols, int *dtype, nn_error *e);
+/* Algorithm 1's choice of bits for n weights: the entropy of a sample
+ * (fraction, drawn from seed) quantized to probe_bits, plus floor_bits,
+ * at most max_bits. */
+typedef struct nn_qdynamic {
+    double fraction;
+    int probe_bits, floor_bits, max_bits;
+} nn_qdynamic;
+int nn_qdynamic_bits(const double *w, size_t n, const nn_qdynamic *d,
+                     uint64_t seed);
+/* Replaces l's weights by what a reader decodes of them under spec (the
+ * exchange of thesis ch. 3, during training); masked weights stay 0.
+ * l->wf is left as it is (an optimizer may hold it): the caller makes it
+ * current.  *bytes: the payload's size. */
+int nn_layer_requantize(nn_layer *l, const nn_qspec *spec, uint64_t *bytes,
+                        nn_error *e);
 /* attrs without the keys of a quantized record (newly allocated). */
 char *nn_qlayer_plain_attrs(const char *attrs);
 /* Writes layer l with its weights quantized by spec (the layer's

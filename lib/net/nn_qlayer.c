@@ -488,3 +488,41 @@ int nn_layer_write_quant(nn_writer *w, const nn_layer *l,
     nn_qlayer_free(&q);
     return rc < 0 ? -1 : nn_layer_write_rest(w, l, l->dtype, e);
 }
+
+int nn_qdynamic_bits(const double *w, size_t n, const nn_qdynamic *d,
+                     uint64_t seed)
+{
+    double lo, hi;
+    nn_error e;
+    if (nn_quant_range(w, n, &lo, &hi, &e) < 0)
+        return d->max_bits;
+    double h = nn_quant_entropy(w, n, lo, hi, d->probe_bits, d->fraction,
+                                seed);
+    return nn_quant_dynamic_bits(h, d->floor_bits, d->max_bits);
+}
+
+int nn_layer_requantize(nn_layer *l, const nn_qspec *spec, uint64_t *bytes,
+                        nn_error *e)
+{
+    size_t rows = 1 + l->n_in, n = rows * l->n_out;
+    nn_qlayer q;
+    if (nn_qlayer_encode(l->w, rows, l->n_out, l->dtype, spec, &q, e) < 0) {
+        nn_qlayer_free(&q);
+        return -1;
+    }
+    nn_record rec = {.name = "w", .dtype = NN_U8, .rank = 1, .dims = {q.len},
+                     .attrs = q.attrs, .nelem = q.len, .nbytes = q.len,
+                     .data = q.payload};
+    double *d;
+    size_t rr, cc;
+    int dt, rc = nn_qlayer_decode(&rec, &d, &rr, &cc, &dt, e);
+    if (bytes)
+        *bytes = q.len;
+    nn_qlayer_free(&q);
+    if (rc < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) /* masked weights stay exactly zero */
+        l->w[i] = l->mask && !l->mask[i] ? 0 : d[i];
+    free(d);
+    return 0;
+}

@@ -183,6 +183,32 @@ nn-train -e 2 -b 50 --freeze 1 fz0.nns sp.nns > fz1.nns
 nn-train -e 2 -b 50 --freeze 1 --log fzlog.nns fz0.nns sp.nns > fz2.nns
 same "--freeze 1 with and without its gradient computed: the same bytes" fz1.nns fz2.nns
 
+# --quantize N: after every epoch the weights are replaced by their N-bit
+# quantization (thesis ch. 3): each layer of the result holds at most 2^N
+# values, and the log gives the bits a weight, raw and Huffman-coded.
+nn-init -a tanh -O softmax 2-24-24-2 > qz0.nns
+nn-train -e 3 -b 50 --quantize 5 --log qzl.nns qz0.nns sp.nns > qz1.nns
+for k in 0 1 2; do nn-pick w --nth $k < qz1.nns | nn-export -f npy -n w -o qz$k.npy; done
+if "$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/examples")
+import numpy as np
+from nns_read import read
+ok = all(len(np.unique(np.load(f"qz{k}.npy"))) <= 32 for k in range(3))
+(name, log, at), = read(open("qzl.nns", "rb"))
+cols = at["columns"].split(",")
+raw, huff = log[:, cols.index("bits_raw")], log[:, cols.index("bits_huffman")]
+ok &= log.shape[0] == 3 and (raw == 5).all() and (huff > 0).all()
+print([len(np.unique(np.load(f"qz{k}.npy"))) for k in range(3)], huff)
+raise SystemExit(0 if ok else 1)
+PY
+then ok "--quantize 5: at most 32 values per layer; the log's bits_raw 5 and bits_huffman"
+else not_ok "--quantize" "see above"; fi
+nn-train -e 2 -b 50 --quantize dynamic:6 --log qzd.nns qz0.nns sp.nns > /dev/null &&
+    nn-export -f csv -n log qzd.nns | awk -F, 'NR > 1 && $(NF - 1) < 6 { bad = 1 } END { exit bad }' &&
+    ok "--quantize dynamic:6: at least 6 bits a weight" || not_ok "--quantize dynamic" "$(nn-export -f csv -n log qzd.nns)"
+fails_usage "--quantize 0" "invalid --quantize '0'" nn-train --quantize 0 qz0.nns sp.nns
+fails_usage "--quantize dynamic:x" "invalid --quantize 'x'" nn-train --quantize dynamic:x qz0.nns sp.nns
+
 # --every-steps: a network every N steps (checkpoint = the step); the last
 # one is the network written.
 nn-init -a tanh -O softmax 2-16-2 > st0.nns
