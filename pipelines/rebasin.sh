@@ -19,15 +19,15 @@
 # POINTS (25), MATCH_ROWS (rows of TRAIN for activation matching, 10000),
 # PRUNE (a rate: every network pre-pruned with the same masks, nn-init -p
 # PRUNE --mask-seed 1, for permutative-redundancy §6.2.1: are such
-# networks closer without alignment?), OUT (pipelines/results), NAME
-# (rebasin: the files' stem).  Writes OUT/NAME.md, OUT/NAME-runs.tsv,
-# OUT/NAME-barrier.png.
+# networks closer without alignment?), RESULTS (pipelines/results), NAME
+# (rebasin: the files' stem).  Writes RESULTS/NAME.md, RESULTS/NAME-runs.tsv,
+# RESULTS/NAME-barrier.png.
 set -eu
 [ $# -eq 2 ] || { echo "usage: rebasin.sh TRAIN TEST" >&2; exit 2; }
 TRAIN=$1 TEST=$2
 ARCH=${ARCH:-784-512-512-10} N=${N:-4} EPOCHS=${EPOCHS:-10} BATCH=${BATCH:-128}
 POINTS=${POINTS:-25} MATCH_ROWS=${MATCH_ROWS:-10000} PRUNE=${PRUNE:-}
-OUT=${OUT:-pipelines/results} NAME=${NAME:-rebasin}
+RESULTS=${RESULTS:-pipelines/results} NAME=${NAME:-rebasin}
 T=$(mktemp -d "${TMPDIR:-/tmp}/rebasin.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 say() { echo "rebasin.sh: $*" >&2; }
@@ -106,12 +106,12 @@ for m in 2 "$N"; do
     row "average-$m" iterated "$(acc "$T/mean.nns")"
 done
 
-mkdir -p "$OUT"
-{ printf 'what\tkey\tvalue\n'; cat "$T/runs.tsv"; } > "$OUT/$NAME-runs.tsv"
+mkdir -p "$RESULTS"
+{ printf 'what\tkey\tvalue\n'; cat "$T/runs.tsv"; } > "$RESULTS/$NAME-runs.tsv"
 grep '^path-' "$T/runs.tsv" | awk -F'\t' '{ split($1, a, "-"); print a[2] "\t" $2 "\t" $3 }' > "$T/path.tsv"
 gnuplot <<EOF
 set terminal pngcairo size 800,500 font ",11"
-set output "$OUT/$NAME-barrier.png"
+set output "$RESULTS/$NAME-barrier.png"
 set title "Test accuracy along the path (1-t) A + t B ($ARCH, $EPOCHS epochs)"
 set xlabel "t"
 set ylabel "test accuracy (%)"
@@ -121,7 +121,7 @@ plot "< grep '^raw' $T/path.tsv" using 2:3 with linespoints lw 2 title "raw", \
      "< grep '^wm' $T/path.tsv" using 2:3 with linespoints lw 2 title "weight matching", \
      "< grep '^am' $T/path.tsv" using 2:3 with linespoints lw 2 title "activation matching"
 EOF
-/usr/bin/python3 - "$OUT/$NAME-runs.tsv" "$ARCH${PRUNE:+ pre-pruned at $PRUNE (one set of masks)}" "$EPOCHS" "$N" "$BATCH" > "$OUT/$NAME.md" <<'PY'
+/usr/bin/python3 - "$RESULTS/$NAME-runs.tsv" "$ARCH${PRUNE:+ pre-pruned at $PRUNE (one set of masks)}" "$EPOCHS" "$N" "$BATCH" > "$RESULTS/$NAME.md" <<'PY'
 import sys, collections
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])][1:]
 arch, epochs, n = sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -158,4 +158,4 @@ print("|---|--:|--:|--:|--:|--:|")
 for m in sorted({r[0] for r in rows if r[0].startswith("average-")}):
     print(f"| {m.split('-')[1]} | " + " | ".join("%.2f%%" % get(m, h)[0] for h in ("raw", "canon", "wm", "am", "iterated")) + " |")
 PY
-cat "$OUT/$NAME.md"
+cat "$RESULTS/$NAME.md"

@@ -12,14 +12,14 @@
 #   recovery.sh TRAIN NET...      (networks trained on TRAIN's kind of data)
 #
 # Environment: SIGMAS (default "1e-6 1e-5 1e-4 1e-3 1e-2 1e-1"), KEYS
-# (default "lex maximin norm mean dot"), OUT (pipelines/results).
-# Writes OUT/recovery-runs.tsv (one row per network, method, SIGMA and
-# layer), OUT/recovery.md and OUT/recovery.png.
+# (default "lex maximin norm mean dot"), RESULTS (pipelines/results).
+# Writes RESULTS/recovery-runs.tsv (one row per network, method, SIGMA and
+# layer), RESULTS/recovery.md and RESULTS/recovery.png.
 set -eu
 [ $# -ge 2 ] || { echo "usage: recovery.sh TRAIN NET..." >&2; exit 2; }
 SIGMAS=${SIGMAS:-"1e-6 1e-5 1e-4 1e-3 1e-2 1e-1"}
 KEYS=${KEYS:-"lex maximin norm mean dot"}
-OUT=${OUT:-pipelines/results}
+RESULTS=${RESULTS:-pipelines/results}
 PY=/usr/bin/python3
 T=$(mktemp -d "${TMPDIR:-/tmp}/recovery.XXXXXX")
 trap 'rm -rf "$T"' EXIT
@@ -77,11 +77,11 @@ for net in "$@"; do
                 '{ printf "%s\tmatching\t%s\t%d\t%s\t%s\n", n, s, NR, $1, p }' >> "$T/runs.tsv"
     done
 done
-mkdir -p "$OUT"
-{ printf 'net\tmethod\tsigma\tlayer\tplaced\tphi\n'; cat "$T/runs.tsv"; } > "$OUT/recovery-runs.tsv"
+mkdir -p "$RESULTS"
+{ printf 'net\tmethod\tsigma\tlayer\tplaced\tphi\n'; cat "$T/runs.tsv"; } > "$RESULTS/recovery-runs.tsv"
 
 # the table: mean fraction placed and mean Phi per method and sigma
-"$PY" - "$OUT/recovery-runs.tsv" "$T/plot.tsv" > "$T/table.md" <<'PY'
+"$PY" - "$RESULTS/recovery-runs.tsv" "$T/plot.tsv" > "$T/table.md" <<'PY'
 import sys, collections
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])][1:]
 methods = list(dict.fromkeys(r[1] for r in rows))
@@ -103,7 +103,7 @@ PY
 nm=$(head -1 "$T/plot.tsv" | awk -F'\t' '{ print NF - 1 }')
 gnuplot <<EOF
 set terminal pngcairo size 800,500 font ",11"
-set output "$OUT/recovery.png"
+set output "$RESULTS/recovery.png"
 set title "Units put back in place after a permutation and a relative disturbance"
 set xlabel "relative disturbance σ (every weight times 1 + σ N(0,1))"
 set ylabel "hidden units in place (%)"
@@ -114,6 +114,9 @@ set key bottom left
 set datafile separator "\t"
 plot for [k=2:$((nm + 1))] "$T/plot.tsv" using 1:k with linespoints lw 2 title columnheader(k)
 EOF
+# the findings written by hand below the marker survive a new report
+marker="<!-- findings: kept when the page is made again -->"
+[ -f "$RESULTS/recovery.md" ] && sed -n "/^$marker\$/,\$p" "$RESULTS/recovery.md" > "$T/findings"
 {
     echo "# Recovering permuted, disturbed networks (permutative-redundancy §6.1)"
     echo
@@ -128,5 +131,6 @@ EOF
     cat "$T/table.md"
     echo
     echo "![recovery](recovery.png)"
-} > "$OUT/recovery.md"
-cat "$OUT/recovery.md"
+    if [ -s "$T/findings" ]; then echo; cat "$T/findings"; fi
+} > "$RESULTS/recovery.md"
+cat "$RESULTS/recovery.md"
