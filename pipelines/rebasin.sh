@@ -11,7 +11,8 @@
 #     (Sorensen: a representative per class, no assignment), aligned to
 #     network 1 by weights and by activations, and aligned to an iterated
 #     mean (three rounds of aligning every network to the last mean);
-#     beside each network alone.
+#     beside each network alone and the ensemble of their outputs (the
+#     mean of their probabilities, by NumPy).
 #
 #   rebasin.sh TRAIN TEST
 #
@@ -106,6 +107,24 @@ for m in 2 "$N"; do
     row "average-$m" iterated "$(acc "$T/mean.nns")"
 done
 
+# 5. the ensemble: the mean of the networks' output probabilities (NumPy
+# on nn-forward's outputs), for 2 and N networks
+k=1
+while [ $k -le "$N" ]; do
+    nn-forward "$T/net$k.nns" "$TEST" | nn-export -f npy -n x -o "$T/p$k.npy"
+    k=$((k + 1))
+done
+nn-export -f npy -n y -o "$T/y.npy" "$TEST"
+/usr/bin/python3 - "$T" "$N" <<'PY' >> "$T/runs.tsv"
+import sys
+import numpy as np
+t, n = sys.argv[1], int(sys.argv[2])
+y = np.load(f"{t}/y.npy")
+for m in sorted({2, n}):
+    p = sum(np.load(f"{t}/p{k}.npy").astype(np.float64) for k in range(1, m + 1)) / m
+    print(f"ensemble-{m}\toutputs\t{100 * (p.argmax(1) == y).mean():.2f}")
+PY
+
 mkdir -p "$RESULTS"
 { printf 'what\tkey\tvalue\n'; cat "$T/runs.tsv"; } > "$RESULTS/$NAME-runs.tsv"
 grep '^path-' "$T/runs.tsv" | awk -F'\t' '{ split($1, a, "-"); print a[2] "\t" $2 "\t" $3 }' > "$T/path.tsv"
@@ -153,9 +172,12 @@ for h, name in (("raw", "raw"), ("wm", "weight matching"), ("am", "activation ma
           f"against {l[0]:.4f} and {l[-1]:.4f} at the ends: barrier {max(l) - (l[0] + l[-1]) / 2:.4f}")
 print(f"\n![barrier]({sys.argv[1].rsplit('/', 1)[-1].replace('-runs.tsv', '-barrier.png')})\n")
 print("## Averages of networks (test accuracy)\n")
-print("| networks | raw | canonical | weight matching (to 1) | activation matching (to 1) | weight matching (to an iterated mean) |")
-print("|---|--:|--:|--:|--:|--:|")
-for m in sorted({r[0] for r in rows if r[0].startswith("average-")}):
-    print(f"| {m.split('-')[1]} | " + " | ".join("%.2f%%" % get(m, h)[0] for h in ("raw", "canon", "wm", "am", "iterated")) + " |")
+print("| networks | raw | canonical | weight matching (to 1) | activation matching (to 1) | weight matching (to an iterated mean) | ensemble of their outputs |")
+print("|---|--:|--:|--:|--:|--:|--:|")
+for m in sorted({r[0] for r in rows if r[0].startswith("average-")}, key=lambda x: int(x.split("-")[1])):
+    k = m.split("-")[1]
+    ens = get(f"ensemble-{k}", "outputs")
+    print(f"| {k} | " + " | ".join("%.2f%%" % get(m, h)[0] for h in ("raw", "canon", "wm", "am", "iterated")) +
+          (" | %.2f%% |" % ens[0] if ens else " | |"))
 PY
 cat "$RESULTS/$NAME.md"
