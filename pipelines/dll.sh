@@ -58,9 +58,9 @@
 # A layer visited before a lower one in the last round keeps weights fitted
 # to that layer's older output (the thesis leaves it so); --last-round
 # bottom-up avoids it.
-# nn-train keeps no optimizer state between runs, so every visit starts a
-# fresh optimizer (Adam's moments, SGD's momentum at zero): a deviation
-# from the thesis, which keeps each layer's optimizer state.
+# Each layer keeps its optimizer state (Adam's moments and step count,
+# SGD's momentum) from one visit to the next, as the thesis's does, in a
+# file of nn-train --state.
 # Exit status: 0 success, 1 a tool failed, 2 usage error.
 # Example: dll.sh -e 20 -b 128 --lr-decay 0.8 --dropout 0.5 \
 #              --dropout-decay 0.95 --grad-dropout 0.3 train.nns 512 512 512 > net.nns
@@ -269,7 +269,8 @@ visit() { # j: train unit j once more
     else rate=$(calc "$lr * $lrdecay ^ ($j - 1)") ldecay=$(calc "$lambda * $lgrowth ^ ($j - 1)"); fi
     z=$(rep $((j - 1)))
     set -- -e "$e" -b "$batch" --optimizer "$optimizer" ${momentum:+--momentum "$momentum"} \
-        --lr "$rate" -l "$ldecay" -s $((seed + (v - 1) * units + j - 1)) ${verbose:+-v}
+        --lr "$rate" -l "$ldecay" -s $((seed + (v - 1) * units + j - 1)) ${verbose:+-v} \
+        --state "$T/state$j.nns"
     if [ "$dropout" != 0 ]; then
         # a later visit starts where the layer's decay has got to
         p=$dropout

@@ -53,6 +53,8 @@ static const char usage[] =
     "      --quantize=N     after every epoch, replace the weights by\n"
     "                       their N-bit quantization; dynamic[:C] picks N\n"
     "                       by the thesis's Algorithm 1 (floor C, default 5)\n"
+    "      --state=FILE     start the optimizer from the state in FILE if it\n"
+    "                       exists, and write its state there at the end\n"
     "      --trajectory=FILE  the network after every --every epochs\n"
     "      --every=N        epochs between trajectory networks (default 1)\n"
     "      --every-steps=N  steps between them instead\n"
@@ -75,7 +77,7 @@ enum { OPT_LR = 256, OPT_OPTIMIZER, OPT_MOMENTUM, OPT_NESTEROV, OPT_OBJECTIVE,
        OPT_VALID, OPT_SCHEDULE, OPT_WARMUP, OPT_FREEZE, OPT_LOG,
        OPT_TRAJECTORY, OPT_EVERY, OPT_DROPOUT, OPT_GRAD_DROPOUT,
        OPT_DROPOUT_DECAY, OPT_HEAD, OPT_HEAD_OUT, OPT_TARGETS,
-       OPT_MEMORY, OPT_EVERY_STEPS, OPT_QUANTIZE };
+       OPT_MEMORY, OPT_EVERY_STEPS, OPT_QUANTIZE, OPT_STATE };
 
 #define MAX_LAYERS 4096
 enum { OPT_ADAM, OPT_ADAMW, OPT_SGD };
@@ -99,6 +101,7 @@ typedef struct options {
     double drop_decay;              /* --dropout-decay per epoch */
     double tlo, thi;                /* --targets LO,HI */
     size_t memory;                  /* --memory: bytes of rows held */
+    const char *state;              /* --state FILE */
     int qbits;                      /* --quantize N, or 0 */
     int qdynamic;                   /* --quantize dynamic[:C]: C + 1 */
 } options;
@@ -479,6 +482,98 @@ static int train(trainer *T, nn_error *e)
     return rc;
 }
 
+/* ------------------------------------------------------ optimizer state */
+
+static const char *const optim_names[] = {"adam", "adamw", "sgd", NULL};
+
+/* --state: the optimizer's moments as records m1 and m2 per parameter
+ * array (attributes param, optimizer, steps). */
+static int state_write(trainer *T, nn_error *e)
+{
+    nn_writer *w = nn_writer_open(T->o->state, 0, e);
+    if (!w)
+        return -1;
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < nn_optim_count(T->opt); k++) {
+        void *m[2];
+        size_t n;
+        int dt;
+        nn_optim_moments(T->opt, k, &m[0], &m[1], &n, &dt);
+        char attrs[160];
+        snprintf(attrs, sizeof attrs, "producer=nn-train %s\nparam=%zu\n"
+                 "optimizer=%s\nsteps=%llu\n", NN_VERSION, k,
+                 optim_names[T->o->optimizer],
+                 (unsigned long long)nn_optim_steps(T->opt));
+        for (int i = 0; rc == 0 && i < 2; i++) {
+            nn_header h = {.name = i ? "m2" : "m1", .dtype = dt, .rank = 1,
+                           .dims = {n}, .attrs = attrs};
+            rc = nn_writer_put(w, &h, m[i], e);
+        }
+    }
+    return nn_writer_close(w, rc == 0, rc == 0 ? e : NULL) < 0 || rc < 0 ? -1
+                                                                         : 0;
+}
+
+/* --state FILE, when it exists: the moments and the step count, checked
+ * against the optimizer and the parameters they are for. */
+static int state_read(trainer *T, nn_error *e)
+{
+    const char *path = T->o->state;
+    if (access(path, F_OK) != 0)
+        return 0; /* the first run: nothing to start from */
+    nn_reader *r = nn_reader_open(path, e);
+    if (!r)
+        return -1;
+    size_t count = nn_optim_count(T->opt), seen = 0;
+    uint64_t steps = 0;
+    const nn_record *rec;
+    int rc;
+    while ((rc = nn_reader_next(r, &rec, e)) == 1) {
+        char v[64], opt[16];
+        unsigned long long k, st;
+        int i = strcmp(rec->name, "m2") == 0;
+        if ((!i && strcmp(rec->name, "m1")) || rec->rank != 1 ||
+            nn_attrs_get(rec->attrs, "param", v, sizeof v) != 1 ||
+            sscanf(v, "%llu", &k) != 1 ||
+            nn_attrs_get(rec->attrs, "steps", v, sizeof v) != 1 ||
+            sscanf(v, "%llu", &st) != 1 ||
+            nn_attrs_get(rec->attrs, "optimizer", opt, sizeof opt) != 1) {
+            rc = nn_fail(e, "%s: record %llu is no optimizer state (m1, m2 "
+                         "with param, optimizer and steps)", path,
+                         (unsigned long long)rec->index);
+            break;
+        }
+        if (strcmp(opt, optim_names[T->o->optimizer])) {
+            rc = nn_fail(e, "%s: the state of %s, not %s", path, opt,
+                         optim_names[T->o->optimizer]);
+            break;
+        }
+        void *m[2];
+        size_t n;
+        int dt;
+        if (k < count)
+            nn_optim_moments(T->opt, (size_t)k, &m[0], &m[1], &n, &dt);
+        if (k >= count || rec->dims[0] != n || rec->dtype != dt) {
+            rc = nn_fail(e, "%s: parameter %llu's state does not fit this "
+                         "network and -t (%s of %llu)", path, k,
+                         nn_dtype_name(rec->dtype),
+                         (unsigned long long)rec->dims[0]);
+            break;
+        }
+        memcpy(m[i], rec->data, rec->nbytes);
+        steps = st;
+        seen++;
+    }
+    nn_reader_close(r);
+    if (rc == 0 && seen != 2 * count)
+        rc = nn_fail(e, "%s: %zu moment arrays; the network trains %zu "
+                     "parameter arrays (2 each)", path, seen, count);
+    if (rc < 0)
+        return -1;
+    nn_optim_set_steps(T->opt, steps);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- setup */
 
 /* How the rows are held, on stderr. */
@@ -577,7 +672,9 @@ static int setup(trainer *T, nn_error *e)
         if (o->frozen[l] && l >= T->net.n)
             return nn_fail(e, "--freeze %zu: the network has %zu layers",
                            l + 1, T->net.n);
-    return params_init(T, e);
+    if (params_init(T, e) < 0)
+        return -1;
+    return o->state ? state_read(T, e) : 0;
 }
 
 /* The trained network: its layers' attributes say who trained them and
@@ -759,13 +856,13 @@ static void parse(int argc, char **argv, options *o)
         {"every", required_argument, 0, OPT_EVERY},
         {"every-steps", required_argument, 0, OPT_EVERY_STEPS},
         {"quantize", required_argument, 0, OPT_QUANTIZE},
+        {"state", required_argument, 0, OPT_STATE},
         {"seed", required_argument, 0, 's'},
         {"verbose", no_argument, 0, 'v'},
         {"dtype", required_argument, 0, 't'},
         NN_LONGOPTS_OUTPUT,
         {"progress", no_argument, 0, 'P'},
         NN_LONGOPTS_END};
-    static const char *const optimizers[] = {"adam", "adamw", "sgd", NULL};
     static const char *const objectives[] = {"mse", "xent", "sigmoid-xent",
                                              "hinge", "exp-ga", "pow3-ga",
                                              NULL};
@@ -781,7 +878,7 @@ static void parse(int argc, char **argv, options *o)
         case 'b': o->batch = nn_arg_u64("batch", optarg, 1, 4096); break;
         case OPT_LR: o->lr = nn_arg_positive("lr", optarg); break;
         case OPT_OPTIMIZER:
-            o->optimizer = nn_arg_choice("optimizer", optarg, optimizers);
+            o->optimizer = nn_arg_choice("optimizer", optarg, optim_names);
             break;
         case OPT_MOMENTUM:
             o->momentum = nn_arg_double("momentum", optarg, 0, 1);
@@ -815,6 +912,7 @@ static void parse(int argc, char **argv, options *o)
         case OPT_TRAJECTORY: o->trajectory = optarg; break;
         case OPT_EVERY: o->every = nn_arg_u64("every", optarg, 1, UINT64_MAX); break;
         case OPT_QUANTIZE: parse_quantize(o, optarg); break;
+        case OPT_STATE: o->state = optarg; break;
         case OPT_EVERY_STEPS:
             o->every_steps = nn_arg_u64("every-steps", optarg, 1, UINT64_MAX);
             break;
@@ -865,7 +963,8 @@ int main(int argc, char **argv)
     nn_writer *hw = NULL;
     if (o.head_out && !(hw = nn_writer_open(o.head_out, 0, &e)))
         nn_die("%s", e.msg);
-    if (close_side_outputs(&T, 1, &e) < 0 || write_net(&T, w, hw, &e) < 0 ||
+    if (close_side_outputs(&T, 1, &e) < 0 ||
+        (o.state && state_write(&T, &e) < 0) || write_net(&T, w, hw, &e) < 0 ||
         (hw && nn_writer_close(hw, 1, &e) < 0) || nn_writer_close(w, 1, &e) < 0)
         nn_die("%s", e.msg);
     trainer_free(&T);

@@ -81,6 +81,16 @@ void nn_optim_step(nn_optim *o, double lr, const void *const *g,
                    const int *gdt);
 /* Steps taken so far. */
 uint64_t nn_optim_steps(const nn_optim *o);
+/* The state, to save and restore it (nn-train --state): the parameter
+ * arrays added, the kind, each array's two moment buffers (SGD: the
+ * momentum buffer and an unused one) of n elements of dtype (f32 for
+ * nn_optim_add_f32's), and the step count (Adam's bias correction; SGD's
+ * first step). */
+size_t nn_optim_count(const nn_optim *o);
+int nn_optim_kind(const nn_optim *o);
+void nn_optim_moments(nn_optim *o, size_t k, void **m1, void **m2, size_t *n,
+                      int *dtype);
+void nn_optim_set_steps(nn_optim *o, uint64_t steps);
 void nn_optim_free(nn_optim *o);
 
 

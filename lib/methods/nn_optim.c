@@ -230,3 +230,21 @@ void nn_optim_free(nn_optim *o)
     free(o->p);
     free(o);
 }
+
+/* ---------------------------------------------------------------- state */
+
+size_t nn_optim_count(const nn_optim *o) { return o->np; }
+
+int nn_optim_kind(const nn_optim *o) { return o->kind; }
+
+void nn_optim_moments(nn_optim *o, size_t k, void **m1, void **m2, size_t *n,
+                      int *dtype)
+{
+    param *p = &o->p[k];
+    *n = p->n;
+    *dtype = p->w32 ? NN_F32 : NN_F64;
+    *m1 = p->w32 ? (void *)p->f1 : (void *)p->m1;
+    *m2 = p->w32 ? (void *)p->f2 : (void *)p->m2;
+}
+
+void nn_optim_set_steps(nn_optim *o, uint64_t steps) { o->step = steps; }

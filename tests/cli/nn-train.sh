@@ -209,6 +209,27 @@ nn-train -e 2 -b 50 --quantize dynamic:6 --log qzd.nns qz0.nns sp.nns > /dev/nul
 fails_usage "--quantize 0" "invalid --quantize '0'" nn-train --quantize 0 qz0.nns sp.nns
 fails_usage "--quantize dynamic:x" "invalid --quantize 'x'" nn-train --quantize dynamic:x qz0.nns sp.nns
 
+# --state FILE: the optimizer's state carried from one run to the next:
+# two runs of an epoch each are one run of two (full batches, f64; the
+# order of the rows only changes the sums' order); without it Adam
+# restarts and the networks differ.  A state of another optimizer or
+# network is refused.
+nn-init -t f64 -a tanh -O softmax 2-16-2 > so0.nns
+nn-train -t f64 -e 2 -b 1000 so0.nns sp.nns > soA.nns
+nn-train -t f64 -e 1 -b 1000 --state so.st so0.nns sp.nns > soB1.nns
+nn-train -t f64 -e 1 -b 1000 --state so.st soB1.nns sp.nns > soB2.nns
+nn-train -t f64 -e 1 -b 1000 soB1.nns sp.nns > soC2.nns
+for f in soA soB2 soC2; do nn-pick w --nth 0 < $f.nns | nn-export -f npy -n w -o $f.npy; done
+if "$PY" -c "
+import numpy as np
+a, b, c = (np.load(f + '.npy') for f in ('soA', 'soB2', 'soC2'))
+print(abs(a - b).max(), abs(a - c).max())
+raise SystemExit(0 if abs(a - b).max() < 1e-12 and abs(a - c).max() > 1e-7 else 1)"
+then ok "--state: two runs of an epoch equal one of two; without it Adam restarts"
+else not_ok "--state" "see above"; fi
+fails_clean "--state of another optimizer" "the state of adam, not sgd" nn-train --optimizer sgd -t f64 --state so.st soB1.nns sp.nns
+fails_clean "--state of another network" "state does not fit this network" nn-train -t f64 --state so.st sp0.nns sp.nns
+
 # --every-steps: a network every N steps (checkpoint = the step); the last
 # one is the network written.
 nn-init -a tanh -O softmax 2-16-2 > st0.nns
