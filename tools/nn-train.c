@@ -420,7 +420,7 @@ static int quantize_weights(trainer *T, nn_error *e)
     nn_qdynamic dyn = {0.03, 4, o->qdynamic - 1, 10};
     double n_all = 0, raw = 0, coded = 0;
     sync_weights(T);
-    for (size_t l = 0; l < T->nbody + (T->net.n - T->nbody); l++) {
+    for (size_t l = 0; l < T->net.n; l++) {
         nn_layer *L = &T->net.layers[l];
         if (l < o->nfrozen && o->frozen[l])
             continue;

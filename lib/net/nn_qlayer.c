@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -126,11 +127,8 @@ static void unpack_bits(const uint8_t *in, size_t n, int bits, uint32_t *q)
 static size_t nblocks(size_t n) { return (n + 31) / 32; }
 
 /* Appends "key=value\n" to attrs (cap bytes). */
-static void add_attr(char *attrs, size_t cap, const char *key,
-                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-#include <stdarg.h>
-static void add_attr(char *attrs, size_t cap, const char *key,
-                     const char *fmt, ...)
+static void __attribute__((format(printf, 4, 5)))
+add_attr(char *attrs, size_t cap, const char *key, const char *fmt, ...)
 {
     size_t n = strlen(attrs);
     n += (size_t)snprintf(attrs + n, cap > n ? cap - n : 0, "%s=", key);
