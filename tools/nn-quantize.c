@@ -64,37 +64,57 @@ typedef struct row {
     double sse, ssw, maxerr;
 } row;
 
-/* The codes' entropy and what zstd makes of them packed (fixed codes of
- * the layer, whichever scheme: the comparison the report gives). */
+/* The fixed codes' entropy and what zstd makes of them packed (the
+ * library's fixed encoding), whichever scheme the layer is written in:
+ * the comparison the report gives. */
 static void code_stats(const nn_layer *l, int bits, row *r)
 {
-    size_t n = r->params;
+    size_t n = r->params, k = (size_t)1 << bits;
     double lo, hi;
     nn_error e;
-    uint32_t *q = malloc(n * sizeof *q);
-    size_t k = (size_t)1 << bits, plen = (n * (size_t)bits + 7) / 8;
+    nn_qspec fixed = {.scheme = NN_Q_FIXED, .bits = bits};
+    nn_qlayer q = {0};
+    uint32_t *codes = malloc(n * sizeof *codes);
     uint64_t *f = calloc(k, sizeof *f);
-    unsigned char *packed = calloc(plen ? plen : 1, 1);
-    size_t bound = ZSTD_compressBound(plen);
-    void *z = malloc(bound);
-    if (!q || !f || !packed || !z || nn_quant_range(l->w, n, &lo, &hi, &e) < 0)
+    if (!codes || !f || nn_quant_range(l->w, n, &lo, &hi, &e) < 0 ||
+        nn_qlayer_encode(l->w, 1 + l->n_in, l->n_out, l->dtype, &fixed, &q,
+                         &e) < 0)
         goto done;
-    nn_quant_encode(l->w, n, lo, hi, bits, q);
-    double h = 0;
+    nn_quant_encode(l->w, n, lo, hi, bits, codes);
     for (size_t i = 0; i < n; i++)
-        f[q[i]]++;
-    for (size_t s = 0; s < k; s++)
-        if (f[s])
-            h -= (double)f[s] / (double)n * log2((double)f[s] / (double)n);
-    r->entropy = h;
-    for (size_t i = 0, at = 0; i < n; i++)
-        for (int b = bits - 1; b >= 0; b--, at++)
-            if ((q[i] >> b) & 1)
-                packed[at >> 3] |= (unsigned char)(0x80u >> (at & 7));
-    size_t zs = ZSTD_compress(z, bound, packed, plen, 3);
-    r->zstd = ZSTD_isError(zs) ? 0 : zs;
+        f[codes[i]]++;
+    r->entropy = 0;
+    for (size_t s2 = 0; s2 < k; s2++)
+        if (f[s2])
+            r->entropy -= (double)f[s2] / (double)n *
+                          log2((double)f[s2] / (double)n);
+    size_t bound = ZSTD_compressBound(q.len);
+    void *z = malloc(bound);
+    size_t zs = z ? ZSTD_compress(z, bound, q.payload, q.len, 3) : 0;
+    r->zstd = z && !ZSTD_isError(zs) ? zs : 0;
+    free(z);
 done:
-    free(q), free(f), free(packed), free(z);
+    nn_qlayer_free(&q);
+    free(codes), free(f);
+}
+
+/* The error of the weights a reader gets back from q. */
+static int error_stats(const nn_layer *l, const nn_qlayer *q, row *r,
+                       nn_error *e)
+{
+    double *d;
+    if (nn_qlayer_decoded(q, &d, e) < 0)
+        return -1;
+    for (size_t i = 0; i < r->params; i++) {
+        double x = l->w[i], err = d[i] - x;
+        if (l->mask && !l->mask[i])
+            err = 0; /* masked: zero whatever the code */
+        r->sse += err * err;
+        r->ssw += x * x;
+        r->maxerr = fabs(err) > r->maxerr ? fabs(err) : r->maxerr;
+    }
+    free(d);
+    return 0;
 }
 
 static void say_report(FILE *f, const row *R, size_t nl, const options *o)
@@ -156,40 +176,19 @@ static int run(const options *o, nn_net *net, nn_writer *w, FILE *rep,
         if (o->decode) {
             rc = nn_layer_write(w, L, L->dtype, e);
         } else {
-            nn_qspec s = spec_for(o, L, l);
-            size_t bytes;
-            int bits;
-            rc = nn_layer_write_quant(w, L, &s, &bytes, &bits, e);
-            r->bits = s.scheme == NN_Q_FIXED || s.scheme == NN_Q_HUFFMAN ? bits
-                                                                         : 0;
+            nn_qspec sp = spec_for(o, L, l);
+            nn_qlayer q;
+            rc = nn_qlayer_encode(L->w, 1 + L->n_in, L->n_out, L->dtype, &sp,
+                                  &q, e);
+            if (rc == 0)
+                rc = nn_qlayer_write(w, L, &q, e);
+            if (sp.scheme == NN_Q_FIXED || sp.scheme == NN_Q_HUFFMAN)
+                r->bits = sp.bits;
             if (rc == 0 && rep && r->bits)
                 code_stats(L, r->bits, r);
-            /* the error: the layer as a reader gets it back */
-            nn_qlayer q;
-            if (rc == 0 && rep &&
-                (rc = nn_qlayer_encode(L->w, 1 + L->n_in, L->n_out, L->dtype,
-                                       &s, &q, e)) == 0) {
-                nn_record rec = {.name = "w", .dtype = NN_U8, .rank = 1,
-                                 .dims = {q.len}, .attrs = q.attrs,
-                                 .nelem = q.len, .nbytes = q.len,
-                                 .data = q.payload};
-                double *d;
-                size_t rr, cc;
-                int dt;
-                if ((rc = nn_qlayer_decode(&rec, &d, &rr, &cc, &dt, e)) == 0) {
-                    for (size_t i = 0; i < n; i++) {
-                        double x = L->w[i], err = d[i] - x;
-                        if (L->mask && !L->mask[i])
-                            err = 0; /* masked: zero whatever the code */
-                        r->sse += err * err;
-                        r->ssw += x * x;
-                        r->maxerr = fabs(err) > r->maxerr ? fabs(err) : r->maxerr;
-                    }
-                    free(d);
-                }
-            }
-            if (rep)
-                nn_qlayer_free(&q);
+            if (rc == 0 && rep)
+                rc = error_stats(L, &q, r, e);
+            nn_qlayer_free(&q);
         }
         r->bytes = (size_t)(nn_writer_offset(w) - before);
     }

@@ -341,11 +341,11 @@ int nn_layer_requantize(nn_layer *l, const nn_qspec *spec, uint64_t *bytes,
                         nn_error *e);
 /* attrs without the keys of a quantized record (newly allocated). */
 char *nn_qlayer_plain_attrs(const char *attrs);
-/* Writes layer l with its weights quantized by spec (the layer's
- * attributes with the scheme's), then its mask and coefficients; *q
- * (if not NULL) gets the bytes written for the weights and N. */
-int nn_layer_write_quant(nn_writer *w, const nn_layer *l,
-                         const nn_qspec *spec, size_t *bytes, int *bits,
-                         nn_error *e);
+/* Writes layer l with its weights as q encodes them (the layer's
+ * attributes with the scheme's), then its mask and coefficients. */
+int nn_qlayer_write(nn_writer *w, const nn_layer *l, const nn_qlayer *q,
+                    nn_error *e);
+/* The weights a reader gets back from q (malloc'd, rows x cols). */
+int nn_qlayer_decoded(const nn_qlayer *q, double **w, nn_error *e);
 
 #endif

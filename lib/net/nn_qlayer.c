@@ -280,6 +280,16 @@ void nn_qlayer_free(nn_qlayer *q)
 
 /* ----------------------------------------------------------- decoding */
 
+int nn_qlayer_decoded(const nn_qlayer *q, double **w, nn_error *e)
+{
+    nn_record rec = {.name = "w", .dtype = NN_U8, .rank = 1, .dims = {q->len},
+                     .attrs = q->attrs, .nelem = q->len, .nbytes = q->len,
+                     .data = q->payload};
+    size_t rows, cols;
+    int dt;
+    return nn_qlayer_decode(&rec, w, &rows, &cols, &dt, e);
+}
+
 int nn_qlayer_is(const nn_record *r)
 {
     char v[32];
@@ -450,40 +460,27 @@ char *nn_qlayer_plain_attrs(const char *attrs)
     return a;
 }
 
-int nn_layer_write_quant(nn_writer *w, const nn_layer *l,
-                         const nn_qspec *spec, size_t *bytes, int *bits,
-                         nn_error *e)
+int nn_qlayer_write(nn_writer *w, const nn_layer *l, const nn_qlayer *q,
+                    nn_error *e)
 {
-    nn_qlayer q;
-    if (nn_qlayer_encode(l->w, 1 + l->n_in, l->n_out, l->dtype, spec, &q,
-                         e) < 0) {
-        nn_qlayer_free(&q);
-        return -1;
-    }
     /* the layer's attributes without any earlier scheme's, then this
      * scheme's */
     char *plain = nn_qlayer_plain_attrs(l->attrs);
-    size_t la = plain ? strlen(plain) : 0, qa = strlen(q.attrs);
+    size_t la = plain ? strlen(plain) : 0, qa = strlen(q->attrs);
     char *attrs = plain ? malloc(la + qa + 2) : NULL;
     if (!attrs) {
         free(plain);
-        nn_qlayer_free(&q);
         return nn_fail(e, "out of memory");
     }
     memcpy(attrs, plain, la);
     free(plain);
     if (la && attrs[la - 1] != '\n')
         attrs[la++] = '\n';
-    memcpy(attrs + la, q.attrs, qa + 1);
-    nn_header h = {.name = "w", .dtype = NN_U8, .rank = 1, .dims = {q.len},
+    memcpy(attrs + la, q->attrs, qa + 1);
+    nn_header h = {.name = "w", .dtype = NN_U8, .rank = 1, .dims = {q->len},
                    .attrs = attrs};
-    int rc = nn_writer_put(w, &h, q.payload, e);
-    if (bytes)
-        *bytes = q.len;
-    if (bits)
-        *bits = q.bits;
+    int rc = nn_writer_put(w, &h, q->payload, e);
     free(attrs);
-    nn_qlayer_free(&q);
     return rc < 0 ? -1 : nn_layer_write_rest(w, l, l->dtype, e);
 }
 
@@ -508,12 +505,8 @@ int nn_layer_requantize(nn_layer *l, const nn_qspec *spec, uint64_t *bytes,
         nn_qlayer_free(&q);
         return -1;
     }
-    nn_record rec = {.name = "w", .dtype = NN_U8, .rank = 1, .dims = {q.len},
-                     .attrs = q.attrs, .nelem = q.len, .nbytes = q.len,
-                     .data = q.payload};
     double *d;
-    size_t rr, cc;
-    int dt, rc = nn_qlayer_decode(&rec, &d, &rr, &cc, &dt, e);
+    int rc = nn_qlayer_decoded(&q, &d, e);
     if (bytes)
         *bytes = q.len;
     nn_qlayer_free(&q);

@@ -1,5 +1,6 @@
 /* test_qlayer.c — quantized layers (nn_qlayer.c): each scheme written by
- * nn_layer_write_quant and read back by nn_net_load as an ordinary layer:
+ * nn_qlayer_encode and nn_qlayer_write, and read back by nn_net_load as an
+ * ordinary layer:
  * its dtype, mask, coefficients and activation kept, the weights within
  * the scheme's error (half a bin; Q8_0 and Q4_0 half a step plus the f16
  * scale's rounding; lossless exact), the bytes what the formulas say, and
@@ -35,10 +36,13 @@ static int write_one(const nn_layer *l, const nn_qspec *q, size_t *bytes)
 {
     nn_error e;
     nn_writer *w = nn_writer_open(path, 1, &e);
-    int bits;
-    return w && nn_layer_write_quant(w, l, q, bytes, &bits, &e) == 0 &&
-                   nn_writer_close(w, 1, &e) == 0
-               ? 0 : -1;
+    nn_qlayer ql = {0};
+    int ok = w && nn_qlayer_encode(l->w, 1 + l->n_in, l->n_out, l->dtype, q,
+                                   &ql, &e) == 0 &&
+             nn_qlayer_write(w, l, &ql, &e) == 0;
+    *bytes = ql.len;
+    nn_qlayer_free(&ql);
+    return ok && nn_writer_close(w, 1, &e) == 0 ? 0 : -1;
 }
 
 /* A record "w" of bytes with attrs, to test the reader's refusals. */
