@@ -177,14 +177,9 @@ static int write_net(nn_net *net, nn_writer *w, const char *done, nn_error *e)
     snprintf(v, sizeof v, "nn-sort-canon %s", NN_VERSION);
     for (size_t l = 0; l < net->n; l++) {
         nn_layer *L = &net->layers[l];
-        char *a = nn_attrs_set(L->attrs, "producer", v);
-        char *b = a ? nn_attrs_set(a, "canon", done) : NULL;
-        free(a);
-        if (!b)
-            return nn_fail(e, "out of memory");
-        free(L->attrs);
-        L->attrs = b;
-        if (nn_layer_write(w, L, L->dtype, e) < 0)
+        if (nn_layer_set_attr(L, "producer", v, e) < 0 ||
+            nn_layer_set_attr(L, "canon", done, e) < 0 ||
+            nn_layer_write(w, L, L->dtype, e) < 0)
             return -1;
     }
     return 0;

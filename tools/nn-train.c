@@ -685,16 +685,10 @@ static int write_net(trainer *T, nn_writer *w, nn_writer *hw, nn_error *e)
     sync_weights(T);
     snprintf(v, sizeof v, "nn-train %s", NN_VERSION);
     snprintf(ep, sizeof ep, "%llu", (unsigned long long)T->o->epochs);
-    for (size_t l = 0; l < T->net.n; l++) {
-        nn_layer *L = &T->net.layers[l];
-        char *a = nn_attrs_set(L->attrs, "producer", v);
-        char *b = a ? nn_attrs_set(a, "epochs", ep) : NULL;
-        free(a);
-        if (!b)
-            return nn_fail(e, "out of memory");
-        free(L->attrs);
-        L->attrs = b;
-    }
+    for (size_t l = 0; l < T->net.n; l++)
+        if (nn_layer_set_attr(&T->net.layers[l], "producer", v, e) < 0 ||
+            nn_layer_set_attr(&T->net.layers[l], "epochs", ep, e) < 0)
+            return -1;
     for (size_t l = 0; l < T->net.n; l++) {
         nn_writer *to = l < T->nbody ? w : hw;
         if (to && nn_layer_write(to, &T->net.layers[l], T->net.layers[l].dtype,

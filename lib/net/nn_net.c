@@ -368,6 +368,18 @@ static int put_matrix(nn_writer *w, const char *name, const char *attrs,
     return rc;
 }
 
+int nn_layer_set_attr(nn_layer *l, const char *key, const char *value,
+                      nn_error *e)
+{
+    char *a = nn_attrs_set(l->attrs, key, value);
+    if (!a)
+        return nn_fail(e, "cannot set attribute %s=%s (out of memory, or "
+                       "not a valid key or value)", key, value);
+    free(l->attrs);
+    l->attrs = a;
+    return 0;
+}
+
 int nn_layer_write(nn_writer *w, const nn_layer *l, int dtype, nn_error *e)
 {
     size_t rows = 1 + l->n_in;

@@ -116,6 +116,9 @@ int nn_net_compatible(const nn_net *a, const nn_net *b, nn_error *e);
 /* Writes layer l: "w" in dtype (f32/f64) with l->attrs, then "mask" and
  * "coef" if present. */
 int nn_layer_write(nn_writer *w, const nn_layer *l, int dtype, nn_error *e);
+/* Sets key=value in l->attrs (replacing an earlier value). */
+int nn_layer_set_attr(nn_layer *l, const char *key, const char *value,
+                      nn_error *e);
 /* The records after "w": "mask" and "coef" (in dtype), if present. */
 int nn_layer_write_rest(nn_writer *w, const nn_layer *l, int dtype,
                         nn_error *e);
