@@ -243,6 +243,41 @@ double nn_tape_loss(nn_tape *t, const nn_net *net, int loss,
                     const void *target);
 void nn_tape_free(nn_tape *t);
 
+/* ------------------------- Hessian-vector products (nn_hvp.c)
+ * Exact, in double precision: the R-operator on the forward and backward
+ * passes (ALGORITHMS.md, nn-spectrum).  The parameters of a network as
+ * one vector: layer by layer, its w ((1+n_in) x n_out, row-major, the
+ * bias row first, masked entries included) and then, for polynomial
+ * units, its coef (n_out x (degree+1)). */
+#define NN_POLY_MAX_DEGREE 64
+size_t nn_net_nparams(const nn_net *net);
+size_t nn_net_param_offset(const nn_net *net, size_t layer);
+void nn_net_params_get(const nn_net *net, double *theta);
+/* Sets the parameters (masked entries stay 0; wf is dropped). */
+void nn_net_params_set(nn_net *net, const double *theta);
+/* on[i] = 1 for a parameter that trains, 0 for a masked weight. */
+void nn_net_params_free(const nn_net *net, unsigned char *on);
+/* Slots of blocks of up to rows rows: each keeps its block's input,
+ * targets and passes, for products over it.  The loss reduces as
+ * nn_loss does over the block. */
+typedef struct nn_hvp nn_hvp;
+nn_hvp *nn_hvp_open(const nn_net *net, int loss, size_t rows, size_t slots,
+                    nn_error *e);
+/* The bytes one slot of rows rows takes. */
+size_t nn_hvp_slot_bytes(const nn_net *net, size_t rows);
+size_t nn_hvp_nparams(const nn_hvp *h);
+/* Runs x (m, n_in) against targets t (m, n_out), m <= rows, into slot k:
+ * the forward and backward passes; adds scale times the gradient to grad
+ * (NULL: not wanted); the block's loss. */
+double nn_hvp_load(nn_hvp *h, const nn_net *net, size_t k, size_t m,
+                   const double *x, const double *t, double scale,
+                   double *grad);
+/* hv += scale H v, H the Hessian of the loss of slot k's block (masked
+ * weights: rows and columns of H are 0). */
+void nn_hvp_apply(nn_hvp *h, const nn_net *net, size_t k, const double *v,
+                  double scale, double *hv);
+void nn_hvp_free(nn_hvp *h);
+
 
 /* ------------------------------------------ quantization (nn_quant.c)
  * Thesis ch. 3 (ALGORITHMS.md, nn-quantize).  Fixed quantization of n

@@ -1,0 +1,235 @@
+/* test_hvp.c — the exact Hessian-vector products of nn_hvp.c: against
+ * central differences of the gradient along v (every activation hidden
+ * and at the output, every loss with its head, masks, polynomial units
+ * and their coefficients), u.Hv = v.Hu (the Hessian is symmetric), the
+ * gradient against the backward pass of nn_backprop, a masked weight's
+ * row of Hv zero, and a product over two blocks equal to one over their
+ * rows together.  The comparison with PyTorch's hessian is
+ * tests/cli/hessian-torch.sh. */
+#include "nn.h"
+#include "check.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static nn_rng R;
+
+static double *randn(size_t n, double s)
+{
+    double *v = malloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = s * nn_rng_normal(&R);
+    return v;
+}
+
+static void make_layer(nn_layer *l, size_t n_in, size_t n_out,
+                       const char *act, double s, double rho)
+{
+    nn_error e;
+    memset(l, 0, sizeof *l);
+    l->n_in = n_in;
+    l->n_out = n_out;
+    l->dtype = NN_F64;
+    l->w = randn((1 + n_in) * n_out, s);
+    nn_act_parse(act, &l->act, &e);
+    if (nn_act_is_poly(l->act.kind))
+        l->coef = randn(n_out * (size_t)(l->act.degree + 1), 0.5);
+    if (rho > 0) {
+        l->mask = malloc((1 + n_in) * n_out);
+        for (size_t i = 0; i < (1 + n_in) * n_out; i++) {
+            l->mask[i] = i < n_out || nn_rng_uniform(&R) >= rho;
+            if (!l->mask[i])
+                l->w[i] = 0;
+        }
+    }
+}
+
+static double *targets(int loss, size_t m, size_t n)
+{
+    double *t = calloc(m * n, sizeof *t);
+    for (size_t r = 0; r < m; r++)
+        for (size_t j = 0; j < n; j++) {
+            double *v = &t[r * n + j];
+            switch (loss) {
+            case NN_LOSS_XENT: *v = j == r % n; break;
+            case NN_LOSS_SIGMOID_XENT: *v = nn_rng_uniform(&R) < 0.5; break;
+            case NN_LOSS_HINGE: *v = nn_rng_uniform(&R) < 0.5 ? -3 : 3; break;
+            case NN_LOSS_EXP_GA: *v = j == r % n ? 16 : 0; break;
+            case NN_LOSS_POW3_GA: *v = j == r % n ? 10 : -2; break;
+            default: *v = nn_rng_normal(&R); break;
+            }
+        }
+    return t;
+}
+
+/* The gradient at theta over the block (a fresh slot each time). */
+static void grad_at(nn_hvp *h, nn_net *net, const double *theta, size_t m,
+                    const double *x, const double *t, double *g, size_t np)
+{
+    nn_net_params_set(net, theta);
+    memset(g, 0, np * sizeof *g);
+    nn_hvp_load(h, net, 0, m, x, t, 1, g);
+}
+
+static void test_net(const char *what, nn_net *net, int loss)
+{
+    nn_error e;
+    size_t m = 6, nin = net->layers[0].n_in;
+    size_t nout = net->layers[net->n - 1].n_out, np = nn_net_nparams(net);
+    nn_hvp *h = nn_hvp_open(net, loss, m, 2, &e);
+    if (!h) {
+        CHECK(0, "%s: %s", what, e.msg);
+        return;
+    }
+    double *x = randn(m * nin, 1), *t = targets(loss, m, nout);
+    double *theta = malloc(np * sizeof *theta), *th = malloc(np * sizeof *th);
+    double *v = randn(np, 1), *u = randn(np, 1);
+    double *hv = calloc(np, sizeof *hv), *hu = calloc(np, sizeof *hu);
+    double *gp = malloc(np * sizeof *gp), *gm = malloc(np * sizeof *gm);
+    unsigned char *on = malloc(np);
+    nn_net_params_get(net, theta);
+    nn_net_params_free(net, on);
+    for (size_t i = 0; i < np; i++) /* directions in the trained space */
+        if (!on[i])
+            v[i] = u[i] = 0;
+    double eps = 1e-5;
+    for (size_t i = 0; i < np; i++)
+        th[i] = theta[i] + eps * v[i];
+    grad_at(h, net, th, m, x, t, gp, np);
+    for (size_t i = 0; i < np; i++)
+        th[i] = theta[i] - eps * v[i];
+    grad_at(h, net, th, m, x, t, gm, np);
+    nn_net_params_set(net, theta);
+    nn_hvp_load(h, net, 1, m, x, t, 1, NULL);
+    nn_hvp_apply(h, net, 1, v, 1, hv);
+    nn_hvp_apply(h, net, 1, u, 1, hu);
+    double worst = 0, scale = 0, masked = 0, uhv = 0, vhu = 0;
+    for (size_t i = 0; i < np; i++) {
+        double fd = (gp[i] - gm[i]) / (2 * eps);
+        worst = fabs(fd - hv[i]) > worst ? fabs(fd - hv[i]) : worst;
+        scale = fabs(fd) > scale ? fabs(fd) : scale;
+        masked += on[i] ? 0 : fabs(hv[i]);
+        uhv += u[i] * hv[i];
+        vhu += v[i] * hu[i];
+    }
+    worst /= scale > 0 ? scale : 1;
+    double asym = fabs(uhv - vhu) / (fabs(uhv) + fabs(vhu) + 1e-300);
+    CHECK(scale > 0 && worst < 1e-6 && masked == 0 && asym < 1e-10,
+          "%s, %s loss: Hv equals central differences of the gradient "
+          "(worst %.2g of the largest), u.Hv = v.Hu (%.2g relative)%s",
+          what, nn_loss_name(loss), worst, asym,
+          masked ? ", masked rows not 0" : "");
+    free(x), free(t), free(theta), free(th), free(v), free(u), free(hv);
+    free(hu), free(gp), free(gm), free(on);
+    nn_hvp_free(h);
+}
+
+/* The gradient of nn_hvp_load against the tape's backward pass, and a
+ * product over two blocks of m/2 rows (scaled by their share) against
+ * one over all m. */
+static void test_blocks(nn_net *net, int loss)
+{
+    nn_error e;
+    size_t m = 8, nin = net->layers[0].n_in;
+    size_t nout = net->layers[net->n - 1].n_out, np = nn_net_nparams(net);
+    double *x = randn(m * nin, 1), *t = targets(loss, m, nout);
+    double *g = calloc(np, sizeof *g), *v = randn(np, 1);
+    double *h1 = calloc(np, sizeof *h1), *h2 = calloc(np, sizeof *h2);
+    nn_hvp *h = nn_hvp_open(net, loss, m, 2, &e);
+    double L = nn_hvp_load(h, net, 0, m, x, t, 1, g);
+    nn_hvp_apply(h, net, 0, v, 1, h1);
+    nn_hvp_load(h, net, 0, m / 2, x, t, 0.5, NULL);
+    nn_hvp_load(h, net, 1, m / 2, x + m / 2 * nin, t + m / 2 * nout, 0.5,
+                NULL);
+    nn_hvp_apply(h, net, 0, v, 0.5, h2);
+    nn_hvp_apply(h, net, 1, v, 0.5, h2);
+    double *dw[8];
+    nn_tape *tp = nn_tape_open(net, m, NN_F64, &e);
+    for (size_t l = 0; l < net->n; l++)
+        dw[l] = calloc((1 + net->layers[l].n_in) * net->layers[l].n_out,
+                       sizeof(double));
+    nn_tape_run(tp, net, m, x, &e);
+    double L2 = nn_tape_grad(tp, net, loss, t, (void *const *)dw, NULL);
+    double gd = 0, gs = 0;
+    for (size_t l = 0; l < net->n; l++) {
+        size_t o = nn_net_param_offset(net, l);
+        for (size_t i = 0; i < (1 + net->layers[l].n_in) * net->layers[l].n_out; i++) {
+            gd = fmax(gd, fabs(g[o + i] - dw[l][i]));
+            gs = fmax(gs, fabs(dw[l][i]));
+        }
+        free(dw[l]);
+    }
+    CHECK(fabs(L - L2) <= 1e-12 * fabs(L2) && gd <= 1e-12 * gs,
+          "the loss and gradient of nn_hvp_load equal the tape's (%.2g)",
+          gd / gs);
+    double d = max_abs_diff(h1, h2, np), s = 0;
+    for (size_t i = 0; i < np; i++)
+        s = fmax(s, fabs(h1[i]));
+    CHECK(d <= 1e-12 * s, "Hv over two blocks of half the rows, each "
+          "scaled by 1/2, equals Hv over all the rows (%.2g)", d / s);
+    nn_tape_free(tp);
+    nn_hvp_free(h);
+    free(x), free(t), free(g), free(v), free(h1), free(h2);
+}
+
+static void free_net(nn_net *net)
+{
+    for (size_t l = 0; l < net->n; l++) {
+        free(net->layers[l].w);
+        free(net->layers[l].mask);
+        free(net->layers[l].coef);
+        free(net->layers[l].wf);
+    }
+}
+
+static void run(const char *what, const char *hid, const char *out,
+                int loss, double rho)
+{
+    nn_layer ls[3];
+    nn_net net = {ls, 3};
+    make_layer(&ls[0], 5, 4, hid, 0.6, rho);
+    make_layer(&ls[1], 4, 4, hid, 0.6, 0);
+    make_layer(&ls[2], 4, 3, out, 0.6, rho);
+    test_net(what, &net, loss);
+    free_net(&net);
+}
+
+int main(void)
+{
+    nn_rng_seed(&R, 7);
+    const char *hidden[] = {"identity", "relu", "tanh", "sigmoid",
+                            "celu:0.7", "softmax", "exp", "pow3:0.1:0.2",
+                            "legendre:3", "chebyshev:3", "laguerre:3",
+                            "hermite:3"};
+    for (size_t i = 0; i < sizeof hidden / sizeof *hidden; i++)
+        run(hidden[i], hidden[i], "identity", NN_LOSS_MSE, 0);
+    const char *outs[] = {"identity", "tanh", "sigmoid", "relu", "softmax",
+                          "legendre:2", "hermite:3"};
+    for (size_t i = 0; i < sizeof outs / sizeof *outs; i++)
+        run(outs[i], "tanh", outs[i], NN_LOSS_MSE, 0);
+    run("tanh, softmax head", "tanh", "softmax", NN_LOSS_XENT, 0);
+    run("relu, softmax head", "relu", "softmax", NN_LOSS_XENT, 0);
+    run("tanh, sigmoid head", "tanh", "sigmoid", NN_LOSS_SIGMOID_XENT, 0);
+    run("tanh, tanh head", "tanh", "tanh", NN_LOSS_HINGE, 0);
+    run("celu, identity head", "celu", "identity", NN_LOSS_HINGE, 0);
+    run("tanh, exp head", "tanh", "exp", NN_LOSS_EXP_GA, 0);
+    run("tanh, pow3 head", "tanh", "pow3", NN_LOSS_POW3_GA, 0);
+    run("masked tanh", "tanh", "softmax", NN_LOSS_XENT, 0.4);
+    run("masked legendre", "legendre:2", "identity", NN_LOSS_MSE, 0.4);
+
+    nn_layer ls[2];
+    nn_net net = {ls, 2};
+    make_layer(&ls[0], 5, 6, "tanh", 0.6, 0.3);
+    make_layer(&ls[1], 6, 3, "softmax", 0.6, 0);
+    test_blocks(&net, NN_LOSS_XENT);
+    free_net(&net);
+
+    nn_error e;
+    make_layer(&ls[0], 5, 6, "tanh", 0.6, 0);
+    make_layer(&ls[1], 6, 3, "identity", 0.6, 0);
+    CHECK(!nn_hvp_open(&net, NN_LOSS_XENT, 4, 1, &e) && *e.msg,
+          "xent on an identity head is refused: %s", e.msg);
+    free_net(&net);
+    return check_status();
+}
