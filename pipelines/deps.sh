@@ -9,6 +9,8 @@
 #   pipelines  build, gnuplot with PNG output (pngcairo)
 #   bench      build, hyperfine, zstd, GNU time, NumPy, PyTorch, scikit-learn
 #   fuzz       build, clang with libFuzzer
+#   slurm      Slurm's daemons and commands (slurmctld, slurmd, sbatch...)
+#              and MUNGE: pipelines/slurm/cluster.sh runs a local cluster
 # A library is here when a call into it compiles and links with ${CC:-cc}
 # and the Makefile's -l flag: a header proves nothing (netlib's cblas.h
 # satisfies #include <cblas.h> without -lopenblas).  Run as root, installs
@@ -126,8 +128,15 @@ probe() {
                     >>"$T/probe.log" 2>&1 || want libclang-rt-dev
             fi
             ;;
+        slurm)
+            # the daemons are in /usr/sbin, often not in a user's PATH
+            [ -x /usr/sbin/slurmctld ] || want slurmctld
+            [ -x /usr/sbin/slurmd ] || want slurmd
+            have_cmd sbatch || want slurm-client
+            [ -x /usr/sbin/munged ] || want munge
+            ;;
         *)
-            echo "deps.sh: unknown target $what (build, test, data, pipelines, bench, fuzz)" >&2
+            echo "deps.sh: unknown target $what (build, test, data, pipelines, bench, fuzz, slurm)" >&2
             exit 2
             ;;
         esac
