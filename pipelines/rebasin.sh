@@ -12,7 +12,11 @@
 #     network 1 by weights and by activations, and aligned to an iterated
 #     mean (three rounds of aligning every network to the last mean);
 #     beside each network alone and the ensemble of their outputs (the
-#     mean of their probabilities, by NumPy).
+#     mean of their probabilities, by NumPy);
+#   - with N >= 4, the same for the disjoint pairs (1,2), (3,4), ...: the
+#     barrier raw and aligned (the second aligned to the first), the
+#     average of the two raw, canonical, aligned, and their ensemble, so
+#     that the pair numbers are a mean over N/2 pairs, not one.
 #
 #   rebasin.sh TRAIN TEST
 #
@@ -78,8 +82,38 @@ for how in raw wm am; do
             printf "nll-%s\t%s\t%s\n", h, $2, $6 }' >> "$T/runs.tsv"
 done
 
-# 4. averages of 2 and of N
-for m in 2 "$N"; do
+# 3b. the disjoint pairs (1,2), (3,4), ...: barriers and averages of two
+# (rows pair-A-B, key what-how)
+barrier() { # PAIR HOW: nn-eval's table of the path on stdin
+    awk -v p="$1" -v h="$2" 'NR > 1 { a[NR] = $4; sub(/%/, "", a[NR]); l[NR] = $6; n = NR }
+        END { lo = a[2]; hi = l[2]
+              for (i = 2; i <= n; i++) { if (a[i] + 0 < lo + 0) lo = a[i]; if (l[i] + 0 > hi + 0) hi = l[i] }
+              printf "%s\tbarrier-%s\t%.2f\n", p, h, (a[2] + a[n]) / 2 - lo
+              printf "%s\tnll-barrier-%s\t%.4f\n", p, h, hi - (l[2] + l[n]) / 2 }' >> "$T/runs.tsv"
+}
+a=1
+while [ $((a + 1)) -le "$N" ] && [ "$N" -ge 4 ]; do
+    b=$((a + 1))
+    say "the pair $a-$b"
+    nn-sort-canon --align "$T/net$a.nns" "$T/net$b.nns" > "$T/pwm.nns"
+    nn-sort-canon --align "$T/net$a.nns" --data "$T/match.nns" "$T/net$b.nns" > "$T/pam.nns"
+    for how in raw wm am; do
+        f=$T/net$b.nns
+        [ $how = raw ] || f=$T/p$how.nns
+        nn-average --path "$POINTS" "$T/net$a.nns" "$f" | nn-forward - "$TEST" | nn-eval | barrier "pair-$a-$b" $how
+        nn-average "$T/net$a.nns" "$f" > "$T/avg.nns"
+        row "pair-$a-$b" "average-$how" "$(acc "$T/avg.nns")"
+    done
+    nn-average "$T/canon$a.nns" "$T/canon$b.nns" > "$T/avg.nns"
+    row "pair-$a-$b" average-canon "$(acc "$T/avg.nns")"
+    row "pair-$a-$b" phi-raw "$(nn-distance -q "$T/net$a.nns" "$T/net$b.nns")"
+    row "pair-$a-$b" phi-wm "$(nn-distance -q "$T/net$a.nns" "$T/pwm.nns")"
+    row "pair-$a-$b" phi-am "$(nn-distance -q "$T/net$a.nns" "$T/pam.nns")"
+    a=$((a + 2))
+done
+
+# 4. averages of 2, 4 and N
+for m in $(printf '%s\n' 2 4 "$N" | awk -v n="$N" '$1 <= n' | sort -nu); do
     for how in raw canon wm am; do
         files=
         k=1
@@ -120,9 +154,13 @@ import sys
 import numpy as np
 t, n = sys.argv[1], int(sys.argv[2])
 y = np.load(f"{t}/y.npy")
-for m in sorted({2, n}):
+for m in sorted({2, 4, n} & set(range(2, n + 1))):
     p = sum(np.load(f"{t}/p{k}.npy").astype(np.float64) for k in range(1, m + 1)) / m
     print(f"ensemble-{m}\toutputs\t{100 * (p.argmax(1) == y).mean():.2f}")
+if n >= 4:
+    for a in range(1, n, 2):
+        p = (np.load(f"{t}/p{a}.npy").astype(np.float64) + np.load(f"{t}/p{a + 1}.npy")) / 2
+        print(f"pair-{a}-{a + 1}\tensemble\t{100 * (p.argmax(1) == y).mean():.2f}")
 PY
 
 mkdir -p "$RESULTS"
@@ -179,5 +217,24 @@ for m in sorted({r[0] for r in rows if r[0].startswith("average-")}, key=lambda 
     ens = get(f"ensemble-{k}", "outputs")
     print(f"| {k} | " + " | ".join("%.2f%%" % get(m, h)[0] for h in ("raw", "canon", "wm", "am", "iterated")) +
           (" | %.2f%% |" % ens[0] if ens else " | |"))
+pairs = sorted({r[0] for r in rows if r[0].startswith("pair-")}, key=lambda x: int(x.split("-")[1]))
+if pairs:
+    import statistics
+    def ms(vals, f):
+        return (f % statistics.mean(vals)) + (" ± " + f % statistics.stdev(vals) if len(vals) > 1 else "")
+    print(f"\n## The {len(pairs)} disjoint pairs (the second network aligned to the first)\n")
+    print("Mean ± standard deviation over the pairs " + ", ".join(p[5:] for p in pairs) +
+          "; each pair's own numbers in the TSV (rows pair-A-B).\n")
+    print("| pairs | Φ raw | Φ wm | Φ am | barrier raw (points) | barrier wm | barrier am | loss barrier raw | loss barrier wm | loss barrier am |")
+    print("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    cell = lambda key, f: ms([get(p, key)[0] for p in pairs], f)
+    print(f"| {len(pairs)} | " + " | ".join([cell(f"phi-{h}", "%.3f") for h in ("raw", "wm", "am")] +
+          [cell(f"barrier-{h}", "%.2f") for h in ("raw", "wm", "am")] +
+          [cell(f"nll-barrier-{h}", "%.4f") for h in ("raw", "wm", "am")]) + " |")
+    accs2 = [statistics.mean([get(f"net{p.split('-')[1]}", "accuracy")[0], get(f"net{p.split('-')[2]}", "accuracy")[0]]) for p in pairs]
+    print("\n| pairs | the two networks (mean) | average raw | average canonical | average wm | average am | ensemble of the two |")
+    print("|--:|--:|--:|--:|--:|--:|--:|")
+    print(f"| {len(pairs)} | {ms(accs2, '%.2f')}% | " + " | ".join(
+        [cell(f"average-{h}", "%.2f") + "%" for h in ("raw", "canon", "wm", "am")] + [cell("ensemble", "%.2f") + "%"]) + " |")
 PY
 cat "$RESULTS/$NAME.md"
