@@ -5,14 +5,17 @@
 #                                         averages raw, canonical, aligned
 #   make -f pipelines/canon.mk prepruned  the same with one set of pre-pruning
 #                                         masks (nn-init -p 0.5 --mask-seed 1)
+#   make -f pipelines/canon.mk stopping   Glukhov 6.1: Phi to a benchmark
+#                                         along a re-training, as a stopping
+#                                         rule (pipelines/stopping.sh)
 # Results (Markdown, PNG, TSV) go to pipelines/results/.
 
 BINDIR ?= $(CURDIR)/bin
 OUT    ?= build/mnist
 export PATH := $(BINDIR):$(PATH)
 
-.PHONY: all recovery rebasin prepruned data
-all: recovery rebasin prepruned
+.PHONY: all recovery rebasin prepruned stopping data
+all: recovery rebasin prepruned stopping
 
 data:
 	@$(MAKE) --no-print-directory -f pipelines/mnist.mk data OUT=$(OUT)
@@ -30,3 +33,6 @@ rebasin: data
 
 prepruned: data
 	PRUNE=0.5 NAME=rebasin-pruned sh pipelines/rebasin.sh $(OUT)/train.nns $(OUT)/test.nns
+
+stopping: data
+	sh pipelines/stopping.sh $(OUT)/train.nns $(OUT)/test.nns
