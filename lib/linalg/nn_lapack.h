@@ -20,5 +20,7 @@ void dgeqrf_(const int *m, const int *n, double *a, const int *lda,
 void dorgqr_(const int *m, const int *n, const int *k, double *a,
              const int *lda, const double *tau, double *work,
              const int *lwork, int *info);
+void dstev_(const char *jobz, const int *n, double *d, double *e, double *z,
+            const int *ldz, double *work, int *info);
 
 #endif
