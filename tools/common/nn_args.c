@@ -11,7 +11,9 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The usage error for a value of --opt. */
 static void __attribute__((format(printf, 3, 4), noreturn))
@@ -147,4 +149,23 @@ int nn_arg_delimiter(const char *opt, const char *arg)
         invalid(opt, arg, "expected one character that cannot be part of a "
                           "number (not '\"' or '#'), 'tab' or 'space'");
     return d;
+}
+
+void nn_arg_targets(const char *opt, const char *arg, double *lo, double *hi)
+{
+    char *end;
+    *lo = strtod(arg, &end);
+    if (end == arg || *end != ',')
+        invalid(opt, arg, "not LO,HI");
+    const char *h = end + 1;
+    *hi = strtod(h, &end);
+    if (end == h || *end || !isfinite(*lo) || !isfinite(*hi) || *lo >= *hi)
+        invalid(opt, arg, "not LO,HI with LO < HI");
+}
+
+size_t nn_default_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && size > 0 ? (size_t)pages / 2 * (size_t)size
+                                 : (size_t)1 << 30;
 }

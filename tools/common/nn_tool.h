@@ -113,6 +113,11 @@ int nn_zstd_level_arg(const char *arg);
 /* -t/--dtype where a tool computes in f32 or f64: NN_F32 or NN_F64. */
 int nn_float_dtype_arg(const char *arg);
 
+/* --targets LO,HI: the values of one-hot class targets, LO < HI. */
+void nn_arg_targets(const char *opt, const char *arg, double *lo, double *hi);
+/* --memory's default: half of the machine's memory (1 GiB if unknown). */
+size_t nn_default_memory(void);
+
 /* ------------------------------------------------------- text on stdout */
 /* Prints s to stdout as a JSON string, quoted and escaped. */
 void nn_json_string(const char *s);
