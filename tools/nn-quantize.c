@@ -33,6 +33,10 @@ static const char usage[] =
     "      --lossless       the float bytes grouped by position, then zstd\n"
     "      --decode         write the layers as floats (decoded)\n"
     "      --report=FILE    the report (per layer and in all) to FILE\n"
+    "      --data=FILE      and in the report, the change in accuracy and\n"
+    "                       the KL divergence of the outputs on FILE's rows\n"
+    "  -n, --name=NAME      --data: the inputs (default x)\n"
+    "  -y, --labels=NAME    --data: the class labels (default y; optional)\n"
     "  -s, --seed=N         --dynamic: the sample's seed (default 1)\n"
     "  -v, --verbose        the report on stderr\n"
     "  -o, --output=FILE    write to FILE instead of stdout\n"
@@ -45,10 +49,11 @@ static const char usage[] =
     "test.nns | nn-eval\n";
 
 enum { OPT_BITS = 256, OPT_HUFFMAN, OPT_DYNAMIC, OPT_FRACTION, OPT_PROBE, OPT_FLOOR,
-       OPT_MAX_BITS, OPT_Q8, OPT_Q4, OPT_LOSSLESS, OPT_REPORT, OPT_DECODE };
+       OPT_MAX_BITS, OPT_Q8, OPT_Q4, OPT_LOSSLESS, OPT_REPORT, OPT_DECODE,
+       OPT_DATA };
 
 typedef struct options {
-    const char *net, *out, *report;
+    const char *net, *out, *report, *data, *name, *labels;
     int scheme;             /* NN_Q_*, or -1 with --decode */
     int bits, dynamic, probe, floor_bits, max_bits, verbose, decode;
     double fraction;
@@ -98,9 +103,10 @@ done:
     free(codes), free(f);
 }
 
-/* The error of the weights a reader gets back from q. */
+/* The error of the weights a reader gets back from q; those weights in
+ * *keep when keep is not NULL (else freed). */
 static int error_stats(const nn_layer *l, const nn_qlayer *q, row *r,
-                       nn_error *e)
+                       double **keep, nn_error *e)
 {
     double *d;
     if (nn_qlayer_decoded(q, &d, e) < 0)
@@ -113,11 +119,100 @@ static int error_stats(const nn_layer *l, const nn_qlayer *q, row *r,
         r->ssw += x * x;
         r->maxerr = fabs(err) > r->maxerr ? fabs(err) : r->maxerr;
     }
-    free(d);
+    if (keep)
+        *keep = d;
+    else
+        free(d);
     return 0;
 }
 
-static void say_report(FILE *f, const row *R, size_t nl, const options *o)
+/* The classes of a block's labels (column iy of b; -1: none) for a
+ * network of k outputs: class numbers (one column) or one-hot rows (k
+ * columns; a row that is not one-hot has none). */
+static int block_labels(const options *o, const nn_rowblock *b, int iy,
+                        size_t k, uint64_t row0, int64_t *lab, nn_error *e)
+{
+    size_t c = iy < 0 ? 0 : b->cols[iy];
+    if (iy < 0 || b->rows == 0) {
+        for (size_t i = 0; i < b->rows; i++)
+            lab[i] = -1;
+        return 0;
+    }
+    if (c != 1 && c != k)
+        return nn_fail(e, "%s: the labels '%s' have %zu columns and the "
+                       "network %zu output%s", o->data, o->labels, c, k,
+                       k == 1 ? "" : "s");
+    size_t es = nn_dtype_size(b->dtype[iy]), classes = k > 1 ? k : 2;
+    double *v = nn_xalloc(c, sizeof *v, "a label row");
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < b->rows; i++) {
+        nn_convert(v, NN_F64, (const char *)b->data[iy] + i * c * es,
+                   b->dtype[iy], c);
+        unsigned long long at = (unsigned long long)(row0 + i);
+        if (c == 1 && (v[0] < 0 || v[0] >= (double)classes ||
+                       v[0] != floor(v[0]))) {
+            rc = nn_fail(e, "%s: row %llu: label %g is not a class of %zu",
+                         o->data, at, v[0], classes);
+            break;
+        }
+        lab[i] = c == 1 ? (int64_t)v[0] : -1;
+        for (size_t j = 0; c > 1 && j < c; j++) {
+            if (v[j] == 1 && lab[i] < 0) {
+                lab[i] = (int64_t)j;
+            } else if (v[j] != 0) {
+                lab[i] = -1;
+                break;
+            }
+        }
+    }
+    free(v);
+    return rc;
+}
+
+/* The change in the outputs of net under the decoded weights wq over the
+ * rows of o->data, into *s. */
+static int effect(const options *o, nn_net *net, double *const *wq,
+                  nn_qeffect *s, nn_error *e)
+{
+    enum { BLOCK = 1024 };
+    nn_reader *r = nn_reader_open(o->data, e);
+    if (!r)
+        return -1;
+    const char *names[1] = {o->name};
+    nn_rowset *rs = nn_rowset_open(r, 1, names, e);
+    int rc = rs ? nn_rowset_add(rs, o->labels, 0, e) : -1;
+    if (rc == 0)
+        rc = nn_qeffect_init(s, net, wq, e);
+    size_t n_in = net->layers[0].n_in, k = net->layers[net->n - 1].n_out;
+    float *x = rc == 0 ? nn_xalloc(BLOCK * n_in, sizeof *x, "a block") : NULL;
+    int64_t *lab = rc == 0 ? nn_xalloc(BLOCK, sizeof *lab, "labels") : NULL;
+    nn_rowblock b;
+    while (rc == 0 && (rc = nn_rowset_next(rs, BLOCK, &b, e)) == 1) {
+        int ix = nn_rowset_find(rs, o->name), iy = nn_rowset_find(rs, o->labels);
+        uint64_t row0 = nn_rowset_row(rs) - b.rows;
+        if (b.cols[ix] != n_in) {
+            rc = nn_fail(e, "%s: rows of '%s' have %zu values; the network "
+                         "takes %zu", o->data, o->name, b.cols[ix], n_in);
+            break;
+        }
+        nn_convert(x, NN_F32, b.data[ix], b.dtype[ix], b.rows * n_in);
+        rc = nn_rows_check_finite(x, NN_F32, b.rows, n_in, row0, "",
+                                  o->name, e);
+        if (rc < 0)
+            nn_error_wrap(e, "%s", o->data);
+        if (rc == 0)
+            rc = block_labels(o, &b, iy, k, row0, lab, e);
+        if (rc == 0)
+            rc = nn_qeffect_add(s, b.rows, x, lab, e);
+    }
+    free(x), free(lab);
+    if (rs)
+        nn_rowset_close(rs);
+    nn_reader_close(r);
+    return rc < 0 ? -1 : 0;
+}
+
+static void say_report(FILE *f, const row *R, size_t nl, const nn_qeffect *q)
 {
     row all = {0};
     int coded_all = nl > 0;
@@ -148,7 +243,20 @@ static void say_report(FILE *f, const row *R, size_t nl, const options *o)
                 r->maxerr,
                 r->sse > 0 ? 10 * log10(r->ssw / r->sse) : INFINITY);
     }
-    (void)o;
+    if (!q)
+        return;
+    /* accuracy in percent of the labelled rows; KL in nats, mean over rows */
+    fprintf(f, "\nrows    labelled  acc_orig  acc_quant  acc_change  kl_mean\n");
+    char a[16] = "-", b[16] = "-", c[16] = "-";
+    if (q->labelled) {
+        double n = (double)q->labelled, ra = 100.0 * (double)q->right_orig / n,
+               rb = 100.0 * (double)q->right_quant / n;
+        snprintf(a, sizeof a, "%.2f", ra), snprintf(b, sizeof b, "%.2f", rb);
+        snprintf(c, sizeof c, "%+.2f", rb - ra);
+    }
+    fprintf(f, "%-6llu  %-8llu  %-8s  %-9s  %-10s  %.6g\n",
+            (unsigned long long)q->rows, (unsigned long long)q->labelled, a, b,
+            c, q->rows ? q->kl / (double)q->rows : 0.0);
 }
 
 /* The spec of layer l: fixed, or Algorithm 1's N from the sample. */
@@ -166,6 +274,7 @@ static int run(const options *o, nn_net *net, nn_writer *w, FILE *rep,
                nn_error *e)
 {
     row *R = nn_xalloc(net->n, sizeof *R, "the report");
+    double **wq = o->data ? nn_xalloc(net->n, sizeof *wq, "weights") : NULL;
     int rc = 0;
     for (size_t l = 0; rc == 0 && l < net->n; l++) {
         nn_layer *L = &net->layers[l];
@@ -187,14 +296,20 @@ static int run(const options *o, nn_net *net, nn_writer *w, FILE *rep,
             if (rc == 0 && rep && r->bits)
                 code_stats(L, r->bits, r);
             if (rc == 0 && rep)
-                rc = error_stats(L, &q, r, e);
+                rc = error_stats(L, &q, r, wq ? &wq[l] : NULL, e);
             nn_qlayer_free(&q);
         }
         r->bytes = (size_t)(nn_writer_offset(w) - before);
     }
+    nn_qeffect eff = {0};
+    if (rc == 0 && wq)
+        rc = effect(o, net, wq, &eff, e);
     if (rc == 0 && rep)
-        say_report(rep, R, net->n, o);
-    free(R);
+        say_report(rep, R, net->n, wq ? &eff : NULL);
+    nn_qeffect_free(&eff);
+    for (size_t l = 0; wq && l < net->n; l++)
+        free(wq[l]);
+    free(wq), free(R);
     return rc;
 }
 
@@ -213,14 +328,18 @@ static void parse(int argc, char **argv, options *o)
         {"lossless", no_argument, 0, OPT_LOSSLESS},
         {"decode", no_argument, 0, OPT_DECODE},
         {"report", required_argument, 0, OPT_REPORT},
+        {"data", required_argument, 0, OPT_DATA},
+        {"name", required_argument, 0, 'n'},
+        {"labels", required_argument, 0, 'y'},
         {"seed", required_argument, 0, 's'},
         {"verbose", no_argument, 0, 'v'},
         {"output", required_argument, 0, 'o'},
         NN_LONGOPTS_END};
-    *o = (options){.out = "-", .scheme = -1, .probe = 4, .floor_bits = 5,
+    *o = (options){.out = "-", .name = "x", .labels = "y", .scheme = -1,
+                   .probe = 4, .floor_bits = 5,
                    .max_bits = 10, .fraction = 0.03, .seed = 1};
     int c, huffman = 0, modes = 0;
-    while ((c = getopt_long(argc, argv, ":s:vo:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":s:vo:n:y:hV", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_BITS: o->bits = (int)nn_arg_u64("bits", optarg, 1, 24); break;
         case OPT_HUFFMAN: huffman = 1; break;
@@ -239,6 +358,9 @@ static void parse(int argc, char **argv, options *o)
         case OPT_LOSSLESS: o->scheme = NN_Q_LOSSLESS, modes++; break;
         case OPT_DECODE: o->decode = 1, modes++; break;
         case OPT_REPORT: o->report = optarg; break;
+        case OPT_DATA: o->data = optarg; break;
+        case 'n': o->name = optarg; break;
+        case 'y': o->labels = optarg; break;
         case 's': o->seed = nn_arg_u64("seed", optarg, 0, UINT64_MAX); break;
         case 'v': o->verbose = 1; break;
         case 'o': o->out = optarg; break;
@@ -265,6 +387,12 @@ static void parse(int argc, char **argv, options *o)
     if (argc - optind > 1)
         nn_usage_error("too many arguments");
     o->net = optind < argc ? argv[optind] : "-";
+    if (o->data && o->decode)
+        nn_usage_error("--data goes with quantization, not --decode");
+    if (o->data && !o->report && !o->verbose)
+        nn_usage_error("--data goes with --report or --verbose");
+    if (o->data && strcmp(o->data, "-") == 0 && strcmp(o->net, "-") == 0)
+        nn_usage_error("NET and --data cannot both be stdin");
 }
 
 int main(int argc, char **argv)

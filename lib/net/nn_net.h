@@ -386,4 +386,29 @@ int nn_qlayer_write(nn_writer *w, const nn_layer *l, const nn_qlayer *q,
 /* The weights a reader gets back from q (malloc'd, rows x cols). */
 int nn_qlayer_decoded(const nn_qlayer *q, double **w, nn_error *e);
 
+/* What quantization changes in a network's outputs (nn_qeffect.c;
+ * nn-quantize --data): the network and its copy with the weights a
+ * reader decodes run on the same rows in single precision, as nn-forward
+ * runs them.  Per row, each output's class distribution is the softmax of
+ * its logits: the output layer's pre-activations when it is softmax or
+ * sigmoid, else its outputs; a single column c stands for the logits
+ * (0, c).  kl sums KL(p_orig || p_quant) in nats over the rows; a row
+ * with a label counts as right when the predicted class (the first
+ * largest output; one output: y >= 0.5, as nn-eval) is the label. */
+typedef struct nn_qeffect {
+    nn_net *orig;               /* the caller's */
+    nn_net quant;               /* orig's layers with the decoded weights */
+    uint64_t rows, labelled, right_orig, right_quant;
+    double kl;
+} nn_qeffect;
+/* wq[l]: layer l's decoded weights ((1+n_in) x n_out), copied (masked
+ * ones zeroed); the rest of the layers is orig's, which must outlive s. */
+int nn_qeffect_init(nn_qeffect *s, nn_net *orig, double *const *wq,
+                    nn_error *e);
+/* Adds m rows x (m, n_in); label (m) the class of each row, -1 or a NULL
+ * label for none. */
+int nn_qeffect_add(nn_qeffect *s, size_t m, const float *x,
+                   const int64_t *label, nn_error *e);
+void nn_qeffect_free(nn_qeffect *s);
+
 #endif

@@ -2,7 +2,8 @@
 # against NumPy's formulas; Huffman gives the fixed codes' weights in
 # fewer bytes; the bits reported are the bytes written; --decode writes
 # floats equal to what the reader decodes; the dynamic N follows the
-# entropy of a sample; lossless is exact; bad input.
+# entropy of a sample; lossless is exact; --data: the accuracies and the
+# KL divergence of the outputs against NumPy's; bad input.
 . "$(dirname "$0")/../lib.sh"
 cd "$T" || exit 2
 
@@ -96,3 +97,82 @@ from nns_craft import record
 sys.stdout.buffer.write(record("w", np.zeros(8, np.uint8), "quant=zip\nshape=2x3\ndtype=f32\n"))
 PY
 fails_clean "an unknown scheme" "unknown quantization quant=zip" nn-quantize --decode unk.nns
+
+# --data: the change in accuracy and the KL divergence of the outputs.
+# Labels: the original network's class on rows 0-149, others on 150-199.
+nn-forward net.nns d.nns | nn-export -f npy -o p0.npy
+"$PY" -c "
+import numpy as np
+p = np.load('p0.npy'); y = p.argmax(1); y[150:] = (y[150:] + 1) % 5
+np.save('y.npy', y.astype(np.int64))"
+nn-import x=x.npy y=y.npy > dl.nns
+nn-quantize --lossless --data dl.nns -v net.nns 2> ll.rep > /dev/null
+[ "$(awk '$1 == "rows" { getline; print $1, $2, $3, $4, $5, $6 }' ll.rep)" = "200 200 75.00 75.00 +0.00 0" ] &&
+    ok "--data --lossless: 200 rows, accuracy 75% unchanged, KL 0" ||
+    not_ok "--data --lossless" "$(tail -2 ll.rep)"
+# a coarse quantization: KL and accuracies against NumPy on nn-forward's
+# outputs of both networks (softmax: the probabilities themselves; tanh
+# and a single identity output: the softmax of the outputs, (0, c) for one)
+kl_check() { # quantized-net report labels.npy probs|logits
+    nn-forward "$1" d.nns | nn-export -f npy -o pq.npy
+    "$PY" - "$2" "$3" "$4" <<'PY'
+import sys, numpy as np
+rep, ylab, mode = sys.argv[1:]
+a = np.load("p0.npy").astype(np.float64); b = np.load("pq.npy").astype(np.float64)
+y = np.load(ylab)
+def logp(o):
+    if mode == "probs":
+        return np.log(o)
+    if o.shape[1] == 1:
+        o = np.hstack([np.zeros_like(o), o])
+    o = o - o.max(1, keepdims=True)
+    return o - np.log(np.exp(o).sum(1, keepdims=True))
+la, lb = logp(a), logp(b)
+kl = (np.exp(la) * (la - lb)).sum(1).mean()
+pred = (lambda o: (o[:, 0] >= 0.5).astype(int)) if a.shape[1] == 1 else (lambda o: o.argmax(1))
+acc = lambda o: 100.0 * (pred(o) == y).mean()
+lines = open(rep).read().split("\n")
+i = [k for k, l in enumerate(lines) if l.startswith("rows")][0]
+f = lines[i + 1].split()
+got = (float(f[2]), float(f[3]), float(f[5]))
+ok = (abs(got[0] - acc(a)) < 0.005 and abs(got[1] - acc(b)) < 0.005 and
+      kl > 1e-4 and abs(got[2] - kl) <= 1e-4 * kl)
+print("tool", got, "numpy", (acc(a), acc(b), kl), file=sys.stderr)
+sys.exit(0 if ok else 1)
+PY
+}
+nn-quantize --bits 3 --data dl.nns --report b3.rep net.nns > q3.nns
+kl_check q3.nns b3.rep y.npy probs 2> kl.err &&
+    ok "--data --bits 3 (softmax): accuracies and KL as NumPy's ($(cat kl.err))" ||
+    not_ok "--data --bits 3 softmax" "$(cat kl.err)"
+nn-init -s 6 -a tanh -O tanh 30-16-5 > th.nns
+nn-forward th.nns d.nns | nn-export -f npy -o p0.npy
+nn-quantize --q4_0 --data dl.nns --report t4.rep th.nns > t4.nns
+kl_check t4.nns t4.rep y.npy logits 2> kl.err &&
+    ok "--data --q4_0 (tanh outputs): softmax of the outputs, as NumPy's ($(cat kl.err))" ||
+    not_ok "--data --q4_0 tanh" "$(cat kl.err)"
+"$PY" -c "
+import numpy as np
+np.save('y2.npy', (np.random.default_rng(1).random(200) < 0.5).astype(np.int64))"
+nn-import x=x.npy y=y2.npy > d2.nns
+nn-init -s 7 -a tanh 30-16-1 > one.nns
+nn-forward one.nns d.nns | nn-export -f npy -o p0.npy
+nn-quantize --bits 3 --data d2.nns --report o3.rep one.nns > o3.nns
+kl_check o3.nns o3.rep y2.npy logits 2> kl.err &&
+    ok "--data, one identity output: logits (0, c), class y >= 0.5, as NumPy's ($(cat kl.err))" ||
+    not_ok "--data one output" "$(cat kl.err)"
+# without labels: the KL alone
+nn-quantize --bits 3 --data d.nns -v net.nns 2> nl.rep > /dev/null
+awk '$1 == "rows" { getline; exit !($2 == 0 && $3 == "-" && $6 > 0) }' nl.rep &&
+    ok "--data without labels: no accuracy, the KL" || not_ok "--data without labels" "$(tail -2 nl.rep)"
+fails_usage "--data without a report" "--data goes with --report or --verbose" \
+    nn-quantize --bits 4 --data dl.nns net.nns
+fails_usage "--data with --decode" "--data goes with quantization" \
+    nn-quantize --decode --data dl.nns q6.nns
+fails_usage "--data and NET both stdin" "cannot both be stdin" \
+    nn-quantize --bits 4 -v --data - < net.nns
+nn-init -s 1 12-3 > narrow.nns
+fails_clean "--data rows of the wrong width" "have 30 values; the network takes 12" \
+    nn-quantize --bits 4 -v --data dl.nns narrow.nns
+fails_clean "--data a label out of range" "label 4 is not a class of 2" \
+    nn-quantize --bits 4 -v --data dl.nns one.nns
