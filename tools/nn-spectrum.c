@@ -315,10 +315,10 @@ static int hessian(out *O, nn_net *net, nn_trainset *data, int loss,
                      (o->hessian & H_DENSITY ? o->probes * steps : 0) +
                      (o->hessian & H_TRACE ? o->probes : 0);
     if (o->hessian & H_EXACT) {
-        if (d > 20000 || (uint64_t)d * d * 16 > o->memory) {
-            rc = nn_fail(e, "--hessian exact: %zu parameters make a %zu x "
-                         "%zu matrix, more than --memory holds (or 20000); "
-                         "use top, trace and density", d, d, d);
+        if (d > 20000) {
+            rc = nn_fail(e, "--hessian exact: %zu parameters, more than "
+                         "20000 (a matrix of %.3g GB); use top, trace and "
+                         "density", d, (double)d * (double)d * 8e-9);
             goto done;
         }
         double *M = nn_xalloc(d * d, sizeof *M, "the Hessian");
