@@ -3,9 +3,9 @@
 # BENCH_RUNS=N sets hyperfine's minimum number of runs (default 5);
 # BENCH_Z19=0 skips the slow zstd level 19 import.
 
-.PHONY: all stream forward fit kfilter train lap deps data
+.PHONY: all stream forward fit kfilter train lap quantize deps data
 
-all: stream forward fit kfilter train lap
+all: stream forward fit kfilter train lap quantize
 
 deps:
 	@sh pipelines/deps.sh bench
@@ -33,3 +33,7 @@ train: deps data
 
 lap: deps
 	@sh bench/lap.sh
+
+# QUANT_NET=FILE: a trained 784-392-50-10 network (pipelines/quant-ch3.sh's)
+quantize: deps
+	@sh bench/quantize.sh
