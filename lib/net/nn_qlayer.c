@@ -102,23 +102,32 @@ static float from_half(uint16_t h)
 
 /* ------------------------------------------------------------ packing */
 
+/* The low `bits` bits (1..24) of each code, most significant first, into
+ * out's ceil(n bits / 8) bytes (the last byte's spare bits 0).  A 64-bit
+ * accumulator holds fewer than 8 pending bits between codes. */
 static void pack_bits(const uint32_t *q, size_t n, int bits, uint8_t *out)
 {
-    uint64_t at = 0;
-    for (size_t i = 0; i < n; i++)
-        for (int k = bits - 1; k >= 0; k--, at++)
-            if ((q[i] >> k) & 1)
-                out[at >> 3] |= (uint8_t)(0x80u >> (at & 7));
+    uint64_t acc = 0, mask = ((uint64_t)1 << bits) - 1;
+    int pending = 0;
+    for (size_t i = 0; i < n; i++) {
+        acc = acc << bits | (q[i] & mask);
+        for (pending += bits; pending >= 8; pending -= 8)
+            *out++ = (uint8_t)(acc >> (pending - 8));
+    }
+    if (pending)
+        *out = (uint8_t)(acc << (8 - pending));
 }
 
+/* The inverse: reads no byte past ceil(n bits / 8). */
 static void unpack_bits(const uint8_t *in, size_t n, int bits, uint32_t *q)
 {
-    uint64_t at = 0;
+    uint64_t acc = 0, mask = ((uint64_t)1 << bits) - 1;
+    int have = 0;
     for (size_t i = 0; i < n; i++) {
-        uint32_t v = 0;
-        for (int k = 0; k < bits; k++, at++)
-            v = v << 1 | ((in[at >> 3] >> (7 - (at & 7))) & 1u);
-        q[i] = v;
+        for (; have < bits; have += 8)
+            acc = acc << 8 | *in++;
+        have -= bits;
+        q[i] = (uint32_t)(acc >> have & mask);
     }
 }
 
