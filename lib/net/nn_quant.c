@@ -280,7 +280,9 @@ uint64_t nn_huff_bits(const nn_huff *h, const uint64_t *freq)
 int nn_huff_encode(const nn_huff *h, const uint32_t *sym, size_t n,
                    uint8_t *out, size_t cap, uint64_t *nbits, nn_error *e)
 {
-    uint64_t bit = 0;
+    uint64_t bit = 0, acc = 0;  /* acc: fewer than 8 pending bits */
+    int pending = 0;
+    uint8_t *o = out;
     memset(out, 0, cap);
     for (size_t i = 0; i < n; i++) {
         uint32_t s = sym[i];
@@ -291,28 +293,73 @@ int nn_huff_encode(const nn_huff *h, const uint32_t *sym, size_t n,
         if (bit + (uint64_t)l > (uint64_t)cap * 8)
             return nn_fail(e, "Huffman: the output needs more than %zu "
                            "bytes", cap);
-        for (int k = l - 1; k >= 0; k--, bit++)
-            if ((h->code[s] >> k) & 1)
-                out[bit >> 3] |= (uint8_t)(0x80u >> (bit & 7));
+        bit += (uint64_t)l;
+        acc = acc << l | h->code[s];
+        for (pending += l; pending >= 8; pending -= 8)
+            *o++ = (uint8_t)(acc >> (pending - 8));
     }
+    if (pending)
+        *o = (uint8_t)(acc << (8 - pending));
     *nbits = bit;
     return 0;
+}
+
+/* The k bits (k <= 16) of in at bit, most significant first, the bytes
+ * from nbytes on read as 0. */
+static uint32_t peek_bits(const uint8_t *in, uint64_t nbytes, uint64_t bit,
+                          int k)
+{
+    uint64_t b = bit >> 3;
+    uint32_t v = 0;
+    for (int j = 0; j < 3; j++)
+        v = v << 8 | (b + (uint64_t)j < nbytes ? in[b + (uint64_t)j] : 0u);
+    return v >> (24 - k - (int)(bit & 7)) & ((1u << k) - 1);
 }
 
 int nn_huff_decode(const nn_huff *h, const uint8_t *in, uint64_t nbits,
                    size_t n, uint32_t *sym, nn_error *e)
 {
-    uint64_t bit = 0;
+    /* Code words of up to LUT bits by a table of their (symbol, length),
+     * indexed by the next LUT bits; longer ones, and bits that start no
+     * code word, bit by bit from the first. */
+    enum { LUT = 10 };
+    uint32_t *lut = calloc((size_t)1 << LUT, sizeof *lut);
+    if (!lut)
+        return nn_fail(e, "Huffman: out of memory");
+    for (size_t s = 0; s < h->nsym; s++) {
+        int l = h->len[s];
+        if (l == 0 || l > LUT)
+            continue;
+        uint32_t lo = h->code[s] << (LUT - l), hi = (h->code[s] + 1) << (LUT - l);
+        for (uint32_t c = lo; c < hi; c++)
+            lut[c] = (uint32_t)s << 5 | (uint32_t)l;
+    }
+    uint64_t bit = 0, nbytes = (nbits + 7) / 8;
     for (size_t i = 0; i < n; i++) {
+        uint32_t t = lut[peek_bits(in, nbytes, bit, LUT)];
+        if (t) {
+            if (bit + (t & 31) > nbits) {
+                free(lut);
+                return nn_fail(e, "Huffman: the codes end after %zu of %zu "
+                               "values (truncated)", i, n);
+            }
+            sym[i] = t >> 5;
+            bit += t & 31;
+            continue;
+        }
         uint32_t code = 0;
         int l = 1;
         for (;; l++) {
-            if (l > NN_HUFF_MAXLEN)
+            if (l > NN_HUFF_MAXLEN) {
+                free(lut);
                 return nn_fail(e, "Huffman: value %zu: no code word matches "
                                "(corrupt codes)", i);
-            if (bit >= nbits)
+            }
+            if (bit >= nbits) {
+                free(lut);
                 return nn_fail(e, "Huffman: the codes end after %zu of %zu "
                                "values (truncated)", i, n);
+            }
             code = code << 1 | ((in[bit >> 3] >> (7 - (bit & 7))) & 1u);
             bit++;
             if (code - h->first[l] < h->count[l])
@@ -320,6 +367,7 @@ int nn_huff_decode(const nn_huff *h, const uint8_t *in, uint64_t nbits,
         }
         sym[i] = h->sorted[h->offset[l] + (code - h->first[l])];
     }
+    free(lut);
     if (bit != nbits)
         return nn_fail(e, "Huffman: %llu bits left after %zu values "
                        "(corrupt codes)", (unsigned long long)(nbits - bit), n);
