@@ -241,7 +241,7 @@ p("logits (nn-quantize(1)).\n")
 p("| coding | seeds | bits/param | ratio | test % | change (points) | KL (nats) |")
 p("|---|---|---|---|---|---|---|")
 C = [l.rstrip("\n").split("\t") for l in open(codings)][1:]
-fig = open(tmp + "/codings.tsv", "w")
+pts = {}                               # (bits, accuracy) -> the codings there
 for name in dict.fromkeys(r[1] for r in C):
     rr = [r for r in C if r[1] == name]
     b = [float(r[2]) for r in rr]
@@ -250,10 +250,13 @@ for name in dict.fromkeys(r[1] for r in C):
     k = [float(r[5]) for r in rr]
     p("| %s | %d | %.3f | %.2fx | %s | %s | %.3g |" % (name, len(rr), st.mean(b),
       32 / st.mean(b), ms(a), ms(d, "%+.2f"), st.mean(k)))
-    fig.write("%s\t%.4f\t%.4f\n" % (name, st.mean(b), st.mean(a)))
+    pts.setdefault((round(st.mean(b), 3), round(st.mean(a), 3)), []).append(name)
 if C:
-    fig.write("f32\t32\t%.4f\n" % st.mean(float(r[3]) for r in C if r[1] == C[0][1]))
-fig.close()
+    pts.setdefault((32.0, round(st.mean(float(r[3]) for r in C if r[1] == C[0][1]), 3)), []).append("f32")
+with open(tmp + "/codings.gp", "w") as fig:      # a point per coding, by bits
+    fig.write("set datafile separator whitespace\nplot " + ", \\\n     ".join(
+        "\"<echo '%.3f %.3f'\" using 1:2 with points pt %d ps 1.6 lw 2 title \"%s (%.2f bits)\"" %
+        (b, a, 4 + i % 10, " = ".join(names), b) for i, ((b, a), names) in enumerate(sorted(pts.items()))) + "\n")
 p("")
 PY
 
@@ -280,7 +283,7 @@ set xlabel "epoch"
 set ylabel "bits per weight"
 set xrange [*:*]
 set yrange [0:*]
-set key top right
+set key bottom left
 plot "$T/fig35.tsv" using 1:2 with linespoints lw 2 title "c = 5, raw (N)", \
      "$T/fig35.tsv" using 1:3 with linespoints lw 2 title "c = 5, Huffman", \
      "$T/fig35.tsv" using 1:4 with linespoints lw 2 title "c = 6, raw (N)", \
@@ -292,9 +295,10 @@ set ylabel "test accuracy (%)"
 set logscale x 2
 set xrange [2:48]
 set yrange [*:*]
-set key bottom right
-plot "$T/codings.tsv" using 2:3 with points pt 7 ps 1.5 title "coding of the final network", \
-     "$T/codings.tsv" using 2:3:1 with labels offset 0,1 font ",9" notitle
+set termoption noenhanced
+set offsets 0, 0, graph 0.05, graph 0.05
+set key bottom left font ",10"
+load "$T/codings.gp"
 GP
 
 {
