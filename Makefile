@@ -108,6 +108,14 @@ units: $(UNIT_BIN)
 check-layers: all
 	@sh tests/check-layers.sh $(BUILD)
 
+# The pipelines on Slurm (pipelines/slurm/) through a local cluster that
+# tests/cli/slurm.sh brings up and takes down (root; make test runs it too).
+.PHONY: slurm-check
+slurm-check: all
+	@sh pipelines/deps.sh slurm
+	@NN_BIN=$(abspath $(BIN)) sh tests/cli/slurm.sh > $(BUILD)/slurm-check.log 2>&1; rc=$$?; \
+	 cat $(BUILD)/slurm-check.log; [ $$rc -eq 0 ] && ! grep -q '^not ok' $(BUILD)/slurm-check.log
+
 demo: all
 	@$(MAKE) --no-print-directory -f pipelines/demo.mk
 

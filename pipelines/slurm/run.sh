@@ -72,15 +72,16 @@ stage() {
         echo '#!/bin/sh'
         echo "# stage $name of $count tasks, written by pipelines/slurm/run.sh"
         echo 'TASK=${SLURM_ARRAY_TASK_ID:-${1:?task number}}; export TASK'
-        echo 'T3=$(printf %03d "$TASK")'
+        echo '[ $# -lt 2 ] || exec > "$2" 2>&1'
+        echo 'T3=$TASK; while [ ${#T3} -lt 3 ]; do T3=0$T3; done'
         echo "cd $(q "$(pwd)") || exit 1"
         echo "out=$(q "$out")"
         echo "rc=$(q "$RUN_LOG/$name").\$TASK.rc"
-        echo 'echo "stage '"$name"' task $TASK on $(hostname) at $(date -u +%FT%TZ)" >&2'
+        echo 'echo "stage '"$name"' task $TASK${SLURM_JOB_ID:+, Slurm job $SLURM_JOB_ID on $SLURMD_NODENAME}" >&2'
         echo "set -- $(q "$@")"
         echo '"$@"; s=$?'
         echo 'if [ $s -eq 0 ] && [ ! -e "$out" ]; then echo "run.sh: the task made no $out" >&2; s=1; fi'
-        echo 'echo $s > "$rc.tmp" && mv "$rc.tmp" "$rc"'
+        echo 'echo $s > "$rc"'
         echo 'exit $s'
     } > "$script"
     todo=$(missing "$out" "$count")
@@ -91,8 +92,7 @@ stage() {
     for i in $todo; do rm -f "$RUN_LOG/$name.$i.rc"; done
     RUN_STAGES="$RUN_STAGES $name:$(echo $todo | tr ' ' ,)"
     if [ "$RUNNER" = local ]; then
-        printf '%s\n' $todo | xargs -P "${JOBS:-$(nproc)}" -I{} \
-            sh -c 'sh "$1" "$2" > "$3/$4.$2.log" 2>&1' sh "$script" {} "$RUN_LOG" "$name" || true
+        printf '%s\n' $todo | xargs -P "${JOBS:-$(nproc)}" -I{} sh "$script" {} "$RUN_LOG/$name.{}.log" || true
         for i in $todo; do
             s=$(cat "$RUN_LOG/$name.$i.rc" 2>/dev/null || echo "none")
             [ "$s" = 0 ] || { run_fail "$name" $i "$s"; exit 1; }
@@ -118,7 +118,8 @@ run_check() {
     for st in $RUN_STAGES; do
         name=${st%%:*}
         for i in $(echo "${st#*:}" | tr , ' '); do
-            s=$(cat "$RUN_LOG/$name.$i.rc" 2>/dev/null) || { pending=1; continue; }
+            # an empty file: the task is writing it
+            s=$(cat "$RUN_LOG/$name.$i.rc" 2>/dev/null) && [ -n "$s" ] || { pending=1; continue; }
             [ "$s" = 0 ] || { run_fail "$name" $i "$s"; return 1; }
         done
     done
