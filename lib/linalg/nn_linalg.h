@@ -195,4 +195,29 @@ int nn_lap(size_t n, size_t m, const double *cost, int maximize,
 int nn_lap_ref(size_t n, size_t m, const double *cost, int maximize,
                size_t *col4row, double *total, nn_error *e);
 
+/* ------------------------------------------------ Lanczos (nn_lanczos.c)
+ * A symmetric operator on vectors of n doubles: out = A v; < 0 with e set
+ * on failure. */
+typedef int (*nn_matvec)(void *ctx, const double *v, double *out,
+                         nn_error *e);
+/* k steps of the Lanczos iteration from v0 (any non-zero vector; it is
+ * normalised), every new vector reorthogonalized against all the earlier
+ * ones (twice): the diagonal alpha (k) and the off-diagonal beta (k; the
+ * last is the norm of the residual) of the tridiagonal T.  Returns the
+ * steps done: fewer than k when the Krylov space closes (an invariant
+ * subspace; T's eigenvalues are then eigenvalues of A); -1 on error,
+ * among them k > n.  Holds k vectors of n.  _ref: plain loops, for the
+ * tests. */
+long nn_lanczos(nn_matvec op, void *ctx, size_t n, size_t k,
+                const double *v0, double *alpha, double *beta, nn_error *e);
+long nn_lanczos_ref(nn_matvec op, void *ctx, size_t n, size_t k,
+                    const double *v0, double *alpha, double *beta,
+                    nn_error *e);
+/* T's eigenvalues theta (k, ascending), the squared first components of
+ * their unit eigenvectors tau2 (the quadrature weights; they sum to 1)
+ * and, if resid is not NULL, the residual bounds |beta[k-1] s_k,i| of the
+ * Ritz pairs. */
+int nn_tridiag_eig(size_t k, const double *alpha, const double *beta,
+                   double *theta, double *tau2, double *resid, nn_error *e);
+
 #endif

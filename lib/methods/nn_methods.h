@@ -294,4 +294,55 @@ int nn_plfit_ww(size_t n, const double *x, nn_plfit *f, nn_error *e);
  * Gram or covariance matrix g (n,n) (LAPACK dsyevd). */
 int nn_wspec_pca(size_t n, const double *g, double *w, nn_error *e);
 
+/* ------------------------------ the loss's curvature (nn_hessian.c)
+ * The mean loss of a network over the rows of a data set, its gradient
+ * and its Hessian H through exact products (nn_hvp), over the parameters
+ * that train (not masked) of every layer or of one: vectors of
+ * nn_curv_dim values, in the order of nn_net_params_get less the others.
+ * Each block of rows keeps its passes while they fit in memory bytes; the
+ * others are read and run again for every product. */
+typedef struct nn_curv_spec {
+    int loss;               /* NN_LOSS_*, suiting the output layer */
+    size_t batch;           /* rows of a block (0: 1000) */
+    size_t memory;          /* bytes of blocks' passes kept */
+    long layer;             /* -1: the whole network; else layer (from 0) */
+} nn_curv_spec;
+typedef struct nn_curv nn_curv;
+/* Reads data once (in its order) for the loss and the gradient. */
+nn_curv *nn_curv_open(nn_net *net, nn_trainset *data,
+                      const nn_curv_spec *sp, nn_error *e);
+size_t nn_curv_dim(const nn_curv *c);
+uint64_t nn_curv_rows(const nn_curv *c);
+double nn_curv_loss(const nn_curv *c);
+const double *nn_curv_grad(const nn_curv *c);
+size_t nn_curv_blocks(const nn_curv *c);
+size_t nn_curv_blocks_held(const nn_curv *c);
+/* Products made so far. */
+size_t nn_curv_products(const nn_curv *c);
+/* hv = H v (an nn_matvec on a curv). */
+int nn_curv_hvp(void *c, const double *v, double *hv, nn_error *e);
+void nn_curv_free(nn_curv *c);
+/* H (dim, dim) by dim products, made exactly symmetric ((H + H^T)/2);
+ * *asym (if not NULL): the largest |H_ij - H_ji| before, relative to the
+ * largest entry. */
+int nn_hessian_dense(nn_curv *c, double *H, double *asym, nn_error *e);
+/* Lanczos (full reorthogonalization) from a Rademacher vector drawn from
+ * seed, steps <= dim: the Ritz values theta (ascending), their quadrature
+ * weights tau2 (summing to 1) and residual bounds resid (NULL: not
+ * wanted), each of the returned count (fewer than steps when the Krylov
+ * space closes), -1 on error. */
+long nn_hessian_lanczos(nn_curv *c, size_t steps, uint64_t seed,
+                        double *theta, double *tau2, double *resid,
+                        nn_error *e);
+/* Hutchinson's estimate of the trace: the mean of v.Hv over probes
+ * Rademacher vectors from seed, and its standard error. */
+int nn_hessian_trace(nn_curv *c, size_t probes, uint64_t seed, double *mean,
+                     double *sem, nn_error *e);
+/* The density at grid (ng points) of n nodes with weights, each a
+ * Gaussian of standard deviation sigma (stochastic Lanczos quadrature's
+ * smoothing). */
+void nn_slq_density(const double *nodes, const double *weights, size_t n,
+                    double sigma, const double *grid, size_t ng,
+                    double *dens);
+
 #endif
