@@ -31,7 +31,8 @@ static const char usage[] =
     "csv:\n"
     "      --delimiter=C    value separator: a character, 'tab' or 'space'\n"
     "                       (default ',')\n"
-    "      --header         first line c0,c1,...\n"
+    "      --header         first line: the names of a columns= attribute,\n"
+    "                       else c0,c1,...\n"
     "png (8-bit gray; RGB for (h,w,3) or tiles of image=HxWx3):\n"
     "      --tile=HxW       cut each row into HxW tiles laid out on a grid\n"
     "                       (default: attribute image=HxW[xC], or the last\n"
@@ -303,10 +304,26 @@ static void csv_begin(exporter *ex)
     size_t n = ex->t.row_len;
     output_open(ex, 0);
     ex->csv.dtype = o->dtype ? o->dtype : ex->t.dtype;
-    if (o->header)
-        for (size_t j = 0; j < n; j++)
-            fprintf(nn_output_file(ex->out), "c%zu%c", j,
-                    j + 1 < n ? o->delim : '\n');
+    if (!o->header)
+        return;
+    /* the names of a columns= attribute when it names every column */
+    char cols[4096];
+    size_t names = 0;
+    if (nn_attrs_get(ex->t.attrs, "columns", cols, sizeof cols) == 1) {
+        names = 1;
+        for (const char *c = cols; *c; c++)
+            names += *c == ',';
+    }
+    FILE *f = nn_output_file(ex->out);
+    const char *c = cols;
+    for (size_t j = 0; j < n; j++) {
+        if (names == n) {
+            size_t len = strcspn(c, ",");
+            fprintf(f, "%.*s%c", (int)len, c, j + 1 < n ? o->delim : '\n');
+            c += len + (c[len] == ',');
+        } else
+            fprintf(f, "c%zu%c", j, j + 1 < n ? o->delim : '\n');
+    }
 }
 
 static void csv_rows(exporter *ex, const void *data, size_t rows)

@@ -498,3 +498,17 @@ for z in 0, 1:
     assert np.array_equal(np.load(f"wide{z}.npy"), x[16000:33000]), z
     assert np.array_equal(np.load(f"wide{z}all.npy"), x), z
 PY
+
+# --header takes the names of a columns= attribute that names every column
+"$PY" - "$TOP" > named.nns <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+sys.stdout.buffer.write(record("log", np.arange(6.0).reshape(2, 3), attrs="columns=epoch,loss,accuracy\n") +
+                        record("bad", np.arange(6.0).reshape(2, 3), attrs="columns=a,b\n"))
+PY
+h1=$(nn-export -f csv -n log --header named.nns | head -1)
+h2=$(nn-export -f csv -n bad --header named.nns | head -1)
+[ "$h1" = "epoch,loss,accuracy" ] && [ "$h2" = "c0,c1,c2" ] \
+    && ok "--header: the columns= names, or c0,c1,... when they do not fit" \
+    || not_ok "--header with columns=" "'$h1' and '$h2'"
