@@ -32,7 +32,8 @@
 #
 # Environment: ARCH (784-512-512-10), BENCH_EPOCHS (20), EPOCHS (20),
 # BATCH (128), ROWS (50000), SHIFT (10000), NOISE (1), RUNS ("scratch
-# warm"), RESULTS (pipelines/results), NAME (stopping: the files' stem).
+# warm"), RESULTS (pipelines/results), NAME (stopping: the files' stem),
+# REPLOT (set: train nothing, re-make the plot and tables from the TSV).
 # Writes RESULTS/NAME-runs.tsv (a row per run, epoch, measure and layer),
 # RESULTS/NAME.png, and prints the tables of RESULTS/NAME.md on stdout
 # (the page's findings are written by hand below them).
@@ -48,101 +49,104 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/stopping.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 say() { echo "stopping.sh: $*" >&2; }
 
-nn-slice ":$ROWS" "$TRAIN" > "$T/d.nns"
-nn-slice "$SHIFT:$((SHIFT + ROWS))" "$TRAIN" > "$T/d2.nns"
-: > "$T/runs.tsv"
-# row RUN EPOCH WHAT LAYER VALUE
-row() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >> "$T/runs.tsv"; }
-# phis RUN EPOCH WHAT A B: Phi per layer and in all
-phis() {
-    nn-distance "$4" "$5" | awk -v r="$1" -v e="$2" -v w="$3" 'NR > 1 && $1 != "" {
-        printf "%s\t%s\t%s\t%s\t%s\n", r, e, w, $1, $4 }' >> "$T/runs.tsv"
-}
-# score RUN EPOCH NET: test accuracy (%) and loss (cross-entropy)
-score() {
-    nn-forward "$3" "$TEST" | nn-eval -j | "$PY" -c '
-import json, sys
-d = json.load(sys.stdin)
-print("%s\t%s\taccuracy\tall\t%.2f" % (sys.argv[1], sys.argv[2], 100 * d["accuracy"]))
-print("%s\t%s\tloss\tall\t%.6f" % (sys.argv[1], sys.argv[2], d["nll"]))' "$1" "$2" >> "$T/runs.tsv"
-}
+measure() {
+    nn-slice ":$ROWS" "$TRAIN" > "$T/d.nns"
+    nn-slice "$SHIFT:$((SHIFT + ROWS))" "$TRAIN" > "$T/d2.nns"
+    : > "$T/runs.tsv"
+    # row RUN EPOCH WHAT LAYER VALUE
+    row() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >> "$T/runs.tsv"; }
+    # phis RUN EPOCH WHAT A B: Phi per layer and in all
+    phis() {
+        nn-distance "$4" "$5" | awk -v r="$1" -v e="$2" -v w="$3" 'NR > 1 && $1 != "" {
+            printf "%s\t%s\t%s\t%s\t%s\n", r, e, w, $1, $4 }' >> "$T/runs.tsv"
+    }
+    # score RUN EPOCH NET: test accuracy (%) and loss (cross-entropy)
+    score() {
+        nn-forward "$3" "$TEST" | nn-eval -j | "$PY" -c '
+    import json, sys
+    d = json.load(sys.stdin)
+    print("%s\t%s\taccuracy\tall\t%.2f" % (sys.argv[1], sys.argv[2], 100 * d["accuracy"]))
+    print("%s\t%s\tloss\tall\t%.6f" % (sys.argv[1], sys.argv[2], d["nll"]))' "$1" "$2" >> "$T/runs.tsv"
+    }
 
-# 1. the benchmark and its vicinity
-say "benchmark: $ARCH, $BENCH_EPOCHS epochs on rows :$ROWS"
-nn-init -s 1 -O softmax "$ARCH" |
-    nn-train -e "$BENCH_EPOCHS" -b "$BATCH" -s 1 --state "$T/bench.state" - "$T/d.nns" > "$T/bench.nns"
-score bench "$BENCH_EPOCHS" "$T/bench.nns"
-nn-sort-canon "$T/bench.nns" > "$T/bench.canon.nns"
-for data in d d2; do
-    cp "$T/bench.state" "$T/more.state"
-    nn-train -e 1 -b "$BATCH" -s 99 --state "$T/more.state" "$T/bench.nns" "$T/$data.nns" > "$T/more.nns"
-    phis "bench+1-$data" 1 raw "$T/bench.nns" "$T/more.nns"
-    score "bench+1-$data" 1 "$T/more.nns"
-done
-
-# 2. the re-trainings, a network per epoch
-i=1
-for run in $RUNS; do
-    i=$((i + 1))
-    case $run in
-    scratch) nn-init -s $i -O softmax "$ARCH" > "$T/$run.0.nns" ;;
-    warm) nn-sort-canon --shuffle --noise "$NOISE" -s $i "$T/bench.nns" > "$T/$run.0.nns" ;;
-    *) echo "stopping.sh: unknown run $run (scratch, warm)" >&2; exit 2 ;;
-    esac
-    e=0
-    while :; do
-        net=$T/$run.$e.nns
-        say "$run: epoch $e of $EPOCHS"
-        score "$run" $e "$net"
-        phis "$run" $e raw "$T/bench.nns" "$net"
-        nn-sort-canon "$net" > "$T/canon.nns"
-        phis "$run" $e canonical "$T/bench.canon.nns" "$T/canon.nns"
-        nn-sort-canon --align "$T/bench.nns" "$net" > "$T/aligned.nns"
-        phis "$run" $e aligned "$T/bench.nns" "$T/aligned.nns"
-        [ $e -eq 0 ] || phis "$run" $e step "$T/$run.$((e - 1)).nns" "$net"
-        [ $e -lt "$EPOCHS" ] || break
-        e=$((e + 1))
-        nn-train -e 1 -b "$BATCH" -s $((i * 100 + e)) --state "$T/$run.state" \
-            "$net" "$T/d2.nns" > "$T/$run.$e.nns"
+    # 1. the benchmark and its vicinity
+    say "benchmark: $ARCH, $BENCH_EPOCHS epochs on rows :$ROWS"
+    nn-init -s 1 -O softmax "$ARCH" |
+        nn-train -e "$BENCH_EPOCHS" -b "$BATCH" -s 1 --state "$T/bench.state" - "$T/d.nns" > "$T/bench.nns"
+    score bench "$BENCH_EPOCHS" "$T/bench.nns"
+    nn-sort-canon "$T/bench.nns" > "$T/bench.canon.nns"
+    for data in d d2; do
+        cp "$T/bench.state" "$T/more.state"
+        nn-train -e 1 -b "$BATCH" -s 99 --state "$T/more.state" "$T/bench.nns" "$T/$data.nns" > "$T/more.nns"
+        phis "bench+1-$data" 1 raw "$T/bench.nns" "$T/more.nns"
+        score "bench+1-$data" 1 "$T/more.nns"
     done
-    # one frame for the run: the permutations that align the last network
-    nn-sort-canon --align "$T/bench.nns" --perms "$T/$run.perms" "$T/$run.$EPOCHS.nns" > /dev/null
-    e=0
-    while [ $e -le "$EPOCHS" ]; do
-        nn-sort-canon --apply "$T/$run.perms" "$T/$run.$e.nns" > "$T/applied.nns"
-        phis "$run" $e aligned-last "$T/bench.nns" "$T/applied.nns"
-        e=$((e + 1))
+
+    # 2. the re-trainings, a network per epoch
+    i=1
+    for run in $RUNS; do
+        i=$((i + 1))
+        case $run in
+        scratch) nn-init -s $i -O softmax "$ARCH" > "$T/$run.0.nns" ;;
+        warm) nn-sort-canon --shuffle --noise "$NOISE" -s $i "$T/bench.nns" > "$T/$run.0.nns" ;;
+        *) echo "stopping.sh: unknown run $run (scratch, warm)" >&2; exit 2 ;;
+        esac
+        e=0
+        while :; do
+            net=$T/$run.$e.nns
+            say "$run: epoch $e of $EPOCHS"
+            score "$run" $e "$net"
+            phis "$run" $e raw "$T/bench.nns" "$net"
+            nn-sort-canon "$net" > "$T/canon.nns"
+            phis "$run" $e canonical "$T/bench.canon.nns" "$T/canon.nns"
+            nn-sort-canon --align "$T/bench.nns" "$net" > "$T/aligned.nns"
+            phis "$run" $e aligned "$T/bench.nns" "$T/aligned.nns"
+            [ $e -eq 0 ] || phis "$run" $e step "$T/$run.$((e - 1)).nns" "$net"
+            [ $e -lt "$EPOCHS" ] || break
+            e=$((e + 1))
+            nn-train -e 1 -b "$BATCH" -s $((i * 100 + e)) --state "$T/$run.state" \
+                "$net" "$T/d2.nns" > "$T/$run.$e.nns"
+        done
+        # one frame for the run: the permutations that align the last network
+        nn-sort-canon --align "$T/bench.nns" --perms "$T/$run.perms" "$T/$run.$EPOCHS.nns" > /dev/null
+        e=0
+        while [ $e -le "$EPOCHS" ]; do
+            nn-sort-canon --apply "$T/$run.perms" "$T/$run.$e.nns" > "$T/applied.nns"
+            phis "$run" $e aligned-last "$T/bench.nns" "$T/applied.nns"
+            e=$((e + 1))
+        done
     done
-done
 
-mkdir -p "$RESULTS"
-{ printf 'run\tepoch\twhat\tlayer\tvalue\n'; cat "$T/runs.tsv"; } > "$RESULTS/$NAME-runs.tsv"
+    mkdir -p "$RESULTS"
+    { printf 'run\tepoch\twhat\tlayer\tvalue\n'; cat "$T/runs.tsv"; } > "$RESULTS/$NAME-runs.tsv"
+}
+[ -n "${REPLOT:-}" ] || measure
 
-# 3. the plot: per run, Phi (all layers) on a log scale and the test
-# accuracy (from epoch 1) on the right
+# 3. the plot: per run, Phi (all layers) to the benchmark on the left,
+# the test accuracy and loss (from epoch 1) on the right
 set -- $RUNS
 n=$#
+near=$(awk -F'\t' '$1 == "bench+1-d2" && $3 == "raw" && $4 == "all" { print $5 }' "$RESULTS/$NAME-runs.tsv")
 {
-    echo 'set terminal pngcairo size 1000,'$((380 * n))' font ",10"'
+    echo 'set terminal pngcairo size 1200,'$((360 * n))' font ",10"'
     echo "set output \"$RESULTS/$NAME.png\""
-    echo "set multiplot layout $n,1 title \"Re-training $ARCH on D' (rows $SHIFT:$((SHIFT + ROWS))): Phi to the benchmark and test accuracy\""
+    echo "set multiplot layout $n,2 title \"Re-training $ARCH on D' (rows $SHIFT:$((SHIFT + ROWS))) against a benchmark trained $BENCH_EPOCHS epochs on D (rows :$ROWS)\""
     echo 'set datafile separator "\t"'
-    echo 'set logscale y'
     echo 'set xlabel "epoch"'
-    echo 'set ylabel "Phi to the benchmark (all layers)"'
-    echo 'set y2label "test accuracy (%), from epoch 1"'
-    echo 'set ytics nomirror'
-    echo 'set y2tics'
-    echo 'set key outside right'
+    echo 'set key top right'
     for run in "$@"; do
         g() { echo "\"< awk -F'\\t' '\$1 == \\\"$run\\\" && \$3 == \\\"$1\\\" && \$4 == \\\"all\\\" && \$2 >= $2' $RESULTS/$NAME-runs.tsv\""; }
-        echo "set title \"$run\""
+        echo "set title \"$run: Phi to the benchmark (all layers)\""
+        echo 'set ylabel "Phi"; set yrange [0:1.45]; unset y2label; unset y2tics; set ytics mirror; set key top right'
         echo "plot $(g raw 0) using 2:5 with linespoints lc rgb 'dark-violet' title 'raw', \\"
         echo "     $(g canonical 0) using 2:5 with linespoints lc rgb 'dark-green' title 'canonical (lex)', \\"
         echo "     $(g aligned 0) using 2:5 with linespoints lw 2 lc rgb 'blue' title 'aligned (each)', \\"
-        echo "     $(g aligned-last 0) using 2:5 with linespoints lc rgb 'orange' title 'aligned (last perms)', \\"
-        echo "     $(g step 1) using 2:5 with linespoints dt 2 lc rgb 'red' title 'step: Phi(e-1, e)', \\"
-        echo "     $(g accuracy 1) using 2:5 axes x1y2 with linespoints lw 2 lc rgb 'black' title 'test accuracy'"
+        echo "     $(g aligned-last 0) using 2:5 with lines dt 2 lw 2 lc rgb 'orange' title 'aligned (last perms)', \\"
+        echo "     $near with lines lc rgb 'gray' title 'benchmark vs itself + 1 epoch on D2'"
+        echo "set title \"$run: test accuracy and loss\""
+        echo 'set ylabel "test accuracy (%)"; set yrange [*:*]; set y2label "test loss (cross-entropy)"; set ytics nomirror; set y2tics; set key bottom right'
+        echo "plot $(g accuracy 1) using 2:5 with linespoints lw 2 lc rgb 'black' title 'accuracy', \\"
+        echo "     $(g loss 1) using 2:5 axes x1y2 with linespoints lc rgb 'red' title 'loss (right axis)'"
     done
     echo 'unset multiplot'
 } | gnuplot
