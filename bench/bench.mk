@@ -3,9 +3,9 @@
 # BENCH_RUNS=N sets hyperfine's minimum number of runs (default 5);
 # BENCH_Z19=0 skips the slow zstd level 19 import.
 
-.PHONY: all stream forward fit kfilter train lap quantize deps data
+.PHONY: all stream forward fit kfilter train lap quantize spectrum deps data
 
-all: stream forward fit kfilter train lap quantize
+all: stream forward fit kfilter train lap quantize spectrum
 
 deps:
 	@sh pipelines/deps.sh bench
@@ -37,3 +37,6 @@ lap: deps
 # QUANT_NET=FILE: a trained 784-392-50-10 network (pipelines/quant-ch3.sh's)
 quantize: deps
 	@sh bench/quantize.sh
+
+spectrum: deps data
+	@sh bench/spectrum.sh
