@@ -277,6 +277,13 @@ int nn_wspec_shuffled(size_t rows, size_t cols, const double *w,
  * log) between the ascending ESDs a and b (k each) read as two
  * distributions over k places (RMT_Util.jensen_shannon_distance). */
 double nn_wspec_js_distance(size_t k, const double *a, const double *b);
+/* WeightWatcher's rand_distance of w (rows,cols): *d, the distance above
+ * between evals (min(rows,cols), ascending: those of w) and the ESD of
+ * one shuffle of w, drawn from seed (the first that nn_wspec_shuffled
+ * draws from it); one shuffle whatever the pooling of the others. */
+int nn_wspec_rand_distance(size_t rows, size_t cols, const double *w,
+                           const double *evals, uint64_t seed, double *d,
+                           nn_error *e);
 
 /* The power-law fit alone (WW_powerlaw.WWFit, continuous): x (n > 1
  * positive finite values, any order); every x but the largest is a

@@ -450,6 +450,17 @@ int nn_wspec_matrix(size_t rows, size_t cols, const double *w, nn_wspec *s,
     return rc;
 }
 
+/* Fisher-Yates, as np.random.shuffle (with another generator). */
+static void shuffle(nn_rng *r, size_t len, double *a)
+{
+    for (size_t i = len - 1; i > 0; i--) {
+        size_t j = (size_t)nn_rng_below(r, (uint64_t)i + 1);
+        double v = a[i];
+        a[i] = a[j];
+        a[j] = v;
+    }
+}
+
 /* weightwatcher.py apply_random_esd / random_eigenvalues and apply_mp_fit
  * (random=True): the entries of W shuffled (np.random.shuffle, unseeded
  * there; a seeded Fisher-Yates here), 5 replicas pooled when M < 100.
@@ -477,12 +488,7 @@ int nn_wspec_shuffled(size_t rows, size_t cols, const double *w,
     nn_rng r;
     nn_rng_seed(&r, seed);
     for (size_t t = 0; t < replicas; t++) {
-        for (size_t i = len - 1; i > 0; i--) {
-            size_t j = (size_t)nn_rng_below(&r, (uint64_t)i + 1);
-            double v = a[i];
-            a[i] = a[j];
-            a[j] = v;
-        }
+        shuffle(&r, len, a);
         if (nn_wspec_esd(rows, cols, a, NULL, ev + t * k, e) < 0)
             goto out;
         if (t == 0)
@@ -525,6 +531,33 @@ double nn_wspec_js_distance(size_t k, const double *a, const double *b)
             kl_b += q * log(q / mm);
     }
     return sqrt((kl_a + kl_b) / 2);
+}
+
+/* weightwatcher.py apply_random_esd: rand_distance is taken against a
+ * shuffle of its own (random_eigenvalues with one replica), whatever the
+ * pooling of the others. */
+int nn_wspec_rand_distance(size_t rows, size_t cols, const double *w,
+                           const double *evals, uint64_t seed, double *d,
+                           nn_error *e)
+{
+    if (check_matrix(rows, cols, w, e) < 0)
+        return -1;
+    size_t k = rows < cols ? rows : cols, len = rows * cols;
+    double *a = nn_alloc(len, sizeof *a, "shuffled weights", e);
+    double *ev = nn_alloc(k, sizeof *ev, "eigenvalues", e);
+    int rc = -1;
+    if (a && ev) {
+        memcpy(a, w, len * sizeof *a);
+        nn_rng r;
+        nn_rng_seed(&r, seed);
+        shuffle(&r, len, a);
+        rc = nn_wspec_esd(rows, cols, a, NULL, ev, e);
+        if (rc == 0)
+            *d = nn_wspec_js_distance(k, evals, ev);
+    }
+    free(a);
+    free(ev);
+    return rc;
 }
 
 /* Not WeightWatcher's: the eigenvalues of a symmetric matrix by LAPACK

@@ -289,6 +289,26 @@ static void test_shuffle(nn_rng *r)
     CHECK(js0 == 0 && js > 0.1 && js <= sqrt(log(2.0)),
           "Jensen-Shannon distance: 0 to itself, %.4f to the shuffled "
           "(0.1 < d <= sqrt ln 2)", js);
+    double d42;
+    rc = nn_wspec_rand_distance(N, M, w, ev, 42, &d42, &e);
+    CHECK(rc == 0 && d42 == js,
+          "rand_distance: against the first shuffle of the seed (%.17g)", d42);
+    /* a Gaussian 200x50: its own shuffle is close, the smallest fifth of a
+     * pool of five shuffles is not (rand_distance needs a shuffle of its
+     * own when the others are pooled) */
+    double *g = malloc(200 * 50 * sizeof *g), eg[50], pool[250], dg;
+    gaussian(r, 200 * 50, 1, g);
+    nn_wspec sg;
+    rc = nn_wspec_matrix(200, 50, g, &sg, eg, &e);
+    rc |= nn_wspec_rand_distance(200, 50, g, eg, 5, &dg, &e);
+    rc |= nn_wspec_shuffled(200, 50, g, 5, 0, &sg, pool, &e);
+    double dp = nn_wspec_js_distance(50, eg, pool);
+    CHECK(rc == 0 && dg < 0.04 && dp > 0.08,
+          "200x50 Gaussian: rand_distance %.4f (< 0.04); against the first "
+          "50 of 5 pooled shuffles %.4f (> 0.08)", dg, dp);
+    CHECK(nn_wspec_rand_distance(0, 50, g, eg, 5, &dg, &e) < 0,
+          "rand_distance of an empty matrix refused: %s", e.msg);
+    free(g);
     /* by hand: a = (1,0), b = (0,1): sqrt(ln 2) */
     double pa[2] = {1, 0}, pb[2] = {0, 1};
     double jd = nn_wspec_js_distance(2, pa, pb);
