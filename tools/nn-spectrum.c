@@ -637,14 +637,20 @@ static nn_trainset *open_data(const options *o, const nn_net *net, int *loss,
                            .n_in = net->layers[0].n_in, .n_out = top->n_out,
                            .pm1 = pm1, .tlo = pm1 ? -1 : o->tlo,
                            .thi = pm1 ? 1 : o->thi, .memory = o->memory / 2};
-    return nn_trainset_open(o->data, &sp, e);
+    nn_trainset *d = nn_trainset_open(o->data, &sp, e);
+    if (!d && top->n_out == 1 && !pm1 && strstr(e->msg, "2 classes")) {
+        size_t n = strlen(e->msg);
+        snprintf(e->msg + n, sizeof e->msg - n,
+                 " (two classes on one output: --objective hinge)");
+    }
+    return d;
 }
 
 static int run(const options *o, nn_error *e)
 {
     nn_reader *r = nn_reader_open(o->net, e);
     if (!r)
-        return nn_error_wrap(e, "%s", o->net);
+        return -1;
     out O = {.o = o, .json = o->json};
     if (!o->json) {
         if (!(O.w = nn_writer_open(o->out, 0, e))) {
@@ -664,7 +670,7 @@ static int run(const options *o, nn_error *e)
         nn_net net = {0};
         int got = nn_net_read_next(r, &net, e);
         if (got < 0) {
-            rc = nn_error_wrap(e, "%s", o->net);
+            rc = -1;
             break;
         }
         if (got == 0)
@@ -680,7 +686,7 @@ static int run(const options *o, nn_error *e)
                 rc = nn_fail(e, "--layer %ld: the network has %zu layers",
                              o->layer + 1, net.n);
             } else if (!(data = open_data(o, &net, &loss, e))) {
-                rc = nn_error_wrap(e, "%s", o->data);
+                rc = -1;
             }
         } else if (count && o->data &&
                    nn_net_compatible(&first, &net, e) < 0) {
