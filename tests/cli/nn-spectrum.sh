@@ -177,6 +177,14 @@ x = np.ones((4, 6)); x[1, 1] = np.nan
 open("nanx.nns", "wb").write(record("x", x) + record("y", np.zeros(4, np.uint8), attrs="classes=3\n"))
 PY
 fails_clean "NaN weights" "NaN|not finite" nn-spectrum nan.nns
+"$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/tests")
+import numpy as np
+from nns_craft import record
+open("empty.nns", "wb").write(record("w", np.ones((7, 5)), attrs="activation=tanh\n") +
+                              record("w", np.ones((6, 0)), attrs="activation=softmax\n"))
+PY
+fails_clean "an empty layer" "empty|layer 2" nn-spectrum empty.nns
 fails_clean "NaN in the data" "NaN|not finite" nn-spectrum --hessian top --steps 3 small.nns nanx.nns
 nn-spectrum -o out.nns --hessian top --steps 54 small.nns d.nns 2>/dev/null
 [ ! -e out.nns ] && ok "-o: no file left when it fails" || not_ok "-o on failure" "out.nns exists"
