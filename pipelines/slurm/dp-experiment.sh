@@ -7,7 +7,8 @@
 # one run continued epoch by epoch).  ROUNDS (default 5) rounds each.
 # Rows go to pipelines/results/slurm-dp-runs.tsv (scheme, round, test
 # accuracy, bits per parameter, bits uploaded in the round).  RUNNER as in
-# run.sh; one training at a time (NN_ARRAY_MAX=1, JOBS=1).
+# run.sh; one training at a time (NN_ARRAY_MAX=1, JOBS=1).  WORK=DIR keeps
+# dp-train.sh's work directories in DIR/none, DIR/bits:8, ... (resume).
 set -eu
 train=$1 test=$2
 ROUNDS=${ROUNDS:-5}
@@ -31,7 +32,8 @@ while [ $e -le "$ROUNDS" ]; do
     e=$((e + 1))
 done
 for q in none bits:8 dynamic:5 dynamic:6; do
-    sh pipelines/slurm/dp-train.sh -K 4 -r "$ROUNDS" -q $q "$train" "$test" > "$T/rows.tsv"
+    sh pipelines/slurm/dp-train.sh -K 4 -r "$ROUNDS" -q $q ${WORK:+-w "$WORK/$q"} \
+        "$train" "$test" > "$T/rows.tsv"
     awk -v q=$q 'NR > 1 { print q "\t" $0 }' "$T/rows.tsv" | tee -a "$out.tmp" >&2
 done
 mv "$out.tmp" "$out"

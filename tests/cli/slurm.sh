@@ -8,6 +8,8 @@
 . "$(dirname "$0")/../lib.sh"
 S=$TOP/pipelines/slurm
 cd "$T"
+# the caller's cluster and options are not ours: down must not find them
+unset SLURM_CONF NN_SLURM_DIR NN_SBATCH NN_ARRAY_MAX RUNNER JOBS NN_SLURM_PORT
 NN_POLL=1
 export NN_POLL
 trap 'sh "$S/cluster.sh" down >/dev/null 2>&1; rm -rf "$T"' EXIT
