@@ -189,19 +189,17 @@ static int weights(out *O, const nn_net *net, nn_error *e)
         }
         if (rc == 0 && o->shuffled) {
             nn_wspec r;
-            size_t reps = k < 100 ? 5 : 1;
-            double *rv = nn_xalloc(k * reps, sizeof *rv, "eigenvalues");
+            double *t = tab + l * nc + NWCOLS;
             if (nn_wspec_shuffled(L->n_in, L->n_out, L->w + L->n_out,
-                                  o->seed + l, 0, &r, rv, e) < 0) {
+                                  o->seed + l, 0, &r, NULL, e) < 0 ||
+                nn_wspec_rand_distance(L->n_in, L->n_out, L->w + L->n_out,
+                                       ev, o->seed + l, &t[6], e) < 0) {
                 rc = nn_error_wrap(e, "layer %zu shuffled", l + 1);
             } else {
-                double *t = tab + l * nc + NWCOLS;
                 t[0] = r.alpha, t[1] = r.D, t[2] = r.mp_sigma;
                 t[3] = r.lambda_plus, t[4] = (double)r.num_spikes;
                 t[5] = r.mp_softrank;
-                t[6] = nn_wspec_js_distance(k, ev, rv);
             }
-            free(rv);
         }
         free(ev);
         if (o->verbose && rc == 0)
