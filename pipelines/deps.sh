@@ -94,6 +94,8 @@ probe() {
             have_py torch || want python3-torch
             # the assignment's reference: scipy (tests/cli/lap-scipy.sh)
             have_py scipy || want python3-scipy
+            # the Marchenko-Pastur fit's reference (tests/cli/wspec-ref.sh)
+            have_py sklearn || want python3-sklearn
             # decompression bombs: zstd makes them, GNU time measures peak memory
             have_cmd zstd || want zstd
             [ -x /usr/bin/time ] || want time

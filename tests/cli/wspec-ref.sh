@@ -4,8 +4,8 @@
 # square, with a planted spike), Pareto samples, a Student-t matrix and its
 # shuffles.  The power law (alpha, sigma, xmin, D, tail) and the norms by
 # a numpy implementation of the same definitions; the Marchenko-Pastur fit
-# by WeightWatcher's route through scikit-learn and scipy (skipped, with a
-# line that says so, without scikit-learn).
+# by WeightWatcher's route through scikit-learn and scipy (make test
+# installs python3-sklearn; without it this fails).
 . "$(dirname "$0")/../lib.sh"
 
 case $NN_BIN in
