@@ -30,7 +30,7 @@
 #
 #   stopping.sh TRAIN TEST
 #
-# Environment: ARCH (784-512-512-10), BENCH_EPOCHS (20), EPOCHS (20),
+# Environment: ARCH (784-512-512-10), BENCH_EPOCHS (30), EPOCHS (30),
 # BATCH (128), ROWS (50000), SHIFT (10000), NOISE (1), RUNS ("scratch
 # warm"), RESULTS (pipelines/results), NAME (stopping: the files' stem),
 # REPLOT (set: train nothing, re-make the plot and tables from the TSV).
@@ -40,7 +40,7 @@
 set -eu
 [ $# -eq 2 ] || { echo "usage: stopping.sh TRAIN TEST" >&2; exit 2; }
 TRAIN=$1 TEST=$2
-ARCH=${ARCH:-784-512-512-10} BENCH_EPOCHS=${BENCH_EPOCHS:-20} EPOCHS=${EPOCHS:-20}
+ARCH=${ARCH:-784-512-512-10} BENCH_EPOCHS=${BENCH_EPOCHS:-30} EPOCHS=${EPOCHS:-30}
 BATCH=${BATCH:-128} ROWS=${ROWS:-50000} SHIFT=${SHIFT:-10000} NOISE=${NOISE:-1}
 RUNS=${RUNS:-"scratch warm"}
 RESULTS=${RESULTS:-pipelines/results} NAME=${NAME:-stopping}
@@ -49,25 +49,24 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/stopping.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 say() { echo "stopping.sh: $*" >&2; }
 
+# phis RUN EPOCH WHAT A B: Phi per layer and in all
+phis() {
+    nn-distance "$4" "$5" | awk -v r="$1" -v e="$2" -v w="$3" 'NR > 1 && $1 != "" {
+        printf "%s\t%s\t%s\t%s\t%s\n", r, e, w, $1, $4 }' >> "$T/runs.tsv"
+}
+# score RUN EPOCH NET: test accuracy (%) and loss (cross-entropy)
+score() {
+    nn-forward "$3" "$TEST" | nn-eval -j | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+print("%s\t%s\taccuracy\tall\t%.2f" % (sys.argv[1], sys.argv[2], 100 * d["accuracy"]))
+print("%s\t%s\tloss\tall\t%.6f" % (sys.argv[1], sys.argv[2], d["nll"]))' "$1" "$2" >> "$T/runs.tsv"
+}
+
 measure() {
     nn-slice ":$ROWS" "$TRAIN" > "$T/d.nns"
     nn-slice "$SHIFT:$((SHIFT + ROWS))" "$TRAIN" > "$T/d2.nns"
     : > "$T/runs.tsv"
-    # row RUN EPOCH WHAT LAYER VALUE
-    row() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >> "$T/runs.tsv"; }
-    # phis RUN EPOCH WHAT A B: Phi per layer and in all
-    phis() {
-        nn-distance "$4" "$5" | awk -v r="$1" -v e="$2" -v w="$3" 'NR > 1 && $1 != "" {
-            printf "%s\t%s\t%s\t%s\t%s\n", r, e, w, $1, $4 }' >> "$T/runs.tsv"
-    }
-    # score RUN EPOCH NET: test accuracy (%) and loss (cross-entropy)
-    score() {
-        nn-forward "$3" "$TEST" | nn-eval -j | "$PY" -c '
-    import json, sys
-    d = json.load(sys.stdin)
-    print("%s\t%s\taccuracy\tall\t%.2f" % (sys.argv[1], sys.argv[2], 100 * d["accuracy"]))
-    print("%s\t%s\tloss\tall\t%.6f" % (sys.argv[1], sys.argv[2], d["nll"]))' "$1" "$2" >> "$T/runs.tsv"
-    }
 
     # 1. the benchmark and its vicinity
     say "benchmark: $ARCH, $BENCH_EPOCHS epochs on rows :$ROWS"
