@@ -210,13 +210,19 @@ static void params_step(trainer *T)
 
 /* ------------------------------------------------------------- training */
 
-/* Index of the largest of n values. */
+/* Index of the largest of n values (of the compute type: f32 or f64). */
 static size_t argmax(const void *v, int dt, size_t n)
 {
     size_t b = 0;
+    if (dt == NN_F32) {
+        const float *f = v;
+        for (size_t j = 1; j < n; j++)
+            b = f[j] > f[b] ? j : b;
+        return b;
+    }
+    const double *d = v;
     for (size_t j = 1; j < n; j++)
-        if (nn_elem_f64(v, dt, j) > nn_elem_f64(v, dt, b))
-            b = j;
+        b = d[j] > d[b] ? j : b;
     return b;
 }
 

@@ -7,12 +7,27 @@
  * and the step streams every parameter and its moments, so it costs about
  * half as much.  The loops are element-wise and branch-free, for the
  * compiler to vectorise: a masked weight needs no test, as its gradient
- * and value are zero and every rule keeps it there. */
+ * and value are zero and every rule keeps it there.
+ *
+ * With two threads or more for the BLAS (openblas_get_num_threads), a
+ * step shares the large arrays with one helper thread, which updates
+ * their second halves while the caller updates the first: a step streams
+ * every parameter and its moments on one core otherwise, while the
+ * BLAS's threads wait.  Every element follows the same rule either way,
+ * so the results are the same bytes. */
 #include "methods/nn_methods.h"
 #include "base/nn_base_private.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
+
+/* OpenBLAS's own (not in cblas.h): the threads its calls use */
+int openblas_get_num_threads(void);
+
+/* Arrays of fewer elements are updated by the caller alone (the helper's
+ * wake-up costs more than half of theirs). */
+#define SPLIT_MIN 32768
 
 typedef struct param {
     double *w;              /* double precision: the parameters, */
@@ -23,12 +38,29 @@ typedef struct param {
     size_t n;
 } param;
 
+/* The helper thread and the step it shares: a step is posted (posted
+ * incremented under mu, cv signalled), the helper updates the second
+ * halves of the large arrays and sets done = posted. */
+typedef struct helper {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t posted, done;
+    int quit;
+    struct nn_optim *o;
+    double lr, c1, c2;
+    const void *const *g;
+    const int *gdt;
+} helper;
+
 struct nn_optim {
     int kind, nesterov;
     double momentum, lambda;
     param *p;
     size_t np, cap;
     uint64_t step;
+    helper *h;              /* NULL: the caller updates everything */
+    int tried;              /* the helper was considered */
 };
 
 nn_optim *nn_optim_new(int kind, double momentum, int nesterov, double lambda,
@@ -65,6 +97,7 @@ static int add(nn_optim *o, param q, nn_error *e)
         return nn_fail(e, "out of memory for the optimizer's state");
     }
     o->p[o->np++] = q;
+    o->tried = o->h != NULL; /* a large array may want the helper now */
     return 0;
 }
 
@@ -184,34 +217,152 @@ static void mirror(param *p)
         p->wf[i] = (float)p->w[i];
 }
 
+/* The step on elements [lo, hi) of parameter array k, whose gradient g
+ * has dtype gdt. */
+static void update(nn_optim *o, size_t k, const void *g, int gdt, double lr,
+                   double c1, double c2, size_t lo, size_t hi)
+{
+    param q = o->p[k], *p = &q; /* the view of [lo, hi) */
+    q.n = hi - lo;
+    if (lo) {
+        size_t gs = q.w32 || gdt == NN_F32 ? sizeof(float) : sizeof(double);
+        g = (const char *)g + lo * gs;
+        q.w = q.w ? q.w + lo : NULL;
+        q.wf = q.wf ? q.wf + lo : NULL;
+        q.m1 = q.m1 ? q.m1 + lo : NULL;
+        q.m2 = q.m2 ? q.m2 + lo : NULL;
+        q.w32 = q.w32 ? q.w32 + lo : NULL;
+        q.f1 = q.f1 ? q.f1 + lo : NULL;
+        q.f2 = q.f2 ? q.f2 + lo : NULL;
+    }
+    int decoupled = o->kind == NN_OPTIM_ADAMW;
+    if (p->w32 && o->kind == NN_OPTIM_SGD) {
+        sgd32(p, g, (float)lr, (float)o->lambda, (float)o->momentum,
+              o->nesterov, o->step == 1);
+        return;
+    }
+    if (p->w32) {
+        adam32(p, g, (float)lr, decoupled ? 0 : (float)o->lambda,
+               decoupled ? (float)o->lambda : 0, (float)(lr / c1),
+               (float)sqrt(c2));
+        return;
+    }
+    if (o->kind == NN_OPTIM_SGD)
+        sgd(p, g, gdt, lr, o->lambda, o->momentum, o->nesterov, o->step == 1);
+    else
+        adam(p, g, gdt, lr, o->lambda, decoupled, c1, c2);
+    if (p->wf)
+        mirror(p);
+}
+
+/* The helper's part of a step: the second halves of the large arrays. */
+static void second_halves(nn_optim *o, double lr, const void *const *g,
+                          const int *gdt, double c1, double c2)
+{
+    for (size_t k = 0; k < o->np; k++)
+        if (o->p[k].n >= SPLIT_MIN)
+            update(o, k, g[k], gdt[k], lr, c1, c2, o->p[k].n / 2, o->p[k].n);
+}
+
+static void *helper_main(void *arg)
+{
+    helper *h = arg;
+    uint64_t seen = 0;
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        while (h->posted == seen && !h->quit)
+            pthread_cond_wait(&h->cv, &h->mu);
+        if (h->quit)
+            break;
+        seen = h->posted;
+        pthread_mutex_unlock(&h->mu);
+        second_halves(h->o, h->lr, h->g, h->gdt, h->c1, h->c2);
+        pthread_mutex_lock(&h->mu);
+        h->done = seen;
+        pthread_cond_broadcast(&h->cv);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+/* The helper, when the BLAS runs on two threads or more and an array is
+ * large enough to share; none when it cannot be started. */
+static void helper_start(nn_optim *o)
+{
+    o->tried = 1;
+    size_t big = 0;
+    for (size_t k = 0; k < o->np; k++)
+        big += o->p[k].n >= SPLIT_MIN;
+    if (!big || openblas_get_num_threads() < 2)
+        return;
+    helper *h = calloc(1, sizeof *h);
+    if (!h)
+        return;
+    h->o = o;
+    if (pthread_mutex_init(&h->mu, NULL) != 0) {
+        free(h);
+        return;
+    }
+    if (pthread_cond_init(&h->cv, NULL) != 0) {
+        pthread_mutex_destroy(&h->mu);
+        free(h);
+        return;
+    }
+    if (pthread_create(&h->th, NULL, helper_main, h) != 0) {
+        pthread_cond_destroy(&h->cv);
+        pthread_mutex_destroy(&h->mu);
+        free(h);
+        return;
+    }
+    o->h = h;
+}
+
+static void helper_stop(nn_optim *o)
+{
+    helper *h = o->h;
+    if (!h)
+        return;
+    pthread_mutex_lock(&h->mu);
+    h->quit = 1;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    pthread_join(h->th, NULL);
+    pthread_cond_destroy(&h->cv);
+    pthread_mutex_destroy(&h->mu);
+    free(h);
+    o->h = NULL;
+}
+
 void nn_optim_step(nn_optim *o, double lr, const void *const *g,
                    const int *gdt)
 {
     o->step++;
     double c1 = 1 - pow(0.9, (double)o->step);
     double c2 = 1 - pow(0.999, (double)o->step);
-    int decoupled = o->kind == NN_OPTIM_ADAMW;
+    if (!o->tried)
+        helper_start(o);
+    helper *h = o->h;
+    if (h) { /* the second halves of the large arrays to the helper */
+        pthread_mutex_lock(&h->mu);
+        h->lr = lr;
+        h->c1 = c1;
+        h->c2 = c2;
+        h->g = g;
+        h->gdt = gdt;
+        h->posted++;
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+    }
     for (size_t k = 0; k < o->np; k++) {
-        param *p = &o->p[k];
-        if (p->w32 && o->kind == NN_OPTIM_SGD) {
-            sgd32(p, g[k], (float)lr, (float)o->lambda, (float)o->momentum,
-                  o->nesterov, o->step == 1);
-            continue;
-        }
-        if (p->w32) {
-            adam32(p, g[k], (float)lr, decoupled ? 0 : (float)o->lambda,
-                   decoupled ? (float)o->lambda : 0, (float)(lr / c1),
-                   (float)sqrt(c2));
-            continue;
-        }
-        if (o->kind == NN_OPTIM_SGD)
-            sgd(p, g[k], gdt[k], lr, o->lambda, o->momentum, o->nesterov,
-                o->step == 1);
-        else
-            adam(p, g[k], gdt[k], lr, o->lambda, o->kind == NN_OPTIM_ADAMW,
-                 c1, c2);
-        if (p->wf)
-            mirror(p);
+        size_t n = o->p[k].n;
+        update(o, k, g[k], gdt[k], lr, c1, c2, 0,
+               h && n >= SPLIT_MIN ? n / 2 : n);
+    }
+    if (h) {
+        pthread_mutex_lock(&h->mu);
+        while (h->done != h->posted)
+            pthread_cond_wait(&h->cv, &h->mu);
+        pthread_mutex_unlock(&h->mu);
     }
 }
 
@@ -221,6 +372,7 @@ void nn_optim_free(nn_optim *o)
 {
     if (!o)
         return;
+    helper_stop(o);
     for (size_t k = 0; k < o->np; k++) {
         free(o->p[k].m1);
         free(o->p[k].m2);

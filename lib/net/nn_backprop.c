@@ -8,6 +8,7 @@
  * plain loop version of the layer step sits beside the BLAS one for the
  * tests. */
 #include "net/nn_net.h"
+#include "base/nn_base_private.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,6 +3,9 @@
  * (the BLAS call) and WEIGHTS(l) (the layer's weights in that precision)
  * defined: the layer step and the tape's passes.  No include guard. */
 
+/* Vectorised across the columns (the bias row's sums keep their order,
+ * row by row). */
+NN_VECTORIZE NN_CLONES
 void FN(nn_layer_backward)(const nn_layer *l, size_t m, const REAL *x,
                            const REAL *g, REAL *dw, REAL *dx)
 {
