@@ -215,8 +215,8 @@ void nn_match_free(nn_match *m);
  * Every function fails on an empty W and on NaN or infinite entries. */
 
 /* WeightWatcher's metrics of one ESD.  A number that cannot be had is
- * NaN (WeightWatcher writes -1): the power law needs two eigenvalues
- * above 1e-5. */
+ * NaN (WeightWatcher writes -1): the power law needs a smaller side
+ * of at least 10 (its min_evals) and two eigenvalues above 1e-5. */
 typedef struct nn_wspec {
     size_t n, m, k;             /* N >= M the sides; k eigenvalues (M, or
                                  * r M pooled over r shuffles) */

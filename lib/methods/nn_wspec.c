@@ -15,6 +15,7 @@
 
 /* constants.py: EVALS_THRESH, EPSILON (CPU precision) */
 #define WW_EVALS_THRESH 1e-5
+#define WW_MIN_EVALS 10
 #define WW_EPSILON 1e-10
 
 static int cmp_double(const void *a, const void *b)
@@ -363,7 +364,7 @@ static void norm_metrics(size_t n, size_t k, const double *evals,
 /* weightwatcher.py fit_powerlaw (xmin, xmax unset: the eigenvalues above
  * EVALS_THRESH to WWFit; num_pl_spikes those >= xmin), then
  * apply_norm_metrics' alpha_weighted and log_alpha_norm. */
-static int pl_metrics(size_t k, const double *evals, nn_wspec *s,
+static int pl_metrics(size_t m, size_t k, const double *evals, nn_wspec *s,
                       nn_error *e)
 {
     s->alpha = s->alpha_sigma = s->xmin = s->xmax = s->D = NAN;
@@ -378,7 +379,10 @@ static int pl_metrics(size_t k, const double *evals, nn_wspec *s,
             nz[n++] = evals[i];
     s->pl_n = n;
     nn_plfit f;
-    if (n >= 2 && nn_plfit_ww(n, nz, &f, e) == 0) {
+    /* WeightWatcher leaves out layers of fewer than min_evals (10)
+     * eigenvalues: no tail to fit (pooled shuffles of a narrow layer
+     * would give nearly equal values and an alpha of 1e16) */
+    if (m >= WW_MIN_EVALS && n >= 2 && nn_plfit_ww(n, nz, &f, e) == 0) {
         s->alpha = f.alpha;
         s->alpha_sigma = f.sigma;
         s->xmin = f.xmin;
@@ -428,7 +432,7 @@ int nn_wspec_from_evals(size_t n, size_t m, size_t k, const double *evals,
     s->m = m;
     s->k = k;
     norm_metrics(n, k, evals, s);
-    if (pl_metrics(k, evals, s, e) < 0)
+    if (pl_metrics(m, k, evals, s, e) < 0)
         return -1;
     return mp_fit(n, m, k, evals, s, e);
 }

@@ -192,3 +192,13 @@ fails_usage "--hessian without DATA" "needs DATA" nn-spectrum --hessian top smal
 fails_usage "--hessian of an unknown kind" "hessian" nn-spectrum --hessian eigen small.nns d.nns
 fails_usage "--steps 0" "steps" nn-spectrum --steps 0 small.nns d.nns
 fails_usage "--matrix without exact" "exact" nn-spectrum --hessian top --matrix small.nns d.nns
+
+# a layer narrower than WeightWatcher's min_evals (10): no power law, for
+# it and for its pooled shuffles (nearly equal values gave alpha 1e16)
+nn-init -s 1 40-30-1 | nn-spectrum --shuffled | nn-export -f csv -n weights --header > narrow.csv
+if awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    $1 == 1 && ($c["alpha"] == "nan" || $c["rand_alpha"] == "nan") { bad = 1 }
+    $1 == 2 && ($c["alpha"] != "nan" || $c["rand_alpha"] != "nan") { bad = 1 }
+    END { exit bad }' narrow.csv
+then ok "a 30x1 layer: alpha and rand_alpha NaN (fewer than 10 eigenvalues); the 40x30 layer has both"
+else not_ok "a narrow layer's power law" "$(cat narrow.csv)"; fi
