@@ -32,8 +32,10 @@
 #
 # Environment: ARCH (784-512-512-10), BENCH_EPOCHS (30), EPOCHS (30),
 # BATCH (128), ROWS (50000), SHIFT (10000), NOISE (1), RUNS ("scratch
-# warm"), RESULTS (pipelines/results), NAME (stopping: the files' stem),
-# REPLOT (set: train nothing, re-make the plot and tables from the TSV).
+# warm"), SEED (2: the first run's seed, the next run's SEED + 1; a
+# run's epoch e reads its rows in the order of seed 100 * its seed + e),
+# RESULTS (pipelines/results), NAME (stopping: the files' stem), REPLOT
+# (set: train nothing, re-make the plot and tables from the TSV).
 # Writes RESULTS/NAME-runs.tsv (a row per run, epoch, measure and layer),
 # RESULTS/NAME.png, and prints the tables of RESULTS/NAME.md on stdout
 # (the page's findings are written by hand below them).
@@ -82,7 +84,7 @@ measure() {
     done
 
     # 2. the re-trainings, a network per epoch
-    i=1
+    i=$((${SEED:-2} - 1))
     for run in $RUNS; do
         i=$((i + 1))
         case $run in
