@@ -12,7 +12,8 @@
 #
 # WIDTHS (default 98 196 392 784 1568) and SEEDS (default 10) as
 # table72.sh; RUNNER=local|slurm and the rest as run.sh in this
-# directory; WORK=DIR keeps the work directory (resume).  A finer array
+# directory; WORK=DIR keeps the work directory (resume); COMMIT names the
+# tools' commit in the page (default HEAD).  A finer array
 # (a task per method, width and seed) would need a one-run mode in
 # table72.sh.
 set -eu
@@ -49,11 +50,19 @@ stage width "$n" "$W/t%a/pipelines/results/table72-runs.tsv" sh "$me" _width "$W
 stage gather 1 "$W/g/pipelines/results/table72.md" sh "$me" _gather "$W" "$n" "$train" "$test"
 stages_wait
 R=$TOP/pipelines/results
-cp "$W/g/pipelines/results/table72.md" "$R/slurm-table72.md"
 cp "$W/g/pipelines/results/table72-runs.tsv" "$R/slurm-table72-runs.tsv"
 cp "$W/g/pipelines/results/table72.png" "$R/slurm-table72.png"
 # against the record: the accuracies of every run found there
-awk 'NR == FNR { acc[$1 FS $2 FS $3] = $4 FS $5; next }
+check=$(awk 'NR == FNR { acc[$1 FS $2 FS $3] = $4 FS $5; next }
      ($1 FS $2 FS $3) in acc { n++; if (acc[$1 FS $2 FS $3] != $4 FS $5) { d++; print "differs:", $0 } }
-     END { printf "table72-array: %d runs, %d found in the record, %d differ\n", FNR, n + 0, d + 0 }' \
-    "$R/table72-runs.tsv" "$R/slurm-table72-runs.tsv" >&2
+     END { printf "%d runs, %d found in the record, %d differ\n", FNR, n + 0, d + 0 }' \
+    "$R/table72-runs.tsv" "$R/slurm-table72-runs.tsv")
+echo "table72-array: $check" >&2
+{
+    echo "Made by pipelines/slurm/table72-array.sh (RUNNER=$RUNNER, a task per width:"
+    echo "$WIDTHS; SEEDS=${SEEDS:-10}), gathered by table72.sh REUSE=1; tools of commit"
+    echo "${COMMIT:-$(git -C "$TOP" rev-parse --short HEAD)}. Against pipelines/results/table72-runs.tsv"
+    echo "(the same method, width and seed): $check."
+    echo
+    cat "$W/g/pipelines/results/table72.md"
+} > "$R/slurm-table72.md"
