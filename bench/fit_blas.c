@@ -1,14 +1,27 @@
-/* fit_blas.c — the BLAS/LAPACK work of a one-hidden-layer sorted-PCA fit
- * alone, on data already in memory: what `nn-fit-layer -m sorted-pca` and
- * the output fit cannot do with less.  Prints the seconds of each step and
- * their sum.
+/* fit_blas.c — the BLAS/LAPACK work of a closed-form fit alone, on data
+ * already in memory: what nn-fit-layer (and nn-forward between the
+ * layers) cannot do with less.  Prints the seconds of each step and their
+ * sum on one line.
  *
- *   fit_blas ROWS INPUTS WIDTH CLASSES BLOCK
+ *   fit_blas METHOD ROWS INPUTS WIDTH CLASSES
  *
- * Steps: the Gram matrix of [1 X Y] by dsyrk over f64 blocks of BLOCK rows;
- * the leading eigenvector of the covariance (dsyevd); the projections X c
- * (dgemv); the hidden layer Z = X W (sgemm); the Gram matrix of [1 Z Y]
- * (dsyrk); the ridge solve (dpotrf, dpotrs). */
+ * METHOD, each followed by the forward pass through the layer (sgemm) and
+ * the ridge output layer on it (the Gram matrix of [1 Z Y] by dsyrk over
+ * f64 blocks, dpotrf/dpotrs):
+ *   sorted-pca      the first principal component as nn_pc finds it: the
+ *                   covariance in single precision (ssyrk over blocks of
+ *                   1024 rows, summed in f64), its eigenvectors (dsyevd),
+ *                   one refining product in f64 (two dgemv a block), the
+ *                   projections X c (dgemv)
+ *   sorted-pca-f64  the same from the double-precision Gram (dsyrk), as
+ *                   before nn_pc (and as bench/fit_torch.py does)
+ *   random          the Gram matrix of [1 X Y] (dsyrk), the ridge solve
+ *                   for WIDTH targets (dgemm, dpotrf, dpotrs)
+ *   platonic-pca    the same and the eigenvectors of the Gram (dsyevd)
+ *   demo            the demo's 784-784-392-10 network (pipelines/demo.mk):
+ *                   sorted-pca of WIDTH units, then platonic-pca of WIDTH/2
+ *                   units on it (a decision layer for the weights, then
+ *                   the Gram again), then the output layer */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +34,8 @@ void dpotrf_(const char *, const int *, double *, const int *, int *);
 void dpotrs_(const char *, const int *, const int *, const double *,
              const int *, double *, const int *, int *);
 
+#define BLOCK 1024
+
 static double now(void)
 {
     struct timespec t;
@@ -28,81 +43,237 @@ static double now(void)
     return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
-static void gram(long m, int n, const float *x, int block, double *buf, double *g)
+static char line[2048];
+static double total, t0;
+static void start(void) { t0 = now(); }
+static void step(const char *name)
 {
-    for (long r = 0; r < m; r += block) {
-        int b = (int)(m - r < block ? m - r : block);
+    double t = now() - t0;
+    total += t;
+    snprintf(line + strlen(line), sizeof line - strlen(line), "%s %.4f ",
+             name, t);
+}
+
+/* the Gram (n,n) of the m rows of a (row stride lda, n columns) in f64
+ * blocks (dsyrk) */
+static void gram64(long m, int n, const float *a, int lda, double *g)
+{
+    double *buf = malloc(sizeof(double) * BLOCK * n);
+    memset(g, 0, sizeof(double) * n * n);
+    for (long r = 0; r < m; r += BLOCK) {
+        int b = (int)(m - r < BLOCK ? m - r : BLOCK);
         for (int i = 0; i < b; i++)
             for (int j = 0; j < n; j++)
-                buf[(long)i * n + j] = x[(r + i) * n + j];
+                buf[(long)i * n + j] = a[(r + i) * lda + j];
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, b, 1.0, buf, n,
                     1.0, g, n);
     }
+    free(buf);
+}
+
+/* the same in single precision per block of rows, summed in f64 */
+static void gram32(long m, int n, const float *a, int lda, double *g)
+{
+    float *buf = malloc(sizeof(float) * BLOCK * n), *g32 = malloc(sizeof(float) * n * n);
+    memset(g, 0, sizeof(double) * n * n);
+    for (long r = 0; r < m; r += BLOCK) {
+        int b = (int)(m - r < BLOCK ? m - r : BLOCK);
+        for (int i = 0; i < b; i++)
+            memcpy(buf + (long)i * n, a + (r + i) * lda, sizeof(float) * n);
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, n, b, 1.0f, buf, n,
+                    0.0f, g32, n);
+        for (int i = 0; i < n; i++)
+            for (int j = i; j < n; j++)
+                g[(long)i * n + j] += g32[(long)i * n + j];
+    }
+    free(buf);
+    free(g32);
+}
+
+/* eigenvectors of g (n,n), destroyed */
+static void eig(int n, double *g)
+{
+    int lwork = -1, liwork = -1, iw, info;
+    double wq, *ev = malloc(sizeof(double) * n);
+    dsyevd_("V", "U", &n, g, &n, ev, &wq, &lwork, &iw, &liwork, &info);
+    lwork = (int)wq;
+    liwork = iw;
+    double *work = malloc(sizeof(double) * lwork);
+    int *iwork = malloc(sizeof(int) * liwork);
+    dsyevd_("V", "U", &n, g, &n, ev, work, &lwork, iwork, &liwork, &info);
+    free(ev);
+    free(work);
+    free(iwork);
+}
+
+/* X c in f64 over blocks (f32 rows converted); with refine, also X^T (X c) */
+static void project(long m, int n, const float *a, int lda, const double *c,
+                    double *v, int refine)
+{
+    double *buf = malloc(sizeof(double) * BLOCK * n), *acc = calloc(n, sizeof(double));
+    for (long r = 0; r < m; r += BLOCK) {
+        int b = (int)(m - r < BLOCK ? m - r : BLOCK);
+        for (int i = 0; i < b; i++)
+            for (int j = 0; j < n; j++)
+                buf[(long)i * n + j] = a[(r + i) * lda + j];
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, b, n, 1.0, buf, n, c, 1, 0.0,
+                    v + r, 1);
+        if (refine)
+            cblas_dgemv(CblasRowMajor, CblasTrans, b, n, 1.0, buf, n, v + r, 1,
+                        1.0, acc, 1);
+    }
+    free(buf);
+    free(acc);
+}
+
+/* the ridge solve of the p unknowns for nrhs targets from the Gram g (n,n)
+ * of [1 Z Y] (p = 1+nz, n = p+k): rhs = the first p rows of g times a
+ * projection (n,nrhs) (for the output layer, the Y columns), dpotrf,
+ * dpotrs */
+static void solve(int p, int n, const double *g, int nrhs, int output)
+{
+    double *A = malloc(sizeof(double) * p * p), *rhs = malloc(sizeof(double) * p * nrhs);
+    for (int i = 0; i < p; i++) {
+        for (int j = 0; j < p; j++)
+            A[(long)i * p + j] = i <= j ? g[(long)i * n + j] : g[(long)j * n + i];
+        A[(long)i * p + i] += 5e4;
+    }
+    if (output) {
+        for (int i = 0; i < p; i++)
+            for (int j = 0; j < nrhs; j++)
+                rhs[(long)j * p + i] = g[(long)i * n + p + j];
+    } else {
+        double *P = malloc(sizeof(double) * n * nrhs);
+        for (long i = 0; i < (long)n * nrhs; i++)
+            P[i] = (double)(i % 7) - 3;
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, p, nrhs, n, 1.0, g, n,
+                    P, n, 0.0, rhs, p);
+        free(P);
+    }
+    int info;
+    dpotrf_("U", &p, A, &p, &info);
+    dpotrs_("U", &p, &nrhs, A, &p, rhs, &p, &info);
+    free(A);
+    free(rhs);
+}
+
+/* a layer of width d on z (m, stride lz, nz columns, then k one-hot
+ * columns at nz+...: [Z Y] as one block) to out (m, d + k): sgemm */
+static void hidden(long m, int nz, const float *z, int lz, int d, const float *w,
+                   float *out, int lo)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, d, nz, 1.0f,
+                z, lz, w, d, 0.0f, out, lo);
 }
 
 int main(int argc, char **argv)
 {
     if (argc != 6) {
-        fprintf(stderr, "usage: fit_blas ROWS INPUTS WIDTH CLASSES BLOCK\n");
+        fprintf(stderr, "usage: fit_blas METHOD ROWS INPUTS WIDTH CLASSES\n");
         return 2;
     }
-    long m = atol(argv[1]);
-    int n = atoi(argv[2]), d = atoi(argv[3]), k = atoi(argv[4]), blk = atoi(argv[5]);
-    int na = 1 + n + k, nz = 1 + d + k;
+    const char *method = argv[1];
+    long m = atol(argv[2]);
+    int n = atoi(argv[3]), d = atoi(argv[4]), k = atoi(argv[5]);
+    int demo = !strcmp(method, "demo"), d2 = demo ? d / 2 : d;
+    int wide = n > d ? n : d;
+    /* x: [1 X Y] rows, z: [1 Z Y] rows (the widest layer) */
+    int na = 1 + n + k, nz = 1 + wide + k;
     float *x = malloc(sizeof(float) * m * na), *z = malloc(sizeof(float) * m * nz);
-    float *w = malloc(sizeof(float) * n * d);
-    double *buf = malloc(sizeof(double) * blk * (na > nz ? na : nz));
-    double *g = calloc((size_t)na * na, sizeof(double)), *g2 = calloc((size_t)nz * nz, sizeof(double));
+    float *z2 = malloc(sizeof(float) * m * nz);
+    float *w = malloc(sizeof(float) * (long)wide * wide);
+    int nmax = nz > na ? nz : na;
+    double *g = malloc(sizeof(double) * nmax * nmax);
     double *v = malloc(sizeof(double) * m), *c = malloc(sizeof(double) * n);
     for (long i = 0; i < m * na; i++)
         x[i] = (float)((i * 7919 % 1000) / 1000.0);
-    for (long i = 0; i < (long)n * d; i++)
+    for (long i = 0; i < (long)wide * wide; i++)
         w[i] = (float)((i % 13) / 13.0);
-    double t[6], t0 = now();
-    gram(m, na, x, blk, buf, g);
-    t[0] = now() - t0;
-    t0 = now();
-    int N = n, lwork = -1, liwork = -1, iw, info;
-    double wq, *ev = malloc(sizeof(double) * n), *a = malloc(sizeof(double) * n * n);
-    for (int i = 0; i < n; i++)
-        memcpy(a + (long)i * n, g + (long)(1 + i) * na + 1, sizeof(double) * n);
-    dsyevd_("V", "U", &N, a, &N, ev, &wq, &lwork, &iw, &liwork, &info);
-    lwork = (int)wq;
-    liwork = iw;
-    double *work = malloc(sizeof(double) * lwork);
-    int *iwork = malloc(sizeof(int) * liwork);
-    dsyevd_("V", "U", &N, a, &N, ev, work, &lwork, iwork, &liwork, &info);
-    memcpy(c, a + (long)(n - 1) * n, sizeof(double) * n);
-    t[1] = now() - t0;
-    t0 = now();
-    for (long r = 0; r < m; r += blk) { /* f32 rows, f64 dot products */
-        int b = (int)(m - r < blk ? m - r : blk);
-        for (int i = 0; i < b; i++)
-            for (int j = 0; j < n; j++)
-                buf[(long)i * n + j] = x[(r + i) * na + 1 + j];
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, b, n, 1.0, buf, n, c, 1, 0.0, v + r, 1);
-    }
-    t[2] = now() - t0;
-    t0 = now();
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, d, n, 1.0f,
-                x + 1, na, w, d, 0.0f, z + 1, nz);
-    t[3] = now() - t0;
-    t0 = now();
-    gram(m, nz, z, blk, buf, g2);
-    t[4] = now() - t0;
-    t0 = now();
-    int P = 1 + d, R = k;
-    double *rhs = malloc(sizeof(double) * P * k), *A = malloc(sizeof(double) * P * P);
-    for (int i = 0; i < P; i++) {
-        memcpy(A + (long)i * P, g2 + (long)i * nz, sizeof(double) * P);
-        A[(long)i * P + i] += 5e4;
+    for (long i = 0; i < m; i++) {
+        z[i * nz] = z2[i * nz] = 1;
         for (int j = 0; j < k; j++)
-            rhs[(long)j * P + i] = g2[(long)i * nz + P + j];
+            z[i * nz + 1 + wide + j] = z2[i * nz + 1 + wide + j] = j == i % k;
     }
-    dpotrf_("U", &P, A, &P, &info);
-    dpotrs_("U", &P, &R, A, &P, rhs, &P, &info);
-    t[5] = now() - t0;
-    printf("gram_x %.4f eig %.4f project %.4f hidden %.4f gram_z %.4f solve %.4f total %.4f\n",
-           t[0], t[1], t[2], t[3], t[4], t[5], t[0] + t[1] + t[2] + t[3] + t[4] + t[5]);
+    for (int j = 0; j < n; j++)
+        c[j] = 1.0 / (1 + j);
+
+    if (!strcmp(method, "sorted-pca") || !strcmp(method, "sorted-pca-f64") || demo) {
+        start();
+        if (!strcmp(method, "sorted-pca-f64"))
+            gram64(m, n, x + 1, na, g);
+        else
+            gram32(m, n, x + 1, na, g);
+        step("gram_x");
+        start();
+        eig(n, g);
+        step("eig");
+        if (strcmp(method, "sorted-pca-f64")) {
+            start();
+            project(m, n, x + 1, na, c, v, 1);
+            step("refine");
+        }
+        start();
+        project(m, n, x + 1, na, c, v, 0);
+        step("project");
+    } else if (!strcmp(method, "random") || !strcmp(method, "platonic-pca")) {
+        start();
+        gram64(m, na, x, na, g);
+        step("gram_x");
+        if (!strcmp(method, "platonic-pca")) {
+            double *g2 = malloc(sizeof(double) * na * na);
+            memcpy(g2, g, sizeof(double) * na * na);
+            start();
+            eig(na, g2);
+            step("eig");
+            free(g2);
+        }
+        start();
+        solve(1 + n, na, g, d, 0);
+        step("solve_x");
+    } else {
+        fprintf(stderr, "fit_blas: unknown method %s\n", method);
+        return 2;
+    }
+    start();
+    hidden(m, n, x + 1, na, d, w, z + 1, nz);
+    step("hidden");
+    int p = 1 + d;
+    if (demo) { /* decision layer, weights, platonic-pca of d2 units on Z */
+        start();
+        gram64(m, p + k, z, nz, g);
+        step("gram_z");
+        start();
+        solve(p, p + k, g, k, 1);
+        step("solve_decision");
+        start();
+        gram64(m, p + k, z, nz, g);
+        step("gram_z_weighted");
+        double *g2 = malloc(sizeof(double) * (p + k) * (p + k));
+        memcpy(g2, g, sizeof(double) * (p + k) * (p + k));
+        start();
+        eig(p + k, g2);
+        step("eig_z");
+        free(g2);
+        start();
+        solve(p, p + k, g, d2, 0);
+        step("solve_z");
+        start();
+        hidden(m, d, z + 1, nz, d2, w, z2 + 1, nz);
+        step("hidden2");
+        /* the output's Gram is that of [1 Z2 Y] */
+        memcpy(z, z2, sizeof(float) * m * nz);
+        p = 1 + d2;
+    }
+    /* [1 Z Y] is contiguous only when Z fills the row: copy Y after Z */
+    for (long i = 0; i < m; i++)
+        for (int j = 0; j < k; j++)
+            z[i * nz + p + j] = (float)(j == i % k);
+    start();
+    gram64(m, p + k, z, nz, g);
+    step("gram_z");
+    start();
+    solve(p, p + k, g, k, 1);
+    step("solve");
+    printf("%stotal %.4f\n", line, total);
     return 0;
 }

@@ -34,6 +34,10 @@ static const char usage[] =
     "                         (pseudoinverse from the Gram matrix) or lstsq\n"
     "                         (least squares from a streaming QR: full\n"
     "                         precision for ill-conditioned representations)\n"
+    "      --gram-precision=P the Gram matrix of the data in f64 (the\n"
+    "                         default) or f32 (blocks of 1024 rows in single\n"
+    "                         precision summed in double: half the time, for\n"
+    "                         a ridge that dwarfs the rounding)\n"
     "      --tol=T            pinv, lstsq: relative tolerance on singular\n"
     "                         values (default sqrt(1+n) 2^-26, lstsq 2^-52)\n"
     "      --tries=N          random: draw N projections (1 to 1000), keep\n"
@@ -42,6 +46,9 @@ static const char usage[] =
     "  -s, --seed=S           seed of P or of the elm weights (default 1)\n"
     "      --weights=NAME     per-sample weights d: Y is replaced by d*Y\n"
     "      --classes=K        classes of integer labels without classes=K\n"
+    "      --through=NET      run the input through the network NET first\n"
+    "                         (single precision, as nn-forward): the layer\n"
+    "                         that follows NET, without a pipe\n"
     "  -n, --name=NAME        the input tensor (default x)\n"
     "  -y, --labels=NAME      the targets (default y)\n"
     "      --gram             write the Gram statistics instead of a layer\n"
@@ -68,8 +75,9 @@ static const char *const solvers[] = {[NN_SOLVE_CHOL] = "chol",
 static const char *const pca_bases[] = {"raw", "corr", NULL};
 enum {
     OPT_ALPHA = 256, OPT_BETA, OPT_PCA, OPT_SOLVER, OPT_TOL, OPT_TRIES,
-    OPT_WEIGHTS, OPT_CLASSES, OPT_GRAM
+    OPT_WEIGHTS, OPT_CLASSES, OPT_GRAM, OPT_THROUGH, OPT_GRAM_PRECISION
 };
+static const char *const precisions[] = {"f64", "f32", NULL};
 
 #define MAX_GRAMS 64
 
@@ -85,6 +93,8 @@ typedef struct options {
     const char *weights;    /* --weights NAME, or NULL */
     uint64_t classes;       /* --classes, or 0 */
     const char *name, *labels;
+    const char *through;    /* --through NET, or NULL */
+    int gram32;             /* --gram-precision f32 */
     int gram;               /* --gram: write the statistics */
     const char *grams[MAX_GRAMS]; /* -G */
     int ngrams;
@@ -105,6 +115,10 @@ typedef struct pass {
     int labels;             /* y holds class indices */
     double *z, *y;          /* BLOCK rows */
     int x_only;             /* later passes: x alone, already checked */
+    int raw;                /* x of f32 as read (blk), not converted to z */
+    const nn_rowblock *blk; /* the block being passed */
+    nn_net *net;            /* --through: x is replaced by NET's output */
+    float *nb[3];           /* its buffers: x in f32, two layer outputs */
     uint64_t rows;
     nn_progress prog;
 } pass;
@@ -202,6 +216,43 @@ static int block_targets(pass *p, const nn_rowblock *b, size_t m, nn_error *e)
     return 0;
 }
 
+/* --through: x of block b (checked) replaced by the output of p->net, in
+ * single precision as nn-forward computes it. */
+static int through(pass *p, nn_rowblock *b, nn_error *e)
+{
+    const nn_net *net = p->net;
+    size_t m = b->rows, wmax = net->layers[0].n_in;
+    if (b->cols[0] != net->layers[0].n_in)
+        return nn_fail(e, "%s: rows of '%s' have %zu values, the network "
+                       "--through takes %zu", nn_reader_name(p->r),
+                       p->o->name, b->cols[0], net->layers[0].n_in);
+    if (!p->x_only && check_finite(p, "", p->o->name, b->dtype[0],
+                                   b->data[0], m, b->cols[0], p->rows, e) < 0)
+        return -1;
+    for (size_t k = 0; k < net->n; k++)
+        if (net->layers[k].n_out > wmax)
+            wmax = net->layers[k].n_out;
+    for (int i = 0; i < 3; i++)
+        if (!p->nb[i] && !(p->nb[i] = nn_alloc(times(BLOCK, wmax),
+                                               sizeof(float), "rows", e)))
+            return -1;
+    const float *in = b->data[0];
+    if (b->dtype[0] != NN_F32) {
+        nn_convert(p->nb[0], NN_F32, b->data[0], b->dtype[0], m * b->cols[0]);
+        in = p->nb[0];
+    }
+    for (size_t k = 0; k < net->n; k++) {
+        float *out = p->nb[1 + k % 2];
+        if (nn_layer_forward_f32(&net->layers[k], m, in, out, e) < 0)
+            return -1;
+        in = out;
+    }
+    b->data[0] = in;
+    b->dtype[0] = NN_F32;
+    b->cols[0] = net->layers[net->n - 1].n_out;
+    return 0;
+}
+
 static int run_pass(pass *p, block_fn fn, void *arg, nn_error *e)
 {
     const options *o = p->o;
@@ -213,6 +264,8 @@ static int run_pass(pass *p, block_fn fn, void *arg, nn_error *e)
     int rc, first = !p->z;
     p->rows = 0;
     while ((rc = nn_rowset_next(s, BLOCK, &b, e)) == 1) {
+        if (p->net && through(p, &b, e) < 0)
+            break;
         if (first && pass_start(p, s, &b, e) < 0)
             break;
         if (!first && b.cols[0] != p->nz) {
@@ -222,7 +275,9 @@ static int run_pass(pass *p, block_fn fn, void *arg, nn_error *e)
         }
         first = 0;
         size_t m = b.rows;
-        nn_convert(p->z, NN_F64, b.data[0], b.dtype[0], m * p->nz);
+        p->blk = &b;
+        if (!p->raw || b.dtype[0] != NN_F32)
+            nn_convert(p->z, NN_F64, b.data[0], b.dtype[0], m * p->nz);
         if (!p->x_only &&
             (check_finite(p, "", o->name, b.dtype[0], b.data[0], m, p->nz,
                           p->rows, e) < 0 ||
@@ -252,9 +307,11 @@ static int qr_block(pass *p, size_t m, void *arg, nn_error *e)
 static int gram_block(pass *p, size_t m, void *arg, nn_error *e)
 {
     nn_gram **g = arg;
-    if (!*g && !(*g = nn_gram_new(p->nz, p->ny, e)))
+    if (!*g && (!(*g = nn_gram_new(p->nz, p->ny, e)) ||
+                (p->o->gram32 && nn_gram_single(*g, e) < 0)))
         return -1;
-    return nn_gram_add(*g, m, p->z, NN_F64, p->y, NN_F64, e);
+    return nn_gram_add(*g, m, p->blk->data[0], p->blk->dtype[0], p->y, NN_F64,
+                       e);
 }
 
 /* ------------------------------------------------------------ what is fitted
@@ -263,7 +320,9 @@ static int gram_block(pass *p, size_t m, void *arg, nn_error *e)
  * (elm); the data themselves for the passes of sorted-pca and tries. */
 typedef struct source {
     pass ps;
-    nn_gram *g;             /* NULL for elm */
+    nn_gram *g;             /* NULL for elm and sorted-pca */
+    nn_pc *pc;              /* sorted-pca: the first principal component */
+    nn_net net;             /* --through */
     nn_tsqr *qr;            /* --solver lstsq: R, the Gram made from it */
     size_t nz;
     uint64_t rows;
@@ -275,7 +334,11 @@ static void source_free(source *src)
         nn_reader_close(src->ps.r);
     free(src->ps.z);
     free(src->ps.y);
+    for (int i = 0; i < 3; i++)
+        free(src->ps.nb[i]);
     nn_gram_free(src->g);
+    nn_pc_free(src->pc);
+    nn_net_free(&src->net);
     nn_tsqr_free(src->qr);
 }
 
@@ -309,7 +372,37 @@ static int read_width(source *src, nn_error *e)
     if (!src->nz)
         return nn_fail(e, "%s: '%s' has rows of width 0",
                        nn_reader_name(src->ps.r), o->name);
+    if (src->ps.net) {
+        const nn_net *net = src->ps.net;
+        if (src->nz != net->layers[0].n_in)
+            return nn_fail(e, "%s: rows of '%s' have %zu values, the network "
+                           "--through takes %zu", nn_reader_name(src->ps.r),
+                           o->name, src->nz, net->layers[0].n_in);
+        src->nz = net->layers[net->n - 1].n_out;
+    }
     return 0;
+}
+
+/* --through NET: the network, read whole. */
+static int load_through(source *src, nn_error *e)
+{
+    const options *o = src->ps.o;
+    if (!o->through)
+        return 0;
+    if (nn_net_load(o->through, &src->net, e) < 0)
+        return -1;
+    if (src->net.n == 0)
+        return nn_fail(e, "%s: no layers", o->through);
+    src->ps.net = &src->net;
+    return 0;
+}
+
+static int pc_block(pass *p, size_t m, void *arg, nn_error *e)
+{
+    nn_pc **pc = arg;
+    if (!*pc && !(*pc = nn_pc_new(p->nz, e)))
+        return -1;
+    return nn_pc_add(*pc, m, p->blk->data[0], p->blk->dtype[0], e);
 }
 
 /* One pass over the data: the Gram matrix, or with lstsq the factor R
@@ -322,8 +415,19 @@ static int read_data(source *src, nn_error *e)
                        : nn_reader_open(o->in, e);
     if (!src->ps.r)
         return -1;
+    if (o->method == M_SORTED) { /* the covariance of x alone */
+        src->ps.raw = 1;
+        int rc = run_pass(&src->ps, pc_block, &src->pc, e);
+        src->ps.raw = 0;
+        src->nz = src->ps.nz;
+        src->rows = src->ps.rows;
+        return rc;
+    }
     if (o->fit.solver != NN_SOLVE_LSTSQ) {
-        if (run_pass(&src->ps, gram_block, &src->g, e) < 0)
+        src->ps.raw = 1; /* the Gram takes x as it is */
+        int rc = run_pass(&src->ps, gram_block, &src->g, e);
+        src->ps.raw = 0;
+        if (rc < 0)
             return -1;
         nn_gram_finish(src->g);
         src->nz = nn_gram_nz(src->g);
@@ -602,16 +706,44 @@ typedef struct sorted {
     uint64_t row;
 } sorted;
 
+/* The keys x.c of m rows x (m,n) of type T into the selection: each sum
+ * in the order of j, so that equal rows have equal keys (a BLAS kernel may
+ * sum rows differently by their place in the block), f32 values taken
+ * exactly in double precision; four rows at a time, four sums in flight. */
+#define PROJECT(T, x, m, n, c, sel)                                          \
+    do {                                                                     \
+        const T *x_ = (x);                                                   \
+        size_t i_ = 0;                                                       \
+        for (; i_ + 4 <= (m); i_ += 4) {                                     \
+            double a0 = 0, a1 = 0, a2 = 0, a3 = 0;                           \
+            const T *r_ = x_ + i_ * (n);                                     \
+            for (size_t j = 0; j < (n); j++) {                               \
+                a0 += (double)r_[j] * (c)[j];                                \
+                a1 += (double)r_[(n) + j] * (c)[j];                          \
+                a2 += (double)r_[2 * (n) + j] * (c)[j];                      \
+                a3 += (double)r_[3 * (n) + j] * (c)[j];                      \
+            }                                                                \
+            nn_select_add(sel, a0);                                          \
+            nn_select_add(sel, a1);                                          \
+            nn_select_add(sel, a2);                                          \
+            nn_select_add(sel, a3);                                          \
+        }                                                                    \
+        for (; i_ < (m); i_++) {                                             \
+            double a = 0;                                                    \
+            for (size_t j = 0; j < (n); j++)                                 \
+                a += (double)x_[i_ * (n) + j] * (c)[j];                      \
+            nn_select_add(sel, a);                                           \
+        }                                                                    \
+    } while (0)
+
 static int project_block(pass *p, size_t m, void *arg, nn_error *e)
 {
     sorted *s = arg;
     (void)e;
-    for (size_t i = 0; i < m; i++) {
-        double a = 0;
-        for (size_t j = 0; j < p->nz; j++)
-            a += p->z[i * p->nz + j] * s->c[j];
-        nn_select_add(s->sel, a);
-    }
+    if (p->blk->dtype[0] == NN_F32)
+        PROJECT(float, p->blk->data[0], m, p->nz, s->c, s->sel);
+    else
+        PROJECT(double, p->z, m, p->nz, s->c, s->sel);
     return 0;
 }
 
@@ -622,7 +754,9 @@ static int gather_block(pass *p, size_t m, void *arg, nn_error *e)
     for (size_t i = 0; i < m; i++, s->row++)
         while (s->next < s->nchosen && s->chosen[s->next] == s->row) {
             for (size_t j = 0; j < p->nz; j++)
-                s->W[(1 + j) * s->d + s->col[s->next]] = p->z[i * p->nz + j];
+                s->W[(1 + j) * s->d + s->col[s->next]] =
+                    nn_elem_f64(p->blk->data[0], p->blk->dtype[0],
+                                i * p->nz + j);
             s->next++;
         }
     return 0;
@@ -634,41 +768,33 @@ static int by_row(const void *a, const void *b)
     return i < j ? -1 : i > j;
 }
 
-/* The leading principal component c (n) of x from the Gram matrix, with
- * its largest entry positive (so that the order is deterministic); v
- * (n,n) holds it, c points into v. */
-static int leading_component(const nn_gram *g, double *v, double **c,
-                             nn_error *e)
+static int refine_block(pass *p, size_t m, void *arg, nn_error *e)
 {
-    size_t n = nn_gram_nz(g), N = nn_gram_dim(g);
-    const double *G = nn_gram_matrix(g);
-    uint64_t m = nn_gram_rows(g);
-    /* the covariance of x from the Gram: E[x x^T] - mu mu^T */
-    double *cov = nn_alloc(n * n, sizeof *cov, "covariance", e);
-    double *w = cov ? nn_alloc(n, sizeof *w, "PCA", e) : NULL;
-    int rc = -1;
-    if (!w)
-        goto out;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
-            double mi = G[1 + i] / (double)m, mj = G[1 + j] / (double)m;
-            cov[i * n + j] = G[(1 + i) * N + 1 + j] / (double)m - mi * mj;
-        }
-    if (nn_eigh(n, cov, w, v, e) < 0)
-        goto out;
-    *c = v + (n - 1) * n;
-    size_t big = 0;
-    for (size_t i = 1; i < n; i++)
-        if (fabs((*c)[i]) > fabs((*c)[big]))
-            big = i;
-    if ((*c)[big] < 0)
-        for (size_t i = 0; i < n; i++)
-            (*c)[i] = -(*c)[i];
-    rc = 0;
-out:
-    free(cov);
-    free(w);
-    return rc;
+    (void)e;
+    nn_pc_refine_add(arg, m, p->z);
+    return 0;
+}
+
+/* The first principal component of x (nn_pc: the covariance in single
+ * precision from the first pass, then refining passes in double precision
+ * until c is exact to about 1e-12); NULL on failure. */
+static const double *leading_component(source *src, nn_error *e)
+{
+    int rc = nn_pc_start(src->pc, e);
+    while (rc == 1) {
+        if (nn_reader_rewind(src->ps.r, e) < 0 ||
+            run_pass(&src->ps, refine_block, src->pc, e) < 0)
+            return NULL;
+        rc = nn_pc_refine_end(src->pc, e);
+    }
+    if (rc < 0)
+        return NULL;
+    if (src->ps.o->progress)
+        nn_warn("first principal component: %d refining pass%s, estimated "
+               "error %.3g before the last correction", nn_pc_passes(src->pc),
+               nn_pc_passes(src->pc) == 1 ? "" : "es",
+               nn_pc_estimate(src->pc));
+    return nn_pc_vector(src->pc);
 }
 
 /* The weights (1+n,d) of sorted PCA; NULL on failure. */
@@ -683,13 +809,12 @@ static double *fit_sorted(source *src, size_t d, nn_error *e)
         return NULL;
     }
     sorted s = {.d = d};
-    double *v = nn_alloc(n * n, sizeof *v, "PCA", e), *c;
     uint64_t *ranks = nn_alloc(d, sizeof *ranks, "ranks", e);
     uint64_t (*pick)[2] = nn_alloc(d, sizeof *pick, "choice", e);
     int rc = -1;
-    if (!v || !ranks || !pick || leading_component(src->g, v, &c, e) < 0)
+    if (!ranks || !pick || !(s.c = leading_component(src, e)))
         goto out;
-    s.c = c;
+    ps->x_only = 1;
 
     /* the rows at evenly spaced ranks round(k m / d) of v = x c, as the
      * thesis's code, ties by row; found exactly in bounded memory (one
@@ -701,8 +826,8 @@ static double *fit_sorted(source *src, size_t d, nn_error *e)
     if (!(s.sel = nn_select_new(m, d, ranks, 0, e)))
         goto out;
     int more;
-    ps->x_only = 1;
     while ((more = nn_select_pass(s.sel)) == 1) {
+        ps->raw = 1;
         if (nn_reader_rewind(ps->r, e) < 0 ||
             run_pass(ps, project_block, &s, e) < 0)
             goto out;
@@ -732,12 +857,12 @@ static double *fit_sorted(source *src, size_t d, nn_error *e)
         s.col[k] = (size_t)pick[k][1];
     }
     s.nchosen = d;
+    ps->raw = 1;
     if (nn_reader_rewind(ps->r, e) < 0 ||
         run_pass(ps, gather_block, &s, e) < 0)
         goto out;
     rc = 0;
 out:
-    free(v);
     free(ranks);
     free(pick);
     nn_select_free(s.sel);
@@ -863,7 +988,9 @@ static int fit_from_data(nn_writer *w, const options *o, nn_error *e)
 {
     source src = {.ps.o = o};
     nn_progress_init(&src.ps.prog, nn_prog, o->progress);
-    int rc = o->method == M_ELM ? read_width(&src, e) : read_data(&src, e);
+    int rc = load_through(&src, e);
+    if (rc == 0)
+        rc = o->method == M_ELM ? read_width(&src, e) : read_data(&src, e);
     nn_progress_end(&src.ps.prog);
     if (rc == 0)
         rc = write_layer(w, &src, o, e);
@@ -887,7 +1014,9 @@ static int write_statistics(nn_writer *w, const options *o, nn_error *e)
 {
     source src = {.ps.o = o};
     nn_progress_init(&src.ps.prog, nn_prog, o->progress);
-    int rc = read_data(&src, e);
+    int rc = load_through(&src, e);
+    if (rc == 0)
+        rc = read_data(&src, e);
     nn_progress_end(&src.ps.prog);
     if (rc == 0)
         rc = write_gram(w, &src, o, e);
@@ -902,6 +1031,12 @@ static void check_options(const options *o, int method_set)
 {
     if (o->ngrams && (o->in || o->gram))
         nn_usage_error("-G fits from statistics: no input FILE or --gram");
+    if (o->gram32 && (o->ngrams || o->fit.solver == NN_SOLVE_LSTSQ ||
+                      o->method == M_SORTED || o->method == M_ELM))
+        nn_usage_error("--gram-precision goes with a Gram matrix of the data "
+                       "(not -G, lstsq, sorted-pca or elm)");
+    if (o->ngrams && o->through)
+        nn_usage_error("--through runs data through a network: not with -G");
     if (!o->gram && o->method != M_OUTPUT && !o->width)
         nn_usage_error("give the layer's width (-w D)");
     if (o->method == M_OUTPUT && o->width)
@@ -941,6 +1076,8 @@ static void parse(int argc, char **argv, options *o)
         {"name", required_argument, 0, 'n'},
         {"labels", required_argument, 0, 'y'},
         {"gram", no_argument, 0, OPT_GRAM},
+        {"through", required_argument, 0, OPT_THROUGH},
+        {"gram-precision", required_argument, 0, OPT_GRAM_PRECISION},
         {"from-gram", required_argument, 0, 'G'},
         {"dtype", required_argument, 0, 't'},
         NN_LONGOPTS_OUTPUT,
@@ -988,6 +1125,10 @@ static void parse(int argc, char **argv, options *o)
         case 'n': o->name = optarg; break;
         case 'y': o->labels = optarg; break;
         case OPT_GRAM: o->gram = 1; break;
+        case OPT_THROUGH: o->through = optarg; break;
+        case OPT_GRAM_PRECISION:
+            o->gram32 = nn_arg_choice("gram-precision", optarg, precisions);
+            break;
         case 'G':
             if (o->ngrams == MAX_GRAMS)
                 nn_usage_error("at most %d statistics files", MAX_GRAMS);

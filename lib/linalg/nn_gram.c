@@ -2,6 +2,7 @@
  * precision over row blocks with dsyrk, and what follows from it. */
 #include "linalg/nn_linalg.h"
 
+#include <cblas.h>
 #include <float.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +14,10 @@ struct nn_gram {
     double *g;              /* (n,n), upper triangle accumulated */
     double *block;          /* row block of A being assembled */
     size_t block_rows, block_cap;
+    /* nn_gram_single: blocks of f32 rows a - s, s the first block's means */
+    float *b32, *g32, *s32;
+    double *sum;            /* (n) sum of a - s over the rows */
+    uint64_t srows;         /* the rows in sum, 0 before the first block */
 };
 
 nn_gram *nn_gram_new(size_t nz, size_t ny, nn_error *e)
@@ -51,6 +56,10 @@ void nn_gram_free(nn_gram *g)
         return;
     free(g->g);
     free(g->block);
+    free(g->b32);
+    free(g->g32);
+    free(g->s32);
+    free(g->sum);
     free(g);
 }
 
@@ -94,9 +103,54 @@ nn_gram *nn_tsqr_gram(const nn_tsqr *q, nn_error *e)
     return g;
 }
 
+int nn_gram_single(nn_gram *g, nn_error *e)
+{
+    size_t n = g->n;
+    if (g->rows || g->b32)
+        return nn_fail(e, "a Gram matrix turns single before any rows");
+    if (!(g->b32 = nn_alloc(1024 * n, sizeof *g->b32, "row block", e)) ||
+        !(g->g32 = nn_alloc(n * n, sizeof *g->g32, "Gram matrix", e)) ||
+        !(g->s32 = nn_alloc(n, sizeof *g->s32, "Gram matrix", e)) ||
+        !(g->sum = nn_alloc(n, sizeof *g->sum, "Gram matrix", e)))
+        return -1;
+    memset(g->sum, 0, n * sizeof *g->sum);
+    g->block_cap = 1024;
+    return 0;
+}
+
+/* single: the block's rows a (f64, exact copies of the data's values) as
+ * a - s in f32 into b32, their sum into g->sum, and their Gram by ssyrk
+ * added to g (upper triangle); s is set from the first block */
+static void flush_single(nn_gram *g)
+{
+    size_t n = g->n, k = g->block_rows;
+    const double *a = g->block;
+    if (g->srows == 0) /* the first block: its means */
+        for (size_t j = 0; j < n; j++) {
+            double t = 0;
+            for (size_t r = 0; r < k; r++)
+                t += a[r * n + j];
+            g->s32[j] = (float)(t / (double)k);
+        }
+    for (size_t r = 0; r < k; r++)
+        for (size_t j = 0; j < n; j++) {
+            float v = (float)(a[r * n + j] - (double)g->s32[j]);
+            g->b32[r * n + j] = v;
+            g->sum[j] += v;
+        }
+    g->srows += k;
+    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)n, (int)k, 1.0f,
+                g->b32, (int)n, 0.0f, g->g32, (int)n);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i; j < n; j++)
+            g->g[i * n + j] += g->g32[i * n + j];
+}
+
 static void flush(nn_gram *g)
 {
-    if (g->block_rows)
+    if (g->block_rows && g->b32)
+        flush_single(g);
+    else if (g->block_rows)
         nn_syrk_f64(g->block_rows, g->n, g->block, g->g);
     g->block_rows = 0;
 }
@@ -124,6 +178,20 @@ int nn_gram_add(nn_gram *g, size_t m, const void *z, int zdt, const void *y,
 void nn_gram_finish(nn_gram *g)
 {
     flush(g);
+    if (g->b32 && g->srows) {
+        /* sum a a^T = sum (a-s)(a-s)^T + s t^T + t s^T + m s s^T, t the
+         * sum of a - s; the shift taken out once */
+        size_t n = g->n;
+        double m = (double)g->srows;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i; j < n; j++) {
+                double si = g->s32[i], sj = g->s32[j];
+                g->g[i * n + j] += si * g->sum[j] + g->sum[i] * sj +
+                                   m * si * sj;
+            }
+        memset(g->sum, 0, n * sizeof *g->sum);
+        g->srows = 0;
+    }
     nn_sym_fill(g->n, g->g);
 }
 

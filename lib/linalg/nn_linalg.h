@@ -78,6 +78,14 @@ int nn_gram_merge(nn_gram *g, size_t k, const double *sums, uint64_t rows,
  * otherwise than from rows (the sums Z1^T Y and Y^T Y of one-hot labels
  * from their class sums); before nn_gram_finish, after any rows. */
 void nn_gram_set(nn_gram *g, size_t i, size_t j, double v);
+/* Turns g single (before any rows): each block of at most 1024 rows,
+ * less the first block's means, is multiplied in single precision (ssyrk:
+ * half the time of dsyrk), the blocks and the means summed in double
+ * precision.  Entries carry about 1e-7 of their block's sum of |products|
+ * of error instead of 1e-16: for fits whose ridge dwarfs that (the output
+ * layer's lambda 5e4 on MNIST), not for those that see the small singular
+ * values.  Fails when rows were added. */
+int nn_gram_single(nn_gram *g, nn_error *e);
 /* Folds the pending block into g and fills the lower triangle. */
 void nn_gram_finish(nn_gram *g);
 /* The least-squares distance of the representation to the targets,
@@ -219,5 +227,55 @@ long nn_lanczos_ref(nn_matvec op, void *ctx, size_t n, size_t k,
  * Ritz pairs. */
 int nn_tridiag_eig(size_t k, const double *alpha, const double *beta,
                    double *theta, double *tau2, double *resid, nn_error *e);
+
+/* ------------------------------ first principal component (nn_pc.c)
+ * The leading eigenvector c of the covariance of a stream of rows x (n
+ * columns), to double precision, with its largest entry positive.  One
+ * pass accumulates the covariance in single precision (ssyrk over blocks
+ * of 1024 rows less the first block's means, summed in single precision
+ * over 4096 rows, those sums in double precision): half the work of a
+ * double-precision Gram matrix, and
+ * an estimate of c to about 1e-7.  Then refining passes in double
+ * precision, each the product of the covariance with c and one Davidson
+ * correction with the single-precision spectrum; each multiplies the
+ * error by about the single-precision covariance's relative error over
+ * the gap between the first two eigenvalues, and they stop once the
+ * error estimated from the residual (||C c - theta c|| / gap) is below
+ * 2^-20, which leaves about its square after the correction (MNIST: one
+ * refining pass, an angle of 6e-15 to the double-precision Gram's).
+ *
+ *   nn_pc *p = nn_pc_new(n, &e);
+ *   for every block: nn_pc_add(p, m, x, dtype, &e);
+ *   rc = nn_pc_start(p, &e);
+ *   while (rc == 1) {
+ *       for every block: nn_pc_refine_add(p, m, x_f64);
+ *       rc = nn_pc_refine_end(p, &e);
+ *   }
+ *   c = nn_pc_vector(p); */
+typedef struct nn_pc nn_pc;
+nn_pc *nn_pc_new(size_t n, nn_error *e);
+/* Adds m rows x (m,n) of dtype (finite values). */
+int nn_pc_add(nn_pc *p, size_t m, const void *x, int dtype, nn_error *e);
+/* Ends the first pass: 1 when a refining pass is to follow, 0 when c is
+ * final (one column), -1 on an error (no rows, overflow). */
+int nn_pc_start(nn_pc *p, nn_error *e);
+/* Adds m rows (the same rows as the first pass, in the same order) in
+ * double precision. */
+void nn_pc_refine_add(nn_pc *p, size_t m, const double *x);
+/* Ends a refining pass and corrects c: 1 when another pass is to follow,
+ * 0 when c is final, -1 on an error.  A component that the spectrum does
+ * not single out (the first two eigenvalues equal in single precision)
+ * takes no correction and at most 8 passes. */
+int nn_pc_refine_end(nn_pc *p, nn_error *e);
+const double *nn_pc_vector(const nn_pc *p);
+/* The estimated sine of the angle between c and the component before the
+ * last correction (||r|| / (theta - lambda_2)), and the refining passes. */
+double nn_pc_estimate(const nn_pc *p);
+int nn_pc_passes(const nn_pc *p);
+uint64_t nn_pc_rows(const nn_pc *p);
+void nn_pc_free(nn_pc *p);
+/* The reference: the covariance of x (m,n) by loops in double precision
+ * and its leading eigenvector (dsyevd), the same sign rule. */
+int nn_pc_ref(size_t m, size_t n, const double *x, double *c, nn_error *e);
 
 #endif

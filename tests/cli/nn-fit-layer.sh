@@ -144,6 +144,70 @@ pick = order[[min(int(np.floor(k * m / 40 + 0.5)), m - 1) for k in range(40)]]
 d = np.abs(np.load("bigs.nns.npy") - np.vstack([np.zeros(40), X[pick].T])).max(); assert d == 0, d
 PY
 
+# sorted PCA of f32 rows far from centred (1000 + a spread of 1), a small
+# gap between the first two eigenvalues, from a pipe, every row a unit:
+# the first component, found in single precision and refined in double
+# (nn_pc), orders all rows as the double-precision covariance does (the
+# single-precision covariance alone moves 4 of them)
+"$PY" - <<'PY'
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/tests")
+import numpy as np
+from nns_craft import record
+r = np.random.default_rng(9)
+Q = np.linalg.qr(r.standard_normal((20, 20)))[0]
+s = 0.93 ** np.arange(20); s[1] = 0.995   # the first two eigenvalues 1% apart
+X = (1000 + (r.standard_normal((20000, 20)) * s) @ Q.T).astype("<f4")
+open("far.nns", "wb").write(record("x", X) + record("y", np.zeros(20000, "<i4"), "classes=2\n"))
+np.save("Xf.npy", X)
+PY
+nn-fit-layer -P -m sorted-pca -w 20000 -t f64 < far.nns > fars.nns 2> fars.err; read_w fars.nns
+"$PY" - <<'PY' && ok "sorted PCA of f32 rows far from centred picks the double-precision covariance's rows ($(grep -o '[0-9]* refining pass[es]*' fars.err))" || not_ok "sorted PCA, far from centred" "see above"
+import numpy as np
+X = np.load("Xf.npy").astype(np.float64); m = len(X)
+C = np.cov(X.T, bias=True); w, V = np.linalg.eigh(C); c = V[:, -1]; c *= np.sign(c[np.abs(c).argmax()])
+order = np.lexsort((np.arange(m), X @ c))
+d = np.abs(np.load("fars.nns.npy") - np.vstack([np.zeros(m), X[order].T])).max(); assert d == 0, d
+PY
+
+# --through NET: the layer after NET, as nn-forward NET | nn-fit-layer
+# gives it (the same forward pass in single precision): the same bytes, for
+# the output layer, a random layer, --gram statistics and elm
+nn-fit-layer -m sorted-pca -w 7 ds.nns > thr1.nns
+nn-forward thr1.nns ds.nns | nn-fit-layer -m random -w 4 -l 1 > thr2.nns
+cat thr1.nns thr2.nns > thr12.nns
+same=1
+for args in "-m output -l 2.5" "-m random -w 3 -l 1 --seed 4" "--gram" "-m elm -w 3"; do
+    nn-forward thr12.nns ds.nns | nn-fit-layer $args > thr.pipe.nns &&
+        nn-fit-layer $args --through thr12.nns ds.nns > thr.thr.nns &&
+        cmp -s thr.pipe.nns thr.thr.nns || { same=0; echo "differs: $args" >&2; }
+done
+[ $same = 1 ] && ok "--through NET writes what nn-forward NET | nn-fit-layer writes" || not_ok "--through" "see above"
+fails_clean "--through a network of another input width" "the network --through takes 7" nn-fit-layer -m output --through thr2.nns ds.nns
+fails_usage "--through with -G" "not with -G" nn-fit-layer -m output --through thr1.nns -G ds.nns
+
+# --gram-precision f32: the ridge fit from a Gram matrix of f32 blocks
+# summed in f64, against NumPy's normal equations in f64 (x far from 0:
+# the blocks are taken less their means)
+"$PY" - <<'PY'
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/tests")
+import numpy as np
+from nns_craft import record
+r = np.random.default_rng(5)
+X = (30 + r.standard_normal((5000, 8))).astype("<f4"); y = r.integers(0, 3, 5000)
+open("g32.nns", "wb").write(record("x", X) + record("y", y.astype("<i4"), "classes=3\n"))
+np.save("X32.npy", X); np.save("y32.npy", y)
+PY
+nn-fit-layer -m output -l 10 --gram-precision f32 -t f64 g32.nns > g32o.nns; read_w g32o.nns
+"$PY" - <<'PY' && ok "--gram-precision f32: the ridge fit within 1e-5 of NumPy's in f64" || not_ok "--gram-precision f32" "see above"
+import numpy as np
+X = np.load("X32.npy").astype(np.float64); y = np.load("y32.npy")
+Z1 = np.hstack([np.ones((len(X), 1)), X]); Y = np.eye(3)[y]
+W = np.linalg.solve(Z1.T @ Z1 + 10 * np.eye(9), Z1.T @ Y)
+d = np.abs(np.load("g32o.nns.npy") - W).max() / np.abs(W).max(); print("relative", d); assert d < 1e-5, d
+PY
+fails_usage "--gram-precision with sorted-pca" "not -G, lstsq, sorted-pca or elm" nn-fit-layer -m sorted-pca -w 2 --gram-precision f32 ds.nns
+fails_usage "an unknown --gram-precision" "invalid --gram-precision 'f16'" nn-fit-layer -m output --gram-precision f16 ds.nns
+
 # the least-squares solver (streaming QR) against NumPy's lstsq, ridge and PCA
 nn-fit-layer -m output --solver lstsq -t f64 reg.nns > lsq.nns; read_w lsq.nns
 nn-fit-layer -m output --solver lstsq -l 2.5 -t f64 ds.nns > lsqr.nns; read_w lsqr.nns

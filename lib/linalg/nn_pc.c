@@ -1,0 +1,336 @@
+/* nn_pc.c — the first principal component of a stream of rows, to double
+ * precision at about half the work of a double-precision Gram matrix: the
+ * covariance in single precision (ssyrk per block of rows, summed in
+ * single precision over 4096 rows and those sums in double precision)
+ * gives a first estimate and the whole
+ * spectrum; then passes in double precision, each one product of the
+ * covariance with the estimate, correct it (one Davidson step, the
+ * single-precision spectrum as the preconditioner).  Each pass multiplies
+ * the error by about the relative error of the single-precision
+ * covariance over the gap to the second eigenvalue; the reference,
+ * nn_pc_ref, is the double-precision Gram and its eigenvectors. */
+#include "linalg/nn_linalg.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* refining passes stop when the estimated sine of the angle to the
+ * component is below this: the last correction then leaves about its
+ * square (below 1e-12) */
+#define PC_TOL 0x1p-20
+#define PC_MAX_PASSES 8
+/* rows summed in single precision before they are added to g */
+#define PC_FOLD 4096
+
+struct nn_pc {
+    size_t n;
+    uint64_t rows;
+    double *g;          /* (n,n) sum of (x-s)(x-s)^T, upper triangle */
+    double *sum;        /* (n) sum of x-s */
+    float *shift;       /* s: the first block's means, in f32 */
+    float *buf;         /* block of x-s in f32 */
+    float *g32;         /* one block's Gram */
+    size_t cap;         /* rows of buf */
+    size_t in32;        /* rows in g32 not yet in g */
+    double *mu;         /* (n) the mean */
+    double *w, *v;      /* the f32 covariance's eigenvalues, vectors (rows) */
+    double *c;          /* the component */
+    double *acc;        /* refining pass: sum of x w, w = (x-mu).c */
+    double *tmp;        /* (cap) the w of a block; (n) work */
+    double accw;        /* sum of w */
+    uint64_t arows;
+    double est;         /* estimated sine of the angle of c before the
+                         * last correction */
+    int passes;
+};
+
+nn_pc *nn_pc_new(size_t n, nn_error *e)
+{
+    size_t nn;
+    if (n == 0 || n > (size_t)1 << 30 || __builtin_mul_overflow(n, n, &nn)) {
+        nn_fail(e, "the principal component of %zu columns: too many", n);
+        return NULL;
+    }
+    nn_pc *p = nn_alloc(1, sizeof *p, "principal component", e);
+    if (!p)
+        return NULL;
+    memset(p, 0, sizeof *p);
+    p->n = n;
+    p->cap = 1024;
+    p->est = INFINITY;
+    if (!(p->g = nn_alloc(nn, sizeof *p->g, "covariance", e)) ||
+        !(p->g32 = nn_alloc(nn, sizeof *p->g32, "covariance", e)) ||
+        !(p->sum = nn_alloc(n, sizeof *p->sum, "covariance", e)) ||
+        !(p->shift = nn_alloc(n, sizeof *p->shift, "covariance", e)) ||
+        !(p->mu = nn_alloc(n, sizeof *p->mu, "covariance", e)) ||
+        !(p->buf = nn_alloc(p->cap * n, sizeof *p->buf, "row block", e))) {
+        nn_pc_free(p);
+        return NULL;
+    }
+    memset(p->g, 0, nn * sizeof *p->g);
+    memset(p->sum, 0, n * sizeof *p->sum);
+    return p;
+}
+
+void nn_pc_free(nn_pc *p)
+{
+    if (!p)
+        return;
+    free(p->g);
+    free(p->g32);
+    free(p->sum);
+    free(p->shift);
+    free(p->mu);
+    free(p->buf);
+    free(p->w);
+    free(p->v);
+    free(p->c);
+    free(p->acc);
+    free(p->tmp);
+    free(p);
+}
+
+/* Folds the single-precision sums into g. */
+static void fold(nn_pc *p)
+{
+    size_t n = p->n;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i; j < n; j++)
+            p->g[i * n + j] += p->g32[i * n + j];
+    p->in32 = 0;
+}
+
+/* Adds the k rows (k <= cap) of x - s held in buf: into g32, folded into
+ * g every PC_FOLD rows (the fold streams both matrices: once a block
+ * would cost as much as the ssyrk) */
+static void add_block(nn_pc *p, size_t k)
+{
+    size_t n = p->n;
+    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)n, (int)k, 1.0f,
+                p->buf, (int)n, p->in32 ? 1.0f : 0.0f, p->g32, (int)n);
+    p->in32 += k;
+    if (p->in32 >= PC_FOLD)
+        fold(p);
+}
+
+int nn_pc_add(nn_pc *p, size_t m, const void *x, int dtype, nn_error *e)
+{
+    (void)e;
+    size_t n = p->n, es = nn_dtype_size(dtype);
+    if (p->rows == 0 && m > 0) {
+        /* the shift: the first rows' means, so that the sums in single
+         * precision are of numbers of about the spread, not the offset */
+        double *s = calloc(n, sizeof *s);
+        if (!s)
+            return nn_fail(e, "out of memory (principal component)");
+        for (size_t r = 0; r < m; r++)
+            for (size_t j = 0; j < n; j++)
+                s[j] += nn_elem_f64(x, dtype, r * n + j);
+        for (size_t j = 0; j < n; j++)
+            p->shift[j] = (float)(s[j] / (double)m);
+        free(s);
+    }
+    for (size_t r0 = 0; r0 < m; r0 += p->cap) {
+        size_t k = m - r0 < p->cap ? m - r0 : p->cap;
+        const char *src = (const char *)x + r0 * n * es;
+        const float *f = (const float *)src;
+        if (dtype != NN_F32) {
+            nn_convert(p->buf, NN_F32, src, dtype, k * n);
+            f = p->buf;
+        }
+        /* x - s, and its sums in f64: four rows a step, so that each sum
+         * takes one addition a step (four f32 add in f64 about exactly) */
+        const float *s = p->shift;
+        float *b = p->buf;
+        size_t r = 0;
+        for (; r + 4 <= k; r += 4) {
+            const float *f0 = f + r * n;
+            float *b0 = b + r * n;
+            for (size_t j = 0; j < n; j++) {
+                float v0 = f0[j] - s[j], v1 = f0[n + j] - s[j];
+                float v2 = f0[2 * n + j] - s[j], v3 = f0[3 * n + j] - s[j];
+                b0[j] = v0;
+                b0[n + j] = v1;
+                b0[2 * n + j] = v2;
+                b0[3 * n + j] = v3;
+                p->sum[j] += ((double)v0 + v1) + ((double)v2 + v3);
+            }
+        }
+        for (; r < k; r++)
+            for (size_t j = 0; j < n; j++) {
+                b[r * n + j] = f[r * n + j] - s[j];
+                p->sum[j] += b[r * n + j];
+            }
+        add_block(p, k);
+    }
+    p->rows += m;
+    return 0;
+}
+
+/* c with its largest entry positive, of norm 1 */
+static void normalize(size_t n, double *c)
+{
+    double s = 0;
+    size_t big = 0;
+    for (size_t i = 0; i < n; i++) {
+        s += c[i] * c[i];
+        if (fabs(c[i]) > fabs(c[big]))
+            big = i;
+    }
+    s = sqrt(s);
+    if (c[big] < 0)
+        s = -s;
+    for (size_t i = 0; i < n; i++)
+        c[i] /= s;
+}
+
+int nn_pc_start(nn_pc *p, nn_error *e)
+{
+    size_t n = p->n;
+    if (p->rows == 0)
+        return nn_fail(e, "no rows: no principal component");
+    double m = (double)p->rows;
+    if (p->in32)
+        fold(p);
+    if (!(p->w = nn_alloc(n, sizeof *p->w, "covariance", e)) ||
+        !(p->v = nn_alloc(n * n, sizeof *p->v, "covariance", e)) ||
+        !(p->c = nn_alloc(n, sizeof *p->c, "covariance", e)) ||
+        !(p->acc = nn_alloc(n, sizeof *p->acc, "covariance", e)) ||
+        !(p->tmp = nn_alloc(p->cap > n ? p->cap : n, sizeof *p->tmp,
+                            "covariance", e)))
+        return -1;
+    /* covariance = E[(x-s)(x-s)^T] - (mu-s)(mu-s)^T, into g (whole) */
+    for (size_t j = 0; j < n; j++)
+        p->mu[j] = p->sum[j] / m;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i; j < n; j++) {
+            double c = p->g[i * n + j] / m - p->mu[i] * p->mu[j];
+            p->g[i * n + j] = c;
+            p->g[j * n + i] = c;
+        }
+    for (size_t j = 0; j < n; j++)
+        p->mu[j] += p->shift[j];
+    if (nn_nonfinite_find(p->g, NN_F64, n * n) < n * n)
+        return nn_fail(e, "the covariance overflows single precision "
+                       "(values too large)");
+    if (nn_eigh(n, p->g, p->w, p->v, e) < 0)
+        return -1;
+    memcpy(p->c, p->v + (n - 1) * n, n * sizeof *p->c);
+    normalize(n, p->c);
+    p->passes = 0;
+    p->accw = 0;
+    p->arows = 0;
+    memset(p->acc, 0, n * sizeof *p->acc);
+    return n > 1 ? 1 : 0;
+}
+
+void nn_pc_refine_add(nn_pc *p, size_t m, const double *x)
+{
+    size_t n = p->n;
+    double mc = 0;
+    for (size_t j = 0; j < n; j++)
+        mc += p->mu[j] * p->c[j];
+    for (size_t r0 = 0; r0 < m; r0 += p->cap) {
+        size_t k = m - r0 < p->cap ? m - r0 : p->cap;
+        const double *b = x + r0 * n;
+        /* w = (x - mu).c, then acc += x^T w */
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)k, (int)n, 1.0, b,
+                    (int)n, p->c, 1, 0.0, p->tmp, 1);
+        for (size_t i = 0; i < k; i++) {
+            p->tmp[i] -= mc;
+            p->accw += p->tmp[i];
+        }
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)k, (int)n, 1.0, b,
+                    (int)n, p->tmp, 1, 1.0, p->acc, 1);
+    }
+    p->arows += m;
+}
+
+int nn_pc_refine_end(nn_pc *p, nn_error *e)
+{
+    size_t n = p->n;
+    if (p->arows != p->rows)
+        return nn_fail(e, "a refining pass of %llu rows, not %llu",
+                       (unsigned long long)p->arows,
+                       (unsigned long long)p->rows);
+    double m = (double)p->rows, theta = 0, rr = 0;
+    double *r = p->acc, *y = p->tmp;
+    /* r = C c - theta c, C c = (sum x w - mu sum w) / m */
+    for (size_t j = 0; j < n; j++) {
+        r[j] = (r[j] - p->mu[j] * p->accw) / m;
+        theta += r[j] * p->c[j];
+    }
+    for (size_t j = 0; j < n; j++) {
+        r[j] -= theta * p->c[j];
+        rr += r[j] * r[j];
+    }
+    double gap = theta - p->w[n - 2];
+    p->est = gap > 0 ? sqrt(rr) / gap : INFINITY;
+    p->passes++;
+    if (gap > 0) {
+        /* c += sum over the other eigenvectors v_j of v_j (v_j.r) /
+         * (theta - lambda_j) */
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)(n - 1), (int)n, 1.0,
+                    p->v, (int)n, r, 1, 0.0, y, 1);
+        for (size_t j = 0; j + 1 < n; j++) {
+            double d = theta - p->w[j];
+            y[j] = d > 0 ? y[j] / d : 0;
+        }
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)(n - 1), (int)n, 1.0,
+                    p->v, (int)n, y, 1, 1.0, p->c, 1);
+        normalize(n, p->c);
+    }
+    if (nn_nonfinite_find(p->c, NN_F64, n) < n)
+        return nn_fail(e, "the principal component is not finite (values "
+                       "too large)");
+    p->accw = 0;
+    p->arows = 0;
+    memset(p->acc, 0, n * sizeof *p->acc);
+    return p->est > PC_TOL && gap > 0 && p->passes < PC_MAX_PASSES;
+}
+
+const double *nn_pc_vector(const nn_pc *p) { return p->c; }
+double nn_pc_estimate(const nn_pc *p) { return p->est; }
+int nn_pc_passes(const nn_pc *p) { return p->passes; }
+uint64_t nn_pc_rows(const nn_pc *p) { return p->rows; }
+
+int nn_pc_ref(size_t m, size_t n, const double *x, double *c, nn_error *e)
+{
+    double *g = nn_alloc(n * n, sizeof *g, "covariance", e);
+    double *v = g ? nn_alloc(n * n, sizeof *v, "covariance", e) : NULL;
+    double *w = v ? nn_alloc(n, sizeof *w, "covariance", e) : NULL;
+    double *mu = w ? nn_alloc(n, sizeof *mu, "covariance", e) : NULL;
+    int rc = -1;
+    if (!mu)
+        goto out;
+    if (m == 0) {
+        nn_fail(e, "no rows: no principal component");
+        goto out;
+    }
+    for (size_t j = 0; j < n; j++) {
+        double s = 0;
+        for (size_t i = 0; i < m; i++)
+            s += x[i * n + j];
+        mu[j] = s / (double)m;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = 0;
+            for (size_t r = 0; r < m; r++)
+                s += (x[r * n + i] - mu[i]) * (x[r * n + j] - mu[j]);
+            g[i * n + j] = s / (double)m;
+        }
+    if (nn_eigh(n, g, w, v, e) < 0)
+        goto out;
+    memcpy(c, v + (n - 1) * n, n * sizeof *c);
+    normalize(n, c);
+    rc = 0;
+out:
+    free(g);
+    free(v);
+    free(w);
+    free(mu);
+    return rc;
+}
