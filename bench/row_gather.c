@@ -72,8 +72,8 @@ int main(int argc, char **argv)
             }
             memcpy(rows + i * rb, row, rb);
         }
-        printf("%s: written in %.2f s, passes", way ? "one mapping" : "realloc",
-               now() - t0);
+        printf("%s: written in %.2f s, passes", way ? "one mapping"
+                                                    : "realloc", now() - t0);
         uint64_t s = 88172645463325252ull;
         for (size_t i = 0; i < n; i++)
             order[i] = i;

@@ -28,6 +28,17 @@ int openblas_get_num_threads(void);
 /* Arrays of fewer elements are updated by the caller alone (the helper's
  * wake-up costs more than half of theirs). */
 #define SPLIT_MIN 32768
+/* Polls of the helper's progress before the caller sleeps on it (some
+ * hundred microseconds: a step's half takes about that, and sleeping costs
+ * a wake-up through the kernel). */
+#define SPIN 20000
+
+static void relax(void)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_ia32_pause();
+#endif
+}
 
 typedef struct param {
     double *w;              /* double precision: the parameters, */
@@ -278,7 +289,7 @@ static void *helper_main(void *arg)
         pthread_mutex_unlock(&h->mu);
         second_halves(h->o, h->lr, h->g, h->gdt, h->c1, h->c2);
         pthread_mutex_lock(&h->mu);
-        h->done = seen;
+        __atomic_store_n(&h->done, seen, __ATOMIC_RELEASE);
         pthread_cond_broadcast(&h->cv);
     }
     pthread_mutex_unlock(&h->mu);
@@ -358,9 +369,15 @@ void nn_optim_step(nn_optim *o, double lr, const void *const *g,
         update(o, k, g[k], gdt[k], lr, c1, c2, 0,
                h && n >= SPLIT_MIN ? n / 2 : n);
     }
-    if (h) {
+    if (h) { /* the helper is about as far: spin a while before sleeping */
+        uint64_t want = h->posted;
+        for (int i = 0; i < SPIN; i++) {
+            if (__atomic_load_n(&h->done, __ATOMIC_ACQUIRE) == want)
+                break;
+            relax();
+        }
         pthread_mutex_lock(&h->mu);
-        while (h->done != h->posted)
+        while (h->done != want)
             pthread_cond_wait(&h->cv, &h->mu);
         pthread_mutex_unlock(&h->mu);
     }

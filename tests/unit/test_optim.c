@@ -92,7 +92,8 @@ static void compare(const char *what, int kind, int f64)
     float *w1[NA], *w2[NA];
     double *d1[NA], *d2[NA];
     int h1, h2;
-    if (run(kind, f64, 1, w1, d1, &h1) < 0 || run(kind, f64, 2, w2, d2, &h2) < 0) {
+    if (run(kind, f64, 1, w1, d1, &h1) < 0 ||
+        run(kind, f64, 2, w2, d2, &h2) < 0) {
         CHECK(0, "%s: the runs", what);
         return;
     }
