@@ -114,13 +114,8 @@ for f in "$train" "$test"; do [ -r "$f" ] || usage_error "cannot read '$f'"; don
 case $train in /*) ;; *) train=$(pwd)/$train ;; esac
 case $test in /*) ;; *) test=$(pwd)/$test ;; esac
 
-tmp=
-if [ -z "$W" ]; then W=$(mktemp -d "${TMPDIR:-/tmp}/dp-train.XXXXXX") tmp=1; fi
-mkdir -p "$W"
-W=$(cd "$W" && pwd)
-trap 'rc=$?; if [ $rc -eq 0 ] && [ -n "$tmp" ]; then rm -rf "$W";
-      elif [ $rc -ne 0 ]; then echo "dp-train.sh: work kept in $W (--work $W resumes)" >&2; fi' EXIT
 . "$(dirname "$0")/run.sh"
+run_workdir dp-train
 me=$(cd "$(dirname "$0")" && pwd)/dp-train.sh
 
 stage split 1 "$W/shard.$(printf %03d $((K - 1))).nns" nn-split --shards="$K" "$W/shard" "$train"

@@ -69,13 +69,8 @@ data=$1
 [ -r "$data" ] || usage_error "cannot read '$data'"
 case $data in /*) ;; *) data=$(pwd)/$data ;; esac
 
-tmp=
-if [ -z "$W" ]; then W=$(mktemp -d "${TMPDIR:-/tmp}/kfilter-blocks.XXXXXX") tmp=1; fi
-mkdir -p "$W"
-W=$(cd "$W" && pwd)
-trap 'rc=$?; if [ $rc -eq 0 ] && [ -n "$tmp" ]; then rm -rf "$W";
-      elif [ $rc -ne 0 ]; then echo "kfilter-blocks.sh: work kept in $W (--work $W resumes)" >&2; fi' EXIT
 . "$(dirname "$0")/run.sh"
+run_workdir kfilter-blocks
 
 # the blocks: as many as nn-split --rows makes
 rows=$(nn-info -H -j "$data" | awk -F'"shape": *\\[' '/"name": *"x"/ { split($2, a, /[],]/); print a[1]; exit }')

@@ -36,6 +36,18 @@ case $RUNNER in local | slurm) ;; *)
 esac
 RUN_JOBS= RUN_PREV= RUN_STAGES= run_failed=
 
+# run_workdir SCRIPT: W, the work directory: the one given (kept), or a
+# new temporary one, removed when the script succeeds; after a failure it
+# is kept and named, with the option that resumes from it
+run_workdir() {
+    run_tmp=
+    [ -n "$W" ] || W=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") run_tmp=1
+    mkdir -p "$W"
+    W=$(cd "$W" && pwd)
+    trap 'rc=$?; if [ $rc -eq 0 ] && [ -n "$run_tmp" ]; then rm -rf "$W";
+          elif [ $rc -ne 0 ]; then echo "'"$1"'.sh: work kept in $W (--work $W resumes)" >&2; fi' EXIT
+}
+
 # q WORD...: the words quoted for sh, %3a and %a (outside the quotes) as
 # the task's number; one awk for all (a process per word is slow)
 q() {

@@ -90,16 +90,9 @@ shift
 [ -r "$train" ] || usage_error "cannot read '$train'"
 : "${olambda:=$lambda}"
 
-tmp=
-if [ -z "$W" ]; then
-    W=$(mktemp -d "${TMPDIR:-/tmp}/sharded-fit.XXXXXX") tmp=1
-fi
-mkdir -p "$W"
-W=$(cd "$W" && pwd)
-trap 'rc=$?; if [ $rc -eq 0 ] && [ -n "$tmp" ]; then rm -rf "$W";
-      elif [ $rc -ne 0 ]; then echo "sharded-fit.sh: work kept in $W (--work $W resumes)" >&2; fi' EXIT
 case $train in /*) ;; *) train=$(pwd)/$train ;; esac
 . "$(dirname "$0")/run.sh"
+run_workdir sharded-fit
 
 # G FILE-PATTERN: the -G options of the K statistics files
 G() { i=0; while [ $i -lt "$K" ]; do printf ' -G %s' "$(printf "$1" $i)"; i=$((i + 1)); done; }
