@@ -55,6 +55,7 @@ help:
 	@echo "make fuzz-net   fuzz the network reader and quantized layers"
 	@echo "make bench      run the benchmarks in bench/ (needs data)"
 	@echo "make check-fresh  make demo and make test in a new minimal Debian root (slow; root)"
+	@echo "make slurm-check  the pipelines through a local Slurm cluster (root; make test runs it)"
 
 # Build dependencies: installed with apt-get when missing and run as root,
 # otherwise the missing package names are printed.
