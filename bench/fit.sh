@@ -63,6 +63,19 @@ case $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null) in
 *) tb="the BLAS of libblas.so.3" ;;
 esac
 
+md "## What the fit does now"
+md ""
+md "Sorted PCA no longer sums the Gram matrix of X in double precision to find the"
+md "first principal component: nn_pc (lib/linalg/nn_pc.c) sums the covariance in"
+md "single precision (ssyrk, half the work), takes its leading eigenvector, and"
+md "refines it with one pass in double precision (a Davidson step with the"
+md "single-precision spectrum), to within 1e-14 of the double-precision one: the"
+md "same rows, the same layer bytes (\`bench/fit_pc.py\`, nn-fit-layer(1) PRECISION)."
+md "The output layer takes the data through the hidden layer itself"
+md "(\`--through l1.nns\`: nn-forward's single-precision pass and the Gram matrix in"
+md "one pass, no pipe; the same bytes as the pipe). \`--gram-precision f32\` sums the"
+md "output layer's Gram matrix of [1 Z Y] in f32 blocks less their means, in f64."
+md ""
 md "## The sorted-PCA fit of width 392 and its output layer, against PyTorch"
 md ""
 md "MNIST training set (60000x784 f32, centred), sorted PCA for 392 ReLU units and a"
