@@ -122,17 +122,17 @@ if t:
     ms = sorted({int(x[0]) for x in rows})
     f = f"{r}/spectrum-li7b.tsv"
     lines = []
-    for m in ms:
+    for mi, m in enumerate(ms):
         sel = [x for x in rows if int(x[0]) == m]
         with open(f"{tmp}/m{m}.dat", "w") as o:
             for x in sel:
                 o.write(f"{x[2]} {x[8]} {x[9]} {x[10]}\n")
-        lines.append(f"'{tmp}/m{m}.dat' using 1:2:3 with yerrorlines lw 2 title 'mean/std over draws of m = {m} rows'")
-        lines.append(f"'{tmp}/m{m}.dat' using 1:4 with linespoints dt 2 title 'mean/std(all means), m = {m}'")
+        lines.append(f"'{tmp}/m{m}.dat' using 1:2:3 with yerrorlines lw 2 lc {mi+1} title 'mean/std over draws of m = {m} rows'")
+        lines.append(f"'{tmp}/m{m}.dat' using 1:4 with linespoints dt 2 lc {mi+1} title 'mean/std(all means), m = {m}'")
         # if every entry's mean were 0: mean/std = T/sqrt(B), T Student's with B-1 df
         from scipy.stats import t as student
         B = int(sel[0][1]); null = 2 * student.cdf(0.15 * np.sqrt(B), B - 1) - 1
-        lines.append(f"{null:.4f} with lines dt 3 lw 2 title 'zero means, {B} draws: {null:.3f}'")
+        lines.append(f"{null:.4f} with lines dt 3 lw 2 lc {mi+1} title 'zero means, {B} draws: {null:.3f}'")
     gp("spectrum-li7b", f"""set title "Fraction of std-normalised means of Hessian entries below 0.15\\n49-16-16-16-1 ReLU MLP, hinge, 7x7-pooled binary MNIST, exact Hessians of bootstrap draws"
 set xlabel "epoch"
 set ylabel "fraction with |statistic| < 0.15"
@@ -213,14 +213,17 @@ if t:
     head, rows = t
     ls = []
     names = {"bp": "backprop", "dll": "DLL bottom-up", "rr": "DLL random robin", "cf": "closed form"}
+    seeds = sorted({x[0] for x in rows}, key=int)
     for k, net in enumerate(("bp", "dll", "rr", "cf")):
-        sel = [x for x in rows if x[0] == net]
-        if not sel:
-            continue
-        with open(f"{tmp}/s-{net}.dat", "w") as o:
-            for x in sel:
-                o.write(f"{x[1]} {x[4]}\n")
-        ls.append(f"'{tmp}/s-{net}.dat' using 1:2 with linespoints lw 2 pt {k+5} title '{names[net]} (test {sel[0][7]}%)'")
+        for j, sd in enumerate(seeds):
+            sel = [x for x in rows if x[1] == net and x[0] == sd]
+            if not sel or (net == "cf" and j > 0):
+                continue
+            with open(f"{tmp}/s-{net}-{sd}.dat", "w") as o:
+                for x in sel:
+                    o.write(f"{x[2]} {x[5]}\n")
+            ls.append(f"'{tmp}/s-{net}-{sd}.dat' using 1:2 with linespoints lw 2 lc {k+1} pt {k+5} dt {j+1} "
+                      f"title '{names[net]}" + ("" if net == "cf" else f", seed {sd}") + f" (test {sel[0][8]}%)'")
     gp("spectrum-srank", f"""set title "Stable rank ||W||_F^2/||W||_2^2 by layer (thesis Fig. 6.3's comparison)\\n784-200-200-200-10 ReLU MLPs, 10000 MNIST rows"
 set xlabel "layer"
 set ylabel "stable rank (log)"

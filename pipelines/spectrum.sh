@@ -10,6 +10,8 @@
 #          and density (SLQ) over the 2048 fixed rows at initialisation
 #          and every --every epochs -> spectrum-li8a.tsv, -density.tsv
 #   li8a_tsv  only the TSVs of li8a, from the spectra kept in NETS
+#   li8a_check  li8a's last network with 10 probes x 80 steps (seed 2)
+#          -> spectrum-li8a-check.tsv
 #   li7b   Li Fig. 7b: a small ReLU MLP 49-16-16-16-1 (1361 parameters),
 #          hinge; the exact Hessian over DRAWS bootstrap draws of M rows
 #          (with replacement, from the 8192) at every checkpoint; per
@@ -17,9 +19,10 @@
 #   alpha  weight spectra over training: 784-200-200-200-10 softmax
 #          trained by backprop (trajectory), the closed-form network of
 #          fit-net.sh, and their shuffles -> spectrum-alpha.tsv
-#   srank  thesis Fig. 6.3: stable rank by layer, backprop (alpha's
-#          network) against dll.sh bottom-up and random robin
-#          -> spectrum-srank.tsv
+#   srank  thesis Fig. 6.3: stable rank by layer, backprop (with SEED=1
+#          alpha's network) against dll.sh bottom-up and random robin,
+#          and the closed-form network -> spectrum-srank.tsv (rows of
+#          other seeds kept: run again with SEED=2 for a second seed)
 #   page   the plots (gnuplot) and pipelines/results/spectrum-results.md
 #
 #   -n, --nets=DIR      networks and data kept here (default build/spectrum)
@@ -151,6 +154,30 @@ with open(f"{r}/spectrum-li8a-density.tsv", "w") as o:
 EOF
 }
 
+# li8a's last network again with 10 probes x 80 steps: is the picture the
+# SLQ's few probes?
+stage_li8a_check() {
+    nn-spectrum --objective hinge --hessian top,trace,density --steps 80 --probes 10 \
+        --top 5 -s 2 "$NETS/li8a-final.nns" "$NETS/bin-hess.nns" > "$NETS/li8a-check.nns"
+    $PY - "$NETS" "$R" "$E8A" <<'EOF'
+import sys, os, numpy as np
+sys.path.insert(0, os.path.join(os.getcwd(), "examples"))
+from nns_read import read
+nets, r, ep = sys.argv[1:]
+t = {n: (a, at) for n, a, at in read(open(f"{nets}/li8a-check.nns", "rb"))}
+a, at = t["hessian"]; h = dict(zip(at["columns"].split(","), a[0]))
+x, w = t["slq"][0][:, 0], t["slq"][0][:, 1]
+z = np.abs(x) < 0.01 * np.abs(x).max(); m2 = (w * x * x).sum()
+cols = ["top_1", "trace", "trace_sem", "slq_min", "slq_max", "negative_mass", "asymmetry"]
+with open(f"{r}/spectrum-li8a-check.tsv", "w") as o:
+    o.write("epoch\tprobes\tsteps\tseed\t" + "\t".join(cols) +
+            "\trms\tmass_near0\tneg_share_outside\tskewness\tmean_over_rms\n")
+    o.write(f"{ep}\t10\t80\t2\t" + "\t".join(f"{h[c]:.6g}" for c in cols) +
+            f"\t{np.sqrt(m2):.6g}\t{w[z].sum():.6g}\t{w[(x < 0) & ~z].sum() / w[~z].sum():.6g}"
+            f"\t{(w * x ** 3).sum() / m2 ** 1.5:.6g}\t{(w * x).sum() / np.sqrt(m2):.6g}\n")
+EOF
+}
+
 # --- Li Fig. 7b -------------------------------------------------------------
 stage_li7b() {
     nn-init -s "$SEED" 49-16-16-16-1 > "$NETS/li7b-init.nns"
@@ -214,27 +241,30 @@ with open(f"{r}/spectrum-li7b.tsv", "a") as o:
                 "frac_t015\tfrac_t015_sd\tfrac_g015\tmedian_abs_t\texact_min\texact_max\t"
                 "exact_trace\texact_negative\n")
     for c in ckpts:
-        H = np.stack([z[f"c{c}"] for z in zs]).astype(np.float64)   # draws x entries
+        H = np.stack([z[f"c{c}"] for z in zs])    # draws x entries, f32
         S = np.stack([z[f"s{c}"] for z in zs]).mean(axis=0)
+        nz = (H != 0).any(axis=0)            # entries that are not 0 in every draw
+        H = H[:, nz].astype(np.float64)
         mu, sd = H.mean(axis=0), H.std(axis=0, ddof=1)
-        nz = sd > 0                          # entries that are not 0 in every draw
-        t = np.abs(mu[nz] / sd[nz])          # reading 1: per entry, mean / its std
+        nz2 = sd > 0                         # (not constant either)
+        t = np.abs(mu[nz2] / sd[nz2])        # reading 1: per entry, mean / its std
         frac = np.mean(t < 0.15)
         # its spread: the fraction recomputed on resamples of the draws
         fr = []
         for _ in range(50):
-            k = g.integers(0, B, B); Hk = H[k][:, nz]
+            Hk = H[g.integers(0, B, B)][:, nz2]
             fr.append(np.mean(np.abs(Hk.mean(0) / np.maximum(Hk.std(0, ddof=1), 1e-300)) < 0.15))
-        gm = np.abs(mu[nz]) / mu[nz].std()   # reading 2: means over the std of all means
+        mu, sd, nz = mu[nz2], sd[nz2], np.flatnonzero(nz)[nz2]
+        gm = np.abs(mu) / mu.std()           # reading 2: means over the std of all means
         lg = byep.get(c)
         o.write("\t".join(str(v) for v in (
             m, B, c, f"{lg[1]:.6g}" if lg is not None else "nan",
             f"{lg[2]:.6g}" if lg is not None else "nan", f"{S[0]:.6g}",
-            H.shape[1], int((~nz).sum()), f"{frac:.4f}", f"{np.std(fr):.4f}",
+            len(zs[0][f"c{c}"]), len(zs[0][f"c{c}"]) - len(nz), f"{frac:.4f}", f"{np.std(fr):.4f}",
             f"{np.mean(gm < 0.15):.4f}", f"{np.median(t):.4f}",
             f"{S[1]:.6g}", f"{S[2]:.6g}", f"{S[3]:.3g}", f"{S[4]:.4f}")) + "\n")
         # Fig. 7a's picture: the density of the signed statistic mean/std
-        hist, edges = np.histogram(mu[nz] / sd[nz], bins=80, range=(-4, 4), density=True)
+        hist, edges = np.histogram(mu / sd, bins=80, range=(-4, 4), density=True)
         hnew = not os.path.exists(f"{r}/spectrum-li7b-hist.tsv")
         with open(f"{r}/spectrum-li7b-hist.tsv", "a") as h:
             if hnew:
@@ -262,7 +292,7 @@ import sys, os, numpy as np
 sys.path.insert(0, os.path.join(os.getcwd(), "examples"))
 from nns_read import read
 nets, r = sys.argv[1:]
-keep = ["alpha", "rand_alpha", "D", "xmin", "num_pl_spikes", "stable_rank", "rand_stable_rank",
+keep = ["alpha", "rand_alpha", "D", "xmin", "num_pl_spikes", "stable_rank",
         "log_spectral_norm", "num_spikes", "rand_distance"]
 with open(f"{r}/spectrum-alpha.tsv", "w") as o:
     o.write("net\tepoch\tlayer\trows\tcols\t" + "\t".join(keep) + "\n")
@@ -284,38 +314,54 @@ EOF
 
 # --- thesis Fig. 6.3 --------------------------------------------------------
 stage_srank() {
+    D=$NETS/srank-s$SEED
+    mkdir -p "$D"
+    if [ "$SEED" = 1 ] && [ -f "$NETS/mc-bp.nns" ]; then
+        cp "$NETS/mc-bp.nns" "$D/bp.nns"     # alpha's network
+    else
+        nn-init -s "$SEED" -O softmax 784-200-200-200-10 |
+            nn-train -e "$EMC" -b 64 --lr 0.001 -s "$SEED" - "$NETS/mc-train.nns" > "$D/bp.nns"
+    fi
+    if [ -f "$NETS/mc-cf.nns" ]; then cp "$NETS/mc-cf.nns" "$D/cf.nns"; fi
     sh pipelines/dll.sh -e "$EMC" -b 64 -s "$SEED" "$NETS/mc-train.nns" 200 200 200 \
-        > "$NETS/mc-dll.nns"
+        > "$D/dll.nns"
     # random robin: the same epochs per layer, in rounds of EMC/5 epochs
     sh pipelines/dll.sh -e $((EMC / 5)) --rounds 5 --order random-robin -b 64 -s "$SEED" \
-        "$NETS/mc-train.nns" 200 200 200 > "$NETS/mc-rr.nns"
+        "$NETS/mc-train.nns" 200 200 200 > "$D/rr.nns"
     for n in bp dll rr cf; do
-        nn-spectrum -s "$SEED" "$NETS/mc-$n.nns" > "$NETS/mc-w-$n.nns"
-        nn-forward "$NETS/mc-$n.nns" "$TEST" | nn-eval -q > "$NETS/mc-$n-eval.txt"
+        [ -f "$D/$n.nns" ] || continue
+        nn-spectrum -s "$SEED" "$D/$n.nns" > "$D/w-$n.nns"
+        nn-forward "$D/$n.nns" "$TEST" | nn-eval -q > "$D/$n-eval.txt"
     done
-    $PY - "$NETS" "$R" <<'EOF'
-import sys, os, re, numpy as np
+    $PY - "$D" "$R" "$SEED" <<'EOF'
+import sys, os, numpy as np
 sys.path.insert(0, os.path.join(os.getcwd(), "examples"))
 from nns_read import read
-nets, r = sys.argv[1:]
-with open(f"{r}/spectrum-srank.tsv", "w") as o:
-    o.write("net\tlayer\trows\tcols\tstable_rank\talpha\tlog_spectral_norm\ttest_eval\n")
+d, r, seed = sys.argv[1:]
+f = f"{r}/spectrum-srank.tsv"
+head = "seed\tnet\tlayer\trows\tcols\tstable_rank\talpha\tlog_spectral_norm\ttest_eval\n"
+old = [l for l in open(f)][1:] if os.path.exists(f) and open(f).readline() == head else []
+with open(f, "w") as o:
+    o.write(head)
+    o.writelines(l for l in old if l.split("\t")[0] != seed)
     for net in ("bp", "dll", "rr", "cf"):
-        ev = open(f"{nets}/mc-{net}-eval.txt").read().strip().replace("\n", " ").replace("\t", " ")
-        for n, a, at in read(open(f"{nets}/mc-w-{net}.nns", "rb")):
+        if not os.path.exists(f"{d}/w-{net}.nns"):
+            continue
+        ev = open(f"{d}/{net}-eval.txt").read().strip()
+        for n, a, at in read(open(f"{d}/w-{net}.nns", "rb")):
             if n != "weights":
                 continue
             cols = at["columns"].split(",")
             for row in a:
                 h = dict(zip(cols, row))
-                o.write(f"{net}\t{int(h['layer'])}\t{int(h['rows'])}\t{int(h['cols'])}\t"
+                o.write(f"{seed}\t{net}\t{int(h['layer'])}\t{int(h['rows'])}\t{int(h['cols'])}\t"
                         f"{h['stable_rank']:.5g}\t{h['alpha']:.5g}\t{h['log_spectral_norm']:.5g}\t{ev}\n")
 EOF
 }
 
 for s in "$@"; do
     case $s in
-    data|li8a|li8a_tsv|li7b|alpha|srank) echo "spectrum.sh: $s ($(date -u +%H:%M:%S))" >&2; stage_$s ;;
+    data|li8a|li8a_tsv|li8a_check|li7b|alpha|srank) echo "spectrum.sh: $s ($(date -u +%H:%M:%S))" >&2; stage_$s ;;
     page) sh pipelines/spectrum-page.sh ;;
     *) echo "spectrum.sh: unknown stage $s" >&2; exit 2 ;;
     esac
