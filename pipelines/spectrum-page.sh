@@ -153,7 +153,7 @@ plot {", ".join(lines)}
                 cur = None
         h = []
         for i, (m, e) in enumerate(blocks):
-            if int(m) == ms[0] and (e == blocks[0][1] or e == [b for b in blocks if b[0] == m][-1][1]):
+            if int(m) == ms[-1] and (e == blocks[0][1] or e == [b for b in blocks if b[0] == m][-1][1]):
                 h.append(f"'{hf}' index {i} using 3:4 with steps lw 2 title 'm = {m}, epoch {e}'")
         gp("spectrum-li7b-hist", f"""set title "Density of the per-entry statistic mean/std over bootstrap draws (Fig. 7a's picture)"
 set xlabel "mean over draws / std over draws, per Hessian entry"
