@@ -225,16 +225,23 @@ static int weights(out *O, const nn_net *net, nn_error *e)
  * symmetric about 0, its mass below 0 and its asymmetry: half the L1
  * distance between rho(x) and rho(-x). */
 static int density(out *O, const double *nodes, const double *wts, size_t n,
-                   double *neg, double *asym, double *sigma_used,
-                   nn_error *e)
+                   double *neg, double *outer, double *asym,
+                   double *sigma_used, nn_error *e)
 {
     const options *o = O->o;
-    double R = 0;
+    double R = 0, on = 0, ow = 0;
     *neg = 0;
     for (size_t i = 0; i < n; i++) {
         R = fmax(R, fabs(nodes[i]));
         *neg += nodes[i] < 0 ? wts[i] : 0;
     }
+    /* the same share among the nodes outside the bulk about 0 */
+    for (size_t i = 0; i < n; i++)
+        if (fabs(nodes[i]) > 0.01 * R) {
+            ow += wts[i];
+            on += nodes[i] < 0 ? wts[i] : 0;
+        }
+    *outer = ow > 0 ? on / ow : NAN;
     double sigma = o->sigma > 0 ? o->sigma : R > 0 ? 0.01 * R : 1e-3;
     *sigma_used = sigma;
     R += 3 * sigma;
@@ -421,12 +428,13 @@ static int hessian(out *O, nn_net *net, nn_trainset *data, int loss,
             rc = put(O, "slq", n, 2, tab, "node,weight", NULL, e);
             free(tab);
         }
-        double neg = 0, asym = 0, sig = 0;
+        double neg = 0, outer = 0, asym = 0, sig = 0;
         if (rc == 0)
-            rc = density(O, nodes, wts, n, &neg, &asym, &sig, e);
+            rc = density(O, nodes, wts, n, &neg, &outer, &asym, &sig, e);
         hadd(&H, "slq_min", lo);
         hadd(&H, "slq_max", hi);
         hadd(&H, "negative_mass", neg);
+        hadd(&H, "negative_outer", outer);
         hadd(&H, "asymmetry", asym);
         hadd(&H, "sigma", sig);
         free(nodes), free(wts), free(rs);
