@@ -6,9 +6,12 @@
  * whatever the coding.  Writes the f32 bytes to RAW (for the zstd command
  * line).  Usage: quant_time NET RUNS RAW; prints a line per coding:
  * "coding encode_s decode_s bytes params" (bytes: the payloads, or the
- * zstd frame). */
+ * zstd frame).  Freed memory stays with the process (glibc's mallopt), so
+ * the decoded weights' buffers are reused from run to run as zstd's is:
+ * the times are of the steady state, not of first touching fresh pages. */
 #include "nn.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +39,8 @@ int main(int argc, char **argv)
     if (argc != 4)
         return fprintf(stderr, "usage: quant_time NET RUNS RAW\n"), 2;
     int runs = atoi(argv[2]);
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     nn_net net;
     nn_error e;
     if (nn_net_load(argv[1], &net, &e) < 0)

@@ -39,7 +39,9 @@ md "\`bench/quant_time.c\`: every layer encoded with \`nn_qlayer_encode\` (dynam
    "Algorithm 1's choice of N included) and decoded with \`nn_qlayer_decoded\`" \
    "(to double, as the readers decode); zstd: libzstd $zv \`ZSTD_compress\` level 3 (what" \
    "\`zstd -3\` runs) and \`ZSTD_decompress\` of the f32 weights as one buffer." \
-   "Best of $RUNS runs. MB/s: 10^6 bytes of f32 weights (4 a weight) a second," \
+   "Best of $RUNS runs, freed memory kept by the process (mallopt), so" \
+   "the decoded weights' buffers (8 bytes a weight) are reused as zstd's is." \
+   "MB/s: 10^6 bytes of f32 weights (4 a weight) a second," \
    "whatever the coding; bits: the coded bytes (payloads, without the record" \
    "headers) × 8 / weights."
 md ""

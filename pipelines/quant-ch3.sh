@@ -148,7 +148,7 @@ def runs_of(c):
 def ms(xs, f="%.2f"):
     if not xs:
         return "—"
-    return (f + " ± " + f) % (st.mean(xs), st.stdev(xs)) if len(xs) > 1 else f % xs[0]
+    return (f + " ± " + f.replace("+", "")) % (st.mean(xs), st.stdev(xs)) if len(xs) > 1 else f % xs[0]
 def final(c, s):
     return float(R[(c, s)][-1][7])
 def conv(c, s, tol):
@@ -181,6 +181,10 @@ for c in ["base"] + fixed:
     if c != "base":
         fig.write("%s\t%.4f\t%.4f\n" % (c[1:], st.mean(f), st.stdev(f) if len(f) > 1 else 0))
 fig.close()
+fs = sorted({s for c in fixed for s in runs_of(c)})
+if fs and set(fs) <= set(runs_of("base")):
+    p("\nThe baseline over the fixed runs' seeds alone (%s): %s." % (" ".join(map(str, fs)),
+      ms([final("base", s) for s in fs])))
 p("")
 p("## §3.8: dynamic N (M = 4, F = 3%), c = 5 and c = 6\n")
 p("bits_raw: the codes' N, bits a weight; bits_huffman: their Huffman coding with its table;")
@@ -274,9 +278,11 @@ set xrange [1:17]
 plot "$T/fig31.tsv" using 1:2:3 with yerrorlines lw 2 pt 7 title "fixed N: mean ± sd over seeds", \
      $BASE with lines dt 2 lw 2 title "unquantized baseline (mean)"
 set output "$R/quant-ch3-fig31-zoom.png"
-set title "Fig. 3.1 for N ≥ 4 (the same runs)"
-set xrange [3.5:17]
+set title "Fig. 3.1 for N ≥ 6 (the same runs)"
+set xrange [5.5:17]
+set yrange [96:98.5]
 replot
+set yrange [*:*]
 set output "$R/quant-ch3-fig35.png"
 set title "Fig. 3.5: bits per weight by epoch, dynamic N (M = 4), mean over seeds"
 set xlabel "epoch"
@@ -327,7 +333,7 @@ echo "- Dynamic: nn-train's \`--quantize dynamic:C\`, Algorithm 1 with F = 3%, M
 echo "  N = ceil(H) + C, at most 10, per layer; bits_raw is N and bits_huffman the Huffman code's"
 echo "  bits with its table, per weight over all three layers, as nn-quantize writes them."
 echo "- Cut for the compute budget (about 80 minutes of one core on a machine shared with other"
-echo "  jobs; an epoch took 3–6 s): $EPOCHS epochs instead of 100; seeds $(echo $SEEDS) at most"
+echo "  jobs; an epoch took $(awk -F'\t' 'NR > 1 { if (!lo || $9 < lo) lo = $9; if ($9 > hi) hi = $9 } END { printf "%.1f–%.1f s", lo, hi }' $RUNS)): $EPOCHS epochs instead of 100; seeds $(echo $SEEDS) at most"
 echo "  (the seeds of each configuration are in the tables; runs that would have ended after the"
 echo "  budget were not started) instead of 1500 runs or 50 trials a point; fixed N in"
 echo "  {$(echo $CONFIGS | tr ' ' '\n' | sed -n 's/^f//p' | sort -n | paste -sd, -)} instead of every N from 2 to 30; no rate tuned per setting."
@@ -341,7 +347,7 @@ echo
 cat "$T/page.md"
 echo "![Fig. 3.1](quant-ch3-fig31.png)"
 echo
-echo "![Fig. 3.1, N from 4](quant-ch3-fig31-zoom.png)"
+echo "![Fig. 3.1, N from 6](quant-ch3-fig31-zoom.png)"
 echo
 echo "![Fig. 3.5](quant-ch3-fig35.png)"
 echo
