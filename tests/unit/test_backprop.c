@@ -17,13 +17,13 @@
  * for polynomial units, "dcoef", all with case=K (and layer=L). */
 #include "nn.h"
 #include "check.h"
+#include "testnet.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static nn_rng R;
 static int soft_targets;    /* xent: rows of probabilities, not one-hot */
 
 static nn_writer *dump;     /* NN_GRAD_DUMP's stream, or NULL */
@@ -78,14 +78,6 @@ static void dump_net(const char *what, nn_net *net, int loss, size_t m,
                      (size_t)ly->act.degree + 1, dc[l]);
     }
     dump_cases++;
-}
-
-static double *randn(size_t n, double s)
-{
-    double *x = malloc((n ? n : 1) * sizeof *x);
-    for (size_t i = 0; i < n; i++)
-        x[i] = s * nn_rng_normal(&R);
-    return x;
 }
 
 /* sum_i g_i y_i(z) for the activation: its derivative in z_i is the
@@ -156,30 +148,6 @@ static void test_act(const char *spec)
               "(worst error %.2g of the largest)", spec, worst);
     }
     free(z), free(g), free(coef), free(y), free(dz), free(dc);
-}
-
-/* A layer with weights of scale s; mask_rho > 0: a mask with that share
- * of zeros (bias row kept). */
-static void make_layer(nn_layer *l, size_t n_in, size_t n_out,
-                       const char *act, double s, double mask_rho)
-{
-    nn_error e;
-    memset(l, 0, sizeof *l);
-    l->n_in = n_in;
-    l->n_out = n_out;
-    l->dtype = NN_F64;
-    l->w = randn((1 + n_in) * n_out, s);
-    nn_act_parse(act, &l->act, &e);
-    if (nn_act_is_poly(l->act.kind))
-        l->coef = randn(n_out * (size_t)(l->act.degree + 1), 0.5);
-    if (mask_rho > 0) {
-        l->mask = malloc((1 + n_in) * n_out);
-        for (size_t i = 0; i < (1 + n_in) * n_out; i++) {
-            l->mask[i] = i < n_out || nn_rng_uniform(&R) >= mask_rho;
-            if (!l->mask[i])
-                l->w[i] = 0;
-        }
-    }
 }
 
 /* targets for a loss: one-hot rows, 0/1, +-1 or amplified values */

@@ -8,42 +8,11 @@
  * tests/cli/hessian-torch.sh. */
 #include "nn.h"
 #include "check.h"
+#include "testnet.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static nn_rng R;
-
-static double *randn(size_t n, double s)
-{
-    double *v = malloc(n * sizeof *v);
-    for (size_t i = 0; i < n; i++)
-        v[i] = s * nn_rng_normal(&R);
-    return v;
-}
-
-static void make_layer(nn_layer *l, size_t n_in, size_t n_out,
-                       const char *act, double s, double rho)
-{
-    nn_error e;
-    memset(l, 0, sizeof *l);
-    l->n_in = n_in;
-    l->n_out = n_out;
-    l->dtype = NN_F64;
-    l->w = randn((1 + n_in) * n_out, s);
-    nn_act_parse(act, &l->act, &e);
-    if (nn_act_is_poly(l->act.kind))
-        l->coef = randn(n_out * (size_t)(l->act.degree + 1), 0.5);
-    if (rho > 0) {
-        l->mask = malloc((1 + n_in) * n_out);
-        for (size_t i = 0; i < (1 + n_in) * n_out; i++) {
-            l->mask[i] = i < n_out || nn_rng_uniform(&R) >= rho;
-            if (!l->mask[i])
-                l->w[i] = 0;
-        }
-    }
-}
 
 static double *targets(int loss, size_t m, size_t n)
 {
