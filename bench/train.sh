@@ -6,6 +6,7 @@
 # straightforward PyTorch version (bench/train_torch.py); where the time
 # goes (perf, when it can record); peak memory on the training set from a
 # file, from a pipe and ten times over.  Writes bench/results/train.md.
+# BUILD: the build whose libnn.a optim_step links (default build/obj).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -19,7 +20,8 @@ mnist_centred "$T/train.nns"
 nn-init --seed 1 -O softmax $SMALL > "$T/small.nns"
 nn-init --seed 1 -O softmax $LARGE > "$T/large.nns"
 ${CC:-cc} -O2 -o "$T/gemm_train" bench/gemm_train.c -lopenblas
-${CC:-cc} -O2 -Ilib -o "$T/optim_step" bench/optim_step.c build/obj/libnn.a \
+${CC:-cc} -O2 -o "$T/row_gather" bench/row_gather.c
+${CC:-cc} -O2 -Ilib -o "$T/optim_step" bench/optim_step.c ${BUILD:-build/obj}/libnn.a \
     -lopenblas -lpng -lzstd -lxxhash -lz -lm
 
 # OpenBLAS as every program below finds it (the same library and
@@ -30,8 +32,9 @@ envs=$(for v in OPENBLAS_CORETYPE OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS OMP_NUM_
 
 # time NAME ARCH BATCH: hyperfine over nn-train -e 1 and -e 0 (the load
 # and the write alone), one run with -v (nn-train's own epoch time, loss
-# and accuracy), the sgemm calls alone (5 runs) and PyTorch (3 epochs
-# with OpenBLAS's thread count, 3 with torch.set_num_threads(1))
+# and accuracy), the sgemm calls alone (5 runs), the same two with
+# OpenBLAS on one thread (3 epochs, 3 runs), and PyTorch (3 epochs with
+# OpenBLAS's thread count, 3 with torch.set_num_threads(1))
 time_net() {
     n=$1 arch=$2 b=$3
     bench "${n}1" "nn-train -e 1 -b $b \$T/$n.nns \$T/train.nns > /dev/null"
@@ -43,12 +46,19 @@ time_net() {
     nn-export -f csv -n log "$T/$n.log3" | cut -d, -f6 | paste -sd' ' > "$T/$n.ep3"
     for i in 1 2 3 4 5; do "$T/gemm_train" 60000 "$b" "$arch" 2>/dev/null; done |
         sort -n > "$T/$n.gemm"
+    # both sides again with OpenBLAS on one thread (nn-train then runs no
+    # helper thread either)
+    OPENBLAS_NUM_THREADS=1 nn-train -e 3 -b "$b" --log "$T/$n.log1" "$T/$n.nns" "$T/train.nns" > /dev/null
+    nn-export -f csv -n log "$T/$n.log1" | cut -d, -f6 | paste -sd' ' > "$T/$n.ep1t"
+    for i in 1 2 3; do OPENBLAS_NUM_THREADS=1 "$T/gemm_train" 60000 "$b" "$arch" 2>/dev/null; done |
+        sort -n > "$T/$n.gemm1"
     say "PyTorch, $arch, batch $b"
     /usr/bin/python3 bench/train_torch.py "$T/$n.nns" "$T/train.nns" "$b" 3 \
         > "$T/$n.torch" 2> "$T/$n.torch.err" || : > "$T/$n.torch"
     /usr/bin/python3 bench/train_torch.py "$T/$n.nns" "$T/train.nns" "$b" 3 1 \
         > "$T/$n.torch1" 2>/dev/null || : > "$T/$n.torch1"
 }
+"$T/row_gather" 60000 3136 > "$T/gather"
 time_net small $SMALL $SB
 time_net large $LARGE $LB
 
@@ -90,7 +100,9 @@ runs() { cut -d' ' -f1 "$1" | tr '\n' ' ' | secs; }
 row "the sgemm calls alone (\`bench/gemm_train.c 60000 BATCH ARCH\`, median of 5)" "$g1" "$g2"
 set -- $("$T/optim_step" 60000 $SB $SMALL) ; o1=$1 bw1=$2
 set -- $("$T/optim_step" 60000 $LB $LARGE) ; o2=$1 bw2=$2
-row "Adam's steps alone, f32 (\`bench/optim_step.c 60000 BATCH ARCH\`: $bw1 and $bw2 GB/s)" "$o1" "$o2"
+set -- $(OPENBLAS_NUM_THREADS=1 "$T/optim_step" 60000 $SB $SMALL) ; u1=$1
+set -- $(OPENBLAS_NUM_THREADS=1 "$T/optim_step" 60000 $LB $LARGE) ; u2=$1
+row "Adam's steps alone, f32 (\`bench/optim_step.c 60000 BATCH ARCH\`: $bw1 and $bw2 GB/s; the caller and the helper thread; on one thread alone $u1 and $u2 s)" "$o1" "$o2"
 row "the sgemm calls and Adam's steps: the least an epoch can take" \
     "$(awk -v a="$g1" -v b="$o1" 'BEGIN { print a + b }')" "$(awk -v a="$g2" -v b="$o2" 'BEGIN { print a + b }')"
 e1=$(awk -v a="$(field small1 3)" -v b="$(field small0 3)" 'BEGIN { print a - b }')
@@ -103,6 +115,12 @@ row "… \`nn-train -e 1 -b BATCH net train > /dev/null\` (hyperfine; runs: $(fi
 row "… \`nn-train -e 0\`: reading the data and the net, writing the net (runs: $(field small0 2), $(field large0 2))" \
     "$(field small0 3)" "$(field large0 3)" "$(hf small0)" "$(hf large0)"
 row "… nn-train's own epoch time (\`-v\`, to 0.1 s; one run)" "$(cut -d' ' -f1 "$T/small.log")" "$(cut -d' ' -f1 "$T/large.log")"
+h1=$(sed -n 2p "$T/small.gemm1" | cut -d' ' -f1) h2=$(sed -n 2p "$T/large.gemm1" | cut -d' ' -f1)
+n1=$(med3 "$T/small.ep1t") n2=$(med3 "$T/large.ep1t")
+md "$(awk -v a="$h1" -v b="$h2" 'BEGIN {
+    printf "| with OpenBLAS on one thread (`OPENBLAS_NUM_THREADS=1` for both): the sgemm calls alone, median of 3 | %.2f | 1.00 | %.2f | 1.00 |", a, b }')"
+md "$(awk -v a="$n1" -v b="$n2" -v ga="$h1" -v gb="$h2" -v ta="$(secs <"$T/small.ep1t")" -v tb="$(secs <"$T/large.ep1t")" 'BEGIN {
+    printf "| … nn-train, the median of 3 epochs (`--log` seconds: %s; %s) | %.2f | %.2f | %.2f | %.2f |", ta, tb, a, a / ga, b, b / gb }')"
 tv=$(/usr/bin/python3 -c 'import torch; print(torch.__version__)' 2>/dev/null || echo "?")
 if [ -s "$T/small.torch" ] && [ -s "$T/large.torch" ]; then
     row "PyTorch $tv (\`bench/train_torch.py\`): $(sed 's/^train_torch: [^,]*, //' "$T/small.torch.err"); median of 3 epochs" "$(med3 "$T/small.torch")" "$(med3 "$T/large.torch")"
@@ -117,6 +135,8 @@ md "| | $SMALL | $LARGE | target |"
 md "|---|--:|--:|---|"
 md "$(awk -v a="$s1" -v b="$s2" -v ga="$g1" -v gb="$g2" 'BEGIN {
     printf "| nn-train / sgemm alone | %.2f | %.2f | ≤ 1.3 |", a / ga, b / gb }')"
+md "$(awk -v a="$n1" -v b="$n2" -v ga="$h1" -v gb="$h2" 'BEGIN {
+    printf "| … both on one thread | %.2f | %.2f | |", a / ga, b / gb }')"
 if [ -s "$T/small.torch" ] && [ -s "$T/large.torch" ]; then
     md "$(awk -v a="$s1" -v b="$s2" -v ta="$(med3 "$T/small.torch")" -v tb="$(med3 "$T/large.torch")" 'BEGIN {
         printf "| nn-train / PyTorch | %.2f | %.2f | < 1 |", a / ta, b / tb }')"
@@ -148,17 +168,33 @@ if [ -s "$T/small.torch" ] && [ -s "$T/large.torch" ]; then
        "(the same start, another order of the rows)."
 fi
 md ""
-md "The first epoch takes about 0.3 s more than the next ones (the row" \
-   "above); the page faults are the same in number, and where the time goes" \
-   "is not yet known. PyTorch's epochs are timed the same way, as the median" \
-   "of three."
+md "The first epoch is timed with what it costs once (the row \"-e 1 minus" \
+   "-e 0\"). Before commit 4ae473f it took about half a second more than" \
+   "the next ones (this page at 006114a: 1.51 s against 1.03 s): the rows" \
+   "were held in a buffer grown" \
+   "by realloc, which glibc moves with mremap, and on this virtual machine" \
+   "the first read of each moved page is slow. \`bench/row_gather.c 60000" \
+   "3136\` (MNIST's rows held, then three passes gathering batches in a" \
+   "random order) shows it: $(sed -n 1p "$T/gather"); $(sed -n 2p "$T/gather")." \
+   "The rows now live in one mapping reserved for all that --memory" \
+   "allows, never moved, asked for huge pages. PyTorch's epochs are timed" \
+   "the same way, as the median of three."
 md ""
 md "The sgemm program runs the tape's calls on consecutive rows already in" \
    "memory; nn-train's epoch adds the shuffle and the gather of each batch," \
    "the bias rows, the activations and their derivatives, the loss, the" \
    "bias gradients and Adam's update of every weight (single precision," \
    "as PyTorch's). PyTorch times only its epochs, the data already in" \
-   "tensors.";
+   "tensors."
+md ""
+md "Threads: both programs call OpenBLAS with its 2 threads. While the BLAS" \
+   "threads wait, nn-train's Adam step shares the large arrays with one" \
+   "helper thread of its own (the caller updates the first half of each," \
+   "the helper the second: the same bytes as one thread," \
+   "tests/unit/test_optim.c), so no more than two threads compute at any" \
+   "time; with" \
+   "\`OPENBLAS_NUM_THREADS=1\` there is no helper, and the one-thread rows" \
+   "compare one thread with one."
 md ""
 
 # perf: where nn-train's time goes (load and one epoch), when perf can record
@@ -166,17 +202,20 @@ if command -v perf >/dev/null 2>&1 &&
     perf record -q -e cpu-clock -o "$T/perf.probe" true >/dev/null 2>&1; then
     md "## Profile"
     md ""
-    md "\`perf record -e cpu-clock -g nn-train -e 1 -b BATCH net train\` (the load and one" \
-       "epoch, every thread; sampled CPU time: the shares are of all samples," \
-       "the seconds are CPU-seconds, both threads counted), then" \
+    md "\`perf record -e cpu-clock -g -D MS nn-train -e 4 -b BATCH net train\`, MS the" \
+       "milliseconds of the load and the first epoch (\`-e 1\`'s hyperfine mean" \
+       "plus 20%), so that what is sampled is the later epochs alone, every" \
+       "thread (sampled CPU time: the shares are of all samples, the seconds" \
+       "are CPU-seconds, every thread counted), then" \
        "\`perf report --no-children --sort symbol\`. Recording call graphs" \
-       "slows the run (the wall time sampled is longer than hyperfine's);" \
+       "slows the run (the wall time sampled is longer than the epochs');" \
        "the shares are what to read. The top symbols:"
     md ""
     for n in small large; do
         b=$SB; [ $n = large ] && b=$LB
         say "profiling nn-train on $n"
-        perf record -q -e cpu-clock -g -o "$T/perf.$n" nn-train -e 1 -b $b "$T/$n.nns" "$T/train.nns" \
+        delay=$(awk -v t="$(field ${n}1 3)" 'BEGIN { printf "%d", t * 1200 }')
+        perf record -q -e cpu-clock -g -D "$delay" -o "$T/perf.$n" nn-train -e 4 -b $b "$T/$n.nns" "$T/train.nns" \
             > /dev/null 2>"$T/perf.err" || continue
         perf report -i "$T/perf.$n" --stdio --header-only 2>/dev/null |
             awk '/duration/ { print $(NF - 1) / 1000 }' > "$T/perf.$n.wall"
