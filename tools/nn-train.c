@@ -39,6 +39,8 @@ static const char usage[] =
     "      --objective=LOSS the loss (default: by the output activation,\n"
     "                       softmax xent, sigmoid sigmoid-xent, exp exp-ga,\n"
     "                       pow3 pow3-ga, else mse); also hinge\n"
+    "      --targets=LO,HI  the values of one-hot class targets (default\n"
+    "                       0,1; the thesis's heads: 0,16 or -2,10)\n"
     "  -n, --name=NAME      the inputs (default x)\n"
     "  -y, --labels=NAME    labels or targets (default y)\n"
     "      --head=NET       train NET's layers with these on top, and write\n"
@@ -793,20 +795,6 @@ static void parse_quantize(options *o, const char *arg)
     o->qbits = (int)nn_arg_u64("quantize", arg, 1, 24);
 }
 
-/* --targets LO,HI: the values of one-hot class targets. */
-static void parse_targets(options *o, const char *arg)
-{
-    char *end;
-    o->tlo = strtod(arg, &end);
-    if (end == arg || *end != ',')
-        nn_usage_error("invalid --targets '%s': not LO,HI", arg);
-    const char *hi = end + 1;
-    o->thi = strtod(hi, &end);
-    if (end == hi || *end || !isfinite(o->tlo) || !isfinite(o->thi) ||
-        o->tlo >= o->thi)
-        nn_usage_error("invalid --targets '%s': not LO,HI with LO < HI", arg);
-}
-
 static void parse_freeze(options *o, const char *arg)
 {
     char buf[256], *save = NULL;
@@ -889,7 +877,7 @@ static void parse(int argc, char **argv, options *o)
             o->loss = nn_loss_parse(objectives[nn_arg_choice(
                 "objective", optarg, objectives)]);
             break;
-        case OPT_TARGETS: parse_targets(o, optarg); break;
+        case OPT_TARGETS: nn_arg_targets("targets", optarg, &o->tlo, &o->thi); break;
         case OPT_MEMORY:
             o->memory = (size_t)nn_arg_bytes("memory", optarg, 1);
             break;
@@ -937,11 +925,8 @@ static void parse(int argc, char **argv, options *o)
         nn_usage_error("--nesterov goes with --optimizer sgd and a momentum");
     if (o->lr < 0)
         o->lr = o->optimizer == OPT_SGD ? 0.01 : 0.001;
-    if (!o->memory) { /* half of the machine's memory */
-        long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
-        o->memory = pages > 0 && size > 0 ? (size_t)pages / 2 * (size_t)size
-                                          : (size_t)1 << 30;
-    }
+    if (!o->memory) /* half of the machine's memory */
+        o->memory = nn_default_memory();
 }
 
 int main(int argc, char **argv)

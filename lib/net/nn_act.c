@@ -27,7 +27,7 @@ static const struct {
     [NN_ACT_HERMITE] = {"hermite", 1, 0, 0},
 };
 #define NACTS ((int)(sizeof acts / sizeof acts[0]))
-#define MAX_DEGREE 64
+#define MAX_DEGREE NN_POLY_MAX_DEGREE
 
 const char *nn_act_name(int kind)
 {
