@@ -221,51 +221,6 @@ static int weights(out *O, const nn_net *net, nn_error *e)
 
 #define HCOLS_HEAD "rows,params,loss,grad_norm2"
 
-/* The density of the nodes (n, weights summing to 1) on a grid
- * symmetric about 0, its mass below 0 and its asymmetry: half the L1
- * distance between rho(x) and rho(-x). */
-static int density(out *O, const double *nodes, const double *wts, size_t n,
-                   double *neg, double *outer, double *asym,
-                   double *sigma_used, nn_error *e)
-{
-    const options *o = O->o;
-    double R = 0, on = 0, ow = 0;
-    *neg = 0;
-    for (size_t i = 0; i < n; i++) {
-        R = fmax(R, fabs(nodes[i]));
-        *neg += nodes[i] < 0 ? wts[i] : 0;
-    }
-    /* the same share among the nodes outside the bulk about 0 */
-    for (size_t i = 0; i < n; i++)
-        if (fabs(nodes[i]) > 0.01 * R) {
-            ow += wts[i];
-            on += nodes[i] < 0 ? wts[i] : 0;
-        }
-    *outer = ow > 0 ? on / ow : NAN;
-    double sigma = o->sigma > 0 ? o->sigma : R > 0 ? 0.01 * R : 1e-3;
-    *sigma_used = sigma;
-    R += 3 * sigma;
-    size_t G = (size_t)o->grid;
-    double *grid = nn_xalloc(G, sizeof *grid, "density");
-    double *d = nn_xalloc(G, sizeof *d, "density");
-    double *tab = nn_xalloc(2 * G, sizeof *tab, "density");
-    for (size_t j = 0; j < G; j++)
-        grid[j] = -R + 2 * R * (double)j / (double)(G - 1);
-    nn_slq_density(nodes, wts, n, sigma, grid, G, d);
-    double dx = 2 * R / (double)(G - 1), tv = 0;
-    for (size_t j = 0; j < G; j++) {
-        tab[2 * j] = grid[j];
-        tab[2 * j + 1] = d[j];
-        tv += fabs(d[j] - d[G - 1 - j]) * dx;
-    }
-    *asym = tv / 2;
-    char ex[64];
-    snprintf(ex, sizeof ex, "sigma=%.17g\n", sigma);
-    int rc = put(O, "density", G, 2, tab, "eigenvalue,density", ex, e);
-    free(grid), free(d), free(tab);
-    return rc;
-}
-
 typedef struct hrow {
     double v[64];
     char cols[1024];
@@ -428,15 +383,22 @@ static int hessian(out *O, nn_net *net, nn_trainset *data, int loss,
             rc = put(O, "slq", n, 2, tab, "node,weight", NULL, e);
             free(tab);
         }
-        double neg = 0, outer = 0, asym = 0, sig = 0;
-        if (rc == 0)
-            rc = density(O, nodes, wts, n, &neg, &outer, &asym, &sig, e);
+        nn_slq_stats st = {NAN, NAN, NAN, NAN};
+        if (rc == 0) {
+            size_t G = (size_t)o->grid;
+            double *tab = nn_xalloc(2 * G, sizeof *tab, "density");
+            char ex[64];
+            nn_slq_density(nodes, wts, n, o->sigma, G, tab, &st);
+            snprintf(ex, sizeof ex, "sigma=%.17g\n", st.sigma);
+            rc = put(O, "density", G, 2, tab, "eigenvalue,density", ex, e);
+            free(tab);
+        }
         hadd(&H, "slq_min", lo);
         hadd(&H, "slq_max", hi);
-        hadd(&H, "negative_mass", neg);
-        hadd(&H, "negative_outer", outer);
-        hadd(&H, "asymmetry", asym);
-        hadd(&H, "sigma", sig);
+        hadd(&H, "negative_mass", st.negative);
+        hadd(&H, "negative_outer", st.negative_outer);
+        hadd(&H, "asymmetry", st.asymmetry);
+        hadd(&H, "sigma", st.sigma);
         free(nodes), free(wts), free(rs);
         if (rc < 0)
             goto done;

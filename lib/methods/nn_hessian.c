@@ -284,16 +284,36 @@ int nn_hessian_trace(nn_curv *c, size_t probes, uint64_t seed, double *mean,
 }
 
 void nn_slq_density(const double *nodes, const double *weights, size_t n,
-                    double sigma, const double *grid, size_t ng,
-                    double *dens)
+                    double sigma, size_t ng, double *tab, nn_slq_stats *st)
 {
-    double c = 1 / (sigma * sqrt(2 * M_PI));
+    double R = 0, neg = 0, on = 0, ow = 0;
+    for (size_t i = 0; i < n; i++) {
+        R = fmax(R, fabs(nodes[i]));
+        neg += nodes[i] < 0 ? weights[i] : 0;
+    }
+    for (size_t i = 0; i < n; i++) /* outside the bulk about 0 */
+        if (fabs(nodes[i]) > 0.01 * R) {
+            ow += weights[i];
+            on += nodes[i] < 0 ? weights[i] : 0;
+        }
+    if (!(sigma > 0))
+        sigma = R > 0 ? 0.01 * R : 1e-3;
+    R += 3 * sigma;
+    double c = 1 / (sigma * sqrt(2 * M_PI)), dx = 2 * R / (double)(ng - 1);
     for (size_t j = 0; j < ng; j++) {
-        double s = 0;
+        double x = -R + dx * (double)j, s = 0;
         for (size_t i = 0; i < n; i++) {
-            double u = (grid[j] - nodes[i]) / sigma;
+            double u = (x - nodes[i]) / sigma;
             s += weights[i] * exp(-u * u / 2);
         }
-        dens[j] = c * s;
+        tab[2 * j] = x;
+        tab[2 * j + 1] = c * s;
     }
+    double tv = 0; /* the density against its mirror image */
+    for (size_t j = 0; j < ng; j++)
+        tv += fabs(tab[2 * j + 1] - tab[2 * (ng - 1 - j) + 1]) * dx;
+    st->negative = neg;
+    st->negative_outer = ow > 0 ? on / ow : NAN;
+    st->asymmetry = tv / 2;
+    st->sigma = sigma;
 }

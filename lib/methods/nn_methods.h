@@ -345,11 +345,17 @@ long nn_hessian_lanczos(nn_curv *c, size_t steps, uint64_t seed,
  * Rademacher vectors from seed, and its standard error. */
 int nn_hessian_trace(nn_curv *c, size_t probes, uint64_t seed, double *mean,
                      double *sem, nn_error *e);
-/* The density at grid (ng points) of n nodes with weights, each a
- * Gaussian of standard deviation sigma (stochastic Lanczos quadrature's
- * smoothing). */
+/* The smoothed density of n quadrature nodes (weights summing to 1):
+ * each a Gaussian of standard deviation sigma (0: 1% of the largest
+ * |node|), on ng >= 3 points symmetric about 0 from -R to R (R the
+ * largest |node| plus 3 sigma), written as rows (x, density) of tab
+ * (ng, 2); and its summary: the weight below 0, the same share among
+ * the nodes beyond 1% of the largest |node| (NaN if none), half the L1
+ * distance between the density and its mirror image, and sigma. */
+typedef struct nn_slq_stats {
+    double negative, negative_outer, asymmetry, sigma;
+} nn_slq_stats;
 void nn_slq_density(const double *nodes, const double *weights, size_t n,
-                    double sigma, const double *grid, size_t ng,
-                    double *dens);
+                    double sigma, size_t ng, double *tab, nn_slq_stats *st);
 
 #endif
