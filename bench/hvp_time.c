@@ -5,8 +5,10 @@
  * block's passes kept (what Lanczos pays per step) and with none kept
  * (each block read and run forward and backward again, then the tangent
  * passes).  The data are held in memory in every case.  Prints the
- * median seconds of REPS runs of each: grad, hvp_kept, hvp_rerun; and the
- * f32 gradient (nn-train's precision) for reference.
+ * median seconds of REPS runs of each: grad, hvp_kept, hvp_rerun; the
+ * f32 gradient (nn-train's precision) for reference; and the product with
+ * every block kept in single precision (nn_curv_spec.dtype NN_F32); then
+ * the parameters, the rows and the blocks kept.
  *
  *   hvp_time NET DATA BATCH REPS
  */
@@ -75,6 +77,7 @@ int main(int argc, char **argv)
         die(&e);
     double *tg = malloc(reps * sizeof *tg), *tk = malloc(reps * sizeof *tk);
     double *tr = malloc(reps * sizeof *tr), *tf = malloc(reps * sizeof *tf);
+    double *ts = malloc(reps * sizeof *ts);
     void *x = malloc(b * nin * 8), *t = malloc(b * nout * 8), *dw[16];
     for (size_t l = 0; l < net.n; l++)
         dw[l] = malloc((1 + net.layers[l].n_in) * net.layers[l].n_out * 8);
@@ -85,7 +88,10 @@ int main(int argc, char **argv)
     nn_curv *kept = nn_curv_open(&net, d, &cs, &e);
     cs.memory = 1;
     nn_curv *rerun = kept ? nn_curv_open(&net, d, &cs, &e) : NULL;
-    if (!t64 || !t32 || !kept || !rerun)
+    cs.memory = (size_t)1 << 34;
+    cs.dtype = NN_F32;
+    nn_curv *k32 = rerun ? nn_curv_open(&net, d, &cs, &e) : NULL;
+    if (!t64 || !t32 || !kept || !rerun || !k32)
         die(&e);
     size_t n = nn_curv_dim(kept);
     double *v = malloc(n * sizeof *v), *hv = malloc(n * sizeof *hv);
@@ -104,13 +110,18 @@ int main(int argc, char **argv)
         if (nn_curv_hvp(rerun, v, hv, &e) < 0)
             die(&e);
         tr[r] = now() - t0;
+        t0 = now();
+        if (nn_curv_hvp(k32, v, hv, &e) < 0)
+            die(&e);
+        ts[r] = now() - t0;
     }
     qsort(tg, reps, sizeof *tg, cmp);
     qsort(tk, reps, sizeof *tk, cmp);
     qsort(tr, reps, sizeof *tr, cmp);
     qsort(tf, reps, sizeof *tf, cmp);
-    printf("%.4f %.4f %.4f %.4f %zu %llu %zu\n", tg[reps / 2], tk[reps / 2],
-           tr[reps / 2], tf[reps / 2], n,
+    qsort(ts, reps, sizeof *ts, cmp);
+    printf("%.4f %.4f %.4f %.4f %.4f %zu %llu %zu\n", tg[reps / 2],
+           tk[reps / 2], tr[reps / 2], tf[reps / 2], ts[reps / 2], n,
            (unsigned long long)nn_curv_rows(kept), nn_curv_blocks_held(kept));
     return 0;
 }

@@ -44,6 +44,10 @@ static const char usage[] =
     "      --targets=LO,HI  the values of one-hot class targets (default 0,1)\n"
     "  -n, --name=NAME      the input tensor of DATA (default x)\n"
     "  -y, --labels=NAME    labels or targets (default y)\n"
+    "      --precision=P    the Hessian's products (and the loss and gradient)\n"
+    "                       in f64 (default) or f32: single-precision passes\n"
+    "                       over the data, about half the time; the Lanczos\n"
+    "                       vectors stay f64\n"
     "  -b, --batch=N        rows per block (default 1000)\n"
     "      --memory=SIZE    keep the blocks' passes while they fit in SIZE\n"
     "                       bytes (K, M, G; default half the memory)\n"
@@ -64,11 +68,12 @@ enum { H_TOP = 1, H_TRACE = 2, H_DENSITY = 4, H_EXACT = 8 };
 
 enum { OPT_ESD = 256, OPT_SHUFFLED, OPT_HESSIAN, OPT_LAYER, OPT_STEPS,
        OPT_PROBES, OPT_TOP, OPT_GRID, OPT_SIGMA, OPT_MATRIX, OPT_PCA,
-       OPT_OBJECTIVE, OPT_TARGETS, OPT_MEMORY };
+       OPT_OBJECTIVE, OPT_TARGETS, OPT_MEMORY, OPT_PRECISION };
 
 typedef struct options {
     const char *net, *data, *out, *name, *labels;
     int esd, shuffled, hessian, matrix, json, verbose, progress, level, loss;
+    int dtype;              /* --precision: of the Hessian's passes */
     long layer, pca;
     uint64_t steps, probes, top, grid, batch, seed;
     double sigma, tlo, thi;
@@ -242,7 +247,8 @@ static int hessian(out *O, nn_net *net, nn_trainset *data, int loss,
 {
     const options *o = O->o;
     nn_curv_spec sp = {.loss = loss, .batch = (size_t)o->batch,
-                       .memory = o->memory, .layer = o->layer};
+                       .memory = o->memory, .layer = o->layer,
+                       .dtype = o->dtype};
     nn_curv *c = nn_curv_open(net, data, &sp, e);
     if (!c)
         return -1;
@@ -258,12 +264,13 @@ static int hessian(out *O, nn_net *net, nn_trainset *data, int loss,
     hadd(&H, "loss", nn_curv_loss(c));
     hadd(&H, "grad_norm2", g2);
     if (o->verbose)
-        nn_warn("%s%s%zu parameters%s, %llu rows in %zu blocks (%zu kept): "
+        nn_warn("%s%s%zu parameters%s, %llu rows in %zu blocks (%zu kept, %s): "
                 "loss %.6g, |grad|^2 %.4g", *O->ck ? "checkpoint " : "",
                 *O->ck ? O->ck : "", d,
                 o->layer >= 0 ? " of one layer" : "",
                 (unsigned long long)nn_curv_rows(c), nn_curv_blocks(c),
-                nn_curv_blocks_held(c), nn_curv_loss(c), g2);
+                nn_curv_blocks_held(c), o->dtype == NN_F32 ? "f32" : "f64",
+                nn_curv_loss(c), g2);
     size_t steps = (size_t)o->steps;
     if ((o->hessian & (H_TOP | H_DENSITY)) && steps > d) {
         rc = nn_fail(e, "--steps %zu: more Lanczos steps than the %zu "
@@ -406,6 +413,8 @@ static int hessian(out *O, nn_net *net, nn_trainset *data, int loss,
     char ex[48] = "";
     if (o->layer >= 0)
         snprintf(ex, sizeof ex, "layer=%ld\n", o->layer + 1);
+    if (o->dtype == NN_F32) /* f64 rows say nothing, as before */
+        snprintf(ex + strlen(ex), sizeof ex - strlen(ex), "precision=f32\n");
     rc = put(O, "hessian", 1, H.n, H.v, H.cols, ex, e);
 done:
     nn_curv_free(c);
@@ -519,6 +528,7 @@ static void parse_args(int argc, char **argv, options *o)
         {"labels", required_argument, 0, 'y'},
         {"batch", required_argument, 0, 'b'},
         {"memory", required_argument, 0, OPT_MEMORY},
+        {"precision", required_argument, 0, OPT_PRECISION},
         {"seed", required_argument, 0, 's'},
         {"json", no_argument, 0, 'j'},
         {"progress", no_argument, 0, 'P'},
@@ -528,9 +538,11 @@ static void parse_args(int argc, char **argv, options *o)
     static const char *const objectives[] = {"mse", "xent", "sigmoid-xent",
                                              "hinge", "exp-ga", "pow3-ga",
                                              NULL};
+    static const char *const precisions[] = {"f64", "f32", NULL};
     *o = (options){.name = "x", .labels = "y", .loss = -1, .layer = -1,
                    .pca = -1, .steps = 100, .probes = 10, .top = 5,
-                   .grid = 1001, .batch = 1000, .seed = 1, .thi = 1};
+                   .grid = 1001, .batch = 1000, .seed = 1, .thi = 1,
+                   .dtype = NN_F64};
     int c;
     while ((c = getopt_long(argc, argv, ":n:y:b:s:jPvo:z::hV", longopts,
                             NULL)) != -1) {
@@ -556,6 +568,10 @@ static void parse_args(int argc, char **argv, options *o)
         case OPT_MEMORY:
             o->memory = (size_t)nn_arg_bytes("memory", optarg, 1);
             break;
+        case OPT_PRECISION:
+            o->dtype = nn_arg_choice("precision", optarg, precisions)
+                           ? NN_F32 : NN_F64;
+            break;
         case 'n': o->name = optarg; break;
         case 'y': o->labels = optarg; break;
         case 'b': o->batch = nn_arg_u64("batch", optarg, 1, 1 << 24); break;
@@ -580,6 +596,8 @@ static void parse_args(int argc, char **argv, options *o)
         nn_usage_error("--matrix goes with --hessian exact");
     if (o->layer >= 0 && !o->hessian)
         nn_usage_error("--layer goes with --hessian");
+    if (o->dtype == NN_F32 && !o->hessian)
+        nn_usage_error("--precision f32 goes with --hessian");
     if (!strcmp(o->net, "-") && o->data && !strcmp(o->data, "-"))
         nn_usage_error("NET and DATA cannot both be stdin");
     if (o->json && (o->out || o->level))

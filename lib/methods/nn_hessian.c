@@ -5,7 +5,8 @@
  * left out) of the whole network or of one layer; and from the products
  * the dense Hessian, its top eigenvalues by Lanczos, its trace by
  * Hutchinson's estimator and its spectral density by stochastic Lanczos
- * quadrature.  The data are read once: each block's passes are kept while
+ * quadrature.  The passes in double or single precision (nn_hvp), the
+ * vectors and sums in double.  The data are read once: each block's passes are kept while
  * they fit in the memory given, the other blocks are read again (and run
  * forward and backward again) for every product. */
 #include "methods/nn_methods.h"
@@ -19,12 +20,13 @@ struct nn_curv {
     nn_trainset *data;
     nn_hvp *h;
     size_t batch, nblk, held, dim, np, n_in, n_out;
+    int dtype;                  /* of the data read and the passes */
     uint64_t rows;
     size_t *idx;                /* the parameters in play, of np */
     size_t *blk_m;              /* rows of each held block */
     double loss, *grad;         /* over every row; grad (dim) */
     double *full, *fullhv;      /* (np) */
-    double *x, *t;              /* a block read again */
+    void *x, *t;                /* a block read again */
     size_t products;
 };
 
@@ -46,7 +48,7 @@ void nn_curv_free(nn_curv *c)
 /* The next block of the pass into x and t; *m rows (0 at the end). */
 static int next_block(nn_curv *c, size_t *m, nn_error *e)
 {
-    return nn_trainset_next(c->data, c->batch, NN_F64, c->x, c->t, NULL, m,
+    return nn_trainset_next(c->data, c->batch, c->dtype, c->x, c->t, NULL, m,
                             e);
 }
 
@@ -72,13 +74,15 @@ nn_curv *nn_curv_open(nn_net *net, nn_trainset *data,
     c->data = data;
     c->rows = rows;
     c->batch = sp->batch ? sp->batch : 1000;
+    c->dtype = sp->dtype == NN_F32 ? NN_F32 : NN_F64;
+    size_t sz = nn_dtype_size(c->dtype);
     if (c->batch > rows)
         c->batch = (size_t)rows;
     size_t nblk = (size_t)((rows + c->batch - 1) / c->batch);
     c->n_in = net->layers[0].n_in;
     c->n_out = net->layers[net->n - 1].n_out;
     c->np = nn_net_nparams(net);
-    size_t per = nn_hvp_slot_bytes(net, c->batch);
+    size_t per = nn_hvp_slot_bytes(net, c->batch, c->dtype);
     size_t fit = per ? sp->memory / per : 0;
     size_t slots = fit >= nblk ? nblk : fit > 1 ? fit : 1;
     unsigned char *on = malloc(c->np ? c->np : 1);
@@ -86,8 +90,8 @@ nn_curv *nn_curv_open(nn_net *net, nn_trainset *data,
         !(c->blk_m = malloc(slots * sizeof *c->blk_m)) ||
         !(c->full = calloc(c->np, sizeof *c->full)) ||
         !(c->fullhv = calloc(c->np, sizeof *c->fullhv)) ||
-        !(c->x = nn_alloc(c->batch * c->n_in, sizeof(double), "a block", e)) ||
-        !(c->t = nn_alloc(c->batch * c->n_out, sizeof(double), "a block", e))) {
+        !(c->x = nn_alloc(c->batch * c->n_in, sz, "a block", e)) ||
+        !(c->t = nn_alloc(c->batch * c->n_out, sz, "a block", e))) {
         if (!on || !c->idx || !c->blk_m || !c->full || !c->fullhv)
             nn_fail(e, "out of memory");
         free(on);
@@ -110,7 +114,7 @@ nn_curv *nn_curv_open(nn_net *net, nn_trainset *data,
         return NULL;
     }
     if (!(c->grad = calloc(c->dim, sizeof *c->grad)) ||
-        !(c->h = nn_hvp_open(net, sp->loss, c->batch, slots, e))) {
+        !(c->h = nn_hvp_open(net, sp->loss, c->batch, slots, c->dtype, e))) {
         if (!c->grad)
             nn_fail(e, "out of memory");
         nn_curv_free(c);

@@ -79,6 +79,14 @@ int nn_optim_add_f32(nn_optim *o, float *w, size_t n, nn_error *e);
  * added, of dtype gdt[k] (f32 or f64). */
 void nn_optim_step(nn_optim *o, double lr, const void *const *g,
                    const int *gdt);
+/* The same step in two calls, for the caller to work between them (the
+ * parameters, their gradients and the optimizer untouched): post starts
+ * it (with the helper thread, the large arrays go to the helper whole and
+ * the caller updates the others before post returns), wait ends it.  The
+ * same bytes as nn_optim_step. */
+void nn_optim_post(nn_optim *o, double lr, const void *const *g,
+                   const int *gdt);
+void nn_optim_wait(nn_optim *o);
 /* Steps taken so far. */
 uint64_t nn_optim_steps(const nn_optim *o);
 /* The state, to save and restore it (nn-train --state): the parameter
@@ -307,12 +315,16 @@ int nn_wspec_pca(size_t n, const double *g, double *w, nn_error *e);
  * that train (not masked) of every layer or of one: vectors of
  * nn_curv_dim values, in the order of nn_net_params_get less the others.
  * Each block of rows keeps its passes while they fit in memory bytes; the
- * others are read and run again for every product. */
+ * others are read and run again for every product.  With dtype NN_F32 the
+ * data are read, and the loss, the gradient and the products computed, in
+ * single precision (nn_hvp), summed over the blocks in double; the vectors
+ * of Lanczos and Hutchinson are double in either. */
 typedef struct nn_curv_spec {
     int loss;               /* NN_LOSS_*, suiting the output layer */
     size_t batch;           /* rows of a block (0: 1000) */
     size_t memory;          /* bytes of blocks' passes kept */
     long layer;             /* -1: the whole network; else layer (from 0) */
+    int dtype;              /* the products' passes: NN_F64 (or 0), NN_F32 */
 } nn_curv_spec;
 typedef struct nn_curv nn_curv;
 /* Reads data once (in its order) for the loss and the gradient. */

@@ -244,8 +244,11 @@ double nn_tape_loss(nn_tape *t, const nn_net *net, int loss,
 void nn_tape_free(nn_tape *t);
 
 /* ------------------------- Hessian-vector products (nn_hvp.c)
- * Exact, in double precision: the R-operator on the forward and backward
- * passes (ALGORITHMS.md, nn-spectrum).  The parameters of a network as
+ * Exact: the R-operator on the forward and backward passes (ALGORITHMS.md,
+ * nn-spectrum), in double precision or in single (NN_F32: the passes kept
+ * and their tangents in sgemm over a single-precision copy of the weights
+ * taken at each load; the direction, the products, the gradient and the
+ * polynomial coefficients' parts in double).  The parameters of a network as
  * one vector: layer by layer, its w ((1+n_in) x n_out, row-major, the
  * bias row first, masked entries included) and then, for polynomial
  * units, its coef (n_out x (degree+1)). */
@@ -258,20 +261,21 @@ void nn_net_params_set(nn_net *net, const double *theta);
 /* on[i] = 1 for a parameter that trains, 0 for a masked weight. */
 void nn_net_params_free(const nn_net *net, unsigned char *on);
 /* Slots of blocks of up to rows rows: each keeps its block's input,
- * targets and passes, for products over it.  The loss reduces as
- * nn_loss does over the block. */
+ * targets and passes, in dtype (NN_F64 or NN_F32), for products over it.
+ * The loss reduces as nn_loss does over the block. */
 typedef struct nn_hvp nn_hvp;
 nn_hvp *nn_hvp_open(const nn_net *net, int loss, size_t rows, size_t slots,
-                    nn_error *e);
-/* The bytes one slot of rows rows takes. */
-size_t nn_hvp_slot_bytes(const nn_net *net, size_t rows);
+                    int dtype, nn_error *e);
+/* The bytes one slot of rows rows takes in dtype. */
+size_t nn_hvp_slot_bytes(const nn_net *net, size_t rows, int dtype);
 size_t nn_hvp_nparams(const nn_hvp *h);
-/* Runs x (m, n_in) against targets t (m, n_out), m <= rows, into slot k:
+int nn_hvp_dtype(const nn_hvp *h);
+/* Runs x (m, n_in) against targets t (m, n_out), both in the slots' dtype,
+ * m <= rows, into slot k:
  * the forward and backward passes; adds scale times the gradient to grad
  * (NULL: not wanted); the block's loss. */
 double nn_hvp_load(nn_hvp *h, const nn_net *net, size_t k, size_t m,
-                   const double *x, const double *t, double scale,
-                   double *grad);
+                   const void *x, const void *t, double scale, double *grad);
 /* hv += scale H v, H the Hessian of the loss of slot k's block (masked
  * weights: rows and columns of H are 0). */
 void nn_hvp_apply(nn_hvp *h, const nn_net *net, size_t k, const double *v,

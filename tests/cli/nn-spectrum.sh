@@ -117,6 +117,57 @@ PY
 then ok "a 6-5-3 network (53 parameters)'s Hessian: Lanczos top 3, Hutchinson's trace (3000 vectors, within 4 s.e.), SLQ's nodes, weights and density, blocks read again, and --layer 2 against the exact eigenvalues"
 else not_ok "Hessian estimates against the exact Hessian" "see above"; fi
 
+# ---- --precision f32: single-precision products against the f64 ones
+for p in f64 f32; do
+    nn-spectrum --precision $p --hessian exact small.nns d.nns > ex$p.nns
+    nn-spectrum --precision $p --hessian top,density --steps 60 --probes 3 \
+        --top 3 wide.nns d64.nns > de$p.nns
+done
+if "$PY" - "$TOP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1] + "/examples")
+import numpy as np
+from nns_read import read
+def recs(p):
+    return {n: (a, at) for n, a, at in read(open(p, "rb"))}
+def row(p):
+    r = recs(p)["hessian"]
+    return dict(zip(r[1]["columns"].split(","), np.asarray(r[0]).ravel())), r[1]
+bad = []
+# the exact Hessian of 6-5-3 (53 products): eigenvalues within 1e-6 of
+# the largest |eigenvalue| (measured 4e-8)
+a = recs("exf64.nns")["hessian_eigenvalues"][0]
+b = recs("exf32.nns")["hessian_eigenvalues"][0]
+if np.max(np.abs(a - b)) > 1e-6 * np.abs(a).max():
+    bad.append(f"exact eigenvalues {np.max(np.abs(a - b)) / np.abs(a).max():.2g}")
+# 64-48-10 (3130 parameters), the same seeded vectors: the loss, the
+# gradient, the top 3 Ritz values and SLQ's nodes within 1e-6 of top_1,
+# the density within 1e-5 in L1 (measured at most 3e-8 and 4.5e-8); not
+# equal either, since the products are in single precision
+r64, _ = row("def64.nns"); r32, at = row("def32.nns")
+scale = abs(r64["top_1"])
+for k in ("top_1", "top_2", "top_3", "slq_min", "slq_max"):
+    if abs(r64[k] - r32[k]) > 1e-6 * scale:
+        bad.append(f"{k} {r32[k]} vs {r64[k]}")
+for k in ("loss", "grad_norm2"):
+    if abs(r64[k] - r32[k]) > 1e-6 * abs(r64[k]):
+        bad.append(f"{k} {r32[k]} vs {r64[k]}")
+s64 = np.sort(recs("def64.nns")["slq"][0][:, 0])
+s32 = np.sort(recs("def32.nns")["slq"][0][:, 0])
+if s64.shape != s32.shape or np.max(np.abs(s64 - s32)) > 1e-6 * scale:
+    bad.append("slq nodes")
+d64 = recs("def64.nns")["density"][0]; d32 = recs("def32.nns")["density"][0]
+l1 = np.sum(np.abs(d64[:, 1] - d32[:, 1])) * (d64[1, 0] - d64[0, 0])
+if l1 > 1e-5:
+    bad.append(f"density L1 {l1}")
+if r64["top_1"] == r32["top_1"] or at.get("precision") != "f32" or \
+        "precision" in row("def64.nns")[1]:
+    bad.append("f32 equals f64, or the precision attribute")
+bad and print("; ".join(bad))
+sys.exit(1 if bad else 0)
+PY
+then ok "--precision f32 against f64: the exact Hessian's eigenvalues of 6-5-3, and top 3, SLQ's nodes and density of 64-48-10 (within 1e-6 of the largest; L1 1e-5), precision=f32 on the record"
+else not_ok "--precision f32 against f64" "see above"; fi
+
 # ---- PCA of the input and of the first layer's outputs
 nn-spectrum --pca 0 wide.nns d64.nns > p0.nns && nn-spectrum --pca 1 wide.nns d64.nns > p1.nns
 if "$PY" - "$TOP" <<'PY'
@@ -192,6 +243,8 @@ fails_usage "--hessian without DATA" "needs DATA" nn-spectrum --hessian top smal
 fails_usage "--hessian of an unknown kind" "hessian" nn-spectrum --hessian eigen small.nns d.nns
 fails_usage "--steps 0" "steps" nn-spectrum --steps 0 small.nns d.nns
 fails_usage "--matrix without exact" "exact" nn-spectrum --hessian top --matrix small.nns d.nns
+fails_usage "--precision f16" "precision" nn-spectrum --precision f16 --hessian top small.nns d.nns
+fails_usage "--precision f32 without --hessian" "goes with --hessian" nn-spectrum --precision f32 small.nns
 
 # a layer narrower than WeightWatcher's min_evals (10): no power law, for
 # it and for its pooled shuffles (nearly equal values gave alpha 1e16)

@@ -4,7 +4,9 @@
  * and their coefficients), u.Hv = v.Hu (the Hessian is symmetric), the
  * gradient against the backward pass of nn_backprop, a masked weight's
  * row of Hv zero, and a product over two blocks equal to one over their
- * rows together.  The comparison with PyTorch's hessian is
+ * rows together; the single-precision products, loss and gradient
+ * against the double ones on the same weights and data (relative error
+ * within F32_TOL).  The comparison with PyTorch's hessian is
  * tests/cli/hessian-torch.sh. */
 #include "nn.h"
 #include "check.h"
@@ -32,6 +34,54 @@ static double *targets(int loss, size_t m, size_t n)
     return t;
 }
 
+/* The worst relative error allowed of the f32 path against the f64 one,
+ * as the largest |difference| over the largest |f64 value|: f32 rounds
+ * at 6e-8, and the products go through three passes of sums over a few
+ * terms (measured: at most 2e-6 here, exp units).  Not 0 either: the
+ * passes are single precision indeed. */
+#define F32_TOL 2e-5
+
+static double rel_err(const double *a, const double *b, size_t n)
+{
+    double d = 0, s = 0;
+    for (size_t i = 0; i < n; i++) {
+        d = fmax(d, fabs(a[i] - b[i]));
+        s = fmax(s, fabs(b[i]));
+    }
+    return s > 0 ? d / s : d;
+}
+
+/* The products, the loss and the gradient in single precision against
+ * the double ones (hv64 = H v, g64 and L64 over x and t). */
+static void test_f32(const char *what, nn_net *net, int loss, size_t m,
+                     const double *x, const double *t, const double *v,
+                     const double *hv64, const double *g64, double L64)
+{
+    nn_error e;
+    size_t nin = net->layers[0].n_in, nout = net->layers[net->n - 1].n_out;
+    size_t np = nn_net_nparams(net);
+    nn_hvp *h = nn_hvp_open(net, loss, m, 1, NN_F32, &e);
+    if (!h) {
+        CHECK(0, "%s, f32: %s", what, e.msg);
+        return;
+    }
+    float *xf = malloc(m * nin * sizeof *xf), *tf = malloc(m * nout * sizeof *tf);
+    double *g = calloc(np, sizeof *g), *hv = calloc(np, sizeof *hv);
+    nn_convert(xf, NN_F32, x, NN_F64, m * nin);
+    nn_convert(tf, NN_F32, t, NN_F64, m * nout);
+    double L = nn_hvp_load(h, net, 0, m, xf, tf, 1, g);
+    nn_hvp_apply(h, net, 0, v, 1, hv);
+    double eh = rel_err(hv, hv64, np), eg = rel_err(g, g64, np);
+    double el = fabs(L - L64) / fmax(fabs(L64), 1e-300);
+    CHECK(nn_hvp_dtype(h) == NN_F32 && eh < F32_TOL && eg < F32_TOL &&
+          el < F32_TOL && eh > 1e-12,
+          "%s, %s loss, f32: Hv, the gradient and the loss within %.0e of "
+          "f64's (%.2g, %.2g, %.2g)", what, nn_loss_name(loss), F32_TOL, eh,
+          eg, el);
+    free(xf), free(tf), free(g), free(hv);
+    nn_hvp_free(h);
+}
+
 /* The gradient at theta over the block (a fresh slot each time). */
 static void grad_at(nn_hvp *h, nn_net *net, const double *theta, size_t m,
                     const double *x, const double *t, double *g, size_t np)
@@ -46,7 +96,7 @@ static void test_net(const char *what, nn_net *net, int loss)
     nn_error e;
     size_t m = 6, nin = net->layers[0].n_in;
     size_t nout = net->layers[net->n - 1].n_out, np = nn_net_nparams(net);
-    nn_hvp *h = nn_hvp_open(net, loss, m, 2, &e);
+    nn_hvp *h = nn_hvp_open(net, loss, m, 2, NN_F64, &e);
     if (!h) {
         CHECK(0, "%s: %s", what, e.msg);
         return;
@@ -70,7 +120,8 @@ static void test_net(const char *what, nn_net *net, int loss)
         th[i] = theta[i] - eps * v[i];
     grad_at(h, net, th, m, x, t, gm, np);
     nn_net_params_set(net, theta);
-    nn_hvp_load(h, net, 1, m, x, t, 1, NULL);
+    double *g = calloc(np, sizeof *g);
+    double L = nn_hvp_load(h, net, 1, m, x, t, 1, g);
     nn_hvp_apply(h, net, 1, v, 1, hv);
     nn_hvp_apply(h, net, 1, u, 1, hu);
     double worst = 0, scale = 0, masked = 0, uhv = 0, vhu = 0;
@@ -89,7 +140,8 @@ static void test_net(const char *what, nn_net *net, int loss)
           "(worst %.2g of the largest), u.Hv = v.Hu (%.2g relative)%s",
           what, nn_loss_name(loss), worst, asym,
           masked ? ", masked rows not 0" : "");
-    free(x), free(t), free(theta), free(th), free(v), free(u), free(hv);
+    test_f32(what, net, loss, m, x, t, v, hv, g, L);
+    free(g), free(x), free(t), free(theta), free(th), free(v), free(u), free(hv);
     free(hu), free(gp), free(gm), free(on);
     nn_hvp_free(h);
 }
@@ -105,7 +157,7 @@ static void test_blocks(nn_net *net, int loss)
     double *x = randn(m * nin, 1), *t = targets(loss, m, nout);
     double *g = calloc(np, sizeof *g), *v = randn(np, 1);
     double *h1 = calloc(np, sizeof *h1), *h2 = calloc(np, sizeof *h2);
-    nn_hvp *h = nn_hvp_open(net, loss, m, 2, &e);
+    nn_hvp *h = nn_hvp_open(net, loss, m, 2, NN_F64, &e);
     double L = nn_hvp_load(h, net, 0, m, x, t, 1, g);
     nn_hvp_apply(h, net, 0, v, 1, h1);
     nn_hvp_load(h, net, 0, m / 2, x, t, 0.5, NULL);
@@ -197,7 +249,7 @@ int main(void)
     nn_error e;
     make_layer(&ls[0], 5, 6, "tanh", 0.6, 0);
     make_layer(&ls[1], 6, 3, "identity", 0.6, 0);
-    CHECK(!nn_hvp_open(&net, NN_LOSS_XENT, 4, 1, &e) && *e.msg,
+    CHECK(!nn_hvp_open(&net, NN_LOSS_XENT, 4, 1, NN_F64, &e) && *e.msg,
           "xent on an identity head is refused: %s", e.msg);
     free_net(&net);
     return check_status();
