@@ -1,40 +1,70 @@
 #!/bin/sh
-# dp-experiment.sh TRAIN TEST — thesis ch. 3 in its setting, short: a
-# 784-392-50-10 tanh network, MSE, K=4 workers exchanging their networks
-# after every epoch of their shard (dp-train.sh), unquantized, fixed 8
-# bits, and Algorithm 1 with C = 5 and C = 6 (Huffman-coded), against one
-# process training on all the rows for as many epochs (nn-train --state:
-# one run continued epoch by epoch).  ROUNDS (default 5) rounds each.
-# Rows go to pipelines/results/slurm-dp-runs.tsv (scheme, round, test
-# accuracy, bits per parameter, bits uploaded in the round).  RUNNER as in
-# run.sh; one training at a time (NN_ARRAY_MAX=1, JOBS=1).  WORK=DIR keeps
-# dp-train.sh's work directories in DIR/none, DIR/bits:8, ... (resume).
+# dp-experiment.sh TRAIN TEST — thesis ch. 3 with K=4 workers exchanging
+# their networks after every epoch of their shard (dp-train.sh):
+# unquantized, fixed 8 bits, and Algorithm 1 with C = 5 and C = 6
+# (Huffman-coded), against one process training on all the rows for as
+# many epochs (nn-train --state: one run continued epoch by epoch).
+# SETTING chooses the training:
+#   native (default)  the thesis's, as pipelines/quant-ch3.sh trains it:
+#                     784-392-50-10, tanh in every layer (output too),
+#                     Glorot-uniform weights, MSE on one-hot 0/1 targets,
+#                     SGD with momentum 0.9, batch 128, the fixed rate 1
+#   adam              nn-init's he-normal weights, identity output, MSE,
+#                     Adam at 0.001, batch 64 (the first, 8-round page)
+# ROUNDS (default 5) rounds each; SCHEMES (default "none bits:8 dynamic:5
+# dynamic:6") the exchanges; SEED (default 1) the initial network's.
+# Rows go to pipelines/results/slurm-dp-runs.tsv (adam:
+# slurm-dp-adam-runs.tsv): scheme, round, test accuracy, bits per
+# parameter of an upload, bits uploaded in the round, bits of a code
+# before Huffman coding.  RUNNER as in run.sh; one training at a time
+# (NN_ARRAY_MAX=1, JOBS=1).  WORK=DIR keeps the runs in DIR/single,
+# DIR/none, DIR/bits:8, ...: the same WORK resumes, and a larger ROUNDS
+# continues the runs from where they stopped.
 set -eu
 train=$1 test=$2
 ROUNDS=${ROUNDS:-5}
+SCHEMES=${SCHEMES:-"none bits:8 dynamic:5 dynamic:6"}
+SEED=${SEED:-1}
+SETTING=${SETTING:-native}
 R=pipelines/results
+case $SETTING in
+native)
+    iopts="-O tanh --scheme glorot-uniform"
+    topts="--optimizer sgd --momentum 0.9 --schedule const --objective mse"
+    batch=128 lr=1 out=$R/slurm-dp-runs.tsv ;;
+adam)
+    iopts= topts= batch=64 lr= out=$R/slurm-dp-adam-runs.tsv ;;
+*) echo "dp-experiment.sh: SETTING must be native or adam" >&2; exit 2 ;;
+esac
 T=$(mktemp -d "${TMPDIR:-/tmp}/dp-experiment.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 NN_ARRAY_MAX=1 JOBS=1
 export NN_ARRAY_MAX JOBS
-out=$R/slurm-dp-runs.tsv
-printf 'scheme\tround\ttest_acc\tbits_per_param\tbits_uploaded\n' > "$out.tmp"
+printf 'scheme\tround\ttest_acc\tbits_per_param\tbits_uploaded\tbits_raw\n' > "$out.tmp"
 
 # one process, all rows: an epoch at a time, the optimizer's state kept
-nn-init -a tanh -s 1 -o "$T/net.nns" 784-392-50-10
-params=$(nn-info -H -j "$T/net.nns" | awk -F'"shape": *\\[' '/"name": *"w"/ {
-    split($2, a, /[],]/); n += a[1] * a[2] } END { print n }')
+S=${WORK:-$T}/single
+mkdir -p "$S"
+# shellcheck disable=SC2086 # the options' words
+[ -e "$S/net0.nns" ] || nn-init -a tanh $iopts -s "$SEED" -o "$S/net0.nns" 784-392-50-10
 e=1
 while [ $e -le "$ROUNDS" ]; do
-    nn-train -e 1 -s $e --state "$T/state" -o "$T/next.nns" "$T/net.nns" "$train"
-    mv "$T/next.nns" "$T/net.nns"
-    printf 'single\t%d\t%s\t-\t-\n' $e "$(nn-forward "$T/net.nns" "$test" | nn-eval -q)" | tee -a "$out.tmp" >&2
+    if [ ! -e "$S/acc.$e" ]; then
+        rm -f "$S/state.$e"
+        [ ! -e "$S/state.$((e - 1))" ] || cp "$S/state.$((e - 1))" "$S/state.$e"
+        # shellcheck disable=SC2086
+        nn-train -e 1 -b $batch ${lr:+--lr $lr} $topts -s $e --state "$S/state.$e" \
+            -o "$S/net$e.nns" "$S/net$((e - 1)).nns" "$train"
+        nn-forward "$S/net$e.nns" "$test" | nn-eval -q > "$S/acc.$e.tmp"
+        mv "$S/acc.$e.tmp" "$S/acc.$e"
+    fi
+    printf 'single\t%d\t%s\t-\t-\t-\n' $e "$(cat "$S/acc.$e")" | tee -a "$out.tmp" >&2
     e=$((e + 1))
 done
-for q in none bits:8 dynamic:5 dynamic:6; do
-    sh pipelines/slurm/dp-train.sh -K 4 -r "$ROUNDS" -q $q ${WORK:+-w "$WORK/$q"} \
+for q in $SCHEMES; do
+    sh pipelines/slurm/dp-train.sh -K 4 -r "$ROUNDS" -q "$q" -s "$SEED" -b $batch ${lr:+--lr $lr} \
+        --init-opts "$iopts" --train-opts "$topts" ${WORK:+-w "$WORK/$q"} \
         "$train" "$test" > "$T/rows.tsv"
-    awk -v q=$q 'NR > 1 { print q "\t" $0 }' "$T/rows.tsv" | tee -a "$out.tmp" >&2
+    awk -v q="$q" 'NR > 1 { print q "\t" $0 }' "$T/rows.tsv" | tee -a "$out.tmp" >&2
 done
 mv "$out.tmp" "$out"
-echo "params $params" >&2
