@@ -691,13 +691,21 @@ out:
     return rc;
 }
 
+/* Up to this many rows, the keys of the last refining pass rank the rows
+ * (8 bytes a row, then 16 while choosing), when their candidates are at
+ * most NEAR_SLACK more than the ranks (else ties: the exact passes). */
+#define NEAR_ROWS ((uint64_t)1 << 18)
+#define NEAR_SLACK 1024
+
 /* Sorted PCA: rows of the data at evenly spaced ranks along the first
  * principal component of x become the weight columns (biases 0).  Needs
  * the data at least twice more after the Gram: for the projections v = x c
  * (ranked exactly in bounded memory by nn_select: one pass up to 2^18
  * rows, a few more beyond), then to gather the chosen rows. */
+struct near;
 typedef struct sorted {
     const double *c;
+    struct near *near;  /* the rows from the refining pass's keys */
     nn_select *sel;
     uint64_t *chosen;   /* sorted row numbers */
     size_t *col;        /* their column in W */
@@ -768,22 +776,40 @@ static int by_row(const void *a, const void *b)
     return i < j ? -1 : i > j;
 }
 
+/* A refining pass: the rows as read (f32 as they are), and with keys
+ * the keys x.c of the c being refined, for the rows' ranks. */
+typedef struct refining {
+    nn_pc *pc;
+    double *keys;       /* NULL, or one a row */
+} refining;
+
 static int refine_block(pass *p, size_t m, void *arg, nn_error *e)
 {
+    refining *f = arg;
     (void)e;
-    nn_pc_refine_add(arg, m, p->z);
+    double *keys = f->keys ? f->keys + p->rows : NULL;
+    if (p->blk->dtype[0] == NN_F32)
+        nn_pc_refine_add(f->pc, m, p->blk->data[0], NN_F32, keys);
+    else
+        nn_pc_refine_add(f->pc, m, p->z, NN_F64, keys);
     return 0;
 }
 
 /* The first principal component of x (nn_pc: the covariance in single
  * precision from the first pass, then refining passes in double precision
- * until c is exact to about 1e-12); NULL on failure. */
-static const double *leading_component(source *src, nn_error *e)
+ * until c is exact to about 1e-12); NULL on failure.  With keys (one a
+ * row), the last refining pass leaves there the keys x.c of the c it
+ * refined (within nn_pc_key_bound of those of the c returned). */
+static const double *leading_component(source *src, double *keys,
+                                       nn_error *e)
 {
+    refining f = {src->pc, keys};
     int rc = nn_pc_start(src->pc, e);
+    src->ps.x_only = 1; /* the first pass checked x */
+    src->ps.raw = 1;
     while (rc == 1) {
         if (nn_reader_rewind(src->ps.r, e) < 0 ||
-            run_pass(&src->ps, refine_block, src->pc, e) < 0)
+            run_pass(&src->ps, refine_block, &f, e) < 0)
             return NULL;
         rc = nn_pc_refine_end(src->pc, e);
     }
@@ -795,6 +821,89 @@ static const double *leading_component(source *src, nn_error *e)
                nn_pc_passes(src->pc) == 1 ? "" : "es",
                nn_pc_estimate(src->pc));
     return nn_pc_vector(src->pc);
+}
+
+/* The rows at the ranks from the keys of the last refining pass (near:
+ * their candidates, nn_nearsel): one pass takes the candidates' exact
+ * keys and values (cand, one row each), then the picked ones fill W. */
+typedef struct near {
+    nn_nearsel *sel;
+    const uint64_t *rows;
+    size_t count, next;
+    double *cand;       /* (count, n) */
+    uint64_t row;
+} near;
+
+static int near_block(pass *p, size_t m, void *arg, nn_error *e)
+{
+    sorted *s = arg;
+    near *nr = s->near;
+    size_t n = p->nz;
+    (void)e;
+    for (size_t i = 0; i < m; i++, nr->row++) {
+        if (nr->next >= nr->count || nr->rows[nr->next] != nr->row)
+            continue;
+        double *out = nr->cand + nr->next * n;
+        if (p->blk->dtype[0] == NN_F32)
+            nn_convert(out, NN_F64, (const float *)p->blk->data[0] + i * n,
+                       NN_F32, n);
+        else
+            memcpy(out, p->z + i * n, n * sizeof *out);
+        /* the key as PROJECT sums it */
+        double a = 0;
+        for (size_t j = 0; j < n; j++)
+            a += out[j] * s->c[j];
+        nn_nearsel_key(nr->sel, nr->next, a);
+        nr->next++;
+    }
+    return 0;
+}
+
+/* The rows at ranks from the keys of the last refining pass: 1 with W
+ * filled, 0 when the candidates are too many (ties: the exact passes
+ * then), -1 on failure. */
+static int fit_near(source *src, sorted *s, const double *keys,
+                    const uint64_t *ranks, nn_error *e)
+{
+    pass *ps = &src->ps;
+    size_t n = src->nz, d = s->d;
+    near nr = {0};
+    size_t *pick = NULL;
+    int rc = -1;
+    if (!(nr.sel = nn_nearsel_new(src->rows, keys, nn_pc_key_bound(src->pc),
+                                  d, ranks, e)))
+        return -1;
+    nr.rows = nn_nearsel_rows(nr.sel);
+    nr.count = nn_nearsel_count(nr.sel);
+    if (ps->o->progress)
+        nn_warn("ranks from the refining pass's keys (within %.3g): %zu "
+                "candidate rows for %zu ranks%s", nn_pc_key_bound(src->pc),
+                nr.count, d, nr.count > d + NEAR_SLACK ? ": too many" : "");
+    if (nr.count > d + NEAR_SLACK) {
+        rc = 0;
+        goto out;
+    }
+    if (!(nr.cand = nn_alloc(times(nr.count, n), sizeof *nr.cand,
+                             "candidate rows", e)) ||
+        !(pick = nn_alloc(d, sizeof *pick, "choice", e)))
+        goto out;
+    s->near = &nr;
+    if (nn_reader_rewind(ps->r, e) < 0 || run_pass(ps, near_block, s, e) < 0)
+        goto out;
+    if (nn_nearsel_pick(nr.sel, pick, e) < 0) {
+        nn_error_wrap(e, "%s", nn_reader_name(ps->r));
+        goto out;
+    }
+    for (size_t k = 0; k < d; k++)
+        for (size_t j = 0; j < n; j++)
+            s->W[(1 + j) * d + k] = nr.cand[pick[k] * n + j];
+    rc = 1;
+out:
+    s->near = NULL;
+    nn_nearsel_free(nr.sel);
+    free(nr.cand);
+    free(pick);
+    return rc;
 }
 
 /* The weights (1+n,d) of sorted PCA; NULL on failure. */
@@ -811,23 +920,42 @@ static double *fit_sorted(source *src, size_t d, nn_error *e)
     sorted s = {.d = d};
     uint64_t *ranks = nn_alloc(d, sizeof *ranks, "ranks", e);
     uint64_t (*pick)[2] = nn_alloc(d, sizeof *pick, "choice", e);
+    /* up to NEAR_ROWS rows, the keys of the refining pass rank them */
+    double *keys = m <= NEAR_ROWS ? nn_alloc((size_t)m, sizeof *keys, "keys",
+                                             e) : NULL;
     int rc = -1;
-    if (!ranks || !pick || !(s.c = leading_component(src, e)))
+    if (!ranks || !pick || (m <= NEAR_ROWS && !keys) ||
+        !(s.c = leading_component(src, keys, e)))
         goto out;
-    ps->x_only = 1;
+    s.W = nn_alloc(times(1 + n, d), sizeof *s.W, "weights", e);
+    if (!s.W)
+        goto out;
+    memset(s.W, 0, (1 + n) * d * sizeof *s.W);
 
     /* the rows at evenly spaced ranks round(k m / d) of v = x c, as the
-     * thesis's code, ties by row; found exactly in bounded memory (one
-     * pass for up to 2^18 rows, a few more beyond) */
+     * thesis's code, ties by row; found exactly in bounded memory: from
+     * the refining pass's keys and one more pass (up to NEAR_ROWS rows),
+     * or by exact selection (one pass up to 2^18 rows, a few more
+     * beyond) and a pass to gather the rows */
     for (size_t k = 0; k < d; k++) {
         uint64_t rank = (uint64_t)llround((double)k * (double)m / (double)d);
         ranks[k] = rank < m ? rank : m - 1;
     }
+    if (keys && nn_pc_passes(src->pc) > 0) {
+        int got = fit_near(src, &s, keys, ranks, e);
+        if (got < 0)
+            goto out;
+        if (got == 1) {
+            rc = 0;
+            goto out;
+        }
+    }
+    free(keys);
+    keys = NULL;
     if (!(s.sel = nn_select_new(m, d, ranks, 0, e)))
         goto out;
     int more;
     while ((more = nn_select_pass(s.sel)) == 1) {
-        ps->raw = 1;
         if (nn_reader_rewind(ps->r, e) < 0 ||
             run_pass(ps, project_block, &s, e) < 0)
             goto out;
@@ -848,16 +976,13 @@ static double *fit_sorted(source *src, size_t d, nn_error *e)
     qsort(pick, d, sizeof *pick, by_row);
     s.chosen = nn_alloc(d, sizeof *s.chosen, "choice", e);
     s.col = nn_alloc(d, sizeof *s.col, "choice", e);
-    s.W = nn_alloc(times(1 + n, d), sizeof *s.W, "weights", e);
-    if (!s.chosen || !s.col || !s.W)
+    if (!s.chosen || !s.col)
         goto out;
-    memset(s.W, 0, (1 + n) * d * sizeof *s.W);
     for (size_t k = 0; k < d; k++) {
         s.chosen[k] = pick[k][0];
         s.col[k] = (size_t)pick[k][1];
     }
     s.nchosen = d;
-    ps->raw = 1;
     if (nn_reader_rewind(ps->r, e) < 0 ||
         run_pass(ps, gather_block, &s, e) < 0)
         goto out;
@@ -865,6 +990,7 @@ static double *fit_sorted(source *src, size_t d, nn_error *e)
 out:
     free(ranks);
     free(pick);
+    free(keys);
     nn_select_free(s.sel);
     free(s.chosen);
     free(s.col);

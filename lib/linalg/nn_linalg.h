@@ -163,6 +163,31 @@ const uint64_t *nn_select_rows(const nn_select *s);
 int nn_select_passes(const nn_select *s);
 void nn_select_free(nn_select *s);
 
+/* ---------------------------------------- selection from near keys
+ * The rows at given ranks of n exact keys ordered by (key, row), when
+ * approximate keys a_i within h of them are known (nn_nearsel.c): the
+ * exact key at rank r lies within h of the r-th smallest a, so only the
+ * rows with a_i within 2h of it can be there, and the rows below the
+ * window rank below it.  One look at those candidate rows (their exact
+ * keys) then gives the rows at the ranks exactly.  Memory: 16 bytes a
+ * key while choosing the candidates, then a few words a candidate.
+ *
+ *   nn_nearsel *s = nn_nearsel_new(n, a, h, nranks, ranks, &e);
+ *   rows = nn_nearsel_rows(s);   (the nn_nearsel_count(s) candidates,
+ *                                 increasing)
+ *   for each k: nn_nearsel_key(s, k, exact key of rows[k]);
+ *   nn_nearsel_pick(s, pick, &e);   (pick[i]: the candidate at ranks[i]) */
+typedef struct nn_nearsel nn_nearsel;
+nn_nearsel *nn_nearsel_new(uint64_t n, const double *a, double h,
+                           size_t nranks, const uint64_t *ranks, nn_error *e);
+size_t nn_nearsel_count(const nn_nearsel *s);
+const uint64_t *nn_nearsel_rows(const nn_nearsel *s);
+void nn_nearsel_key(nn_nearsel *s, size_t k, double key);
+/* -1 if a key was not given, or a rank's candidates contradict the bound
+ * (an exact key outside its window). */
+int nn_nearsel_pick(nn_nearsel *s, size_t *pick, nn_error *e);
+void nn_nearsel_free(nn_nearsel *s);
+
 
 /* ------------------------------------------------------ nearest neighbours
  * Exact k nearest neighbours of each row among the other rows of a set
@@ -248,7 +273,7 @@ int nn_tridiag_eig(size_t k, const double *alpha, const double *beta,
  *   for every block: nn_pc_add(p, m, x, dtype, &e);
  *   rc = nn_pc_start(p, &e);
  *   while (rc == 1) {
- *       for every block: nn_pc_refine_add(p, m, x_f64);
+ *       for every block: nn_pc_refine_add(p, m, x, dtype, keys or NULL);
  *       rc = nn_pc_refine_end(p, &e);
  *   }
  *   c = nn_pc_vector(p); */
@@ -259,9 +284,12 @@ int nn_pc_add(nn_pc *p, size_t m, const void *x, int dtype, nn_error *e);
 /* Ends the first pass: 1 when a refining pass is to follow, 0 when c is
  * final (one column), -1 on an error (no rows, overflow). */
 int nn_pc_start(nn_pc *p, nn_error *e);
-/* Adds m rows (the same rows as the first pass, in the same order) in
- * double precision. */
-void nn_pc_refine_add(nn_pc *p, size_t m, const double *x);
+/* Adds m rows x (m,n) of dtype (NN_F32 or NN_F64; the same rows as the
+ * first pass, in the same order), taken exactly in double precision;
+ * when keys is not NULL, sets keys[i] = x_i.c for the c the pass refines,
+ * each summed in the order of j (as nn_pc_key_bound assumes). */
+void nn_pc_refine_add(nn_pc *p, size_t m, const void *x, int dtype,
+                      double *keys);
 /* Ends a refining pass and corrects c: 1 when another pass is to follow,
  * 0 when c is final, -1 on an error.  A component that the spectrum does
  * not single out (the first two eigenvalues equal in single precision)
@@ -271,6 +299,11 @@ const double *nn_pc_vector(const nn_pc *p);
 /* The estimated sine of the angle between c and the component before the
  * last correction (||r|| / (theta - lambda_2)), and the refining passes. */
 double nn_pc_estimate(const nn_pc *p);
+/* After a refining pass: h such that for each of its rows x the key
+ * x.c of the corrected c, summed in double precision in the order of j,
+ * is within h of the key that pass gave (|x| |c - c_before| and both sums'
+ * rounding); infinite before the first refining pass. */
+double nn_pc_key_bound(const nn_pc *p);
 int nn_pc_passes(const nn_pc *p);
 uint64_t nn_pc_rows(const nn_pc *p);
 void nn_pc_free(nn_pc *p);

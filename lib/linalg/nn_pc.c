@@ -12,6 +12,7 @@
 #include "linalg/nn_linalg.h"
 
 #include <cblas.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,9 @@ struct nn_pc {
     double *acc;        /* refining pass: sum of x w, w = (x-mu).c */
     double *tmp;        /* (cap) the w of a block; (n) work */
     double accw;        /* sum of w */
+    double xx;          /* the largest |x|^2 of the refining pass */
+    double *cold;       /* c of the last refining pass */
+    double bound;       /* |x.c - x.cold| for its rows, keys summed in order */
     uint64_t arows;
     double est;         /* estimated sine of the angle of c before the
                          * last correction */
@@ -89,6 +93,7 @@ void nn_pc_free(nn_pc *p)
     free(p->c);
     free(p->acc);
     free(p->tmp);
+    free(p->cold);
     free(p);
 }
 
@@ -198,6 +203,7 @@ int nn_pc_start(nn_pc *p, nn_error *e)
         !(p->v = nn_alloc(n * n, sizeof *p->v, "covariance", e)) ||
         !(p->c = nn_alloc(n, sizeof *p->c, "covariance", e)) ||
         !(p->acc = nn_alloc(n, sizeof *p->acc, "covariance", e)) ||
+        !(p->cold = nn_alloc(n, sizeof *p->cold, "covariance", e)) ||
         !(p->tmp = nn_alloc(p->cap > n ? p->cap : n, sizeof *p->tmp,
                             "covariance", e)))
         return -1;
@@ -221,30 +227,86 @@ int nn_pc_start(nn_pc *p, nn_error *e)
     normalize(n, p->c);
     p->passes = 0;
     p->accw = 0;
+    p->xx = 0;
+    p->bound = INFINITY;
     p->arows = 0;
     memset(p->acc, 0, n * sizeof *p->acc);
     return n > 1 ? 1 : 0;
 }
 
-void nn_pc_refine_add(nn_pc *p, size_t m, const double *x)
+/* One refining pass over the rows x (m,n) of T: w = x.c - mu.c, acc +=
+ * x w, accw += w; the keys x.c (each summed in the order of j, as the
+ * tool's ranks are) into keys when not NULL, and the largest |x|^2 into
+ * xx.  Four rows at a time: four sums in flight, and acc read once for
+ * the four rows (x taken exactly in double precision). */
+#define REFINE(T)                                                            \
+    do {                                                                     \
+        const T *x_ = x;                                                     \
+        size_t i = 0;                                                        \
+        for (; i + 4 <= m; i += 4) {                                         \
+            const T *r0 = x_ + i * n, *r1 = r0 + n, *r2 = r1 + n,            \
+                    *r3 = r2 + n;                                            \
+            double a0 = 0, a1 = 0, a2 = 0, a3 = 0;                           \
+            double q0 = 0, q1 = 0, q2 = 0, q3 = 0;                           \
+            for (size_t j = 0; j < n; j++) {                                 \
+                double v0 = r0[j], v1 = r1[j], v2 = r2[j], v3 = r3[j];       \
+                a0 += v0 * c[j];                                             \
+                a1 += v1 * c[j];                                             \
+                a2 += v2 * c[j];                                             \
+                a3 += v3 * c[j];                                             \
+                q0 += v0 * v0;                                               \
+                q1 += v1 * v1;                                               \
+                q2 += v2 * v2;                                               \
+                q3 += v3 * v3;                                               \
+            }                                                                \
+            if (keys) {                                                      \
+                keys[i] = a0;                                                \
+                keys[i + 1] = a1;                                            \
+                keys[i + 2] = a2;                                            \
+                keys[i + 3] = a3;                                            \
+            }                                                                \
+            q0 = q0 > q1 ? q0 : q1;                                          \
+            q2 = q2 > q3 ? q2 : q3;                                          \
+            q0 = q0 > q2 ? q0 : q2;                                          \
+            xx = xx > q0 ? xx : q0;                                          \
+            double w0 = a0 - mc, w1 = a1 - mc, w2 = a2 - mc, w3 = a3 - mc;   \
+            accw += (w0 + w1) + (w2 + w3);                                   \
+            for (size_t j = 0; j < n; j++)                                   \
+                acc[j] += ((double)r0[j] * w0 + (double)r1[j] * w1) +        \
+                          ((double)r2[j] * w2 + (double)r3[j] * w3);         \
+        }                                                                    \
+        for (; i < m; i++) {                                                 \
+            const T *r0 = x_ + i * n;                                        \
+            double a0 = 0, q0 = 0;                                           \
+            for (size_t j = 0; j < n; j++) {                                 \
+                double v0 = r0[j];                                           \
+                a0 += v0 * c[j];                                             \
+                q0 += v0 * v0;                                               \
+            }                                                                \
+            if (keys)                                                        \
+                keys[i] = a0;                                                \
+            xx = xx > q0 ? xx : q0;                                          \
+            double w0 = a0 - mc;                                             \
+            accw += w0;                                                      \
+            for (size_t j = 0; j < n; j++)                                   \
+                acc[j] += (double)r0[j] * w0;                                \
+        }                                                                    \
+    } while (0)
+
+void nn_pc_refine_add(nn_pc *p, size_t m, const void *x, int dtype,
+                      double *keys)
 {
     size_t n = p->n;
-    double mc = 0;
+    const double *c = p->c;
+    double *acc = p->acc, mc = 0, accw = p->accw, xx = p->xx;
     for (size_t j = 0; j < n; j++)
-        mc += p->mu[j] * p->c[j];
-    for (size_t r0 = 0; r0 < m; r0 += p->cap) {
-        size_t k = m - r0 < p->cap ? m - r0 : p->cap;
-        const double *b = x + r0 * n;
-        /* w = (x - mu).c, then acc += x^T w */
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)k, (int)n, 1.0, b,
-                    (int)n, p->c, 1, 0.0, p->tmp, 1);
-        for (size_t i = 0; i < k; i++) {
-            p->tmp[i] -= mc;
-            p->accw += p->tmp[i];
-        }
-        cblas_dgemv(CblasRowMajor, CblasTrans, (int)k, (int)n, 1.0, b,
-                    (int)n, p->tmp, 1, 1.0, p->acc, 1);
-    }
+        mc += p->mu[j] * c[j];
+    if (dtype == NN_F32)
+        REFINE(float);
+    else
+        REFINE(double);
+    p->accw = accw;
+    p->xx = xx;
     p->arows += m;
 }
 
@@ -267,6 +329,7 @@ int nn_pc_refine_end(nn_pc *p, nn_error *e)
         rr += r[j] * r[j];
     }
     double gap = theta - p->w[n - 2];
+    memcpy(p->cold, p->c, n * sizeof *p->c);
     p->est = gap > 0 ? sqrt(rr) / gap : INFINITY;
     p->passes++;
     if (gap > 0) {
@@ -285,7 +348,15 @@ int nn_pc_refine_end(nn_pc *p, nn_error *e)
     if (nn_nonfinite_find(p->c, NN_F64, n) < n)
         return nn_fail(e, "the principal component is not finite (values "
                        "too large)");
+    /* |x.c - x.cold| <= |x| |c - cold|, and each key summed in order is
+     * within n eps |x| |c| of its exact value (|c| = 1): with margins */
+    double dc = 0;
+    for (size_t j = 0; j < n; j++)
+        dc += (p->c[j] - p->cold[j]) * (p->c[j] - p->cold[j]);
+    p->bound = sqrt(p->xx) * (sqrt(dc) + 2.0 * (double)n * DBL_EPSILON) *
+               (1 + 1e-6);
     p->accw = 0;
+    p->xx = 0;
     p->arows = 0;
     memset(p->acc, 0, n * sizeof *p->acc);
     return p->est > PC_TOL && gap > 0 && p->passes < PC_MAX_PASSES;
@@ -293,6 +364,7 @@ int nn_pc_refine_end(nn_pc *p, nn_error *e)
 
 const double *nn_pc_vector(const nn_pc *p) { return p->c; }
 double nn_pc_estimate(const nn_pc *p) { return p->est; }
+double nn_pc_key_bound(const nn_pc *p) { return p->bound; }
 int nn_pc_passes(const nn_pc *p) { return p->passes; }
 uint64_t nn_pc_rows(const nn_pc *p) { return p->rows; }
 

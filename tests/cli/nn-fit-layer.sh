@@ -134,15 +134,38 @@ open("big.nns", "wb").write(record("x", X) + record("y", (X[:, 0] > 0).astype("<
 np.save("X.npy", X)
 PY
 nn-fit-layer -m sorted-pca -w 40 -t f64 big.nns > bigs.nns; read_w bigs.nns
-"$PY" - <<'PY' && ok "sorted PCA of 300000 rows (several ranking passes) picks a full sort's rows" || not_ok "sorted PCA, many rows" "see above"
+# full_sort X.npy LAYER.npy: the layer holds the rows a full sort picks
+full_sort() {
+    "$PY" - "$1" "$2" <<'PY'
+import sys
 import numpy as np
-X = np.load("X.npy").astype(np.float64); m = len(X)
+X = np.load(sys.argv[1]).astype(np.float64); m = len(X)
 C = np.cov(X.T, bias=True); w, V = np.linalg.eigh(C); c = V[:, -1]; c *= np.sign(c[np.abs(c).argmax()])
 v = X[:, 0] * c[0] + X[:, 1] * c[1] + X[:, 2] * c[2]      # summed in the tool's order
 order = np.lexsort((np.arange(m), v))
 pick = order[[min(int(np.floor(k * m / 40 + 0.5)), m - 1) for k in range(40)]]
-d = np.abs(np.load("bigs.nns.npy") - np.vstack([np.zeros(40), X[pick].T])).max(); assert d == 0, d
+d = np.abs(np.load(sys.argv[2]) - np.vstack([np.zeros(40), X[pick].T])).max(); assert d == 0, d
 PY
+}
+full_sort X.npy bigs.nns.npy && ok "sorted PCA of 300000 rows (several ranking passes) picks a full sort's rows" || not_ok "sorted PCA, many rows" "see above"
+# fewer rows (ranked from the refining pass's keys), with ties so many
+# that the rows near the ranks are too many to hold, and without ties
+"$PY" - <<'PY'
+import os, sys; sys.path.insert(0, os.environ["TOP"] + "/tests")
+import numpy as np
+from nns_craft import record
+X = np.random.default_rng(11).integers(0, 3, (100000, 3)).astype("<f4") * [3, 1, 0.5]
+X = X.astype("<f4")   # 27 distinct rows
+open("ties.nns", "wb").write(record("x", X) + record("y", np.zeros(len(X), "<i4"), "classes=2\n"))
+np.save("Xt.npy", X)
+X = np.random.default_rng(10).standard_normal((100000, 3)).astype("<f4") * [3, 1, 0.5]
+open("noties.nns", "wb").write(record("x", X.astype("<f4")) + record("y", np.zeros(len(X), "<i4"), "classes=2\n"))
+np.save("Xn.npy", X.astype("<f4"))
+PY
+nn-fit-layer -P -m sorted-pca -w 40 -t f64 ties.nns > ties_s.nns 2> ties.err; read_w ties_s.nns
+full_sort Xt.npy ties_s.nns.npy && grep -q 'candidate rows for 40 ranks: too many' ties.err && ok "sorted PCA of 100000 rows with many ties (exact ranking passes) picks a full sort's rows" || not_ok "sorted PCA, many ties" "$(grep candidate ties.err)"
+nn-fit-layer -P -m sorted-pca -w 40 -t f64 noties.nns > noties_s.nns 2> noties.err; read_w noties_s.nns
+full_sort Xn.npy noties_s.nns.npy && grep -q 'candidate rows for 40 ranks$' noties.err && ok "sorted PCA of 100000 rows ranked from the refining pass's keys picks a full sort's rows ($(grep -o '[0-9]* candidate rows' noties.err))" || not_ok "sorted PCA, ranks from the refining pass" "$(grep candidate noties.err)"
 
 # sorted PCA of f32 rows far from centred (1000 + a spread of 1), a small
 # gap between the first two eigenvalues, from a pipe, every row a unit:
@@ -161,7 +184,7 @@ open("far.nns", "wb").write(record("x", X) + record("y", np.zeros(20000, "<i4"),
 np.save("Xf.npy", X)
 PY
 nn-fit-layer -P -m sorted-pca -w 20000 -t f64 < far.nns > fars.nns 2> fars.err; read_w fars.nns
-"$PY" - <<'PY' && ok "sorted PCA of f32 rows far from centred picks the double-precision covariance's rows ($(grep -o '[0-9]* refining pass[es]*' fars.err))" || not_ok "sorted PCA, far from centred" "see above"
+"$PY" - <<'PY' && grep -q 'candidate rows for 20000 ranks$' fars.err && ok "sorted PCA of f32 rows far from centred picks the double-precision covariance's rows ($(grep -o '[0-9][0-9]* refining pass[es]*' fars.err))" || not_ok "sorted PCA, far from centred" "see above"
 import numpy as np
 X = np.load("Xf.npy").astype(np.float64); m = len(X)
 C = np.cov(X.T, bias=True); w, V = np.linalg.eigh(C); c = V[:, -1]; c *= np.sign(c[np.abs(c).argmax()])

@@ -2,7 +2,9 @@
  * references: the first principal component of nn_pc (a covariance in
  * single precision, refined in double precision) against nn_pc_ref (the
  * double-precision covariance by loops, dsyevd): the same vector to about
- * 1e-12, hence the same order of the rows' projections; the Gram matrix of
+ * 1e-12, hence the same order of the rows' projections; the rows at ranks
+ * from keys known within a bound (nn_nearsel; the refining pass's keys
+ * and nn_pc_key_bound) against sorting the exact keys; the Gram matrix of
  * nn_gram_single (f32 blocks summed in f64) against the double-precision
  * one, to single precision's rounding of a block. */
 #include "nn.h"
@@ -61,7 +63,9 @@ static int fast(size_t m, size_t n, const double *x, int dtype, size_t blk,
     int more = nn_pc_start(p, &e);
     while (more == 1) {
         for (size_t r = 0; r < m; r += blk)
-            nn_pc_refine_add(p, m - r < blk ? m - r : blk, xd + r * n);
+            nn_pc_refine_add(p, m - r < blk ? m - r : blk,
+                             (char *)b + r * n * nn_dtype_size(dtype), dtype,
+                             NULL);
         more = nn_pc_refine_end(p, &e);
     }
     if (more < 0)
@@ -138,6 +142,150 @@ static void one(nn_rng *r, size_t m, size_t n, double offset, double ratio,
     free(x); free(xd); free(xf); free(c); free(c0);
 }
 
+/* keys ordered by (key, row): the rows at ranks, by sorting all */
+static const double *sort_keys;
+static int by_sort_key(const void *x, const void *y)
+{
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    if (sort_keys[a] != sort_keys[b])
+        return sort_keys[a] < sort_keys[b] ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+static void rows_at(size_t n, const double *k, size_t nr,
+                    const uint64_t *ranks, uint64_t *rows)
+{
+    size_t *o = malloc(n * sizeof *o);
+    for (size_t i = 0; i < n; i++)
+        o[i] = i;
+    sort_keys = k;
+    qsort(o, n, sizeof *o, by_sort_key);
+    for (size_t i = 0; i < nr; i++)
+        rows[i] = o[ranks[i]];
+    free(o);
+}
+
+/* nn_nearsel: exact keys k within h of a (ties among both), the rows at
+ * the ranks against sorting the exact keys; the candidates few when h is
+ * small against the keys' spacing */
+static void test_nearsel(nn_rng *r, size_t n, size_t nr, double h,
+                         int ties, int last)
+{
+    double *a = malloc(n * sizeof *a), *k = malloc(n * sizeof *k);
+    uint64_t *ranks = malloc(nr * sizeof *ranks);
+    uint64_t *want = malloc(nr * sizeof *want), *got = malloc(nr * sizeof *got);
+    size_t *pick = malloc(nr * sizeof *pick);
+    for (size_t i = 0; i < n; i++) {
+        /* ties: keys on a grid of 1e-3 (many equal, exactly or within h),
+         * and some rows equal to others */
+        k[i] = ties ? floor(nn_rng_uniform(r) * 50) * 1e-3
+                    : nn_rng_normal(r);
+        if (ties && i > 10 && i % 7 == 0)
+            k[i] = k[i / 3];
+        a[i] = k[i] + h * (2 * nn_rng_uniform(r) - 1);
+        if (i % 5 == 0)
+            a[i] = k[i] + (i % 2 ? h : -h); /* at the bound */
+    }
+    for (size_t i = 0; i < nr; i++)
+        ranks[i] = (uint64_t)llround((double)i * (double)n / (double)nr);
+    if (last) /* the last rank: the largest key */
+        ranks[nr - 1] = n - 1;
+    rows_at(n, k, nr, ranks, want);
+    nn_error e;
+    nn_nearsel *s = nn_nearsel_new(n, a, h, nr, ranks, &e);
+    int rc = s ? 0 : -1;
+    size_t count = s ? nn_nearsel_count(s) : 0;
+    if (s) {
+        const uint64_t *rows = nn_nearsel_rows(s);
+        for (size_t j = 0; j < count; j++) {
+            if (j && rows[j] <= rows[j - 1])
+                rc = -1;
+            nn_nearsel_key(s, j, k[rows[j]]);
+        }
+        if (rc == 0 && nn_nearsel_pick(s, pick, &e) == 0)
+            for (size_t i = 0; i < nr; i++)
+                got[i] = rows[pick[i]];
+        else
+            rc = -1;
+    }
+    size_t wrong = 0;
+    for (size_t i = 0; i < nr && rc == 0; i++)
+        wrong += got[i] != want[i];
+    CHECK(rc == 0 && wrong == 0, "nn_nearsel: %zu keys known within %g%s, "
+          "%zu ranks: the rows of the exact order (%zu wrong, %zu "
+          "candidates)%s%s", n, h, ties ? " (many ties)" : "", nr, wrong,
+          count, rc ? ": " : "", rc ? e.msg : "");
+    if (!ties && h < 1e-9)
+        CHECK(count <= nr + nr / 10, "  candidates %zu for %zu ranks",
+              count, nr);
+    /* an exact key beyond the bound is an error, not a wrong row */
+    if (s && count) {
+        nn_nearsel_key(s, 0, 1e9);
+        CHECK(nn_nearsel_pick(s, pick, &e) < 0 && strstr(e.msg, "bound"),
+              "  a key beyond the bound fails: %s", e.msg);
+    }
+    nn_nearsel_free(s);
+    free(a); free(k); free(ranks); free(want); free(got); free(pick);
+}
+
+/* The tool's way: the keys of the refining pass and its bound, then the
+ * exact keys x.c (summed in order) of the candidates: the rows at the
+ * ranks of the final c's keys, as sorting all of them gives. */
+static void test_refine_keys(nn_rng *r, size_t m, size_t n, size_t nr)
+{
+    double *x = data(r, m, n, 0.5, 1.3, 0.9);
+    float *xf = malloc(m * n * sizeof *xf);
+    double *keys = malloc(m * sizeof *keys), *k = malloc(m * sizeof *k);
+    uint64_t *ranks = malloc(nr * sizeof *ranks);
+    uint64_t *want = malloc(nr * sizeof *want);
+    size_t *pick = malloc(nr * sizeof *pick), wrong = 0, count = 0;
+    nn_convert(xf, NN_F32, x, NN_F64, m * n);
+    nn_error e;
+    nn_pc *p = nn_pc_new(n, &e);
+    int rc = 0, more;
+    for (size_t i = 0; i < m; i += 500)
+        rc |= nn_pc_add(p, m - i < 500 ? m - i : 500, xf + i * n, NN_F32, &e);
+    more = nn_pc_start(p, &e);
+    CHECK(isinf(nn_pc_key_bound(p)), "no key bound before a refining pass");
+    while (more == 1) {
+        for (size_t i = 0; i < m; i += 500)
+            nn_pc_refine_add(p, m - i < 500 ? m - i : 500, xf + i * n,
+                             NN_F32, keys + i);
+        more = nn_pc_refine_end(p, &e);
+    }
+    const double *c = nn_pc_vector(p);
+    double h = nn_pc_key_bound(p), worst = 0;
+    for (size_t i = 0; i < m; i++) {
+        k[i] = 0;
+        for (size_t j = 0; j < n; j++)
+            k[i] += (double)xf[i * n + j] * c[j];
+        if (fabs(k[i] - keys[i]) > worst)
+            worst = fabs(k[i] - keys[i]);
+    }
+    for (size_t i = 0; i < nr; i++)
+        ranks[i] = (uint64_t)llround((double)i * (double)m / (double)nr);
+    rows_at(m, k, nr, ranks, want);
+    nn_nearsel *s = more == 0 ? nn_nearsel_new(m, keys, h, nr, ranks, &e)
+                              : NULL;
+    if (s) {
+        count = nn_nearsel_count(s);
+        for (size_t j = 0; j < count; j++)
+            nn_nearsel_key(s, j, k[nn_nearsel_rows(s)[j]]);
+        if (nn_nearsel_pick(s, pick, &e) < 0)
+            rc = -1;
+        for (size_t i = 0; i < nr && rc == 0; i++)
+            wrong += nn_nearsel_rows(s)[pick[i]] != want[i];
+    }
+    CHECK(rc == 0 && s && worst <= h && h < 1e-5 && wrong == 0,
+          "keys of the refining pass within %.2g of the final c's (bound "
+          "%.2g); the rows at %zu ranks from %zu candidates (%zu wrong)",
+          worst, h, nr, count, wrong);
+    nn_nearsel_free(s);
+    nn_pc_free(p);
+    free(x); free(xf); free(keys); free(k); free(ranks); free(want);
+    free(pick);
+}
+
 /* nn_gram_single against nn_gram: [1 Z Y] with Z far from 0 */
 static void test_single(nn_rng *r)
 {
@@ -210,6 +358,11 @@ int main(void)
               "(%g %g %g), %d passes", c[0], c[1], c[2], passes);
         free(x);
     }
+    test_nearsel(&r, 5000, 100, 1e-12, 0, 0);
+    test_nearsel(&r, 5000, 100, 1e-3, 0, 1);
+    test_nearsel(&r, 3000, 300, 1e-4, 1, 1);  /* ties, windows overlapping */
+    test_nearsel(&r, 200, 200, 0.1, 0, 0);    /* every row a rank */
+    test_refine_keys(&r, 4000, 50, 97);
     test_single(&r);
     return check_status();
 }
