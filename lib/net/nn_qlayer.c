@@ -21,6 +21,7 @@
  * layer holds once decoded).  The decoder checks every attribute and
  * every length before it reads. */
 #include "net/nn_net.h"
+#include "net/nn_quant_private.h"
 
 #include <errno.h>
 #include <math.h>
@@ -102,33 +103,57 @@ static float from_half(uint16_t h)
 
 /* ------------------------------------------------------------ packing */
 
-/* The low `bits` bits (1..24) of each code, most significant first, into
- * out's ceil(n bits / 8) bytes (the last byte's spare bits 0).  A 64-bit
- * accumulator holds fewer than 8 pending bits between codes. */
-static void pack_bits(const uint32_t *q, size_t n, int bits, uint8_t *out)
+/* The codes of a layer are made, packed, unpacked and decoded a block of
+ * CHUNK at a time (a buffer on the stack), not held whole. */
+enum { CHUNK = 4096 };
+
+/* Packs codes of `bits` bits (1..24), most significant first: acc holds
+ * the fewer than 8 bits not yet written (the last byte's spare bits are 0
+ * when pack_end writes it). */
+typedef struct packer {
+    uint8_t *out;
+    uint64_t acc;
+    int pending;
+} packer;
+
+static void pack_bits(packer *p, const uint32_t *q, size_t n, int bits)
 {
-    uint64_t acc = 0, mask = ((uint64_t)1 << bits) - 1;
-    int pending = 0;
+    uint64_t acc = p->acc, mask = ((uint64_t)1 << bits) - 1;
+    int pending = p->pending;
+    uint8_t *out = p->out;
     for (size_t i = 0; i < n; i++) {
         acc = acc << bits | (q[i] & mask);
         for (pending += bits; pending >= 8; pending -= 8)
             *out++ = (uint8_t)(acc >> (pending - 8));
     }
-    if (pending)
-        *out = (uint8_t)(acc << (8 - pending));
+    p->acc = acc, p->pending = pending, p->out = out;
 }
 
-/* The inverse: reads no byte past ceil(n bits / 8). */
-static void unpack_bits(const uint8_t *in, size_t n, int bits, uint32_t *q)
+static void pack_end(packer *p)
 {
-    uint64_t acc = 0, mask = ((uint64_t)1 << bits) - 1;
-    int have = 0;
+    if (p->pending)
+        *p->out = (uint8_t)(p->acc << (8 - p->pending));
+}
+
+/* The inverse: reads no byte past ceil(all the codes' bits / 8). */
+typedef struct unpacker {
+    const uint8_t *in;
+    uint64_t acc;
+    int have;
+} unpacker;
+
+static void unpack_bits(unpacker *u, size_t n, int bits, uint32_t *q)
+{
+    uint64_t acc = u->acc, mask = ((uint64_t)1 << bits) - 1;
+    int have = u->have;
+    const uint8_t *in = u->in;
     for (size_t i = 0; i < n; i++) {
         for (; have < bits; have += 8)
             acc = acc << 8 | *in++;
         have -= bits;
         q[i] = (uint32_t)(acc >> have & mask);
     }
+    u->acc = acc, u->have = have, u->in = in;
 }
 
 /* ----------------------------------------------------------- encoding */
@@ -169,58 +194,73 @@ int nn_qlayer_encode(const double *w, size_t rows, size_t cols, int dtype,
         double lo, hi;
         if (nn_quant_range(w, n, &lo, &hi, e) < 0)
             return -1;
-        uint32_t *q = nn_alloc(n ? n : 1, sizeof *q, "codes", e);
-        if (!q)
-            return -1;
-        nn_quant_encode(w, n, lo, hi, bits, q);
+        uint32_t q[CHUNK];
         add_attr(a, ac, "bits", "%d", bits);
         add_attr(a, ac, "lo", "%a", lo);
         add_attr(a, ac, "hi", "%a", hi);
-        int rc = 0;
         if (s == NN_Q_FIXED) {
             out->len = ((uint64_t)n * (uint64_t)bits + 7) / 8;
-            if (!(out->payload = calloc(out->len ? out->len : 1, 1)))
-                rc = nn_fail(e, "out of memory");
-            else
-                pack_bits(q, n, bits, out->payload);
-        } else {
-            size_t k = (size_t)1 << bits;
-            uint64_t *freq = calloc(k, sizeof *freq);
-            uint8_t *len = malloc(k);
-            nn_huff h = {0};
-            uint64_t nb = 0;
-            if (!freq || !len)
-                rc = nn_fail(e, "out of memory");
-            for (size_t i = 0; rc == 0 && i < n; i++)
-                freq[q[i]]++;
-            if (rc == 0 && (nn_huff_lengths(freq, k, len, e) < 0 ||
-                            nn_huff_init(&h, len, k, e) < 0))
-                rc = -1;
-            if (rc == 0) {
-                nb = nn_huff_bits(&h, freq);
-                out->len = k + (size_t)((nb + 7) / 8);
-                if (!(out->payload = calloc(out->len, 1)))
-                    rc = nn_fail(e, "out of memory");
+            if (!(out->payload = nn_alloc(out->len ? out->len : 1, 1,
+                                          "codes", e)))
+                return -1;
+            packer p = {out->payload, 0, 0};
+            for (size_t i = 0; i < n; i += CHUNK) {
+                size_t m = n - i < CHUNK ? n - i : CHUNK;
+                nn_quant_encode(w + i, m, lo, hi, bits, q);
+                pack_bits(&p, q, m, bits);
             }
-            if (rc == 0) {
-                memcpy(out->payload, len, k);
-                rc = nn_huff_encode(&h, q, n, out->payload + k, out->len - k,
-                                    &nb, e);
-            }
-            if (rc == 0)
-                add_attr(a, ac, "nbits", "%llu", (unsigned long long)nb);
-            nn_huff_free(&h);
-            free(freq);
-            free(len);
+            pack_end(&p);
+            return 0;
         }
-        free(q);
+        /* Huffman: the codes' counts, then the codes again, coded */
+        size_t k = (size_t)1 << bits;
+        uint64_t *freq = calloc(k, sizeof *freq);
+        uint8_t *len = malloc(k);
+        nn_huff h = {0};
+        uint64_t nb = 0;
+        int rc = 0;
+        if (!freq || !len)
+            rc = nn_fail(e, "out of memory");
+        for (size_t i = 0; rc == 0 && i < n; i += CHUNK) {
+            size_t m = n - i < CHUNK ? n - i : CHUNK;
+            nn_quant_encode(w + i, m, lo, hi, bits, q);
+            for (size_t j = 0; j < m; j++)
+                freq[q[j]]++;
+        }
+        if (rc == 0 && (nn_huff_lengths(freq, k, len, e) < 0 ||
+                        nn_huff_init(&h, len, k, e) < 0))
+            rc = -1;
+        if (rc == 0) {
+            nb = nn_huff_bits(&h, freq);
+            out->len = k + (size_t)((nb + 7) / 8);
+            if (!(out->payload = nn_alloc(out->len, 1, "codes", e)))
+                rc = -1;
+        }
+        if (rc == 0)
+            memcpy(out->payload, len, k);
+        uint64_t at = 0;
+        for (size_t i = 0; rc == 0 && i < n; i += CHUNK) {
+            size_t m = n - i < CHUNK ? n - i : CHUNK;
+            nn_quant_encode(w + i, m, lo, hi, bits, q);
+            rc = nn_huff_put(&h, q, m, i, out->payload + k, out->len - k,
+                             &at, e);
+        }
+        if (rc == 0 && at != nb)
+            rc = nn_fail(e, "Huffman: %llu bits of codes, %llu expected",
+                         (unsigned long long)at, (unsigned long long)nb);
+        if (rc == 0)
+            add_attr(a, ac, "nbits", "%llu", (unsigned long long)nb);
+        nn_huff_free(&h);
+        free(freq);
+        free(len);
         return rc;
     }
     if (s == NN_Q_Q8_0 || s == NN_Q_Q4_0) {
         size_t nb = nblocks(n), per = s == NN_Q_Q8_0 ? 34 : 18;
         out->len = nb * per;
-        if (!(out->payload = calloc(out->len ? out->len : 1, 1)))
-            return nn_fail(e, "out of memory");
+        if (!(out->payload = nn_alloc(out->len ? out->len : 1, 1, "blocks",
+                                      e)))
+            return -1;
         for (size_t b = 0; b < nb; b++) {
             float x[32] = {0};
             for (size_t j = 0; j < 32 && b * 32 + j < n; j++) {
@@ -259,20 +299,27 @@ int nn_qlayer_encode(const double *w, size_t rows, size_t cols, int dtype,
     }
     if (s == NN_Q_LOSSLESS) {
         size_t es = nn_dtype_size(dtype), raw = n * es;
-        unsigned char *planes = malloc(raw ? raw : 1);
-        unsigned char *vals = malloc(raw ? raw : 1);
+        unsigned char *planes = nn_alloc(raw ? raw : 1, 1, "byte planes", e);
         size_t bound = ZSTD_compressBound(raw);
-        if (!planes || !vals || !(out->payload = malloc(bound))) {
-            free(planes), free(vals);
-            return nn_fail(e, "out of memory");
+        if (!planes || !(out->payload = nn_alloc(bound, 1, "zstd", e))) {
+            free(planes);
+            return -1;
         }
-        nn_convert(vals, dtype, w, NN_F64, n);
-        for (size_t i = 0; i < n; i++)
-            for (size_t b = 0; b < es; b++) /* little-endian byte b */
-                planes[b * n + i] = vals[i * es + (NN_HOST_LE ? b : es - 1 - b)];
+        unsigned char vals[CHUNK * 8];
+        for (size_t i = 0; i < n; i += CHUNK) { /* a block of values */
+            size_t m = n - i < CHUNK ? n - i : CHUNK;
+            nn_convert(vals, dtype, w + i, NN_F64, m);
+            for (size_t b = 0; b < es; b++) { /* little-endian byte b */
+                const unsigned char *src =
+                    vals + (NN_HOST_LE ? b : es - 1 - b);
+                unsigned char *dst = planes + b * n + i;
+                for (size_t j = 0; j < m; j++)
+                    dst[j] = src[j * es];
+            }
+        }
         size_t z = ZSTD_compress(out->payload, bound, planes, raw,
                                  spec->level ? spec->level : 3);
-        free(planes), free(vals);
+        free(planes);
         if (ZSTD_isError(z))
             return nn_fail(e, "zstd: %s", ZSTD_getErrorName(z));
         out->len = z;
@@ -320,6 +367,154 @@ static int num_attr(const char *attrs, const char *key, double *x,
     return 0;
 }
 
+/* Fixed or Huffman codes (attributes checked, lengths matched) into w,
+ * allocated here once the lengths are known to fit. */
+static int decode_codes(const nn_record *r, int s, size_t n, double **wout,
+                        int *finite, nn_error *e)
+{
+    const uint8_t *p = r->data;
+    size_t len = r->nbytes;
+    double lo, hi, b;
+    if (num_attr(r->attrs, "bits", &b, e) < 0 ||
+        num_attr(r->attrs, "lo", &lo, e) < 0 ||
+        num_attr(r->attrs, "hi", &hi, e) < 0)
+        return -1;
+    int maxb = s == NN_Q_HUFFMAN ? 16 : 24;
+    int bits = b >= 1 && b <= maxb ? (int)b : 0;
+    if (b != bits || !(lo <= hi))
+        return nn_fail(e, "bits=%g lo=%g hi=%g: want 1 to %d bits and "
+                       "lo <= hi", b, lo, hi, maxb);
+    /* every code decodes into [lo, hi] unless hi - lo overflows */
+    *finite = isfinite(hi - lo);
+    size_t k = (size_t)1 << bits;
+    double nbd = 0;
+    if (s == NN_Q_FIXED) {
+        uint64_t need = ((uint64_t)n * (uint64_t)bits + 7) / 8;
+        if (len != need)
+            return nn_fail(e, "%zu bytes of codes; %zu codes of %d bits "
+                           "take %llu", len, n, bits,
+                           (unsigned long long)need);
+    } else {
+        if (num_attr(r->attrs, "nbits", &nbd, e) < 0)
+            return -1;
+        if (nbd < 0 || nbd != floor(nbd) || nbd > 8.0 * (double)len ||
+            len < k || (uint64_t)(len - k) != ((uint64_t)nbd + 7) / 8)
+            return nn_fail(e, "%zu bytes do not hold a table of %zu code "
+                           "lengths and %.0f bits of codes", len, k, nbd);
+    }
+    double *w = nn_alloc(n, sizeof *w, "decoded weights", e);
+    if (!w)
+        return -1;
+    uint32_t q[CHUNK];
+    int rc = 0;
+    if (s == NN_Q_FIXED) {
+        unpacker u = {p, 0, 0};
+        for (size_t i = 0; i < n; i += CHUNK) {
+            size_t m = n - i < CHUNK ? n - i : CHUNK;
+            unpack_bits(&u, m, bits, q);
+            nn_quant_decode(q, m, lo, hi, bits, w + i);
+        }
+    } else {
+        nn_huff h = {0};
+        nn_huff_dec d = {0};
+        if (nn_huff_init(&h, p, k, e) < 0 ||
+            nn_huff_dec_init(&d, &h, p + k, (uint64_t)nbd, n, e) < 0)
+            rc = -1;
+        for (size_t i = 0; rc == 0 && i < n; i += CHUNK) {
+            size_t m = n - i < CHUNK ? n - i : CHUNK;
+            rc = nn_huff_dec_next(&d, m, q, e);
+            if (rc == 0)
+                nn_quant_decode(q, m, lo, hi, bits, w + i);
+        }
+        if (rc == 0)
+            rc = nn_huff_dec_end(&d, e);
+        nn_huff_dec_free(&d);
+        nn_huff_free(&h);
+    }
+    if (rc < 0)
+        free(w);
+    else
+        *wout = w;
+    return rc;
+}
+
+/* Q8_0 or Q4_0 blocks into w. */
+static int decode_blocks(const nn_record *r, int s, size_t n, double **wout,
+                         nn_error *e)
+{
+    const uint8_t *p = r->data;
+    size_t per = s == NN_Q_Q8_0 ? 34 : 18, nb = nblocks(n);
+    if (r->nbytes != nb * per)
+        return nn_fail(e, "%zu bytes; %zu blocks of %zu take %zu", r->nbytes,
+                       nb, per, nb * per);
+    double *w = nn_alloc(n, sizeof *w, "decoded weights", e);
+    if (!w)
+        return -1;
+    for (size_t b = 0; b < nb; b++) {
+        const uint8_t *blk = p + b * per;
+        uint16_t hd;
+        memcpy(&hd, blk, 2);
+        float d = from_half(hd);
+        if (!isfinite(d)) {
+            free(w);
+            return nn_fail(e, "block %zu: its scale is not finite", b);
+        }
+        for (size_t j = 0; j < 32 && b * 32 + j < n; j++) {
+            float x;
+            if (s == NN_Q_Q8_0)
+                x = (float)(int8_t)blk[2 + j] * d;
+            else {
+                int q = j < 16 ? blk[2 + j] & 15 : blk[2 + j - 16] >> 4;
+                x = (float)(q - 8) * d;
+            }
+            w[b * 32 + j] = x;
+        }
+    }
+    *wout = w;
+    return 0;
+}
+
+/* The lossless frame into w: the byte planes, then the values gathered
+ * from them a block at a time. */
+static int decode_lossless(const nn_record *r, int dtype, size_t n,
+                           double **wout, nn_error *e)
+{
+    size_t es = nn_dtype_size(dtype), raw = n * es;
+    unsigned long long fs = ZSTD_getFrameContentSize(r->data, r->nbytes);
+    if (fs != raw)
+        return nn_fail(e, "the zstd frame %s; %zu values take %zu bytes",
+                       fs == ZSTD_CONTENTSIZE_ERROR ? "is corrupt"
+                       : fs == ZSTD_CONTENTSIZE_UNKNOWN ? "has no size"
+                                                        : "has another size",
+                       n, raw);
+    unsigned char *planes = nn_alloc(raw, 1, "decoded bytes", e);
+    double *w = planes ? nn_alloc(n, sizeof *w, "decoded weights", e) : NULL;
+    if (!w) {
+        free(planes);
+        return -1;
+    }
+    size_t z = ZSTD_decompress(planes, raw, r->data, r->nbytes);
+    if (ZSTD_isError(z) || z != raw) {
+        free(planes), free(w);
+        return nn_fail(e, "zstd: %s", ZSTD_isError(z) ? ZSTD_getErrorName(z)
+                                                      : "a short frame");
+    }
+    unsigned char vals[CHUNK * 8];
+    for (size_t i = 0; i < n; i += CHUNK) {
+        size_t m = n - i < CHUNK ? n - i : CHUNK;
+        for (size_t b = 0; b < es; b++) { /* little-endian byte b */
+            const unsigned char *src = planes + b * n + i;
+            unsigned char *dst = vals + (NN_HOST_LE ? b : es - 1 - b);
+            for (size_t j = 0; j < m; j++)
+                dst[j * es] = src[j];
+        }
+        nn_convert(w + i, NN_F64, vals, dtype, m);
+    }
+    free(planes);
+    *wout = w;
+    return 0;
+}
+
 int nn_qlayer_decode(const nn_record *r, double **wout, size_t *rows,
                      size_t *cols, int *dtype, nn_error *e)
 {
@@ -342,114 +537,24 @@ int nn_qlayer_decode(const nn_record *r, double **wout, size_t *rows,
         (strcmp(v, "f32") && strcmp(v, "f64")))
         return nn_fail(e, "dtype must be f32 or f64");
     *dtype = strcmp(v, "f32") ? NN_F64 : NN_F32;
-    size_t n = (size_t)(R * C), len = r->nbytes;
-    const uint8_t *p = r->data;
-    double *w = nn_alloc(n, sizeof *w, "decoded weights", e);
-    if (!w)
-        return -1;
-    int rc = 0;
-    if (s == NN_Q_FIXED || s == NN_Q_HUFFMAN) {
-        double lo, hi, b;
-        if (num_attr(r->attrs, "bits", &b, e) < 0 ||
-            num_attr(r->attrs, "lo", &lo, e) < 0 ||
-            num_attr(r->attrs, "hi", &hi, e) < 0) {
-            free(w);
-            return -1;
-        }
-        int bits = (int)b, maxb = s == NN_Q_HUFFMAN ? 16 : 24;
-        if (b != bits || bits < 1 || bits > maxb || !(lo <= hi)) {
-            free(w);
-            return nn_fail(e, "bits=%g lo=%g hi=%g: want 1 to %d bits and "
-                           "lo <= hi", b, lo, hi, maxb);
-        }
-        uint32_t *q = nn_alloc(n, sizeof *q, "codes", e);
-        if (!q) {
-            free(w);
-            return -1;
-        }
-        if (s == NN_Q_FIXED) {
-            uint64_t need = ((uint64_t)n * (uint64_t)bits + 7) / 8;
-            if (len != need)
-                rc = nn_fail(e, "%zu bytes of codes; %zu codes of %d bits "
-                             "take %llu", len, n, bits,
-                             (unsigned long long)need);
-            else
-                unpack_bits(p, n, bits, q);
-        } else {
-            size_t k = (size_t)1 << bits;
-            double nbd;
-            nn_huff h = {0};
-            if (num_attr(r->attrs, "nbits", &nbd, e) < 0)
-                rc = -1;
-            else if (nbd < 0 || nbd != floor(nbd) || len < k ||
-                     (uint64_t)(len - k) != ((uint64_t)nbd + 7) / 8)
-                rc = nn_fail(e, "%zu bytes do not hold a table of %zu code "
-                             "lengths and %.0f bits of codes", len, k, nbd);
-            else if (nn_huff_init(&h, p, k, e) < 0 ||
-                     nn_huff_decode(&h, p + k, (uint64_t)nbd, n, q, e) < 0)
-                rc = -1;
-            nn_huff_free(&h);
-        }
-        if (rc == 0)
-            nn_quant_decode(q, n, lo, hi, bits, w);
-        free(q);
-    } else if (s == NN_Q_Q8_0 || s == NN_Q_Q4_0) {
-        size_t per = s == NN_Q_Q8_0 ? 34 : 18, nb = nblocks(n);
-        if (len != nb * per)
-            rc = nn_fail(e, "%zu bytes; %zu blocks of %zu take %zu", len, nb,
-                         per, nb * per);
-        for (size_t b = 0; rc == 0 && b < nb; b++) {
-            const uint8_t *blk = p + b * per;
-            uint16_t hd;
-            memcpy(&hd, blk, 2);
-            float d = from_half(hd);
-            if (!isfinite(d)) {
-                rc = nn_fail(e, "block %zu: its scale is not finite", b);
-                break;
-            }
-            for (size_t j = 0; j < 32 && b * 32 + j < n; j++) {
-                float x;
-                if (s == NN_Q_Q8_0)
-                    x = (float)(int8_t)blk[2 + j] * d;
-                else {
-                    int q = j < 16 ? blk[2 + j] & 15 : blk[2 + j - 16] >> 4;
-                    x = (float)(q - 8) * d;
-                }
-                w[b * 32 + j] = x;
-            }
-        }
-    } else { /* lossless */
-        size_t es = nn_dtype_size(*dtype), raw = n * es;
-        unsigned long long fs = ZSTD_getFrameContentSize(p, len);
-        unsigned char *planes = NULL, *vals = NULL;
-        if (fs != raw)
-            rc = nn_fail(e, "the zstd frame %s; %zu values take %zu bytes",
-                         fs == ZSTD_CONTENTSIZE_ERROR ? "is corrupt"
-                         : fs == ZSTD_CONTENTSIZE_UNKNOWN ? "has no size"
-                                                          : "has another size",
-                         n, raw);
-        else if (!(planes = malloc(raw)) || !(vals = malloc(raw)))
-            rc = nn_fail(e, "out of memory");
-        else {
-            size_t z = ZSTD_decompress(planes, raw, p, len);
-            if (ZSTD_isError(z) || z != raw)
-                rc = nn_fail(e, "zstd: %s", ZSTD_isError(z)
-                                                ? ZSTD_getErrorName(z)
-                                                : "a short frame");
-        }
-        for (size_t i = 0; rc == 0 && i < n; i++)
-            for (size_t b = 0; b < es; b++)
-                vals[i * es + (NN_HOST_LE ? b : es - 1 - b)] = planes[b * n + i];
-        if (rc == 0)
-            nn_convert(w, NN_F64, vals, *dtype, n);
-        free(planes), free(vals);
+    size_t n = (size_t)(R * C);
+    double *w = NULL;
+    int rc, finite = 1; /* whether the scheme decodes only finite weights
+                           (Q8_0, Q4_0: finite scales times small integers) */
+    if (s == NN_Q_FIXED || s == NN_Q_HUFFMAN)
+        rc = decode_codes(r, s, n, &w, &finite, e);
+    else if (s == NN_Q_Q8_0 || s == NN_Q_Q4_0)
+        rc = decode_blocks(r, s, n, &w, e);
+    else {
+        finite = 0; /* any bytes: NaN and infinities too */
+        rc = decode_lossless(r, *dtype, n, &w, e);
     }
-    if (rc == 0 && nn_nonfinite_find(w, NN_F64, n) < n)
-        rc = nn_fail(e, "the decoded weights hold NaN or an infinity");
-    if (rc < 0) {
+    if (rc == 0 && !finite && nn_nonfinite_find(w, NN_F64, n) < n) {
         free(w);
-        return -1;
+        return nn_fail(e, "the decoded weights hold NaN or an infinity");
     }
+    if (rc < 0)
+        return -1;
     *wout = w;
     *rows = (size_t)R;
     *cols = (size_t)C;

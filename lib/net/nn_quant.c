@@ -14,6 +14,7 @@
  * read against the end of its input and every code against the table:
  * corrupt or truncated input is an error, never an access out of bounds. */
 #include "net/nn_net.h"
+#include "net/nn_quant_private.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -36,15 +37,26 @@ int nn_quant_range(const double *w, size_t n, double *lo, double *hi,
     return 0;
 }
 
+/* The code of x for bins of width 1 / scale from lo, top the last. */
+static inline uint32_t code_of(double x, double lo, double scale,
+                               uint32_t top)
+{
+    double b = floor((x - lo) * scale);
+    return b <= 0 ? 0 : b >= top ? top : (uint32_t)b;
+}
+
+static double bin_scale(double lo, double hi, int bits)
+{
+    return hi > lo ? ldexp(1, bits) / (hi - lo) : 0;
+}
+
 void nn_quant_encode(const double *w, size_t n, double lo, double hi,
                      int bits, uint32_t *q)
 {
-    double levels = ldexp(1, bits), scale = hi > lo ? levels / (hi - lo) : 0;
-    uint32_t top = (uint32_t)(levels - 1);
-    for (size_t i = 0; i < n; i++) {
-        double x = floor((w[i] - lo) * scale);
-        q[i] = x <= 0 ? 0 : x >= top ? top : (uint32_t)x;
-    }
+    double scale = bin_scale(lo, hi, bits);
+    uint32_t top = (uint32_t)(ldexp(1, bits) - 1);
+    for (size_t i = 0; i < n; i++)
+        q[i] = code_of(w[i], lo, scale, top);
 }
 
 void nn_quant_decode(const uint32_t *q, size_t n, double lo, double hi,
@@ -66,11 +78,10 @@ double nn_quant_entropy(const double *w, size_t n, double lo, double hi,
         return NAN;
     nn_rng g;
     nn_rng_seed(&g, seed);
+    double scale = bin_scale(lo, hi, m_bits);
     for (size_t i = 0; i < k; i++) { /* k draws with replacement */
-        uint32_t q;
         size_t j = k == n ? i : (size_t)nn_rng_below(&g, n);
-        nn_quant_encode(w + j, 1, lo, hi, m_bits, &q);
-        hist[q]++;
+        hist[code_of(w[j], lo, scale, (uint32_t)levels - 1)]++;
     }
     double h = 0;
     for (size_t b = 0; b < levels; b++)
@@ -277,31 +288,44 @@ uint64_t nn_huff_bits(const nn_huff *h, const uint64_t *freq)
     return b;
 }
 
-int nn_huff_encode(const nn_huff *h, const uint32_t *sym, size_t n,
-                   uint8_t *out, size_t cap, uint64_t *nbits, nn_error *e)
+int nn_huff_put(const nn_huff *h, const uint32_t *sym, size_t n,
+                size_t first, uint8_t *out, size_t cap, uint64_t *bit,
+                nn_error *e)
 {
-    uint64_t bit = 0, acc = 0;  /* acc: fewer than 8 pending bits */
-    int pending = 0;
-    uint8_t *o = out;
-    memset(out, 0, cap);
+    uint64_t b = *bit, acc = 0, room = (uint64_t)cap * 8;
+    int pending = (int)(b & 7);  /* acc: fewer than 8 pending bits */
+    uint8_t *o = out + (b >> 3);
+    if (b > room)
+        return nn_fail(e, "Huffman: the output needs more than %zu bytes",
+                       cap);
+    if (pending) /* the bits of the last byte written so far */
+        acc = (uint64_t)(*o >> (8 - pending));
     for (size_t i = 0; i < n; i++) {
         uint32_t s = sym[i];
         if (s >= h->nsym || !h->len[s])
             return nn_fail(e, "Huffman: code %u of value %zu has no code "
-                           "word", s, i);
+                           "word", s, first + i);
         int l = h->len[s];
-        if (bit + (uint64_t)l > (uint64_t)cap * 8)
+        if (b + (uint64_t)l > room)
             return nn_fail(e, "Huffman: the output needs more than %zu "
                            "bytes", cap);
-        bit += (uint64_t)l;
+        b += (uint64_t)l;
         acc = acc << l | h->code[s];
         for (pending += l; pending >= 8; pending -= 8)
             *o++ = (uint8_t)(acc >> (pending - 8));
     }
     if (pending)
         *o = (uint8_t)(acc << (8 - pending));
-    *nbits = bit;
+    *bit = b;
     return 0;
+}
+
+int nn_huff_encode(const nn_huff *h, const uint32_t *sym, size_t n,
+                   uint8_t *out, size_t cap, uint64_t *nbits, nn_error *e)
+{
+    memset(out, 0, cap);
+    *nbits = 0;
+    return nn_huff_put(h, sym, n, 0, out, cap, nbits, e);
 }
 
 /* The k bits (k <= 16) of in at bit, most significant first, the bytes
@@ -311,38 +335,48 @@ static uint32_t peek_bits(const uint8_t *in, uint64_t nbytes, uint64_t bit,
 {
     uint64_t b = bit >> 3;
     uint32_t v = 0;
-    for (int j = 0; j < 3; j++)
-        v = v << 8 | (b + (uint64_t)j < nbytes ? in[b + (uint64_t)j] : 0u);
+    if (b + 3 <= nbytes) /* all three bytes there: the usual case */
+        v = (uint32_t)in[b] << 16 | (uint32_t)in[b + 1] << 8 | in[b + 2];
+    else
+        for (int j = 0; j < 3; j++)
+            v = v << 8 | (b + (uint64_t)j < nbytes ? in[b + (uint64_t)j] : 0u);
     return v >> (24 - k - (int)(bit & 7)) & ((1u << k) - 1);
 }
 
-int nn_huff_decode(const nn_huff *h, const uint8_t *in, uint64_t nbits,
-                   size_t n, uint32_t *sym, nn_error *e)
+/* Code words of up to LUT bits are found by a table of their (symbol,
+ * length), indexed by the next LUT bits; longer ones, and bits that start
+ * no code word, bit by bit from the first. */
+enum { LUT = 10 };
+
+int nn_huff_dec_init(nn_huff_dec *d, const nn_huff *h, const uint8_t *in,
+                     uint64_t nbits, size_t total, nn_error *e)
 {
-    /* Code words of up to LUT bits by a table of their (symbol, length),
-     * indexed by the next LUT bits; longer ones, and bits that start no
-     * code word, bit by bit from the first. */
-    enum { LUT = 10 };
-    uint32_t *lut = calloc((size_t)1 << LUT, sizeof *lut);
-    if (!lut)
+    *d = (nn_huff_dec){h, in, nbits, 0, 0, total, NULL};
+    if (!(d->lut = calloc((size_t)1 << LUT, sizeof *d->lut)))
         return nn_fail(e, "Huffman: out of memory");
     for (size_t s = 0; s < h->nsym; s++) {
         int l = h->len[s];
         if (l == 0 || l > LUT)
             continue;
-        uint32_t lo = h->code[s] << (LUT - l), hi = (h->code[s] + 1) << (LUT - l);
+        uint32_t lo = h->code[s] << (LUT - l),
+                 hi = (h->code[s] + 1) << (LUT - l);
         for (uint32_t c = lo; c < hi; c++)
-            lut[c] = (uint32_t)s << 5 | (uint32_t)l;
+            d->lut[c] = (uint32_t)s << 5 | (uint32_t)l;
     }
-    uint64_t bit = 0, nbytes = (nbits + 7) / 8;
+    return 0;
+}
+
+int nn_huff_dec_next(nn_huff_dec *d, size_t n, uint32_t *sym, nn_error *e)
+{
+    const nn_huff *h = d->h;
+    const uint8_t *in = d->in;
+    uint64_t bit = d->bit, nbits = d->nbits, nbytes = (nbits + 7) / 8;
     for (size_t i = 0; i < n; i++) {
-        uint32_t t = lut[peek_bits(in, nbytes, bit, LUT)];
+        uint32_t t = d->lut[peek_bits(in, nbytes, bit, LUT)];
         if (t) {
-            if (bit + (t & 31) > nbits) {
-                free(lut);
+            if (bit + (t & 31) > nbits)
                 return nn_fail(e, "Huffman: the codes end after %zu of %zu "
-                               "values (truncated)", i, n);
-            }
+                               "values (truncated)", d->done + i, d->total);
             sym[i] = t >> 5;
             bit += t & 31;
             continue;
@@ -350,16 +384,12 @@ int nn_huff_decode(const nn_huff *h, const uint8_t *in, uint64_t nbits,
         uint32_t code = 0;
         int l = 1;
         for (;; l++) {
-            if (l > NN_HUFF_MAXLEN) {
-                free(lut);
+            if (l > NN_HUFF_MAXLEN)
                 return nn_fail(e, "Huffman: value %zu: no code word matches "
-                               "(corrupt codes)", i);
-            }
-            if (bit >= nbits) {
-                free(lut);
+                               "(corrupt codes)", d->done + i);
+            if (bit >= nbits)
                 return nn_fail(e, "Huffman: the codes end after %zu of %zu "
-                               "values (truncated)", i, n);
-            }
+                               "values (truncated)", d->done + i, d->total);
             code = code << 1 | ((in[bit >> 3] >> (7 - (bit & 7))) & 1u);
             bit++;
             if (code - h->first[l] < h->count[l])
@@ -367,9 +397,35 @@ int nn_huff_decode(const nn_huff *h, const uint8_t *in, uint64_t nbits,
         }
         sym[i] = h->sorted[h->offset[l] + (code - h->first[l])];
     }
-    free(lut);
-    if (bit != nbits)
-        return nn_fail(e, "Huffman: %llu bits left after %zu values "
-                       "(corrupt codes)", (unsigned long long)(nbits - bit), n);
+    d->bit = bit;
+    d->done += n;
     return 0;
+}
+
+int nn_huff_dec_end(const nn_huff_dec *d, nn_error *e)
+{
+    if (d->bit != d->nbits)
+        return nn_fail(e, "Huffman: %llu bits left after %zu values "
+                       "(corrupt codes)",
+                       (unsigned long long)(d->nbits - d->bit), d->done);
+    return 0;
+}
+
+void nn_huff_dec_free(nn_huff_dec *d)
+{
+    free(d->lut);
+    d->lut = NULL;
+}
+
+int nn_huff_decode(const nn_huff *h, const uint8_t *in, uint64_t nbits,
+                   size_t n, uint32_t *sym, nn_error *e)
+{
+    nn_huff_dec d;
+    int rc = nn_huff_dec_init(&d, h, in, nbits, n, e);
+    if (rc == 0)
+        rc = nn_huff_dec_next(&d, n, sym, e);
+    if (rc == 0)
+        rc = nn_huff_dec_end(&d, e);
+    nn_huff_dec_free(&d);
+    return rc;
 }
