@@ -184,8 +184,6 @@ static int params_init(trainer *T, nn_error *e)
     return 0;
 }
 
-/* One step of the optimiser on every parameter (PyTorch's update rules,
- * for results that compare). */
 /* The learning rate of the coming step: warm-up, then the schedule. */
 static double rate(const trainer *T)
 {
@@ -204,11 +202,16 @@ static double rate(const trainer *T)
     return lr;
 }
 
-static void params_step(trainer *T)
+/* One step of the optimiser on every parameter (PyTorch's update rules,
+ * for results that compare), started (nn_optim_post): the caller works
+ * meanwhile, then calls params_wait. */
+static void params_post(trainer *T)
 {
-    nn_optim_step(T->opt, rate(T), T->g, T->gdt);
+    nn_optim_post(T->opt, rate(T), T->g, T->gdt);
     T->step++;
 }
+
+static void params_wait(trainer *T) { nn_optim_wait(T->opt); }
 
 /* ------------------------------------------------------------- training */
 
@@ -291,12 +294,10 @@ static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, tally *s,
         return -1;
     *s = (tally){0};
     memset(T->gsq, 0, T->net.n * sizeof *T->gsq);
-    for (;;) {
-        if (nn_trainset_next(T->d, o->batch, o->dtype, T->xb, T->tb, T->cb,
-                             &m, e) < 0)
-            return -1;
-        if (m == 0)
-            break;
+    if (nn_trainset_next(T->d, o->batch, o->dtype, T->xb, T->tb, T->cb, &m,
+                         e) < 0)
+        return -1;
+    while (m) {
         const void *y = nn_tape_run(T->tape, &T->net, m, T->xb, e);
         if (!y)
             return -1;
@@ -316,14 +317,21 @@ static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, tally *s,
             T->gsq[l] += gs.m2 / (double)gs.n + gs.mean * gs.mean;
         }
         s->steps++;
-        params_step(T);
+        at += m;
+        /* the next batch is gathered while the step updates the
+         * parameters (the batch, the tape and the tally are done with) */
+        params_post(T);
+        int rc = nn_trainset_next(T->d, o->batch, o->dtype, T->xb, T->tb,
+                                  T->cb, &m, e);
+        params_wait(T);
+        if (rc < 0)
+            return -1;
         if (T->traj && o->every_steps && T->step % o->every_steps == 0) {
             char num[32];
             snprintf(num, sizeof num, "%llu", (unsigned long long)T->step);
             if (write_layers(T, T->traj, "checkpoint", num, e) < 0)
                 return -1;
         }
-        at += m;
         if (prog->enabled) {
             char acc[32] = "";
             if (T->k)

@@ -81,9 +81,10 @@ void nn_optim_step(nn_optim *o, double lr, const void *const *g,
                    const int *gdt);
 /* The same step in two calls, for the caller to work between them (the
  * parameters, their gradients and the optimizer untouched): post starts
- * it (with the helper thread, the large arrays go to the helper whole and
- * the caller updates the others before post returns), wait ends it.  The
- * same bytes as nn_optim_step. */
+ * it (with the helper thread, the helper starts on the large arrays and
+ * the caller updates the others before post returns), wait ends it (the
+ * caller sharing what is left of the large arrays).  The same bytes as
+ * nn_optim_step. */
 void nn_optim_post(nn_optim *o, double lr, const void *const *g,
                    const int *gdt);
 void nn_optim_wait(nn_optim *o);

@@ -13,8 +13,11 @@
  * step shares the large arrays with one helper thread, which updates
  * their second halves while the caller updates the first: a step streams
  * every parameter and its moments on one core otherwise, while the
- * BLAS's threads wait.  Every element follows the same rule either way,
- * so the results are the same bytes. */
+ * BLAS's threads wait.  Or the helper starts on the large arrays while
+ * the caller does other work, and the caller takes a share of what is
+ * left when it is done (nn_optim_post, nn_optim_wait: nn-train gathers
+ * the next batch meanwhile).  Every element follows the same rule
+ * either way, so the results are the same bytes. */
 #include "methods/nn_methods.h"
 #include "base/nn_base_private.h"
 
@@ -32,6 +35,9 @@ int openblas_get_num_threads(void);
  * microseconds: longer, and a helper that shares the caller's core waits
  * for the polls to end; 20000 measured slower than 2000 and than none). */
 #define SPIN 2000
+/* nn_optim_post's large arrays go in chunks of this many elements to the
+ * helper and, once it waits, to the caller. */
+#define CHUNK 32768
 
 static void relax(void)
 {
@@ -51,13 +57,16 @@ typedef struct param {
 
 /* The helper thread and the step it shares: a step is posted (posted
  * incremented under mu, cv signalled), the helper updates the second
- * halves of the large arrays and sets done = posted. */
+ * halves of the large arrays, or (whole, nn_optim_post) takes the large
+ * arrays' chunks one at a time (next counts the chunks taken, by either
+ * thread), and sets done = posted. */
 typedef struct helper {
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     uint64_t posted, done;
-    int quit;
+    int quit, whole;
+    size_t next;
     struct nn_optim *o;
     double lr, c1, c2;
     const void *const *g;
@@ -266,13 +275,47 @@ static void update(nn_optim *o, size_t k, const void *g, int gdt, double lr,
         mirror(p);
 }
 
-/* The helper's part of a step: the second halves of the large arrays. */
-static void second_halves(nn_optim *o, double lr, const void *const *g,
-                          const int *gdt, double c1, double c2)
+/* Takes the next chunk of the large arrays not yet taken in the step
+ * posted: array k, elements [lo, hi); 0 when none is left. */
+static int take(nn_optim *o, helper *h, size_t *k, size_t *lo, size_t *hi)
 {
+    size_t c = __atomic_fetch_add(&h->next, 1, __ATOMIC_RELAXED);
+    for (size_t j = 0; j < o->np; j++) {
+        size_t n = o->p[j].n;
+        if (n < SPLIT_MIN)
+            continue;
+        size_t nc = (n + CHUNK - 1) / CHUNK;
+        if (c < nc) {
+            *k = j;
+            *lo = c * CHUNK;
+            *hi = *lo + CHUNK < n ? *lo + CHUNK : n;
+            return 1;
+        }
+        c -= nc;
+    }
+    return 0;
+}
+
+/* The chunks of the step posted, while some are left. */
+static void take_chunks(nn_optim *o, helper *h)
+{
+    size_t k, lo, hi;
+    while (take(o, h, &k, &lo, &hi))
+        update(o, k, h->g[k], h->gdt[k], h->lr, h->c1, h->c2, lo, hi);
+}
+
+/* The helper's part of a step: the second halves of the large arrays,
+ * or their chunks. */
+static void helper_part(nn_optim *o, helper *h)
+{
+    if (h->whole) {
+        take_chunks(o, h);
+        return;
+    }
     for (size_t k = 0; k < o->np; k++)
         if (o->p[k].n >= SPLIT_MIN)
-            update(o, k, g[k], gdt[k], lr, c1, c2, o->p[k].n / 2, o->p[k].n);
+            update(o, k, h->g[k], h->gdt[k], h->lr, h->c1, h->c2,
+                   o->p[k].n / 2, o->p[k].n);
 }
 
 static void *helper_main(void *arg)
@@ -287,7 +330,7 @@ static void *helper_main(void *arg)
             break;
         seen = h->posted;
         pthread_mutex_unlock(&h->mu);
-        second_halves(h->o, h->lr, h->g, h->gdt, h->c1, h->c2);
+        helper_part(h->o, h);
         pthread_mutex_lock(&h->mu);
         __atomic_store_n(&h->done, seen, __ATOMIC_RELEASE);
         pthread_cond_broadcast(&h->cv);
@@ -344,42 +387,78 @@ static void helper_stop(nn_optim *o)
     o->h = NULL;
 }
 
-void nn_optim_step(nn_optim *o, double lr, const void *const *g,
-                   const int *gdt)
+/* Starts step: the bias corrections, and with the helper, its part
+ * (whole: all of the large arrays) posted; returns the helper or NULL. */
+static helper *post(nn_optim *o, double lr, const void *const *g,
+                    const int *gdt, int whole, double *c1, double *c2)
 {
     o->step++;
-    double c1 = 1 - pow(0.9, (double)o->step);
-    double c2 = 1 - pow(0.999, (double)o->step);
+    *c1 = 1 - pow(0.9, (double)o->step);
+    *c2 = 1 - pow(0.999, (double)o->step);
     if (!o->tried)
         helper_start(o);
     helper *h = o->h;
-    if (h) { /* the second halves of the large arrays to the helper */
+    if (h) {
         pthread_mutex_lock(&h->mu);
         h->lr = lr;
-        h->c1 = c1;
-        h->c2 = c2;
+        h->c1 = *c1;
+        h->c2 = *c2;
         h->g = g;
         h->gdt = gdt;
+        h->whole = whole;
+        h->next = 0;
         h->posted++;
         pthread_cond_broadcast(&h->cv);
         pthread_mutex_unlock(&h->mu);
     }
-    for (size_t k = 0; k < o->np; k++) {
+    return h;
+}
+
+/* Waits for the helper's part of the step posted last. */
+static void finish(helper *h)
+{
+    if (!h)
+        return;
+    uint64_t want = h->posted; /* spin a while before sleeping */
+    for (int i = 0; i < SPIN; i++) {
+        if (__atomic_load_n(&h->done, __ATOMIC_ACQUIRE) == want)
+            return;
+        relax();
+    }
+    pthread_mutex_lock(&h->mu);
+    while (h->done != want)
+        pthread_cond_wait(&h->cv, &h->mu);
+    pthread_mutex_unlock(&h->mu);
+}
+
+void nn_optim_step(nn_optim *o, double lr, const void *const *g,
+                   const int *gdt)
+{
+    double c1, c2;
+    helper *h = post(o, lr, g, gdt, 0, &c1, &c2);
+    for (size_t k = 0; k < o->np; k++) { /* the first halves with a helper */
         size_t n = o->p[k].n;
         update(o, k, g[k], gdt[k], lr, c1, c2, 0,
                h && n >= SPLIT_MIN ? n / 2 : n);
     }
-    if (h) { /* the helper is about as far: spin a while before sleeping */
-        uint64_t want = h->posted;
-        for (int i = 0; i < SPIN; i++) {
-            if (__atomic_load_n(&h->done, __ATOMIC_ACQUIRE) == want)
-                break;
-            relax();
-        }
-        pthread_mutex_lock(&h->mu);
-        while (h->done != want)
-            pthread_cond_wait(&h->cv, &h->mu);
-        pthread_mutex_unlock(&h->mu);
+    finish(h);
+}
+
+void nn_optim_post(nn_optim *o, double lr, const void *const *g,
+                   const int *gdt)
+{
+    double c1, c2;
+    helper *h = post(o, lr, g, gdt, 1, &c1, &c2);
+    for (size_t k = 0; k < o->np; k++) /* what the helper does not */
+        if (!h || o->p[k].n < SPLIT_MIN)
+            update(o, k, g[k], gdt[k], lr, c1, c2, 0, o->p[k].n);
+}
+
+void nn_optim_wait(nn_optim *o)
+{
+    if (o->h) { /* the chunks the helper has not taken yet */
+        take_chunks(o, o->h);
+        finish(o->h);
     }
 }
 

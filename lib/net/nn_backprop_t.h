@@ -3,6 +3,22 @@
  * (the BLAS call) and WEIGHTS(l) (the layer's weights in that precision)
  * defined: the layer step and the tape's passes.  No include guard. */
 
+/* dw below its bias row, X^T G (masked), and dx = G W^T; the bias row
+ * already summed. */
+static void FN(layer_weights)(const nn_layer *l, size_t m, const REAL *x,
+                              const REAL *g, REAL *dw, REAL *dx)
+{
+    size_t n = l->n_out;
+    if (dw) {
+        GEMM(1, 0, l->n_in, n, m, 1, x, g, 0, dw + n);
+        if (l->mask)
+            for (size_t i = 0; i < (1 + l->n_in) * n; i++)
+                dw[i] = l->mask[i] ? dw[i] : 0;
+    }
+    if (dx)
+        GEMM(0, 1, m, l->n_in, n, 1, g, WEIGHTS(l) + n, 0, dx);
+}
+
 /* Vectorised across the columns (the bias row's sums keep their order,
  * row by row). */
 NN_VECTORIZE NN_CLONES
@@ -16,13 +32,43 @@ void FN(nn_layer_backward)(const nn_layer *l, size_t m, const REAL *x,
         for (size_t r = 0; r < m; r++)
             for (size_t j = 0; j < n; j++)
                 dw[j] += g[r * n + j];
-        GEMM(1, 0, l->n_in, n, m, 1, x, g, 0, dw + n);
-        if (l->mask)
-            for (size_t i = 0; i < (1 + l->n_in) * n; i++)
-                dw[i] = l->mask[i] ? dw[i] : 0;
     }
-    if (dx)
-        GEMM(0, 1, m, l->n_in, n, 1, g, WEIGHTS(l) + n, 0, dx);
+    FN(layer_weights)(l, m, x, g, dw, dx);
+}
+
+/* y = the activation of z: a ReLU in one pass (nn_act_apply's rule), the
+ * others on a copy. */
+NN_VECTORIZE NN_CLONES
+static void FN(activate)(const nn_layer *L, size_t m, const REAL *z, REAL *y)
+{
+    size_t N = m * L->n_out;
+    if (L->act.kind == NN_ACT_RELU) {
+        for (size_t i = 0; i < N; i++)
+            y[i] = z[i] > 0 ? z[i] : 0;
+        return;
+    }
+    memcpy(y, z, N * sizeof(REAL));
+    FN(nn_act_apply)(&L->act, L->coef, m, L->n_out, y);
+}
+
+/* Through a ReLU (g = 0 where z <= 0) and the bias row of dw (column
+ * sums of the new g, row by row as nn_layer_backward sums them) in one
+ * pass; dw NULL: through the ReLU alone. */
+NN_VECTORIZE NN_CLONES
+static void FN(relu_bias)(size_t m, size_t n, const REAL *z, REAL *g, REAL *dw)
+{
+    if (dw)
+        for (size_t j = 0; j < n; j++)
+            dw[j] = 0;
+    for (size_t r = 0; r < m; r++) {
+        const REAL *zr = z + r * n;
+        REAL *gr = g + r * n;
+        for (size_t j = 0; j < n; j++)
+            gr[j] = zr[j] > 0 ? gr[j] : 0;
+        if (dw)
+            for (size_t j = 0; j < n; j++)
+                dw[j] += gr[j];
+    }
 }
 
 static const REAL *FN(tape_forward)(nn_tape *t, const nn_net *net, size_t m,
@@ -47,8 +93,7 @@ static const REAL *FN(tape_forward)(nn_tape *t, const nn_net *net, size_t m,
         for (size_t r = 0; r < m; r++)
             memcpy(z + r * n, WEIGHTS(L), n * sizeof(REAL));
         GEMM(0, 0, m, n, L->n_in, 1, in, WEIGHTS(L) + n, 1, z);
-        memcpy(y, z, m * n * sizeof(REAL));
-        FN(nn_act_apply)(&L->act, L->coef, m, n, y);
+        FN(activate)(L, m, z, y);
         in = y;
     }
     return t->y[net->n - 1];
@@ -75,11 +120,19 @@ static double FN(tape_backward)(nn_tape *t, const nn_net *net, int loss,
             for (size_t i = 0; i < m * ly->n_out; i++)
                 cur[i] = nn_rng_uniform(&t->rng) >= pg ? cur[i] * sc : 0;
         }
-        if (l != top) /* cur holds dL/dy: through the activation */
-            FN(nn_act_backward)(&ly->act, ly->coef, m, ly->n_out, t->z[l],
-                                t->y[l], cur, dcoef ? dcoef[l] : NULL);
-        FN(nn_layer_backward)(ly, m, t->in[l], cur, dw[l],
+        if (l != top && ly->act.kind == NN_ACT_RELU) {
+            /* cur holds dL/dy: through the ReLU, with the bias row */
+            FN(relu_bias)(m, ly->n_out, t->z[l], cur, dw[l]);
+            FN(layer_weights)(ly, m, t->in[l], cur, dw[l],
                               l > lo ? next : NULL);
+        } else {
+            if (l != top) /* cur holds dL/dy: through the activation */
+                FN(nn_act_backward)(&ly->act, ly->coef, m, ly->n_out,
+                                    t->z[l], t->y[l], cur,
+                                    dcoef ? dcoef[l] : NULL);
+            FN(nn_layer_backward)(ly, m, t->in[l], cur, dw[l],
+                                  l > lo ? next : NULL);
+        }
         double p = t->training && t->pin ? t->pin[l] : 0;
         if (l > lo && p > 0) { /* through the input's dropout */
             REAL sc = (REAL)(1 / (1 - p));

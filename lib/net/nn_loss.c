@@ -63,6 +63,10 @@ static double softplus(double z)
     return z > 0 ? z + log1p(exp(-z)) : log1p(exp(z));
 }
 
+/* Softmax cross-entropy keeps a row's exponentials for the gradient when
+ * the row has at most this many outputs (else computes them again). */
+#define XENT_KEEP 256
+
 /* The loss, once for each precision (nn_loss_t.h); sums in double. */
 #define REAL double
 #define FN(name) name##_f64

@@ -26,24 +26,33 @@ double FN(nn_loss)(int loss, const nn_act *a, const double *coef, size_t m,
         }
         FN(nn_act_backward)(a, coef, m, n, z, y, dz, dcoef);
         return L * per_el;
-    case NN_LOSS_XENT: /* -sum_j t_j log softmax(z)_j, by log-sum-exp */
+    case NN_LOSS_XENT: { /* -sum_j t_j log softmax(z)_j, by log-sum-exp */
+        /* a row's e^{z_j - max}, computed once when the row fits */
+        double ex[XENT_KEEP];
+        int keep = n <= XENT_KEEP;
         for (size_t r = 0; r < m; r++) {
             const REAL *zr = z + r * n, *tr = t + r * n;
             double mx = zr[0], s = 0, ts = 0;
             for (size_t j = 1; j < n; j++)
                 mx = zr[j] > mx ? zr[j] : mx;
-            for (size_t j = 0; j < n; j++)
-                s += exp(zr[j] - mx);
+            for (size_t j = 0; j < n; j++) {
+                double ej = exp(zr[j] - mx);
+                if (keep)
+                    ex[j] = ej;
+                s += ej;
+            }
             double ls = log(s); /* log softmax_j = (z_j - max) - ls */
             for (size_t j = 0; j < n; j++) {
                 L += tr[j] ? -tr[j] * (((double)zr[j] - mx) - ls) : 0;
                 ts += tr[j];
             }
-            for (size_t j = 0; j < n; j++)
-                dz[r * n + j] =
-                    (REAL)((exp(zr[j] - mx) / s * ts - tr[j]) * per_row);
+            for (size_t j = 0; j < n; j++) {
+                double ej = keep ? ex[j] : exp(zr[j] - mx);
+                dz[r * n + j] = (REAL)((ej / s * ts - tr[j]) * per_row);
+            }
         }
         return L * per_row;
+    }
     case NN_LOSS_SIGMOID_XENT: /* softplus(z) - t z, as BCEWithLogits */
         for (size_t i = 0; i < N; i++) {
             L += softplus(z[i]) - (double)t[i] * z[i];

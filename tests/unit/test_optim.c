@@ -3,7 +3,9 @@
  * updates everything (one thread): Adam, AdamW, SGD with momentum and
  * Nesterov, in single precision and in double with the f32 mirror, over
  * arrays below and above the size that is shared (odd sizes, so the
- * halves differ); the helper is started only with two threads; and
+ * halves differ), and the same with a step in two calls (nn_optim_post,
+ * the caller working, nn_optim_wait: the helper and the caller share the
+ * large arrays' chunks); the helper is started only with two threads; and
  * single-precision Adam follows PyTorch's rule element by element (a
  * plain loop written from torch 1.13's Adam). */
 #include "nn.h"
@@ -38,10 +40,11 @@ static float gradient(size_t k, size_t i, int step)
     return (float)sin(0.37 * (double)i + 1.3 * (double)k + 0.5 * step) * 1e-2f;
 }
 
-/* STEPS steps of kind over the NA arrays with OpenBLAS on nthreads;
- * their weights after, in w (f32) or wd (f64, with mirrors in w). */
-static int run(int kind, int f64, int nthreads, float **w, double **wd,
-               int *helper)
+/* STEPS steps of kind over the NA arrays with OpenBLAS on nthreads, by
+ * nn_optim_step or (post) nn_optim_post and nn_optim_wait; their weights
+ * after, in w (f32) or wd (f64, with mirrors in w). */
+static int run(int kind, int f64, int nthreads, int post, float **w,
+               double **wd, int *helper)
 {
     nn_error e;
     openblas_set_num_threads(nthreads);
@@ -78,7 +81,16 @@ static int run(int kind, int f64, int nthreads, float **w, double **wd,
                 g32[k][i] = gradient(k, i, s);
                 g64[k][i] = g32[k][i];
             }
-        nn_optim_step(o, kind == NN_OPTIM_SGD ? 0.1 : 1e-3, g, gdt);
+        double lr = kind == NN_OPTIM_SGD ? 0.1 : 1e-3;
+        if (!post) {
+            nn_optim_step(o, lr, g, gdt);
+            continue;
+        }
+        nn_optim_post(o, lr, g, gdt);
+        volatile double busy = 0; /* the caller's own work meanwhile */
+        for (int i = 0; i < 20000 * (s + 1); i++)
+            busy += sqrt((double)i);
+        nn_optim_wait(o);
     }
     *helper = threads() - before;
     nn_optim_free(o);
@@ -87,13 +99,13 @@ static int run(int kind, int f64, int nthreads, float **w, double **wd,
     return 0;
 }
 
-static void compare(const char *what, int kind, int f64)
+static void compare(const char *what, int kind, int f64, int post)
 {
     float *w1[NA], *w2[NA];
     double *d1[NA], *d2[NA];
     int h1, h2;
-    if (run(kind, f64, 1, w1, d1, &h1) < 0 ||
-        run(kind, f64, 2, w2, d2, &h2) < 0) {
+    if (run(kind, f64, 1, 0, w1, d1, &h1) < 0 ||
+        run(kind, f64, 2, post, w2, d2, &h2) < 0) {
         CHECK(0, "%s: the runs", what);
         return;
     }
@@ -103,7 +115,8 @@ static void compare(const char *what, int kind, int f64)
         if (f64)
             same &= memcmp(d1[k], d2[k], sizes[k] * sizeof *d1[k]) == 0;
     }
-    CHECK(same, "%s: the same bytes with the helper thread as without", what);
+    CHECK(same, "%s: the same bytes with the helper thread as without%s",
+          what, post ? " (post and wait)" : "");
     if (h1 >= 0)
         CHECK(h1 == 0 && h2 == 1, "%s: a helper thread with two BLAS threads "
               "only (threads added: %d with one, %d with two)", what, h1, h2);
@@ -123,7 +136,7 @@ static void adam_reference(void)
     float *w[NA];
     double *wd[NA];
     int h;
-    if (run(NN_OPTIM_ADAM, 0, 2, w, wd, &h) < 0) {
+    if (run(NN_OPTIM_ADAM, 0, 2, 0, w, wd, &h) < 0) {
         CHECK(0, "adam reference: the run");
         return;
     }
@@ -149,12 +162,14 @@ static void adam_reference(void)
 
 int main(void)
 {
-    compare("adam f32", NN_OPTIM_ADAM, 0);
-    compare("adamw f32", NN_OPTIM_ADAMW, 0);
-    compare("sgd momentum f32", NN_OPTIM_SGD, 0);
-    compare("adam f64", NN_OPTIM_ADAM, 1);
-    compare("adamw f64", NN_OPTIM_ADAMW, 1);
-    compare("sgd nesterov f64", NN_OPTIM_SGD, 1);
+    for (int post = 0; post < 2; post++) {
+        compare("adam f32", NN_OPTIM_ADAM, 0, post);
+        compare("adamw f32", NN_OPTIM_ADAMW, 0, post);
+        compare("sgd momentum f32", NN_OPTIM_SGD, 0, post);
+        compare("adam f64", NN_OPTIM_ADAM, 1, post);
+        compare("adamw f64", NN_OPTIM_ADAMW, 1, post);
+        compare("sgd nesterov f64", NN_OPTIM_SGD, 1, post);
+    }
     adam_reference();
     return check_status();
 }
