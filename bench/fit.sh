@@ -7,7 +7,14 @@
 # and OpenBLAS's own choice (the variable unset for the run); then the
 # methods' limits against their times, and peak memory on MNIST and on
 # MNIST ten times.  Writes bench/results/fit.md.
+#
+# FIT_PARTS (default "torch methods memory") runs only those parts, so that
+# a shared machine is held quiet for less at a time: e.g.
+#   FIT_PARTS=torch bench/fit.sh; FIT_PARTS="methods memory" BENCH_OUT=... bench/fit.sh
+# each page then holds the parts it ran, with its own loads.
 set -eu
+PARTS=${FIT_PARTS:-torch methods memory}
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -46,6 +53,7 @@ setting() {
     median sorted-pca-f64 60000 784 392 10 >"$T/blas64_$s"
 }
 
+if part torch; then
 setting machine
 if [ -n "$CORETYPE" ]; then
     (unset OPENBLAS_CORETYPE; setting openblas)
@@ -71,6 +79,10 @@ md "single precision (ssyrk, half the work), takes its leading eigenvector, and"
 md "refines it with one pass in double precision (a Davidson step with the"
 md "single-precision spectrum), to within 1e-14 of the double-precision one: the"
 md "same rows, the same layer bytes (\`bench/fit_pc.py\`, nn-fit-layer(1) PRECISION)."
+md "The refining pass reads the f32 rows as they are and leaves each row's key x c0;"
+md "those keys rank the rows to within a bound (nn_nearsel), and the gathering pass"
+md "takes the exact keys of the few rows near the ranks: three passes over the data,"
+md "not four (the same picks as ranking every row exactly)."
 md "The output layer takes the data through the hidden layer itself"
 md "(\`--through l1.nns\`: nn-forward's single-precision pass and the Gram matrix in"
 md "one pass, no pipe; the same bytes as the pipe). \`--gram-precision f32\` sums the"
@@ -101,7 +113,7 @@ for s in $SETTINGS; do
     row "BLAS/LAPACK calls alone (\`fit_blas sorted-pca 60000 784 392 10\`, median of 3)" "$blas" "$blas"
     row "the same with the double-precision Gram of X (\`fit_blas sorted-pca-f64 ...\`, as before)" "$(awk '{ print $NF }' "$T/blas64_$s")" "$blas"
     row "the whole fit: $(cell "$(echo "$FIT" | sed 's/\$T\///g')")" "$(field "fit_$s" 3)" "$blas"
-    row "… of which \`nn-fit-layer -m sorted-pca -w 392\` (four passes over the data)" "$(field "sorted_$s" 3)" "$blas"
+    row "… of which \`nn-fit-layer -m sorted-pca -w 392\` (three passes over the data)" "$(field "sorted_$s" 3)" "$blas"
     row "… \`nn-fit-layer -m output -l 5e4 --through l1.nns\` (one pass)" "$(field "output_$s" 3)" "$blas"
     row "the whole fit, the output layer's Gram in single precision (\`--gram-precision f32\`)" "$(field "fit32_$s" 3)" "$blas"
     row "… of which the output layer" "$(field "output32_$s" 3)" "$blas"
@@ -117,6 +129,9 @@ for s in $SETTINGS; do
     md ""
 done
 
+fi
+
+if part methods; then
 say "the methods' limits"
 md "## Each method: the BLAS work it cannot avoid, and what it takes"
 md ""
@@ -156,7 +171,11 @@ awk -v l="$line" -v t="$(field lim_demo 3)" 'BEGIN {
     printf "| demo 784-784-392-10 | 784, 392 | %.3f | %.3f | %.2f | %s |\n", lim, t, t / lim, s }' >>"$R"
 md ""
 
+fi
+
+if part memory; then
 say "peak memory"
+[ -f "$T/l1.nns" ] || nn-fit-layer -m sorted-pca -w 392 "$T/train.nns" > "$T/l1.nns"
 md "## Peak memory"
 md ""
 r1=$(rss "" "nn-fit-layer -m random -w 392 -l 5e4 \$T/train.nns")
@@ -173,8 +192,10 @@ md "| \`nn-fit-layer -m output -l 5e4 --through l1.nns\` | $o1 MiB | $o10 MiB |"
 md ""
 md "Sorted PCA holds the covariance (784x784 in f64, once more in f32 for a block,"
 md "and its eigenvectors), a block of rows, and ranks the rows exactly within a"
-md "fixed budget (2^18 counters or collected keys, at most 6 MiB): 60000 rows take one"
-md "ranking pass holding their keys, 600000 rows a counting pass first. Nothing grows"
-md "with the rows."
+md "fixed budget: up to 2^18 rows, the refining pass's keys (8 bytes a row, 16"
+md "while choosing the rows near the ranks: at most 4 MiB), beyond that the exact"
+md "ranking passes (2^18 counters or collected keys, at most 6 MiB; 600000 rows take"
+md "a counting pass first). Nothing grows with the rows past 2^18."
 md ""
+fi
 footer

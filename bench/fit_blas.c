@@ -11,10 +11,11 @@
  *   sorted-pca      the first principal component as nn_pc finds it: the
  *                   covariance in single precision (ssyrk over blocks of
  *                   1024 rows, summed in f64), its eigenvectors (dsyevd),
- *                   one refining product in f64 (two dgemv a block), the
- *                   projections X c (dgemv)
- *   sorted-pca-f64  the same from the double-precision Gram (dsyrk), as
- *                   before nn_pc (and as bench/fit_torch.py does)
+ *                   one refining product in f64 (two dgemv a block), whose
+ *                   X c ranks the rows
+ *   sorted-pca-f64  the Gram in double precision (dsyrk), as before nn_pc
+ *                   (and as bench/fit_torch.py does), its eigenvectors,
+ *                   the projections X c (dgemv)
  *   random          the Gram matrix of [1 X Y] (dsyrk), the ridge solve
  *                   for WIDTH targets (dgemm, dpotrf, dpotrs)
  *   platonic-pca    the same and the eigenvectors of the Gram (dsyevd)
@@ -208,13 +209,15 @@ int main(int argc, char **argv)
         eig(n, g);
         step("eig");
         if (strcmp(method, "sorted-pca-f64")) {
+            /* the refining product gives the keys X c too */
             start();
             project(m, n, x + 1, na, c, v, 1);
             step("refine");
+        } else {
+            start();
+            project(m, n, x + 1, na, c, v, 0);
+            step("project");
         }
-        start();
-        project(m, n, x + 1, na, c, v, 0);
-        step("project");
     } else if (!strcmp(method, "random") || !strcmp(method, "platonic-pca")) {
         start();
         gram64(m, na, x, na, g);

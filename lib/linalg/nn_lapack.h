@@ -15,6 +15,12 @@ void dgesdd_(const char *jobz, const int *m, const int *n, double *a,
 void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a,
              const int *lda, double *w, double *work, const int *lwork,
              int *iwork, const int *liwork, int *info);
+void dsyevr_(const char *jobz, const char *range, const char *uplo,
+             const int *n, double *a, const int *lda, const double *vl,
+             const double *vu, const int *il, const int *iu,
+             const double *abstol, int *m, double *w, double *z,
+             const int *ldz, int *isuppz, double *work, const int *lwork,
+             int *iwork, const int *liwork, int *info);
 void dgeqrf_(const int *m, const int *n, double *a, const int *lda,
              double *tau, double *work, const int *lwork, int *info);
 void dorgqr_(const int *m, const int *n, const int *k, double *a,

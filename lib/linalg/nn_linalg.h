@@ -262,7 +262,8 @@ int nn_tridiag_eig(size_t k, const double *alpha, const double *beta,
  * double-precision Gram matrix, and
  * an estimate of c to about 1e-7.  Then refining passes in double
  * precision, each the product of the covariance with c and one Davidson
- * correction with the single-precision spectrum; each multiplies the
+ * correction with the single-precision covariance (its two largest
+ * eigenvalues and first vector, and a Cholesky solve); each multiplies the
  * error by about the single-precision covariance's relative error over
  * the gap between the first two eigenvalues, and they stop once the
  * error estimated from the residual (||C c - theta c|| / gap) is below

@@ -2,14 +2,17 @@
  * precision at about half the work of a double-precision Gram matrix: the
  * covariance in single precision (ssyrk per block of rows, summed in
  * single precision over 4096 rows and those sums in double precision)
- * gives a first estimate and the whole
- * spectrum; then passes in double precision, each one product of the
- * covariance with the estimate, correct it (one Davidson step, the
- * single-precision spectrum as the preconditioner).  Each pass multiplies
- * the error by about the relative error of the single-precision
- * covariance over the gap to the second eigenvalue; the reference,
- * nn_pc_ref, is the double-precision Gram and its eigenvectors. */
+ * gives a first estimate, its two largest eigenvalues and the first one's
+ * vector (dsyevr, not the whole spectrum); then passes in double
+ * precision, each one product of the covariance with the estimate,
+ * correct it (one Davidson step, the single-precision covariance as the
+ * preconditioner: a Cholesky solve with theta I - C32, its first
+ * eigenvector's direction deflated).  Each pass multiplies the error by
+ * about the relative error of the single-precision covariance over the
+ * gap to the second eigenvalue; the reference, nn_pc_ref, is the
+ * double-precision Gram and its eigenvectors. */
 #include "linalg/nn_linalg.h"
+#include "linalg/nn_lapack.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -36,7 +39,9 @@ struct nn_pc {
     size_t cap;         /* rows of buf */
     size_t in32;        /* rows in g32 not yet in g */
     double *mu;         /* (n) the mean */
-    double *w, *v;      /* the f32 covariance's eigenvalues, vectors (rows) */
+    double l1, l2;      /* the f32 covariance's two largest eigenvalues */
+    double *v1;         /* (n) its first eigenvector */
+    double *cov;        /* (n,n) the f32 covariance (g then holds factors) */
     double *c;          /* the component */
     double *acc;        /* refining pass: sum of x w, w = (x-mu).c */
     double *tmp;        /* (cap) the w of a block; (n) work */
@@ -88,8 +93,8 @@ void nn_pc_free(nn_pc *p)
     free(p->shift);
     free(p->mu);
     free(p->buf);
-    free(p->w);
-    free(p->v);
+    free(p->v1);
+    free(p->cov);
     free(p->c);
     free(p->acc);
     free(p->tmp);
@@ -191,6 +196,73 @@ static void normalize(size_t n, double *c)
         c[i] /= s;
 }
 
+/* The two largest eigenvalues of the covariance in g (destroyed) into
+ * l1 >= l2 (l2 = -inf for one column) and the first's vector into v1
+ * (dsyevr; the symmetric matrix is its own transpose). */
+static int top2(nn_pc *p, nn_error *e)
+{
+    int n = (int)p->n, il = n > 1 ? n - 1 : 1, iu = n, m = 0, info = 0;
+    int lwork = -1, liwork = -1, iwq, isuppz[4];
+    double vl = 0, vu = 0, abstol = 0, wq, w[2];
+    double *z = nn_alloc(2 * p->n, sizeof *z, "covariance", e);
+    if (!z)
+        return -1;
+    dsyevr_("V", "I", "U", &n, p->g, &n, &vl, &vu, &il, &iu, &abstol, &m, w,
+            z, &n, isuppz, &wq, &lwork, &iwq, &liwork, &info);
+    lwork = (int)wq;
+    liwork = iwq;
+    double *work = nn_alloc((size_t)lwork + 1, sizeof *work, "eigen", e);
+    int *iwork = nn_alloc((size_t)liwork + 1, sizeof *iwork, "eigen", e);
+    if (work && iwork)
+        dsyevr_("V", "I", "U", &n, p->g, &n, &vl, &vu, &il, &iu, &abstol, &m,
+                w, z, &n, isuppz, work, &lwork, iwork, &liwork, &info);
+    free(work);
+    free(iwork);
+    int rc = 0;
+    if (!work || !iwork)
+        rc = -1;
+    else if (info || m != iu - il + 1)
+        rc = nn_fail(e, "eigensolver did not converge (dsyevr info %d)",
+                     info);
+    else {
+        p->l1 = w[m - 1];
+        p->l2 = m > 1 ? w[0] : -INFINITY;
+        memcpy(p->v1, z + (size_t)(m - 1) * p->n, p->n * sizeof *p->v1);
+    }
+    free(z);
+    return rc;
+}
+
+/* y = the Davidson correction sum over the eigenvectors v_j of the f32
+ * covariance C but the first of v_j (v_j.r) / (theta - l_j): y = (I - v1
+ * v1^T) A^-1 r with A = theta I - C + (l1 - l2) v1 v1^T, whose
+ * eigenvalues are theta - l_j and, along v1, theta - l2 (positive
+ * definite when theta > l2: Cholesky).  0 when A is not. */
+static int correction(nn_pc *p, double theta, const double *r, double *y)
+{
+    int n = (int)p->n, one = 1, info = 0;
+    size_t nn = p->n;
+    double gamma = p->l1 - p->l2, *a = p->g;
+    for (size_t i = 0; i < nn; i++)
+        for (size_t j = i; j < nn; j++) /* the upper triangle, row-major:
+                                          * the lower, column-major */
+            a[i * nn + j] = (i == j ? theta : 0) - p->cov[i * nn + j] +
+                            gamma * p->v1[i] * p->v1[j];
+    dpotrf_("L", &n, a, &n, &info);
+    if (info)
+        return 0;
+    memcpy(y, r, nn * sizeof *y);
+    dpotrs_("L", &n, &one, a, &n, y, &n, &info);
+    if (info)
+        return 0;
+    double s = 0;
+    for (size_t j = 0; j < nn; j++)
+        s += p->v1[j] * y[j];
+    for (size_t j = 0; j < nn; j++)
+        y[j] -= s * p->v1[j];
+    return 1;
+}
+
 int nn_pc_start(nn_pc *p, nn_error *e)
 {
     size_t n = p->n;
@@ -199,8 +271,8 @@ int nn_pc_start(nn_pc *p, nn_error *e)
     double m = (double)p->rows;
     if (p->in32)
         fold(p);
-    if (!(p->w = nn_alloc(n, sizeof *p->w, "covariance", e)) ||
-        !(p->v = nn_alloc(n * n, sizeof *p->v, "covariance", e)) ||
+    if (!(p->v1 = nn_alloc(n, sizeof *p->v1, "covariance", e)) ||
+        !(p->cov = nn_alloc(n * n, sizeof *p->cov, "covariance", e)) ||
         !(p->c = nn_alloc(n, sizeof *p->c, "covariance", e)) ||
         !(p->acc = nn_alloc(n, sizeof *p->acc, "covariance", e)) ||
         !(p->cold = nn_alloc(n, sizeof *p->cold, "covariance", e)) ||
@@ -221,9 +293,10 @@ int nn_pc_start(nn_pc *p, nn_error *e)
     if (nn_nonfinite_find(p->g, NN_F64, n * n) < n * n)
         return nn_fail(e, "the covariance overflows single precision "
                        "(values too large)");
-    if (nn_eigh(n, p->g, p->w, p->v, e) < 0)
+    memcpy(p->cov, p->g, n * n * sizeof *p->cov);
+    if (top2(p, e) < 0)
         return -1;
-    memcpy(p->c, p->v + (n - 1) * n, n * sizeof *p->c);
+    memcpy(p->c, p->v1, n * sizeof *p->c);
     normalize(n, p->c);
     p->passes = 0;
     p->accw = 0;
@@ -328,21 +401,13 @@ int nn_pc_refine_end(nn_pc *p, nn_error *e)
         r[j] -= theta * p->c[j];
         rr += r[j] * r[j];
     }
-    double gap = theta - p->w[n - 2];
+    double gap = theta - p->l2;
     memcpy(p->cold, p->c, n * sizeof *p->c);
     p->est = gap > 0 ? sqrt(rr) / gap : INFINITY;
     p->passes++;
-    if (gap > 0) {
-        /* c += sum over the other eigenvectors v_j of v_j (v_j.r) /
-         * (theta - lambda_j) */
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)(n - 1), (int)n, 1.0,
-                    p->v, (int)n, r, 1, 0.0, y, 1);
-        for (size_t j = 0; j + 1 < n; j++) {
-            double d = theta - p->w[j];
-            y[j] = d > 0 ? y[j] / d : 0;
-        }
-        cblas_dgemv(CblasRowMajor, CblasTrans, (int)(n - 1), (int)n, 1.0,
-                    p->v, (int)n, y, 1, 1.0, p->c, 1);
+    if (gap > 0 && correction(p, theta, r, y)) {
+        for (size_t j = 0; j < n; j++)
+            p->c[j] += y[j];
         normalize(n, p->c);
     }
     if (nn_nonfinite_find(p->c, NN_F64, n) < n)
