@@ -9,6 +9,8 @@
 #          the Hessian's top eigenvalues (Lanczos), trace (Hutchinson)
 #          and density (SLQ) over the 2048 fixed rows at initialisation
 #          and every --every epochs -> spectrum-li8a.tsv, -density.tsv
+#          (seed 1: li8a-* in NETS; SEED=N: li8a-sN-*, its rows only in
+#          spectrum-li8a-seeds.tsv, which holds every seed's)
 #   li8a_tsv  only the TSVs of li8a, from the spectra kept in NETS
 #   li8a_check  li8a's last network with 10 probes x 80 steps (seed 2)
 #          -> spectrum-li8a-check.tsv
@@ -87,18 +89,23 @@ EOF
 
 # --- Li Fig. 8a -------------------------------------------------------------
 stage_li8a() {
-    nn-init -s "$SEED" 784-128-128-128-128-128-1 > "$NETS/li8a-init.nns"
+    p=$NETS/$(p8a)
+    nn-init -s "$SEED" 784-128-128-128-128-128-1 > "$p-init.nns"
     nn-train --objective hinge -e "$E8A" -b 64 --lr 0.0001 -s "$SEED" \
-        --trajectory "$NETS/li8a-traj.nns" --every "$EVERY8A" \
-        --log "$NETS/li8a-log.nns" --valid "$NETS/bin-test.nns" \
-        "$NETS/li8a-init.nns" "$NETS/bin-train.nns" > "$NETS/li8a-final.nns"
+        --trajectory "$p-traj.nns" --every "$EVERY8A" \
+        --log "$p-log.nns" --valid "$NETS/bin-test.nns" \
+        "$p-init.nns" "$NETS/bin-train.nns" > "$p-final.nns"
     for n in init traj; do
         nn-spectrum --objective hinge --hessian top,trace,density \
             --steps "$STEPS" --probes "$PROBES" -s "$SEED" \
-            "$NETS/li8a-$n.nns" "$NETS/bin-hess.nns" > "$NETS/li8a-spec-$n.nns"
+            "$p-$n.nns" "$NETS/bin-hess.nns" > "$p-spec-$n.nns"
     done
     stage_li8a_tsv
 }
+
+# li8a's files in NETS: li8a-* for seed 1 (as before there were seeds),
+# li8a-sSEED-* for the others
+p8a() { if [ "$SEED" = 1 ]; then echo li8a; else echo "li8a-s$SEED"; fi; }
 
 # the TSVs of li8a from the spectra kept in NETS
 stage_li8a_tsv() {
@@ -106,13 +113,19 @@ stage_li8a_tsv() {
 import sys, os, numpy as np
 sys.path.insert(0, os.path.join(os.getcwd(), "examples"))
 from nns_read import read
+import glob, re
 nets, r = sys.argv[1:]
-log = [a for n, a, _ in read(open(f"{nets}/li8a-log.nns", "rb")) if n == "log"][0]
-cols = "epoch,loss,accuracy,valid_loss,valid_accuracy".split(",")
-byep = {int(row[0]): row for row in log}
-rows, dens, slq = [], [], {}
-for f in ("init", "traj"):
-    for n, a, at in read(open(f"{nets}/li8a-spec-{f}.nns", "rb")):
+# every seed whose spectra are in NETS: seed 1's li8a-*, the others' li8a-sN-*
+seeds = {1: "li8a"} if os.path.exists(f"{nets}/li8a-spec-traj.nns") else {}
+for f in glob.glob(f"{nets}/li8a-s*-spec-traj.nns"):
+    k = int(re.search(r"li8a-s(\d+)-spec", f).group(1))
+    seeds[k] = f"li8a-s{k}"
+def spectra(pre):
+  log = [a for n, a, _ in read(open(f"{nets}/{pre}-log.nns", "rb")) if n == "log"][0]
+  byep = {int(row[0]): row for row in log}
+  rows, dens, slq = [], [], {}
+  for f in ("init", "traj"):
+    for n, a, at in read(open(f"{nets}/{pre}-spec-{f}.nns", "rb")):
         ep = int(at.get("checkpoint", 0))
         if n == "slq":
             slq[ep] = a
@@ -128,20 +141,30 @@ for f in ("init", "traj"):
         elif n == "density":
             for e, d in a:
                 dens.append((ep, e, d))
-# from the quadrature nodes x and weights w: the spread sqrt(sum w x^2) (the
-# RMS eigenvalue), the share of the measure within 1% of the largest |node|
-# (the bulk at 0), the negative share of the rest, the skewness of the measure
-for t in rows:
+  # from the quadrature nodes x and weights w: the spread sqrt(sum w x^2)
+  # (the RMS eigenvalue), the share of the measure within 1% of the largest
+  # |node| (the bulk at 0), the negative share of the rest, the skewness
+  for t in rows:
     a = slq[t[0]]; x, w = a[:, 0], a[:, 1]
     z = np.abs(x) < 0.01 * np.abs(x).max()
     m2 = (w * x * x).sum()
     t += [np.sqrt(m2), w[z].sum(), w[(x < 0) & ~z].sum() / w[~z].sum(),
           (w * x ** 3).sum() / m2 ** 1.5, (w * x).sum() / np.sqrt(m2)]
-rows.sort(key=lambda t: t[0])
+  rows.sort(key=lambda t: t[0])
+  return rows, dens
+head = ("epoch\thess_loss\tgrad_norm2\ttop_1\ttop_2\ttrace\ttrace_sem\tslq_min\t"
+        "slq_max\tnegative_mass\tasymmetry\tsigma\ttrain_loss\ttrain_acc\ttest_acc\t"
+        "rms\tmass_near0\tneg_share_outside\tskewness\tmean_over_rms\n")
+with open(f"{r}/spectrum-li8a-seeds.tsv", "w") as o:  # every seed, by seed
+    o.write("seed\t" + head)
+    for sd in sorted(seeds):
+        for t in spectra(seeds[sd])[0]:
+            o.write(f"{sd}\t" + "\t".join(f"{v:.6g}" for v in t) + "\n")
+if 1 not in seeds:
+    sys.exit(0)
+rows, dens = spectra("li8a")  # the page's tables and plots: seed 1
 with open(f"{r}/spectrum-li8a.tsv", "w") as o:
-    o.write("epoch\thess_loss\tgrad_norm2\ttop_1\ttop_2\ttrace\ttrace_sem\tslq_min\t"
-            "slq_max\tnegative_mass\tasymmetry\tsigma\ttrain_loss\ttrain_acc\ttest_acc\t"
-            "rms\tmass_near0\tneg_share_outside\tskewness\tmean_over_rms\n")
+    o.write(head)
     for t in rows:
         o.write("\t".join(f"{v:.6g}" for v in t) + "\n")
 with open(f"{r}/spectrum-li8a-density.tsv", "w") as o:
