@@ -311,10 +311,8 @@ static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, tally *s,
         for (size_t l = 0; T->log && l < T->net.n; l++) {
             const nn_layer *L = &T->net.layers[l];
             /* every layer has a gradient with --log */
-            nn_summary gs; /* mean square = variance + mean^2 */
-            nn_summary_init(&gs);
-            nn_summary_add(&gs, T->dw[l], o->dtype, (1 + L->n_in) * L->n_out);
-            T->gsq[l] += gs.m2 / (double)gs.n + gs.mean * gs.mean;
+            T->gsq[l] += nn_grad_mean_square(T->dw[l], o->dtype,
+                                             (1 + L->n_in) * L->n_out);
         }
         s->steps++;
         at += m;

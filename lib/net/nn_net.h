@@ -242,6 +242,9 @@ double nn_tape_grad(nn_tape *t, const nn_net *net, int loss,
 double nn_tape_loss(nn_tape *t, const nn_net *net, int loss,
                     const void *target);
 void nn_tape_free(nn_tape *t);
+/* The mean of the squares of n values of g (a gradient, NN_F32 or
+ * NN_F64), summed in double in 8 interleaved partial sums. */
+double nn_grad_mean_square(const void *g, int dt, size_t n);
 
 /* ------------------------- Hessian-vector products (nn_hvp.c)
  * Exact: the R-operator on the forward and backward passes (ALGORITHMS.md,

@@ -4,7 +4,7 @@
  * polynomial layers; the BLAS layer step against the plain loops; softmax
  * cross-entropy at logits of 1000 (Kaldi's nnet-derivative-test compares
  * the predicted change of the objective with the measured one; so does
- * this, weight by weight).
+ * this, weight by weight); nn_grad_mean_square against a plain loop.
  *
  * NN_GRAD_DUMP=FILE also writes every network case to FILE, an NNS stream
  * in f64, for the independent reference tests/ref/backprop_torch.py
@@ -277,6 +277,31 @@ static void free_layers(nn_layer *ls, size_t n)
         free(ls[i].w), free(ls[i].mask), free(ls[i].coef);
 }
 
+/* nn_grad_mean_square against a plain loop, for odd lengths (the
+ * partial sums' remainder) in both precisions. */
+static void test_mean_square(void)
+{
+    size_t ns[] = {1, 7, 8, 9, 1001};
+    for (size_t c = 0; c < sizeof ns / sizeof *ns; c++) {
+        size_t n = ns[c];
+        float *f = malloc(n * sizeof *f);
+        double *d = randn(n, 1), sf = 0, sd = 0;
+        for (size_t i = 0; i < n; i++) {
+            f[i] = (float)d[i];
+            sf += (double)f[i] * f[i];
+            sd += d[i] * d[i];
+        }
+        double mf = nn_grad_mean_square(f, NN_F32, n);
+        double md = nn_grad_mean_square(d, NN_F64, n);
+        CHECK(fabs(mf - sf / n) <= 1e-13 * sf / n &&
+                  fabs(md - sd / n) <= 1e-13 * sd / n,
+              "mean square of %zu values: f32 %.17g (plain %.17g), f64 %.17g "
+              "(plain %.17g)", n, mf, sf / n, md, sd / n);
+        free(f);
+        free(d);
+    }
+}
+
 int main(void)
 {
     nn_rng_seed(&R, 11);
@@ -436,5 +461,6 @@ int main(void)
               dump_cases, dump_path, dump_failed ? ": " : "",
               dump_failed ? dump_err.msg : "");
     }
+    test_mean_square();
     return check_status();
 }
