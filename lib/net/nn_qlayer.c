@@ -118,6 +118,12 @@ typedef struct packer {
 
 static void pack_bits(packer *p, const uint32_t *q, size_t n, int bits)
 {
+    if (bits == 8) { /* a byte a code: nothing is ever pending */
+        for (size_t i = 0; i < n; i++)
+            p->out[i] = (uint8_t)q[i];
+        p->out += n;
+        return;
+    }
     uint64_t acc = p->acc, mask = ((uint64_t)1 << bits) - 1;
     int pending = p->pending;
     uint8_t *out = p->out;
@@ -144,6 +150,12 @@ typedef struct unpacker {
 
 static void unpack_bits(unpacker *u, size_t n, int bits, uint32_t *q)
 {
+    if (bits == 8) { /* a byte a code */
+        for (size_t i = 0; i < n; i++)
+            q[i] = u->in[i];
+        u->in += n;
+        return;
+    }
     uint64_t acc = u->acc, mask = ((uint64_t)1 << bits) - 1;
     int have = u->have;
     const uint8_t *in = u->in;

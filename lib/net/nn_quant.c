@@ -14,6 +14,7 @@
  * read against the end of its input and every code against the table:
  * corrupt or truncated input is an error, never an access out of bounds. */
 #include "net/nn_net.h"
+#include "base/nn_base_private.h"
 #include "net/nn_quant_private.h"
 
 #include <math.h>
@@ -37,34 +38,55 @@ int nn_quant_range(const double *w, size_t n, double *lo, double *hi,
     return 0;
 }
 
-/* The code of x for bins of width 1 / scale from lo, top the last. */
-static inline uint32_t code_of(double x, double lo, double scale,
-                               uint32_t top)
+/* GCC vectorises the encoder's clamps only if it may assume that
+ * comparisons do not trap (no FP exceptions are looked at here); the
+ * codes are the same. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NN_VECTORIZE_NO_TRAPS                                                 \
+    __attribute__((optimize("tree-vectorize", "vect-cost-model=dynamic",     \
+                            "no-trapping-math")))
+#else
+#define NN_VECTORIZE_NO_TRAPS
+#endif
+
+/* The code of x for bins of width 1 / scale from lo, top (< 2^24) the
+ * last; the bin clamped in double, then converted (which vectorises). */
+static inline NN_VECTORIZE_NO_TRAPS uint32_t code_of(double x, double lo,
+                                                    double scale, double top)
 {
     double b = floor((x - lo) * scale);
-    return b <= 0 ? 0 : b >= top ? top : (uint32_t)b;
+    b = b < 0 ? 0 : b;
+    b = b > top ? top : b;
+    return (uint32_t)(int32_t)b;
 }
+
 
 static double bin_scale(double lo, double hi, int bits)
 {
     return hi > lo ? ldexp(1, bits) / (hi - lo) : 0;
 }
 
+NN_VECTORIZE_NO_TRAPS NN_CLONES
 void nn_quant_encode(const double *w, size_t n, double lo, double hi,
                      int bits, uint32_t *q)
 {
-    double scale = bin_scale(lo, hi, bits);
-    uint32_t top = (uint32_t)(ldexp(1, bits) - 1);
+    double scale = bin_scale(lo, hi, bits), top = ldexp(1, bits) - 1;
     for (size_t i = 0; i < n; i++)
         q[i] = code_of(w[i], lo, scale, top);
 }
 
+NN_VECTORIZE NN_CLONES
 void nn_quant_decode(const uint32_t *q, size_t n, double lo, double hi,
                      int bits, double *w)
 {
-    double step = hi > lo ? (hi - lo) / ldexp(1, bits) : 0;
+    if (!(hi > lo)) {
+        for (size_t i = 0; i < n; i++)
+            w[i] = lo;
+        return;
+    }
+    double step = (hi - lo) / ldexp(1, bits);
     for (size_t i = 0; i < n; i++)
-        w[i] = hi > lo ? lo + step * ((double)q[i] + 0.5) : lo;
+        w[i] = lo + step * ((double)q[i] + 0.5);
 }
 
 double nn_quant_entropy(const double *w, size_t n, double lo, double hi,
@@ -81,7 +103,7 @@ double nn_quant_entropy(const double *w, size_t n, double lo, double hi,
     double scale = bin_scale(lo, hi, m_bits);
     for (size_t i = 0; i < k; i++) { /* k draws with replacement */
         size_t j = k == n ? i : (size_t)nn_rng_below(&g, n);
-        hist[code_of(w[j], lo, scale, (uint32_t)levels - 1)]++;
+        hist[code_of(w[j], lo, scale, (double)levels - 1)]++;
     }
     double h = 0;
     for (size_t b = 0; b < levels; b++)
