@@ -8,6 +8,8 @@
 # command; hyperfine).  The 784-392-50-10 network is QUANT_NET if given
 # (e.g. a trained one from pipelines/quant-ch3.sh), else nn-init's.
 # BUILD: the build whose libnn.a quant_time links (default build/obj).
+# ALT_BIN (with ALT_LABEL, a column title, and ALT_NOTE, what it is): the
+# end-to-end commands again with the tools in ALT_BIN, in a last column.
 # Writes bench/results/quantize.md.
 set -eu
 
@@ -64,43 +66,70 @@ md ""
 md "\`nn-quantize\` reading the network's file and writing the coded one (the" \
    "report off), \`nn-quantize --decode\` of that back to f32 layers, against" \
    "\`zstd -3\` and \`zstd -d\` (zstd $zv command) of the f32 weights as a raw file" \
-   "(the same bytes as above); output to /dev/null. MB/s: f32 weight bytes a" \
-   "second (hyperfine's mean)."
+   "(the same bytes as above); and, for the cost of reading and writing the" \
+   "stream alone, \`cat\`, \`nn-info\` (reads and checks every record) and" \
+   "\`nn-cat\` (reads, checks and writes them) of the network's file; output to" \
+   "/dev/null. MB/s: f32 weight bytes a second (hyperfine's mean)." \
+   "Each command: \`hyperfine --warmup 1 --min-runs $RUNS --max-runs 20\`."
+[ -z "${ALT_BIN:-}" ] || md "Last column: the same command with the tools of" \
+   "\`$ALT_BIN\` ($ALT_NOTE)."
 md ""
-md "| network | command | ms | MB/s of f32 weights |"
-md "|---|---|--:|--:|"
+if [ -n "${ALT_BIN:-}" ]; then
+    md "| network | command | ms | MB/s of f32 weights | ms, $ALT_LABEL |"
+    md "|---|---|--:|--:|--:|"
+else
+    md "| network | command | ms | MB/s of f32 weights |"
+    md "|---|---|--:|--:|"
+fi
+H="--warmup 1 --min-runs $RUNS --max-runs 20"
+# run KEY CMD: time CMD, and with ALT_BIN's tools first on PATH (KEY-alt)
+run() {
+    bench "$1" "$2" $H
+    [ -z "${ALT_BIN:-}" ] || bench "$1-alt" "PATH=$ALT_BIN:\$PATH; $2" $H
+}
+# row NETTITLE KEY SHOWN BYTES: the table's line for KEY
+row() {
+    mbs=$(awk -v b=$4 -v s="$(field $2 3)" 'BEGIN { printf "%.0f", b / 1e6 / s }')
+    if [ -n "${ALT_BIN:-}" ] && [ -n "$(field $2-alt 3)" ]; then
+        md "| $1 | $3 | $(ms $2) | $mbs | $(ms $2-alt) |"
+    else
+        md "| $1 | $3 | $(ms $2) | $mbs |${ALT_BIN:+ |}"
+    fi
+}
 for net in small big; do
     bytes=$(size "$T/$net.f32")
     zstd -3 -q -c "$T/$net.f32" > "$T/$net.f32.zst"
     for c in "--bits 8" "--dynamic" "--q8_0" "--q4_0" "--lossless"; do
         nn-quantize $c "$T/$net.nns" > "$T/$net.q.nns"
         k=$(echo "$net$c" | tr -dc 'a-z0-9')
-        bench "$k" "nn-quantize $c \$T/$net.nns > /dev/null"
-        bench "$k-d" "nn-quantize --decode \$T/$net.q.nns > /dev/null"
+        run "$k" "nn-quantize $c \$T/$net.nns > /dev/null"
+        run "$k-d" "nn-quantize --decode \$T/$net.q.nns > /dev/null"
     done
-    bench "$net-zc" "zstd -3 -q -c \$T/$net.f32 > /dev/null"
-    bench "$net-zd" "zstd -d -q -c \$T/$net.f32.zst > /dev/null"
+    bench "$net-cat" "cat \$T/$net.nns > /dev/null" $H
+    run "$net-info" "nn-info \$T/$net.nns > /dev/null"
+    run "$net-nncat" "nn-cat \$T/$net.nns > /dev/null"
+    bench "$net-zc" "zstd -3 -q -c \$T/$net.f32 > /dev/null" $H
+    bench "$net-zd" "zstd -d -q -c \$T/$net.f32.zst > /dev/null" $H
     eval "title=\$$net"
+    t=${title%% *}
     for c in "--bits 8" "--dynamic" "--q8_0" "--q4_0" "--lossless"; do
         k=$(echo "$net$c" | tr -dc 'a-z0-9')
-        for v in "$k" "$k-d"; do
-            if [ "$v" = "$k" ]; then cmd="nn-quantize $c NET > /dev/null"
-            else cmd="nn-quantize --decode NET.q > /dev/null"; fi
-            md "| ${title%% *} | $(cell "$cmd") ($(cell "$c")) | $(ms $v) |" \
-               "$(awk -v b=$bytes -v s="$(field $v 3)" 'BEGIN { printf "%.0f", b / 1e6 / s }') |"
-        done
+        row $t $k "$(cell "nn-quantize $c NET > /dev/null")" $bytes
+        row $t $k-d "$(cell "nn-quantize --decode NET.q > /dev/null") ($(cell "$c"))" $bytes
     done
-    for v in zc zd; do
-        if [ $v = zc ]; then cmd="zstd -3 -q -c RAW > /dev/null"; else cmd="zstd -d -q -c RAW.zst > /dev/null"; fi
-        md "| ${title%% *} | $(cell "$cmd") | $(ms $net-$v) |" \
-           "$(awk -v b=$bytes -v s="$(field $net-$v 3)" 'BEGIN { printf "%.0f", b / 1e6 / s }') |"
-    done
-    md "| ${title%% *} | zstd -3 of the f32 bytes: $(size "$T/$net.f32.zst") of $bytes bytes," \
-       "$(awk -v a=$(size "$T/$net.f32.zst") -v b=$bytes 'BEGIN { printf "%.2f bits/weight", 32 * a / b }') | | |"
+    row $t $net-cat "$(cell "cat NET > /dev/null")" $bytes
+    row $t $net-info "$(cell "nn-info NET > /dev/null")" $bytes
+    row $t $net-nncat "$(cell "nn-cat NET > /dev/null")" $bytes
+    row $t $net-zc "$(cell "zstd -3 -q -c RAW > /dev/null")" $bytes
+    row $t $net-zd "$(cell "zstd -d -q -c RAW.zst > /dev/null")" $bytes
+    md "| $t | zstd -3 of the f32 bytes: $(size "$T/$net.f32.zst") of $bytes bytes," \
+       "$(awk -v a=$(size "$T/$net.f32.zst") -v b=$bytes 'BEGIN { printf "%.2f bits/weight", 32 * a / b }') | | |${ALT_BIN:+ |}"
 done
 md ""
-md "The end-to-end times include reading and checking the stream (checksums)," \
-   "writing it, and the process's start; the f32 file of the 784-2048-2048-10" \
-   "network is $(size "$T/big.f32") bytes."
+md "The end-to-end times include the process's start (with OpenBLAS's" \
+   "initialisation, which nn-quantize links for --data), reading and checking" \
+   "the stream (checksums), converting the weights to double (the network's" \
+   "layers), the coding, and writing; the f32 file of the 784-2048-2048-10" \
+   "network is $(size "$T/big.nns") bytes."
 md ""
 footer
