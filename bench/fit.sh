@@ -11,7 +11,8 @@
 # FIT_PARTS (default "torch methods memory") runs only those parts, so that
 # a shared machine is held quiet for less at a time: e.g.
 #   FIT_PARTS=torch bench/fit.sh; FIT_PARTS="methods memory" BENCH_OUT=... bench/fit.sh
-# each page then holds the parts it ran, with its own loads.
+# each page then holds the parts it ran, with its own loads.  FIT_SETTINGS
+# (default "machine openblas") the OpenBLAS settings of the torch part.
 set -eu
 PARTS=${FIT_PARTS:-torch methods memory}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -54,13 +55,16 @@ setting() {
 }
 
 if part torch; then
-setting machine
-if [ -n "$CORETYPE" ]; then
+SETTINGS=
+case " ${FIT_SETTINGS:-machine openblas} " in
+*" machine "*) setting machine; SETTINGS=machine ;;
+esac
+case " ${FIT_SETTINGS:-machine openblas} " in
+*" openblas "*) if [ -n "$CORETYPE" ]; then
     (unset OPENBLAS_CORETYPE; setting openblas)
-    SETTINGS="machine openblas"
-else
-    SETTINGS=machine
-fi
+    SETTINGS="$SETTINGS openblas"
+fi ;;
+esac
 acc=$(nn-forward "$T/net.nns" "$T/train.nns" | nn-eval -q)
 acc32=$(nn-forward "$T/net32.nns" "$T/train.nns" | nn-eval -q)
 accp=$(nn-forward "$T/netp.nns" "$T/train.nns" | nn-eval -q)

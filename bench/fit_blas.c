@@ -10,7 +10,8 @@
  * f64 blocks, dpotrf/dpotrs):
  *   sorted-pca      the first principal component as nn_pc finds it: the
  *                   covariance in single precision (ssyrk over blocks of
- *                   1024 rows, summed in f64), its eigenvectors (dsyevd),
+ *                   1024 rows, summed in f64), its two largest eigenpairs
+ *                   (dsyevr) and a Cholesky factor for the correction,
  *                   one refining product in f64 (two dgemv a block), whose
  *                   X c ranks the rows
  *   sorted-pca-f64  the Gram in double precision (dsyrk), as before nn_pc
@@ -32,6 +33,11 @@
 void dsyevd_(const char *, const char *, const int *, double *, const int *,
              double *, double *, const int *, int *, const int *, int *);
 void dpotrf_(const char *, const int *, double *, const int *, int *);
+void dsyevr_(const char *, const char *, const char *, const int *, double *,
+             const int *, const double *, const double *, const int *,
+             const int *, const double *, int *, double *, double *,
+             const int *, int *, double *, const int *, int *, const int *,
+             int *);
 void dpotrs_(const char *, const int *, const int *, const double *,
              const int *, double *, const int *, int *);
 
@@ -103,6 +109,33 @@ static void eig(int n, double *g)
     int *iwork = malloc(sizeof(int) * liwork);
     dsyevd_("V", "U", &n, g, &n, ev, work, &lwork, iwork, &liwork, &info);
     free(ev);
+    free(work);
+    free(iwork);
+}
+
+/* nn_pc's: the two largest eigenpairs (dsyevr), then the Cholesky factor
+ * of theta I - C + gamma v v^T for the correction (g destroyed) */
+static void top2_chol(int n, double *g)
+{
+    int lwork = -1, liwork = -1, iw, info, il = n - 1, iu = n, m, sup[4];
+    double wq, vl = 0, vu = 0, tol = 0, ev[2];
+    double *z = malloc(sizeof(double) * 2 * n), *a = malloc(sizeof(double) * n * n);
+    memcpy(a, g, sizeof(double) * n * n);
+    dsyevr_("V", "I", "U", &n, g, &n, &vl, &vu, &il, &iu, &tol, &m, ev, z, &n,
+            sup, &wq, &lwork, &iw, &liwork, &info);
+    lwork = (int)wq;
+    liwork = iw;
+    double *work = malloc(sizeof(double) * lwork);
+    int *iwork = malloc(sizeof(int) * liwork);
+    dsyevr_("V", "I", "U", &n, g, &n, &vl, &vu, &il, &iu, &tol, &m, ev, z, &n,
+            sup, work, &lwork, iwork, &liwork, &info);
+    for (int i = 0; i < n; i++)
+        for (int j = i; j < n; j++)
+            a[i * n + j] = (i == j ? ev[1] * 1.001 : 0) - a[i * n + j] +
+                           (ev[1] - ev[0]) * z[n + i] * z[n + j];
+    dpotrf_("L", &n, a, &n, &info);
+    free(z);
+    free(a);
     free(work);
     free(iwork);
 }
@@ -206,7 +239,10 @@ int main(int argc, char **argv)
             gram32(m, n, x + 1, na, g);
         step("gram_x");
         start();
-        eig(n, g);
+        if (strcmp(method, "sorted-pca-f64"))
+            top2_chol(n, g);
+        else
+            eig(n, g);
         step("eig");
         if (strcmp(method, "sorted-pca-f64")) {
             /* the refining product gives the keys X c too */
