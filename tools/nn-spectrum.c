@@ -46,7 +46,7 @@ static const char usage[] =
     "  -y, --labels=NAME    labels or targets (default y)\n"
     "      --precision=P    the Hessian's products (and the loss and gradient)\n"
     "                       in f64 (default) or f32: single-precision passes\n"
-    "                       over the data, about half the time; the Lanczos\n"
+    "                       over the data, 0.5-0.7 of the time; the Lanczos\n"
     "                       vectors stay f64\n"
     "  -b, --batch=N        rows per block (default 1000)\n"
     "      --memory=SIZE    keep the blocks' passes while they fit in SIZE\n"
