@@ -7,10 +7,60 @@
 # goes (perf, when it can record); peak memory on the training set from a
 # file, from a pipe and ten times over.  Writes bench/results/train.md.
 # BUILD: the build whose libnn.a optim_step links (default build/obj).
+#
+# bench/train.sh ratios: the ratios alone (a minute), to
+# bench/results/train-ratios.md: for each network three rounds of the
+# sgemm calls alone and three epochs of nn-train, one after the other (so
+# that both meet the same load), the ratio of each round (the median of
+# its epochs over its sgemm time) and their median.
 set -eu
 
 cd "$(dirname "$0")/.."
 . bench/lib.sh
+if [ "${1-}" = ratios ]; then
+    OUT=${BENCH_OUT:-bench/results/train-ratios.md}
+    header "nn-train against its sgemm calls"
+    SMALL=784-392-50-10 SB=128
+    LARGE=784-1024-1024-10 LB=256
+    say "making the centred training set, the networks and the sgemm reference"
+    mnist_centred "$T/train.nns"
+    ${CC:-cc} -O2 -o "$T/gemm_train" bench/gemm_train.c -lopenblas
+    blas=$("$T/gemm_train" 1 1 1-1 2>&1 >/dev/null | sed 's/^gemm_train: //')
+    envs=$(for v in OPENBLAS_CORETYPE OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS OMP_NUM_THREADS; do
+        eval "x=\${$v-unset}"; printf '%s=%s, ' "$v" "$x"; done | sed 's/, $//')
+    md "Data: \`mnist_centred\` (\`bench/lib.sh\`); networks \`nn-init --seed 1" \
+       "-O softmax ARCH\`, nn-train's defaults (Adam, f32). BLAS: $blas ($envs)." \
+       "A round: \`gemm_train 60000 BATCH ARCH\` (the epoch's sgemm calls alone)," \
+       "then \`nn-train -e 3 -b BATCH --log L net train\` (the epochs' seconds by" \
+       "its own clock, from L, sorted); the round's ratio is the median of its three" \
+       "epochs over its sgemm time."
+    md ""
+    md "| network, batch | round | sgemm alone (s) | nn-train epochs (s) | ratio |"
+    md "|---|--:|--:|--:|--:|"
+    for spec in "$SMALL $SB" "$LARGE $LB"; do
+        set -- $spec
+        arch=$1 b=$2
+        nn-init --seed 1 -O softmax "$arch" > "$T/net.nns"
+        : > "$T/ratios"
+        for r in 1 2 3; do
+            say "$arch, batch $b, round $r"
+            g=$("$T/gemm_train" 60000 "$b" "$arch" 2>/dev/null | cut -d' ' -f1)
+            nn-train -e 3 -b "$b" --log "$T/log" "$T/net.nns" "$T/train.nns" > /dev/null
+            ep=$(nn-export -f csv -n log "$T/log" | cut -d, -f6 | sort -n | paste -sd' ')
+            set -- $ep
+            awk -v g="$g" -v e="$ep" -v med="$2" 'BEGIN { print med / g }' >> "$T/ratios"
+            md "$(awk -v a="$arch" -v b="$b" -v r="$r" -v g="$g" -v e="$ep" -v med="$2" 'BEGIN {
+                n = split(e, x, " "); s = ""
+                for (i = 1; i <= n; i++) s = s (i > 1 ? ", " : "") sprintf("%.2f", x[i])
+                printf "| %s, %s | %d | %.2f | %s | %.2f |", a, b, r, g, s, med / g }')"
+        done
+        md "$(sort -n "$T/ratios" | awk -v a="$arch" -v b="$b" 'NR == 2 {
+            printf "| %s, %s | **median** | | | **%.2f** |", a, b, $1 }')"
+    done
+    md ""
+    footer
+    exit 0
+fi
 header "nn-train benchmarks"
 
 SMALL=784-392-50-10 SB=128
