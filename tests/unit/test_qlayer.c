@@ -4,7 +4,9 @@
  * its dtype, mask, coefficients and activation kept, the weights within
  * the scheme's error (half a bin; Q8_0 and Q4_0 half a step plus the f16
  * scale's rounding; lossless exact), the bytes what the formulas say, and
- * bad records refused with a message.  NN_QLAYER_SEEDS=DIR also copies
+ * bad records refused with a message; over a layer of several of the
+ * codings' blocks, the packing and decoding of the whole array (an
+ * independent bit-by-bit packing).  NN_QLAYER_SEEDS=DIR also copies
  * each scheme's file to DIR (seeds for tests/fuzz/fuzz_net.c). */
 #include "nn.h"
 #include "check.h"
@@ -54,6 +56,69 @@ static void write_raw(const void *p, size_t len, const char *attrs)
                    .attrs = attrs};
     nn_writer_put(w, &h, p, &e);
     nn_writer_close(w, 1, &e);
+}
+
+/* The low `bits` bits of each code, most significant first, bit by bit:
+ * an independent packing to compare the library's with. */
+static void pack_ref(const uint32_t *q, size_t n, int bits, uint8_t *out)
+{
+    memset(out, 0, ((uint64_t)n * (uint64_t)bits + 7) / 8);
+    uint64_t at = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int b = bits - 1; b >= 0; b--, at++)
+            if (q[i] >> b & 1)
+                out[at >> 3] |= (uint8_t)(0x80 >> (at & 7));
+}
+
+/* A layer of 3 x 5000 weights, more than the codings' blocks of 4096 and
+ * not a multiple of them: fixed codes packed as the whole array packs,
+ * fixed and Huffman codes decoded to what nn_quant_decode makes of the
+ * whole array's codes, lossless bytes back exactly (f32 and f64). */
+static void many_blocks(nn_rng *g)
+{
+    enum { R = 3, C = 5000, N = R * C };
+    double *w = malloc(N * sizeof *w), *want = malloc(N * sizeof *want);
+    uint32_t *q = malloc(N * sizeof *q);
+    uint8_t *packed = malloc((size_t)N * 3);
+    nn_error e;
+    for (size_t i = 0; i < N; i++)
+        w[i] = (double)(float)(0.05 * nn_rng_normal(g) * (i % 7 ? 1 : 4));
+    double lo, hi;
+    nn_quant_range(w, N, &lo, &hi, &e);
+    static const struct { int scheme, bits; } cases[] = {
+        {NN_Q_FIXED, 3}, {NN_Q_FIXED, 5}, {NN_Q_FIXED, 8}, {NN_Q_FIXED, 13},
+        {NN_Q_FIXED, 24}, {NN_Q_HUFFMAN, 3}, {NN_Q_HUFFMAN, 8},
+        {NN_Q_HUFFMAN, 16}, {NN_Q_LOSSLESS, 32}, {NN_Q_LOSSLESS, 64}};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        nn_qspec sp = {.scheme = cases[c].scheme, .bits = cases[c].bits};
+        int lossless = sp.scheme == NN_Q_LOSSLESS;
+        int dt = cases[c].bits == 64 ? NN_F64 : NN_F32;
+        if (lossless)
+            sp.bits = 0;
+        else {
+            nn_quant_encode(w, N, lo, hi, sp.bits, q);
+            nn_quant_decode(q, N, lo, hi, sp.bits, want);
+            pack_ref(q, N, sp.bits, packed);
+        }
+        nn_qlayer ql = {0};
+        double *d = NULL;
+        int ok = nn_qlayer_encode(w, R, C, dt, &sp, &ql, &e) == 0 &&
+                 nn_qlayer_decoded(&ql, &d, &e) == 0;
+        if (ok && sp.scheme == NN_Q_FIXED)
+            ok = ql.len == ((size_t)N * (size_t)sp.bits + 7) / 8 &&
+                 memcmp(ql.payload, packed, ql.len) == 0;
+        if (ok)
+            ok = memcmp(d, lossless ? w : want, N * sizeof *d) == 0;
+        CHECK(ok, "%s %d over %d weights (blocks of 4096): %s",
+              nn_qscheme_name(sp.scheme), cases[c].bits, N,
+              ok ? (sp.scheme == NN_Q_FIXED ? "the whole array's packing and "
+                                              "decoding"
+                                            : "the weights back as expected")
+                 : e.msg);
+        free(d);
+        nn_qlayer_free(&ql);
+    }
+    free(w), free(want), free(q), free(packed);
 }
 
 int main(void)
@@ -174,6 +239,7 @@ int main(void)
     write_raw(codes, 5, "quant=huffman\nshape=2x3\ndtype=f32\nbits=2\nlo=0\nhi=1\nnbits=5\n");
     CHECK(nn_net_load(path, &net, &e) < 0 && strstr(e.msg, "truncated"),
           "five bits for six codes: %s", e.msg);
+    many_blocks(&g);
     free(fixed8);
     free(l.w), free(l.mask), free(l.attrs);
     unlink(path);
