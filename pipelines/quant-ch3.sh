@@ -7,12 +7,13 @@
 #   base      no quantization (the baseline)
 #   fN        nn-train --quantize N (fixed N bits over each layer's range)
 #   dC        nn-train --quantize dynamic:C (Algorithm 1, M = 4, F = 3%)
-# Runs missing from pipelines/results/quant-ch3-runs.tsv (a row per epoch)
-# are trained, seed by seed, in the order of --configs; the final networks
-# are kept in NETS.  Then the final baseline network of each seed is coded by
-# nn-quantize (fixed 8, dynamic C=5 and 6, Q8_0, Q4_0, lossless) and scored
-# on TEST (pipelines/results/quant-ch3-codings.tsv), and the page
-# pipelines/results/quant-ch3.md with its plots is made.
+# Runs of E epochs missing from pipelines/results/quant-ch3-runs-eE.tsv (a
+# row per epoch) are trained, seed by seed, in the order of --configs; the
+# final networks are kept in NETS.  Then the final baseline network of each
+# seed is coded by nn-quantize (fixed 8, dynamic C=5 and 6, Q8_0, Q4_0,
+# lossless) and scored on TEST (pipelines/results/quant-ch3-codings-eE.tsv),
+# and the page pipelines/results/quant-ch3.md with its plots is made from
+# every runs TSV there is (30 and 100 epochs side by side).
 #
 #   -s, --seeds=LIST    the seeds (default "1 2"; also $SEEDS)
 #   -e, --epochs=N      epochs per run (default 30; also $EPOCHS)
@@ -23,7 +24,7 @@
 #                       other than 30)
 #       --stop-at=HH:MM start no run after this time (UTC), for a compute
 #                       budget; the runs left out are named on stderr
-#       --reuse         train nothing: only the codings and the page
+#       --reuse         train nothing, code nothing: only the page
 #   -h, --help          show this help
 # The tools come from PATH; export OPENBLAS_NUM_THREADS=1 for one core.
 # TOOLS_COMMIT: the commit the tools were built at, for the page (default:
