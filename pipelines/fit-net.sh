@@ -2,7 +2,8 @@
 # fit-net.sh — fit a whole network in closed form, a layer at a time, by
 # chaining the tools: nn-fit-layer fits a layer to the current
 # representation, nn-forward moves the data through it, and so on; the
-# output layer is fitted last and the layers are concatenated.
+# output layer is fitted last (in f32 --through the last hidden layer) and
+# the layers are concatenated.
 #
 #   fit-net.sh [OPTION]... TRAIN WIDTH... > net.nns
 #
@@ -33,14 +34,14 @@
 # Example: fit-net.sh --first-method random -m random -a celu --beta 1 \
 #              --solver pinv --tries 5 -t f64 sine.nns 16 16 > net.nns
 set -eu
-help() { sed -n '2,34s/^# \{0,1\}//p' "$0"; }
+help() { sed -n '2,35s/^# \{0,1\}//p' "$0"; }
 usage_error() { # message
     echo "fit-net.sh: $1" >&2
     echo "Try 'fit-net.sh --help' for more information." >&2
     exit 2
 }
 first=sorted-pca rest=platonic-pca act=relu alpha=1 beta=10 lambda=0
-olambda= solver=chol tol= tries=1 ema= seed=1 dt=f32 keep= pca=raw
+olambda= solver=chol tol= tries=1 ema= seed=1 dt=f32 keep= pca=raw through=
 while [ $# -gt 0 ]; do
     opt=$1 val= has=
     case $opt in
@@ -99,7 +100,7 @@ shift
 if [ -n "$keep" ]; then T=$keep; mkdir -p "$T"
 else T=$(mktemp -d "${TMPDIR:-/tmp}/fit-net.XXXXXX"); trap 'rm -rf "$T"' EXIT; fi
 
-z=$train k=0 layers=
+z=$train k=0 layers= n=$#
 for width in "$@"; do
     k=$((k + 1))
     method=$rest
@@ -116,8 +117,16 @@ for width in "$@"; do
     [ "$method" = random ] && set -- "$@" --tries "$tries"
     [ "$method" = platonic-pca ] && set -- "$@" --pca "$pca"
     nn-fit-layer "$@" $weights "$z" > "$T/layer$k.nns"
-    nn-forward -t $dt "$T/layer$k.nns" "$z" > "$T/z$k.nns"
-    z=$T/z$k.nns layers="$layers $T/layer$k.nns"
+    layers="$layers $T/layer$k.nns"
+    # in f32 the output layer takes the last representation --through the
+    # last layer (nn-forward's pass, not written out: the same bytes)
+    if [ $k -lt $n ] || [ $dt = f64 ]; then
+        nn-forward -t $dt "$T/layer$k.nns" "$z" > "$T/z$k.nns"
+        z=$T/z$k.nns
+    else
+        through=$T/layer$k.nns
+    fi
 done
-nn-fit-layer -m output -l "$olambda" --solver "$solver" -t $dt "$z" > "$T/output.nns"
+nn-fit-layer -m output -l "$olambda" --solver "$solver" -t $dt \
+    ${through:+--through "$through"} "$z" > "$T/output.nns"
 cat $layers "$T/output.nns"
