@@ -115,6 +115,58 @@ unset multiplot
                                         "grad_norm2", "top_1", "slq_min", "slq_max", "rms", "trace",
                                         "trace_sem", "negative_mass", "mass_near0", "neg_share_outside",
                                         "asymmetry", "skewness"])))
+# --- Li Fig. 8a over seeds: one row per seed, and the curves of every seed --
+t = tsv("spectrum-li8a-seeds.tsv")
+if t:
+    head, rows = t
+    col = {c: i for i, c in enumerate(head)}
+    seeds = sorted({int(x[0]) for x in rows})
+    out = []
+    def rank(v):
+        return np.argsort(np.argsort(v)).astype(float)
+    for sd in seeds:
+        s_ = sorted((x for x in rows if int(x[0]) == sd), key=lambda x: int(x[1]))
+        g = lambda c: np.array([float(x[col[c]]) for x in s_])
+        ep, loss, top, rms, asym = g("epoch"), g("hess_loss"), g("top_1"), g("rms"), g("asymmetry")
+        # Spearman's rank correlation of the risk and the RMS eigenvalue
+        # over the checkpoints (1: the spread falls whenever the risk does)
+        rho = np.corrcoef(rank(loss), rank(rms))[0, 1]
+        out.append([str(sd), f"{int(ep[-1])}", f"{loss[0]:.3g} → {loss[-1]:.2g}",
+                    f"{g('train_acc')[-1]:.4g}", f"{g('test_acc')[-1]:.4g}",
+                    f"{top[0]:.3g} → {top[-1]:.3g} ({top[0] / top[-1]:.0f}x)",
+                    f"{rms[0]:.3g} → {rms[-1]:.3g} ({rms[0] / rms[-1]:.0f}x)",
+                    f"{g('slq_min')[-1]:.3g} / {g('slq_max')[-1]:.3g}",
+                    f"{asym.max():.3g} (epoch {int(ep[asym.argmax()])})", f"{asym[-1]:.2g}",
+                    f"{g('mass_near0')[-1]:.3f}",
+                    f"{np.min(np.abs(g('mean_over_rms'))):.2g}-{np.max(np.abs(g('mean_over_rms'))):.2g}",
+                    f"{rho:.2f}"])
+        with open(f"{tmp}/li8a-seed{sd}.dat", "w") as f:
+            for x in s_:
+                f.write(f"{x[col['epoch']]} {x[col['top_1']]} {x[col['rms']]} {x[col['asymmetry']]} {x[col['hess_loss']]}\n")
+    cols = ["seed", "epochs", "risk (Hessian rows)", "train_acc", "test_acc", "top_1",
+            "RMS eigenvalue", "slq_min / slq_max (end)", "largest asymmetry", "asymmetry (end)",
+            "mass within 1% of 0 (end)", "abs(mean)/RMS", "Spearman(risk, RMS)"]
+    md.append(("li8a_seeds", "\n".join(["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)] +
+                                      ["| " + " | ".join(x) + " |" for x in out])))
+    pl = lambda c, what: ", ".join(f"'{tmp}/li8a-seed{sd}.dat' using 1:{c} with linespoints lc {k + 1} "
+                                   f"title '{what}, seed {sd}'" for k, sd in enumerate(seeds))
+    gp("spectrum-li8a-seeds", f"""set multiplot layout 2,2 title "Li Fig. 8a over seeds: 784-128x5-1 ReLU MLP, hinge loss, binary MNIST, 2048 fixed rows"
+set xlabel "epoch"
+set logscale y
+set title "risk over the Hessian's rows"
+set ylabel "hinge loss (log)"
+plot {pl(5, 'risk')}
+set title "largest eigenvalue (Lanczos)"
+set ylabel "largest eigenvalue (log)"
+plot {pl(2, 'largest')}
+set title "RMS eigenvalue sqrt(tr H^2/P) (SLQ)"
+set ylabel "RMS (log)"
+plot {pl(3, 'RMS')}
+set title "asymmetry of the density: half L1 of {{/Symbol r}}(x)-{{/Symbol r}}(-x)"
+set ylabel "asymmetry (log)"
+plot {pl(4, 'asymmetry')}
+unset multiplot
+""")
 # --- Li Fig. 7b -------------------------------------------------------------
 t = tsv("spectrum-li7b.tsv")
 if t:
@@ -235,7 +287,7 @@ plot {", ".join(ls)}
 
 notes = open(f"{r}/spectrum-notes.md").read() if os.path.exists(f"{r}/spectrum-notes.md") else "{tables}"
 env = {k: v for k, v in md}
-for k in ("li8a", "li7b", "alpha", "srank"):
+for k in ("li8a_seeds", "li8a", "li7b", "alpha", "srank"):
     notes = notes.replace("{" + k + "}", env.get(k, "(not run)"))
 settings = (f"Machine: 2 CPUs (shared), OPENBLAS_NUM_THREADS=1, OPENBLAS_CORETYPE="
             f"{os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, OPENBLAS_L2_SIZE="

@@ -5,7 +5,8 @@
 # Fig. 6.3 (stable rank by layer, backprop against DLL).
 #   make -f pipelines/spectrum.mk spectrum        every stage as on the page
 #                 (li7b with M=128 DRAWS=32 and M=1 DRAWS=128, srank with seeds
-#                 1 and 2), then the page; li7b appends to its TSVs, so remove
+#                 1 and 2, li8a also with seeds 2 and 3 in --precision f32),
+#                 then the page; li7b appends to its TSVs, so remove
 #                 pipelines/results/spectrum-li7b*.tsv before a full re-run
 #   make -f pipelines/spectrum.mk spectrum-page   the plots and page from the TSVs
 #   make -f pipelines/spectrum.mk spectrum-stages STAGES="li7b" M=32   stages
@@ -23,7 +24,7 @@ STAGES ?= data li8a li8a_check alpha srank
 export PATH := $(BINDIR):$(PATH)
 # one core per job: the machine is shared
 export OPENBLAS_NUM_THREADS := 1
-export E8A EVERY8A STEPS PROBES E7B EVERY7B DRAWS M EMC SEED TOOLS_COMMIT
+export E8A EVERY8A STEPS PROBES PRECISION E7B EVERY7B DRAWS M EMC SEED TOOLS_COMMIT
 
 .PHONY: spectrum spectrum-stages spectrum-page deps
 deps:
@@ -39,6 +40,8 @@ spectrum: deps $(OUT)/train.nns $(OUT)/test.nns
 	M=128 DRAWS=32 $(SP) li7b
 	M=1 DRAWS=128 $(SP) li7b
 	SEED=2 $(SP) srank
+	SEED=2 PRECISION=f32 $(SP) li8a
+	SEED=3 PRECISION=f32 $(SP) li8a
 	sh pipelines/spectrum-page.sh
 
 spectrum-stages: deps $(OUT)/train.nns $(OUT)/test.nns

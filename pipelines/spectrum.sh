@@ -32,7 +32,7 @@
 #                       build/mnist-new/train.nns)
 #       --test=FILE     ten-class test stream (default build/mnist-new/test.nns)
 #   -h, --help          show this help
-# Sizes (environment): E8A=24 EVERY8A=2 STEPS=40 PROBES=4 (li8a);
+# Sizes (environment): E8A=24 EVERY8A=2 STEPS=40 PROBES=4 PRECISION=f64 (li8a);
 # E7B=30 EVERY7B=10 DRAWS=32 M=128 (li7b); EMC=10 (alpha, srank, every DLL
 # layer); SEED=1.  The tools come from PATH; OPENBLAS_NUM_THREADS=1.
 set -eu
@@ -54,6 +54,7 @@ while [ $# -gt 0 ]; do
 done
 [ $# -ge 1 ] || { usage >&2; exit 2; }
 E8A=${E8A:-24} EVERY8A=${EVERY8A:-2} STEPS=${STEPS:-40} PROBES=${PROBES:-4}
+PRECISION=${PRECISION:-f64}
 E7B=${E7B:-30} EVERY7B=${EVERY7B:-10} DRAWS=${DRAWS:-32} M=${M:-128}
 EMC=${EMC:-10} SEED=${SEED:-1}
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
@@ -98,6 +99,7 @@ stage_li8a() {
     for n in init traj; do
         nn-spectrum --objective hinge --hessian top,trace,density \
             --steps "$STEPS" --probes "$PROBES" -s "$SEED" \
+            --precision "$PRECISION" \
             "$p-$n.nns" "$NETS/bin-hess.nns" > "$p-spec-$n.nns"
     done
     stage_li8a_tsv
