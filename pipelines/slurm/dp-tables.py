@@ -69,8 +69,9 @@ if len(sys.argv) > 2:
                 for i, r in enumerate(runs[s]):
                     f.write("%d %s %s\n" % (i + 1, r[col["test_acc"]],
                             r[col["bits_per_param"]] if r[col["bits_per_param"]] != "-" else "NaN"))
-        p1 = ", ".join("'%s' u 1:2 w lp t '%s'" % (os.path.join(t, s.replace(":", "_")), name[s]) for s in order)
-        p2 = ", ".join("'%s' u 1:3 w lp t '%s'" % (os.path.join(t, s.replace(":", "_")), name[s]) for s in q)
+        lt = {s: i + 1 for i, s in enumerate(["single", "none", "bits:8", "dynamic:5", "dynamic:6"])}
+        p1 = ", ".join("'%s' u 1:2 w lp lt %d t '%s'" % (os.path.join(t, s.replace(":", "_")), lt[s], name[s]) for s in order)
+        p2 = ", ".join("'%s' u 1:3 w lp lt %d t '%s'" % (os.path.join(t, s.replace(":", "_")), lt[s], name[s]) for s in q)
         g = f"""set terminal pngcairo size 1000,420
 set output '{sys.argv[2]}'
 set multiplot layout 1,2 title 'Data-parallel training, 4 workers (thesis ch. 3, 784-392-50-10 tanh, MSE)'
@@ -80,7 +81,8 @@ set key bottom right
 set yrange [*:*]
 plot {p1}
 set ylabel 'bits/param of an upload (coded)'
-set key top right
+set key bottom left
+set yrange [0:10]
 plot {p2}, 3.55 w l dt 2 t 'thesis C=5 (3.55)', 3.78 w l dt 2 t 'thesis C=6 (3.78)'
 unset multiplot
 """

@@ -19,6 +19,7 @@ WORK=${WORK:-build/scale}
 JOBS=1 NN_ARRAY_MAX=1
 export JOBS NN_ARRAY_MAX
 out=${OUT:-pipelines/results/slurm-scale-runs.tsv}
+mkdir -p "$WORK"
 [ -s "$out" ] || printf 'copies\trows\tshards\tcpu_s\tcpu_gen_s\tcpu_tools_s\tpeak_gram_kB\tpeak_fwd_kB\tpeak_fit_G_kB\tpeak_gen_kB\twall_s\trel_diff_l1\trel_diff_l2\ttest_acc\n' > "$out"
 for C in $COPIES; do
     for K in $SHARDS; do
