@@ -249,6 +249,20 @@ for E in EE:
               " baseline's %.1f (%+.0f%%); communication until then %.2fx less than in f32 (32 / %.2f"
               " bits × %.1f / %.1f epochs)." % (E, c[1:], cc, conv_base[E],
               100 * (cc / conv_base[E] - 1), 32 / bh * conv_base[E] / cc, bh, conv_base[E], cc))
+for c, thesis in (("d5", 3.55), ("d6", 3.78)):
+    parts = []
+    for E in EE:
+        ss = runs_of(E, c)
+        if not ss:
+            continue
+        t = "%d epochs (%s): %.2f over all" % (E, "seed " + seeds(ss) if len(ss) == 1 else
+                                              "seeds " + seeds(ss), st.mean(avg(E, c, s, 10) for s in ss))
+        if E > 30:
+            t += ", %.2f after epoch 30, %.2f over the last 10" % (
+                st.mean(avg(E, c, s, 10, 31) for s in ss), st.mean(avg(E, c, s, 10, E - 9) for s in ss))
+        parts.append(t)
+    if parts:
+        p("- c = %s, Huffman-coded bits a weight against the thesis's %.2f: %s." % (c[1:], thesis, "; ".join(parts)))
 p("")
 if len(EE) > 1:
     lo, hi = EE[0], EE[-1]
@@ -376,7 +390,7 @@ set title "Test accuracy by epoch, $LONG epochs, weights quantized after every e
 set xlabel "epoch"
 set ylabel "test accuracy (%)"
 set yrange [96.5:98.2]
-set key bottom right font ",9"
+set key inside bottom right font ",9"
 plot $plotsacc
 set terminal pngcairo size 800,500 font ",11"
 set output "$R/quant-ch3-codings.png"
@@ -424,12 +438,12 @@ for E in $EE; do
     echo "  $E epochs: $(awk -F'\t' 'NR > 1 { k = $1; if (!(k in n)) o[++m] = k; n[k]++ }
         END { for (i = 1; i <= m; i++) printf "%s%s %d", (i > 1 ? ", " : ""), o[i], n[o[i]] / E }' E=$E "$f")"
     echo "  (configuration and number of runs);"
-    echo "  $(awk -F'\t' 'NR > 1 { s += $9; n++; if (!lo || $9 < lo) lo = $9; if ($9 > hi) hi = $9 }
-        END { printf "%.0f s of training and scoring for %d epochs (%.2f s an epoch, %.1f–%.1f)", s, n, s / n, lo, hi }' "$f"), one core."
+    echo "  $(awk -F'\t' 'NR > 1 { print $9 }' "$f" | sort -g | awk '{ t[++n] = $1 }
+        END { printf "%d epochs, %.2f s the median epoch (%.1f–%.1f s: wall clock, with the pauses during others'"'"' benchmarks)", n, n % 2 ? t[(n + 1) / 2] : (t[n / 2] + t[n / 2 + 1]) / 2, t[1], t[n] }'), one core."
 done
 echo "- Cut for the compute budget (one core of a machine shared with other jobs, paused"
 echo "  during others' benchmarks): seeds 1–3 at most instead of 1500 runs or 50 trials a point;"
-echo "  at 100 epochs only the settings and seeds in the tables (the rest were not started in"
+echo "  at 100 epochs only the settings and seeds in the tables (the rest were not run in the"
 echo "  time); fixed N in {2,3,4,5,6,8,10,12,16} (30 epochs) instead of every N from 2 to 30; no"
 echo "  rate tuned per setting."
 echo "- Machine: $(nproc) CPUs, $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo), shared;"
