@@ -698,10 +698,13 @@ out:
 #define NEAR_SLACK 1024
 
 /* Sorted PCA: rows of the data at evenly spaced ranks along the first
- * principal component of x become the weight columns (biases 0).  Needs
- * the data at least twice more after the Gram: for the projections v = x c
- * (ranked exactly in bounded memory by nn_select: one pass up to 2^18
- * rows, a few more beyond), then to gather the chosen rows. */
+ * principal component of x become the weight columns (biases 0).  After
+ * the covariance pass and the refining pass, up to NEAR_ROWS rows one more
+ * pass takes the exact keys v = x c of the rows near the ranks (found from
+ * the refining pass's keys) and gathers the chosen rows; beyond that (or
+ * with too many ties) the projections are ranked exactly in bounded memory
+ * by nn_select (one pass up to 2^18 rows, a few more beyond), then a pass
+ * gathers the chosen rows. */
 struct near;
 typedef struct sorted {
     const double *c;
