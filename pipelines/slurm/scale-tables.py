@@ -41,11 +41,13 @@ set output '{sys.argv[2]}'
 set multiplot layout 1,2 title 'Sharded closed-form fit over MNIST repeated and shifted (784-392-10)'
 set xlabel 'rows'
 set logscale x
+set xrange [30000:4e6]
 set key top left
 set ylabel 'CPU seconds of the nn tools, all tasks'
 plot {p1}
 set ylabel 'largest peak RSS of an nn tool process (MB)'
-set yrange [0:*]
+set yrange [0:100]
+set key bottom right
 plot {p2}
 unset multiplot
 """
