@@ -2,6 +2,26 @@
 #include "base/nn_base.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* A block of n bytes; from 2 MiB up, aligned to 2 MiB and advised to be
+ * backed by huge pages. */
+static void *big_alloc(size_t n)
+{
+    if (n < HUGE_PAGE)
+        return malloc(n);
+    size_t r = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    void *p;
+    if (r < n || posix_memalign(&p, HUGE_PAGE, r) != 0)
+        return malloc(n);
+#ifdef MADV_HUGEPAGE
+    madvise(p, r, MADV_HUGEPAGE);
+#endif
+    return p;
+}
 
 int nn_buf_reserve(unsigned char **buf, size_t *cap, size_t need)
 {
@@ -10,8 +30,14 @@ int nn_buf_reserve(unsigned char **buf, size_t *cap, size_t need)
     size_t c = *cap ? *cap : 4096;
     while (c < need)
         c = c > SIZE_MAX / 2 ? need : 2 * c;
-    unsigned char *b = realloc(*buf, c);
-    if (!b)
+    unsigned char *b;
+    if (c >= HUGE_PAGE) {
+        if (!(b = big_alloc(c)))
+            return -1;
+        if (*cap)
+            memcpy(b, *buf, *cap);
+        free(*buf);
+    } else if (!(b = realloc(*buf, c)))
         return -1;
     *buf = b;
     *cap = c;
@@ -26,7 +52,7 @@ void *nn_alloc(size_t n, size_t size, const char *what, nn_error *e)
         return NULL;
     }
     size_t bytes = n * size;
-    void *p = malloc(bytes ? bytes : 1);
+    void *p = big_alloc(bytes ? bytes : 1);
     if (!p)
         nn_fail(e, "%s: out of memory allocating %zu bytes", what, bytes);
     return p;

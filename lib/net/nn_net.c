@@ -276,7 +276,11 @@ static int read_layers(nn_reader *r, nn_net *net, int split, nn_error *e)
                 break;
             }
         }
-        if (is_w)
+        if (is_w && dqw && !l->w) { /* decoded: the weights as they are */
+            l->w = dqw;
+            dqw = NULL;
+            w_rows = rec->dims[0];
+        } else if (is_w)
             rc = append_rows(&l->w, &w_rows, rec, e);
         else if (is_coef)
             rc = append_rows(&l->coef, &coef_rows, rec, e);
