@@ -56,39 +56,6 @@ struct nn_reader {
 #endif
 
 #define READ_STEP ((size_t)1 << 20)
-#define HUGE_STEP ((size_t)2 << 20)
-
-/* Grows *buf (cap bytes, the first keep of them kept) to hold need bytes.
- * Buffers of 2 MiB and more are aligned to 2 MiB and advised to be backed
- * by huge pages: the first touch of every 4 KiB page is a page fault,
- * which under a hypervisor that shadows page tables costs tens of
- * microseconds (on the machine of bench/results/quantize.md, 23 MB of
- * payload into 4 KiB pages took 0.2 s; cat reads it in 0.01 s). */
-static int reserve(unsigned char **buf, size_t *cap, size_t keep,
-                   size_t need)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 4096;
-    while (c < need)
-        c = c > SIZE_MAX / 2 ? need : 2 * c;
-    if (c < HUGE_STEP)
-        return nn_buf_reserve(buf, cap, c);
-    size_t round = (c + HUGE_STEP - 1) & ~(HUGE_STEP - 1);
-    void *b;
-    if (round < c || posix_memalign(&b, HUGE_STEP, round) != 0)
-        return -1;
-#ifdef MADV_HUGEPAGE
-    madvise(b, round, MADV_HUGEPAGE); /* only advice: may fail, harmless */
-#endif
-    if (keep)
-        memcpy(b, *buf, keep);
-    free(*buf);
-    *buf = b;
-    *cap = round;
-    return 0;
-}
-
 nn_reader *nn_reader_from_file(FILE *f, const char *name, nn_error *e)
 {
     nn_reader *r = calloc(1, sizeof *r);
@@ -306,14 +273,16 @@ static int read_payload(nn_reader *r, size_t len, uint64_t want_hash,
     size_t first = pos >= 0 && fstat(fileno(r->f), &st) == 0 &&
                    S_ISREG(st.st_mode) && st.st_size >= pos &&
                    (uint64_t)(st.st_size - pos) >= len ? len : 1;
-    if (reserve(&r->payload, &r->payload_cap, 0, first) < 0)
+    /* nn_buf_reserve: blocks from 2 MiB up on huge pages (this VM pays
+     * tens of microseconds a 4 KiB first touch: bench/results/quantize.md) */
+    if (nn_buf_reserve(&r->payload, &r->payload_cap, first) < 0)
         return bad(r, at, e, "out of memory reading a payload of %zu bytes",
                    len);
     XXH3_64bits_reset(r->xxh);
     size_t got = 0;
     while (got < len) {
         size_t step = len - got < READ_STEP ? len - got : READ_STEP;
-        if (reserve(&r->payload, &r->payload_cap, got, got + step) < 0)
+        if (nn_buf_reserve(&r->payload, &r->payload_cap, got + step) < 0)
             return bad(r, at, e, "out of memory reading a payload of %zu "
                        "bytes", len);
         size_t n = read_some(r, r->payload + got, step);
@@ -609,7 +578,7 @@ static int unzstd(nn_reader *r, nn_error *e)
         size_t step = got ? got : READ_STEP;
         if (step > rec->nbytes - got)
             step = rec->nbytes - got;
-        if (reserve(&r->raw, &r->raw_cap, got, got + step) < 0)
+        if (nn_buf_reserve(&r->raw, &r->raw_cap, got + step) < 0)
             return bad(r, rec->offset, e, "out of memory decoding %zu "
                        "bytes", rec->nbytes);
         if (zpiece(r, r->raw + got, step, e) < 0)
