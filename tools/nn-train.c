@@ -308,17 +308,18 @@ static int train_epoch(trainer *T, uint64_t epoch, nn_rng *g, tally *s,
                            "(%g): lower --lr", (unsigned long long)epoch,
                            (unsigned long long)(T->step + 1), loss);
         tally_add(s, T->k, T->cb, m, n_out, y, o->dtype, loss);
+        s->steps++;
+        at += m;
+        /* the gradients' squares are summed and the next batch gathered
+         * while the step updates the parameters (it reads the gradients
+         * and writes neither them nor the batch, the tape or the tally) */
+        params_post(T);
         for (size_t l = 0; T->log && l < T->net.n; l++) {
             const nn_layer *L = &T->net.layers[l];
             /* every layer has a gradient with --log */
             T->gsq[l] += nn_grad_mean_square(T->dw[l], o->dtype,
                                              (1 + L->n_in) * L->n_out);
         }
-        s->steps++;
-        at += m;
-        /* the next batch is gathered while the step updates the
-         * parameters (the batch, the tape and the tally are done with) */
-        params_post(T);
         int rc = nn_trainset_next(T->d, o->batch, o->dtype, T->xb, T->tb,
                                   T->cb, &m, e);
         params_wait(T);
