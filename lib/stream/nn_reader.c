@@ -56,6 +56,12 @@ struct nn_reader {
 #endif
 
 #define READ_STEP ((size_t)1 << 20)
+/* A payload from a pipe is given this much room at once, or its length
+ * if less: what a corrupt length can cost before the bytes run out (the
+ * pages not written are never touched), and beyond it the buffer doubles
+ * as bytes arrive.  Growing from 1 MiB copied and zeroed about twice a
+ * large payload (an 18.8 MB record: 30 MB copied, 62 MB touched). */
+#define PIPE_FIRST ((size_t)64 << 20)
 nn_reader *nn_reader_from_file(FILE *f, const char *name, nn_error *e)
 {
     nn_reader *r = calloc(1, sizeof *r);
@@ -267,12 +273,14 @@ static int read_payload(nn_reader *r, size_t len, uint64_t want_hash,
                         uint64_t at, nn_error *e)
 {
     /* never a NULL payload, even an empty one: it is handed out to copy;
-     * all of it at once if a regular file holds that many bytes more */
+     * all of it at once if a regular file holds that many bytes more,
+     * else up to PIPE_FIRST */
     struct stat st;
-    off_t pos = len > READ_STEP ? ftello(r->f) : -1;
+    off_t pos = len > PIPE_FIRST ? ftello(r->f) : -1;
     size_t first = pos >= 0 && fstat(fileno(r->f), &st) == 0 &&
                    S_ISREG(st.st_mode) && st.st_size >= pos &&
-                   (uint64_t)(st.st_size - pos) >= len ? len : 1;
+                   (uint64_t)(st.st_size - pos) >= len ? len
+                   : len < PIPE_FIRST ? (len ? len : 1) : PIPE_FIRST;
     /* nn_buf_reserve: blocks from 2 MiB up on huge pages (this VM pays
      * tens of microseconds a 4 KiB first touch: bench/results/quantize.md) */
     if (nn_buf_reserve(&r->payload, &r->payload_cap, first) < 0)
