@@ -12,9 +12,12 @@
 #   adam              nn-init's he-normal weights, identity output, MSE,
 #                     Adam at 0.001, batch 64 (the first, 8-round page)
 # ROUNDS (default 5) rounds each; SCHEMES (default "none bits:8 dynamic:5
-# dynamic:6") the exchanges; SEED (default 1) the initial network's.
-# Rows go to pipelines/results/slurm-dp-runs.tsv (adam:
-# slurm-dp-adam-runs.tsv): scheme, round, test accuracy, bits per
+# dynamic:6") the exchanges; SEED (default 1) the initial network's (and
+# the workers' shuffles, dp-train.sh -s; the one process shuffles epoch e
+# with seed 1000 (SEED - 1) + e).
+# Rows go to pipelines/results/slurm-dp-runs.tsv, for SEED other than 1
+# slurm-dp-runs-seedSEED.tsv (adam: slurm-dp-adam-runs.tsv): scheme,
+# round, test accuracy, bits per
 # parameter of an upload, bits uploaded in the round, bits of a code
 # before Huffman coding.  RUNNER as in run.sh; one training at a time
 # (NN_ARRAY_MAX=1, JOBS=1).  WORK=DIR keeps the runs in DIR/single,
@@ -31,7 +34,8 @@ case $SETTING in
 native)
     iopts="-O tanh --scheme glorot-uniform"
     topts="--optimizer sgd --momentum 0.9 --schedule const --objective mse"
-    batch=128 lr=1 out=$R/slurm-dp-runs.tsv ;;
+    batch=128 lr=1 out=$R/slurm-dp-runs.tsv
+    [ "$SEED" = 1 ] || out=$R/slurm-dp-runs-seed$SEED.tsv ;;
 adam)
     iopts= topts= batch=64 lr= out=$R/slurm-dp-adam-runs.tsv ;;
 *) echo "dp-experiment.sh: SETTING must be native or adam" >&2; exit 2 ;;
@@ -53,7 +57,7 @@ while [ $e -le "$ROUNDS" ]; do
         rm -f "$S/state.$e"
         [ ! -e "$S/state.$((e - 1))" ] || cp "$S/state.$((e - 1))" "$S/state.$e"
         # shellcheck disable=SC2086
-        nn-train -e 1 -b $batch ${lr:+--lr $lr} $topts -s $e --state "$S/state.$e" \
+        nn-train -e 1 -b $batch ${lr:+--lr $lr} $topts -s $((1000 * (SEED - 1) + e)) --state "$S/state.$e" \
             -o "$S/net$e.nns" "$S/net$((e - 1)).nns" "$train"
         nn-forward "$S/net$e.nns" "$test" | nn-eval -q > "$S/acc.$e.tmp"
         mv "$S/acc.$e.tmp" "$S/acc.$e"
