@@ -12,9 +12,10 @@
 #   FRESH_MIRROR=URL  the Debian mirror (http://deb.debian.org/debian)
 #   FRESH_SUITE=NAME  the release (bookworm)
 # Ends with each phase's status and time, the demo's accuracies and the test
-# count; exits 1 when a phase failed.  Mounts proc, sysfs and the host's
-# /dev/pts (the tests run tools on a terminal with script(1)) in the root and
-# unmounts them on exit; the rest of /dev is debootstrap's device nodes, not a
+# count; exits 1 when a phase failed.  Mounts proc, sysfs, the host's
+# /sys/fs/cgroup (slurmd needs it, and a booted machine has it) and the
+# host's /dev/pts (the tests run tools on a terminal with script(1)) in the
+# root and unmounts them on exit; the rest of /dev is debootstrap's device nodes, not a
 # bind of the host's /dev, which a `make clean` during the run would empty.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -30,7 +31,7 @@ logs=$(mktemp -d "${TMPDIR:-/tmp}/check-fresh.XXXXXX") || exit 2
 mounts=""  # most recent first
 summary="" failed=0 notes=""
 cleanup() {
-    for m in $mounts; do umount "$m" 2>/dev/null || umount -l "$m"; done
+    for m in $mounts; do umount -R "$m" 2>/dev/null || umount -l "$m"; done
     rm -rf "$logs"
 }
 trap cleanup EXIT
@@ -122,6 +123,15 @@ mount -t sysfs nn-fresh-sys "$root/sys" || exit 1
 mounts="$root/sys $mounts"
 mount --bind /dev/pts "$root/dev/pts" || exit 1
 mounts="$root/dev/pts $mounts"
+# the cgroup file systems, which a booted machine has on /sys/fs/cgroup
+# (systemd, or a container runtime, mounts them) and slurmd needs: v2
+# there, or v1's hierarchies below it (as this host may have)
+if awk '$3 ~ /^cgroup2?$/ && index($2 "/", "/sys/fs/cgroup/") == 1 { f = 1 } END { exit !f }' /proc/mounts; then
+    mount --rbind /sys/fs/cgroup "$root/sys/fs/cgroup" || exit 1
+    mounts="$root/sys/fs/cgroup $mounts"
+else
+    note "this host has no /sys/fs/cgroup: make test's Slurm cluster will not start"
+fi
 
 # the repository as committed, where the clone inside can reach it
 rm -rf "$root/srv/nn.git" "$root/root/nn"

@@ -23,6 +23,13 @@
 set -eu
 help() { sed -n '2,22s/^# \{0,1\}//p' "$0"; }
 die() { echo "cluster.sh: $1" >&2; exit 1; }
+# slurmd (22.05) initialises its cgroup plugin even with
+# proctrack/linuxproc and task/none, and fails where /sys/fs/cgroup is not
+# mounted (a chroot, or a container started without it)
+cgroup_hint() {
+    awk '$3 ~ /^cgroup2?$/ && index($2 "/", "/sys/fs/cgroup/") == 1 { f = 1 } END { exit !f }' /proc/mounts ||
+        echo "; no cgroup file system on /sys/fs/cgroup, which slurmd needs: mount -t cgroup2 none /sys/fs/cgroup"
+}
 
 dir_of_cluster() {
     d=${NN_SLURM_DIR:-}
@@ -158,12 +165,12 @@ EOF
     slurmctld -f "$SLURM_CONF" </dev/null >>"$d/log/slurmctld.log" 2>&1 ||
         die "slurmctld did not start (see $d/log/slurmctld.log)"
     slurmd -f "$SLURM_CONF" </dev/null >>"$d/log/slurmd.log" 2>&1 ||
-        die "slurmd did not start (see $d/log/slurmd.log)"
+        die "slurmd did not start (see $d/log/slurmd.log)$(cgroup_hint)"
     # ready when the node is idle (30 s at most)
     i=0
     until [ "$(sinfo -h -N -o %T 2>/dev/null)" = idle ]; do
         i=$((i + 1))
-        [ $i -le 60 ] || die "the node did not come up idle in 30 s: $(sinfo -h -N -o '%T %E' 2>&1) (logs: $d/log)"
+        [ $i -le 60 ] || die "the node did not come up idle in 30 s: $(sinfo -h -N -o '%T %E' 2>&1) (logs: $d/log)$(cgroup_hint)"
         sleep 0.5
     done
     trap - EXIT
