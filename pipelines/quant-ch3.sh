@@ -444,7 +444,7 @@ done
 echo "- Cut for the compute budget (one core of a machine shared with other jobs, paused"
 echo "  during others' benchmarks): seeds 1–3 at most instead of 1500 runs or 50 trials a point;"
 echo "  at 100 epochs only the settings and seeds in the tables (the rest were not run in the"
-echo "  time); fixed N in {2,3,4,5,6,8,10,12,16} (30 epochs) instead of every N from 2 to 30; no"
+echo "  time); fixed N in {2,3,4,5,6,8,10,12,16} (30 and 100 epochs) instead of every N from 2 to 30; no"
 echo "  rate tuned per setting."
 echo "- Machine: $(nproc) CPUs, $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo), shared;"
 echo "  OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-unset}, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset},"
