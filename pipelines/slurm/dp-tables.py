@@ -57,20 +57,24 @@ name = {"single": "one process, all rows", "none": "none (f32)", "bits:8": "fixe
 R = max(int(r[1]) for r in rows)
 acc = {s: [float(r[col["test_acc"]]) for r in runs[s]] for s in order}
 
-print("## Test accuracy (%) per round\n")
+# the rounds shown in the per-round tables: all of them up to 40, else
+# 1 to 10 and every fifth (the TSV has every round)
+shown = [i for i in range(R) if R <= 40 or i < 10 or (i + 1) % 5 == 0]
+part = "" if R <= 40 else " (rounds 1–10 and every fifth; every round in the TSV)"
+print("## Test accuracy (%%) per round%s\n" % part)
 print("| round | " + " | ".join(name[s] for s in order) + " |")
 print("|---" * (len(order) + 1) + "|")
-for i in range(R):
+for i in shown:
     print("| %d | " % (i + 1) + " | ".join("%.2f" % acc[s][i] if i < len(acc[s]) else "" for s in order) + " |")
 
 q = [s for s in order if s.startswith(("bits", "dynamic"))]
 if q:
-    print("\n## Bits per parameter of a worker's upload, per round\n")
+    print("\n## Bits per parameter of a worker's upload, per round%s\n" % part)
     print("Coded: nn-quantize's bytes (codes, Huffman tables, ranges) times 8 over the")
     print("parameters, the mean of the four workers; raw: the codes' N before coding.\n")
     print("| round | " + " | ".join("%s coded | %s raw" % (name[s], name[s]) for s in q) + " |")
     print("|---" * (2 * len(q) + 1) + "|")
-    for i in range(R):
+    for i in shown:
         print("| %d | " % (i + 1) + " | ".join(
             "%s | %s" % (runs[s][i][col["bits_per_param"]], runs[s][i][col["bits_raw"]] if "bits_raw" in col else "-")
             if i < len(runs[s]) else " | " for s in q) + " |")
