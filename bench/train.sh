@@ -25,6 +25,7 @@ if [ "${1-}" = ratios ]; then
     say "making the centred training set, the networks and the sgemm reference"
     mnist_centred "$T/train.nns"
     ${CC:-cc} -O2 -o "$T/gemm_train" bench/gemm_train.c -lopenblas
+    sync # the data's 376 MB of dirty pages written back now, not in round 1
     blas=$("$T/gemm_train" 1 1 1-1 2>&1 >/dev/null | sed 's/^gemm_train: //')
     envs=$(for v in OPENBLAS_CORETYPE OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS OMP_NUM_THREADS; do
         eval "x=\${$v-unset}"; printf '%s=%s, ' "$v" "$x"; done | sed 's/, $//')
