@@ -79,7 +79,7 @@ if q:
             "%s | %s" % (runs[s][i][col["bits_per_param"]], runs[s][i][col["bits_raw"]] if "bits_raw" in col else "-")
             if i < len(runs[s]) else " | " for s in q) + " |")
 
-print("\n## Summary\n")
+print("\n## Summary%s\n" % (" (%s)" % os.path.basename(args[0]) if more else ""))
 print("| scheme | rounds | last % | best % | round within 0.1 of best | round of best |"
       " bits/param coded (mean) | raw (mean) | ratio to f32 | Mbit uploaded until within 0.1 |")
 print("|---" * 10 + "|")
