@@ -96,9 +96,13 @@ up() {
     d=$(mktemp -d "${TMPDIR:-/tmp}/nn-slurm.XXXXXX")
     chmod 700 "$d"
     : > "$d/.nn-slurm-cluster"
-    # any failure from here takes down what was started
-    trap 'rc=$?; if [ $rc -ne 0 ]; then echo "cluster.sh: up failed; logs were:" >&2;
+    # any failure from here takes down what was started: an error, a
+    # signal, or a reader of our messages gone (up 2>&1 | head: SIGPIPE).
+    # While taking down, SIGPIPE is ignored and errexit off, so that a
+    # failed write of a message does not stop down.
+    trap 'rc=$?; set +e; trap "" PIPE; if [ $rc -ne 0 ]; then echo "cluster.sh: up failed; logs were:" >&2;
           tail -n 5 "$d"/log/*.log >&2 2>/dev/null; NN_SLURM_DIR=$d down; fi' EXIT
+    trap 'exit 1' HUP INT TERM PIPE
     mkdir -p "$d/log" "$d/run" "$d/state" "$d/spool" "$d/munge"
     chmod 700 "$d/munge"
 
@@ -173,7 +177,7 @@ EOF
         [ $i -le 60 ] || die "the node did not come up idle in 30 s: $(sinfo -h -N -o '%T %E' 2>&1) (logs: $d/log)$(cgroup_hint)"
         sleep 0.5
     done
-    trap - EXIT
+    trap - EXIT HUP INT TERM PIPE
     echo "cluster.sh: up: Slurm $(slurmd -V | awk '{print $2}'), node $host ($(sinfo -h -N -o '%c CPUs, %m MB')), ports $port-$((port + 1)); logs in $d/log" >&2
     echo "export SLURM_CONF=$d/slurm.conf NN_SLURM_DIR=$d"
 }

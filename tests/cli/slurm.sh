@@ -27,6 +27,18 @@ elif [ -s up.out ] || ! grep -q "not a port number" up.err; then
 else
     ok "a failed up says why and leaves no directory"
 fi
+# and when the reader of its messages is gone (SIGPIPE on the first or a
+# later write), it still takes down what it started
+mkdir gone
+TMPDIR=$T/gone NN_SLURM_PORT=x sh "$S/cluster.sh" up 2>&1 | true
+sleep 1
+if ls -d "$T"/gone/nn-slurm.* >/dev/null 2>&1 || pgrep -f "$T/gone/nn-slurm" >/dev/null; then
+    not_ok "a failed up whose reader is gone leaves nothing behind" \
+        "$(ls -d "$T"/gone/nn-slurm.* 2>&1; pgrep -af "$T/gone/nn-slurm")"
+    pkill -f "$T/gone/nn-slurm"
+else
+    ok "a failed up whose reader is gone leaves nothing behind"
+fi
 check "down without a cluster succeeds" env -u SLURM_CONF -u NN_SLURM_DIR sh "$S/cluster.sh" down
 
 if ! sh "$S/cluster.sh" up >env.sh 2>up.err; then
