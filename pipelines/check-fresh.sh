@@ -15,8 +15,9 @@
 # count; exits 1 when a phase failed.  Mounts proc, sysfs, the host's
 # /sys/fs/cgroup (slurmd needs it, and a booted machine has it) and the
 # host's /dev/pts (the tests run tools on a terminal with script(1)) in the
-# root and unmounts them on exit; the rest of /dev is debootstrap's device nodes, not a
-# bind of the host's /dev, which a `make clean` during the run would empty.
+# root and unmounts them on exit; the rest of /dev is debootstrap's device
+# nodes, not a bind of the host's /dev, which a `make clean` during the run
+# would empty.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 top=$(pwd)
@@ -125,8 +126,8 @@ mount --bind /dev/pts "$root/dev/pts" || exit 1
 mounts="$root/dev/pts $mounts"
 # the cgroup file systems, which a booted machine has on /sys/fs/cgroup
 # (systemd, or a container runtime, mounts them) and slurmd needs: v2
-# there, or v1's hierarchies below it (as this host may have)
-if awk '$3 ~ /^cgroup2?$/ && index($2 "/", "/sys/fs/cgroup/") == 1 { f = 1 } END { exit !f }' /proc/mounts; then
+# there, or v1's hierarchies below it, all bound as they are
+if mountpoint -q /sys/fs/cgroup; then
     mount --rbind /sys/fs/cgroup "$root/sys/fs/cgroup" || exit 1
     mounts="$root/sys/fs/cgroup $mounts"
 else

@@ -17,9 +17,8 @@
 # with seed 1000 (SEED - 1) + e).
 # Rows go to pipelines/results/slurm-dp-runs.tsv, for SEED other than 1
 # slurm-dp-runs-seedSEED.tsv (adam: slurm-dp-adam-runs.tsv): scheme,
-# round, test accuracy, bits per
-# parameter of an upload, bits uploaded in the round, bits of a code
-# before Huffman coding.  RUNNER as in run.sh; one training at a time
+# round, test accuracy, bits per parameter of an upload, bits uploaded in
+# the round, bits of a code before Huffman coding.  RUNNER as in run.sh; one training at a time
 # (NN_ARRAY_MAX=1, JOBS=1).  WORK=DIR keeps the runs in DIR/single,
 # DIR/none, DIR/bits:8, ...: the same WORK resumes, and a larger ROUNDS
 # continues the runs from where they stopped.
