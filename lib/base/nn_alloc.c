@@ -23,7 +23,7 @@ static void *big_alloc(size_t n)
     return p;
 }
 
-int nn_buf_reserve(unsigned char **buf, size_t *cap, size_t need)
+int nn_buf_grow(unsigned char **buf, size_t *cap, size_t keep, size_t need)
 {
     if (need <= *cap)
         return 0;
@@ -31,17 +31,24 @@ int nn_buf_reserve(unsigned char **buf, size_t *cap, size_t need)
     while (c < need)
         c = c > SIZE_MAX / 2 ? need : 2 * c;
     unsigned char *b;
-    if (c >= HUGE_PAGE) {
+    if (keep >= *cap && c < HUGE_PAGE) { /* realloc copies it all */
+        if (!(b = realloc(*buf, c)))
+            return -1;
+    } else {
         if (!(b = big_alloc(c)))
             return -1;
-        if (*cap)
-            memcpy(b, *buf, *cap);
+        if (keep)
+            memcpy(b, *buf, keep < *cap ? keep : *cap);
         free(*buf);
-    } else if (!(b = realloc(*buf, c)))
-        return -1;
+    }
     *buf = b;
     *cap = c;
     return 0;
+}
+
+int nn_buf_reserve(unsigned char **buf, size_t *cap, size_t need)
+{
+    return nn_buf_grow(buf, cap, *cap, need);
 }
 
 void *nn_alloc(size_t n, size_t size, const char *what, nn_error *e)

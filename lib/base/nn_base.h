@@ -76,6 +76,9 @@ void *nn_alloc(size_t n, size_t size, const char *what, nn_error *e);
  * need bytes, doubling its size; 0, or -1 when out of memory (the buffer
  * is then as it was). */
 int nn_buf_reserve(unsigned char **buf, size_t *cap, size_t need);
+/* The same, keeping only the first keep bytes when it grows (the rest of
+ * the old buffer is not copied). */
+int nn_buf_grow(unsigned char **buf, size_t *cap, size_t keep, size_t need);
 
 /* --------------------------------------------- statistics (nn_stats.c) */
 

@@ -281,16 +281,17 @@ static int read_payload(nn_reader *r, size_t len, uint64_t want_hash,
                    S_ISREG(st.st_mode) && st.st_size >= pos &&
                    (uint64_t)(st.st_size - pos) >= len ? len
                    : len < PIPE_FIRST ? (len ? len : 1) : PIPE_FIRST;
-    /* nn_buf_reserve: blocks from 2 MiB up on huge pages (this VM pays
-     * tens of microseconds a 4 KiB first touch: bench/results/quantize.md) */
-    if (nn_buf_reserve(&r->payload, &r->payload_cap, first) < 0)
+    /* nn_buf_grow: blocks from 2 MiB up on huge pages (this VM pays tens
+     * of microseconds a 4 KiB first touch: bench/results/quantize.md); the
+     * last record's payload is not kept */
+    if (nn_buf_grow(&r->payload, &r->payload_cap, 0, first) < 0)
         return bad(r, at, e, "out of memory reading a payload of %zu bytes",
                    len);
     XXH3_64bits_reset(r->xxh);
     size_t got = 0;
     while (got < len) {
         size_t step = len - got < READ_STEP ? len - got : READ_STEP;
-        if (nn_buf_reserve(&r->payload, &r->payload_cap, got + step) < 0)
+        if (nn_buf_grow(&r->payload, &r->payload_cap, got, got + step) < 0)
             return bad(r, at, e, "out of memory reading a payload of %zu "
                        "bytes", len);
         size_t n = read_some(r, r->payload + got, step);
@@ -322,7 +323,7 @@ static int skip_payload(nn_reader *r, uint64_t len, uint64_t want_hash,
         r->offset += len;
         return 0;
     }
-    if (nn_buf_reserve(&r->payload, &r->payload_cap, READ_STEP) < 0)
+    if (nn_buf_grow(&r->payload, &r->payload_cap, 0, READ_STEP) < 0)
         return nn_fail(e, "out of memory");
     XXH3_64bits_reset(r->xxh);
     for (uint64_t got = 0; got < len;) {
@@ -546,7 +547,7 @@ int nn_reader_piece(nn_reader *r, const nn_record *rec, size_t max,
         r->piece_pos += k;
         return 1;
     }
-    if (nn_buf_reserve(&r->raw, &r->raw_cap, k) < 0)
+    if (nn_buf_grow(&r->raw, &r->raw_cap, 0, k) < 0)
         return bad(r, rec->offset, e, "out of memory decoding %zu bytes", k);
     if (rec->flags & NN_FLAG_ZSTD) {
         if (zstart(r, e) < 0 || zpiece(r, r->raw, k, e) < 0)
@@ -586,7 +587,7 @@ static int unzstd(nn_reader *r, nn_error *e)
         size_t step = got ? got : READ_STEP;
         if (step > rec->nbytes - got)
             step = rec->nbytes - got;
-        if (nn_buf_reserve(&r->raw, &r->raw_cap, got + step) < 0)
+        if (nn_buf_grow(&r->raw, &r->raw_cap, got, got + step) < 0)
             return bad(r, rec->offset, e, "out of memory decoding %zu "
                        "bytes", rec->nbytes);
         if (zpiece(r, r->raw + got, step, e) < 0)
@@ -616,7 +617,7 @@ static int decode(nn_reader *r, nn_error *e)
         if (unzstd(r, e) < 0)
             return -1;
     } else {
-        if (nn_buf_reserve(&r->raw, &r->raw_cap,
+        if (nn_buf_grow(&r->raw, &r->raw_cap, 0,
                            rec->nbytes ? rec->nbytes : 1) < 0)
             return bad(r, rec->offset, e, "out of memory decoding %zu bytes",
                        rec->nbytes);

@@ -214,11 +214,12 @@ static int hold(nn_rowset *s, int i, const unsigned char *data, uint64_t rows,
         t->tail -= t->head;
         t->head = 0;
     }
-    /* nn_buf_reserve: from 2 MiB up on huge pages, as the reader's
-     * payload (a 4 KiB first touch costs tens of microseconds on our
-     * VMs: a third of nn-fit-layer --gram's time on 9375 rows from a
-     * pipe went to this copy when the queue grew by realloc) */
-    if (nn_buf_reserve(&t->buf, &t->cap, t->tail + bytes) < 0)
+    /* nn_buf_grow: from 2 MiB up on huge pages, as the reader's payload
+     * (a 4 KiB first touch costs tens of microseconds on our VMs: a
+     * third of nn-fit-layer --gram's time on 9375 rows from a pipe went
+     * to this copy when the queue grew by realloc); the held rows alone
+     * are copied */
+    if (nn_buf_grow(&t->buf, &t->cap, t->tail, t->tail + bytes) < 0)
         return nn_fail(e, "%s: out of memory holding %zu bytes of '%s'",
                        nn_reader_name(s->r), t->tail + bytes, t->name);
     memcpy(t->buf + t->tail, data, bytes);

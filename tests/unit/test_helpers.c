@@ -65,6 +65,30 @@ static void test_buf(void)
     free(b);
 }
 
+/* nn_buf_grow keeps the bytes asked for, below and across 2 MiB (where
+ * blocks are allocated afresh and copied), and nn_buf_reserve all. */
+static void test_buf_grow(void)
+{
+    unsigned char *b = NULL;
+    size_t cap = 0, n = (size_t)1 << 20;
+    int ok = nn_buf_grow(&b, &cap, 0, n) == 0 && cap >= n;
+    for (size_t i = 0; ok && i < cap; i++)
+        b[i] = (unsigned char)(i * 7 + 1);
+    size_t c0 = cap, keep = 1000;
+    ok = ok && nn_buf_grow(&b, &cap, keep, 4 * n) == 0 && cap >= 4 * n;
+    for (size_t i = 0; ok && i < keep; i++)
+        ok = b[i] == (unsigned char)(i * 7 + 1);
+    for (size_t i = 0; ok && i < cap; i++)
+        b[i] = (unsigned char)(i * 3 + 2);
+    size_t c1 = cap;
+    ok = ok && nn_buf_reserve(&b, &cap, 16 * n) == 0 && cap >= 16 * n;
+    for (size_t i = 0; ok && i < c1; i++)
+        ok = b[i] == (unsigned char)(i * 3 + 2);
+    free(b);
+    CHECK(ok && c0 < c1, "nn_buf_grow keeps the first bytes asked for "
+          "(small and huge-page blocks), nn_buf_reserve all of them");
+}
+
 static void test_names_dims(void)
 {
     char *pats[] = {"x*", "y", "[ab]?"};
@@ -169,6 +193,7 @@ int main(void)
 {
     test_bswap_elem();
     test_buf();
+    test_buf_grow();
     test_names_dims();
     test_seek();
     return check_status();
